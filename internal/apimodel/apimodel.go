@@ -1,0 +1,294 @@
+// Package apimodel describes an AWS service API as the emulator's wire codecs
+// need it: operations with their HTTP bindings, shapes with their members,
+// wire names, locations and constraints, and the modeled errors.
+//
+// The descriptions are generated from the official Smithy models (see
+// internal/codegen) next to the protobuf types they describe, so the codecs
+// never carry per-operation code: they walk these tables and set fields of
+// the generated messages by reflection.
+package apimodel
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+)
+
+// Protocol is the AWS wire protocol a service speaks.
+type Protocol uint8
+
+const (
+	RESTJSON1 Protocol = iota + 1 // aws.protocols#restJson1
+	AWSQuery                      // aws.protocols#awsQuery
+)
+
+func (p Protocol) String() string {
+	switch p {
+	case RESTJSON1:
+		return "restJson1"
+	case AWSQuery:
+		return "awsQuery"
+	}
+	return fmt.Sprintf("Protocol(%d)", p)
+}
+
+// Kind is the Smithy type of a shape.
+type Kind uint8
+
+const (
+	String Kind = iota + 1
+	Enum
+	Boolean
+	Integer
+	Long
+	Float
+	Double
+	Timestamp
+	Blob
+	List
+	Map
+	Structure
+)
+
+var kindNames = [...]string{"", "string", "enum", "boolean", "integer", "long", "float", "double", "timestamp", "blob", "list", "map", "structure"}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("Kind(%d)", k)
+}
+
+// Location says where a member of an operation input travels on the wire.
+type Location uint8
+
+const (
+	Body   Location = iota // JSON body member, or Query parameter for awsQuery
+	Label                  // URI path label: /tags/{resourceArn}
+	Query                  // URI query string parameter
+	Header                 // HTTP header
+)
+
+// Service describes one AWS service.
+type Service struct {
+	Name         string   // Smithy service shape name, e.g. "imagebuilder"
+	SDKID        string   // e.g. "imagebuilder", "IAM"
+	SigningName  string   // SigV4 service name, e.g. "imagebuilder"
+	Protocol     Protocol //
+	APIVersion   string   // e.g. "2019-12-02"
+	XMLNamespace string   // awsQuery only
+	GRPCService  string   // full protobuf service name
+	Operations   []*Operation
+	Shapes       []*Shape // every shape, indexed by Shape.Index
+	Errors       []*ErrorShape
+
+	link        sync.Once
+	linkErr     error
+	opsByName   map[string]*Operation
+	errByCode   map[string]*ErrorShape
+	errByShape  map[string]*ErrorShape
+	shapeByName map[string]*Shape
+}
+
+// Operation is one API operation.
+type Operation struct {
+	Name       string // e.g. "CreateComponent"
+	HTTPMethod string // restJson1 only
+	HTTPURI    string // restJson1 only; may contain {label} segments
+	HTTPCode   int    // success status
+	Input      *Shape
+	Output     *Shape
+	Errors     []string // error shape names
+	Paginated  *Pagination
+	// GRPCMethod is the full gRPC method name, e.g.
+	// "/ibemu.imagebuilder.v1.Imagebuilder/CreateComponent".
+	GRPCMethod string
+}
+
+// Pagination mirrors smithy.api#paginated.
+type Pagination struct {
+	InputToken, OutputToken, Items, PageSize string
+}
+
+// Shape is a Smithy shape.
+type Shape struct {
+	Index int
+	Name  string // shape name without namespace
+	Kind  Kind
+	// Structure
+	Members     []*Member
+	MessageName protoreflect.FullName // protobuf message of a structure
+	Message     protoreflect.MessageDescriptor
+	// List element / map value (and key)
+	Elem *Shape
+	Key  *Shape
+	// Constraints (Smithy length, pattern, range, enum)
+	MinLength, MaxLength *int64
+	// Pattern is the model's pattern (ECMA 262) as AWS quotes it in errors.
+	// GoPattern is its RE2 translation; PatternExcludes are RE2 expressions
+	// that must not match, standing in for ECMA lookaheads RE2 lacks.
+	Pattern            string
+	GoPattern          string
+	PatternExcludes    []string
+	MinValue, MaxValue *float64
+	EnumValues         []string
+	Sensitive          bool
+
+	patternOnce sync.Once
+	patternRe   *regexp.Regexp
+	excludeRes  []*regexp.Regexp
+	memberIndex map[string]*Member // structures: by wire name
+}
+
+// Member is a member of a structure.
+type Member struct {
+	Name             string // Smithy member name: the wire name in JSON and Query
+	Target           *Shape
+	Field            protoreflect.FieldDescriptor
+	FieldName        protoreflect.Name // protobuf field name
+	Location         Location
+	LocationName     string // query parameter or header name
+	Required         bool
+	IdempotencyToken bool
+	HasDefault       bool
+	Default          string // JSON text of smithy.api#default, when HasDefault
+}
+
+// ErrorShape is a modeled error.
+type ErrorShape struct {
+	Name       string // shape name, e.g. "NoSuchEntityException"
+	Code       string // wire code: the awsQueryError code when present, else Name
+	HTTPStatus int
+	Server     bool // smithy error "server" (vs "client")
+}
+
+// Link resolves protobuf descriptors and builds lookup indexes. It is safe to
+// call many times; generated packages call it lazily on first use.
+func (s *Service) Link() error {
+	s.link.Do(func() { s.linkErr = s.doLink() })
+	return s.linkErr
+}
+
+func (s *Service) doLink() error {
+	s.opsByName = make(map[string]*Operation, len(s.Operations))
+	for _, op := range s.Operations {
+		s.opsByName[op.Name] = op
+	}
+	s.errByCode = make(map[string]*ErrorShape, len(s.Errors))
+	s.errByShape = make(map[string]*ErrorShape, len(s.Errors))
+	for _, e := range s.Errors {
+		s.errByCode[e.Code] = e
+		s.errByShape[e.Name] = e
+	}
+	s.shapeByName = make(map[string]*Shape, len(s.Shapes))
+	for _, sh := range s.Shapes {
+		s.shapeByName[sh.Name] = sh
+		if sh.Kind != Structure {
+			continue
+		}
+		d, err := protoregistry.GlobalFiles.FindDescriptorByName(sh.MessageName)
+		if err != nil {
+			return fmt.Errorf("apimodel: %s: message %s: %w", s.Name, sh.MessageName, err)
+		}
+		md, ok := d.(protoreflect.MessageDescriptor)
+		if !ok {
+			return fmt.Errorf("apimodel: %s: %s is not a message", s.Name, sh.MessageName)
+		}
+		sh.Message = md
+		sh.memberIndex = make(map[string]*Member, len(sh.Members))
+		for _, m := range sh.Members {
+			fd := md.Fields().ByName(m.FieldName)
+			if fd == nil {
+				return fmt.Errorf("apimodel: %s: field %s.%s not found", s.Name, sh.MessageName, m.FieldName)
+			}
+			m.Field = fd
+			sh.memberIndex[m.Name] = m
+		}
+	}
+	return nil
+}
+
+// MustLink is Link for generated code: a model that does not match its
+// generated messages is a build defect.
+func (s *Service) MustLink() *Service {
+	if err := s.Link(); err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// Operation returns the operation with the given name.
+func (s *Service) Operation(name string) (*Operation, bool) {
+	op, ok := s.opsByName[name]
+	return op, ok
+}
+
+// ErrorByCode returns the modeled error with the given wire code.
+func (s *Service) ErrorByCode(code string) (*ErrorShape, bool) {
+	e, ok := s.errByCode[code]
+	return e, ok
+}
+
+// ErrorByShape returns the modeled error with the given shape name.
+func (s *Service) ErrorByShape(name string) (*ErrorShape, bool) {
+	e, ok := s.errByShape[name]
+	return e, ok
+}
+
+// Shape returns a shape by name.
+func (s *Service) Shape(name string) (*Shape, bool) {
+	sh, ok := s.shapeByName[name]
+	return sh, ok
+}
+
+// Member returns the member of a structure by its wire name.
+func (sh *Shape) Member(name string) (*Member, bool) {
+	m, ok := sh.memberIndex[name]
+	return m, ok
+}
+
+// MemberFold returns the member whose wire name equals name ignoring case.
+// The Query protocol's SDK decoders match element names this way.
+func (sh *Shape) MemberFold(name string) (*Member, bool) {
+	if m, ok := sh.memberIndex[name]; ok {
+		return m, true
+	}
+	for _, m := range sh.Members {
+		if strings.EqualFold(m.Name, name) {
+			return m, true
+		}
+	}
+	return nil, false
+}
+
+// MatchPattern reports whether v satisfies the shape's pattern constraint
+// (true when there is none). Smithy patterns are not implicitly anchored.
+func (sh *Shape) MatchPattern(v string) bool {
+	if sh.GoPattern == "" {
+		return true
+	}
+	sh.patternOnce.Do(func() {
+		// The generator compiled every pattern, so these cannot fail.
+		sh.patternRe = regexp.MustCompile(sh.GoPattern)
+		for _, x := range sh.PatternExcludes {
+			sh.excludeRes = append(sh.excludeRes, regexp.MustCompile(x))
+		}
+	})
+	if !sh.patternRe.MatchString(v) {
+		return false
+	}
+	for _, x := range sh.excludeRes {
+		if x.MatchString(v) {
+			return false
+		}
+	}
+	return true
+}
+
+// Limit and Bound return pointers for generated length and range literals.
+func Limit(v int64) *int64     { return &v }
+func Bound(v float64) *float64 { return &v }

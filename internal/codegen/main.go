@@ -1,0 +1,113 @@
+// Command codegen generates the emulator's API schema from the official AWS
+// Smithy models: for each service a .proto file, its Go code (through the
+// protoc-gen-go and protoc-gen-go-grpc plugins pinned as tools in go.mod) and
+// model.gen.go, the table of wire bindings and constraints that the generic
+// codecs walk.
+//
+// Run it with `go generate ./proto` (see proto/generate.go). The output is
+// checked in; TestGeneratedCodeIsFresh regenerates it and fails on any
+// difference.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+const modulePath = "github.com/ibemu/ibemu"
+
+var services = []serviceConfig{
+	{Model: "imagebuilder.json", Dir: "imagebuilder/v1", ProtoPackage: "ibemu.imagebuilder.v1", GoPackage: "imagebuilderv1", GRPCService: "Imagebuilder"},
+	{Model: "iam.json", Dir: "iam/v1", ProtoPackage: "ibemu.iam.v1", GoPackage: "iamv1", GRPCService: "IAM"},
+	{Model: "sts.json", Dir: "sts/v1", ProtoPackage: "ibemu.sts.v1", GoPackage: "stsv1", GRPCService: "STS"},
+}
+
+func main() {
+	models := flag.String("models", "models", "directory holding the Smithy JSON models")
+	out := flag.String("out", ".", "proto root to write into")
+	flag.Parse()
+	if err := generateAll(context.Background(), *models, *out); err != nil {
+		fmt.Fprintln(os.Stderr, "codegen:", err)
+		os.Exit(1)
+	}
+}
+
+// generateAll writes every generated file under outRoot.
+func generateAll(ctx context.Context, modelsDir, outRoot string) error {
+	files, err := generate(ctx, modelsDir)
+	if err != nil {
+		return err
+	}
+	for name, content := range files {
+		path := filepath.Join(outRoot, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(path, content, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// generate returns every generated file, keyed by its path under the proto
+// root.
+func generate(ctx context.Context, modelsDir string) (map[string][]byte, error) {
+	moduleRoot, err := findModuleRoot()
+	if err != nil {
+		return nil, err
+	}
+	files := map[string][]byte{}
+	for _, cfg := range services {
+		m, err := loadModel(filepath.Join(modelsDir, cfg.Model))
+		if err != nil {
+			return nil, err
+		}
+		svc, err := buildService(cfg, m)
+		if err != nil {
+			return nil, err
+		}
+		protoPath := cfg.Dir + "/" + filepath.Base(cfg.Dir[:len(cfg.Dir)-len("/v1")]) + ".proto"
+		source := svc.protoFile(modulePath)
+		files[protoPath] = []byte(source)
+		fd, err := compileProto(ctx, protoPath, source)
+		if err != nil {
+			return nil, err
+		}
+		for _, tool := range []string{"protoc-gen-go", "protoc-gen-go-grpc"} {
+			gen, err := runPlugin(ctx, moduleRoot, tool, fd)
+			if err != nil {
+				return nil, err
+			}
+			for _, f := range gen {
+				files[f.GetName()] = []byte(f.GetContent())
+			}
+		}
+		table, err := svc.modelFile(modulePath)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", cfg.Model, err)
+		}
+		files[cfg.Dir+"/model.gen.go"] = table
+	}
+	return files, nil
+}
+
+func findModuleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("go.mod not found above the working directory")
+		}
+		dir = parent
+	}
+}
