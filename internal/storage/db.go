@@ -1,0 +1,137 @@
+package storage
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Defaults applied by Open to zero-valued Options fields.
+const (
+	// DefaultOpenTimeout bounds the wait for the file lock, so a second
+	// process fails with ErrLocked instead of hanging.
+	DefaultOpenTimeout = 2 * time.Second
+	// DefaultMaxBatchDelay is how long a batch of concurrent Updates waits
+	// for company before committing. Short, because a lone writer never waits
+	// (see DB.Update) and an fsync already takes about this long.
+	DefaultMaxBatchDelay = 2 * time.Millisecond
+	// DefaultMaxBatchSize commits a batch early once this many Updates joined.
+	DefaultMaxBatchSize = 1000
+)
+
+const (
+	fileMode = 0o600
+	dirMode  = 0o700
+)
+
+// Options configure Open. The zero value is the production setting.
+type Options struct {
+	// Timeout bounds the wait for another process to release the file.
+	// Zero means DefaultOpenTimeout; there is no way to wait forever.
+	Timeout time.Duration
+	// NoSync skips fsync on commit. Only for tests and benchmarks: a crash can
+	// lose acknowledged writes or corrupt the file.
+	NoSync bool
+	// MaxBatchDelay and MaxBatchSize tune how concurrent Updates are grouped.
+	// Zero means the package default.
+	MaxBatchDelay time.Duration
+	MaxBatchSize  int
+	// Migrations are the schema upgrade steps, oldest first; see Migration.
+	// Their count fixes the schema version this program writes.
+	Migrations []Migration
+}
+
+// DB is an open storage file. It is safe for concurrent use.
+type DB struct {
+	bolt    *bolt.DB
+	path    string
+	version uint64
+
+	// writers counts Updates in flight; a lone writer skips batching.
+	writers atomic.Int64
+
+	closed    atomic.Bool
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Open opens or creates the storage file at path. A missing file is created
+// with mode 0600 and missing parent directories with mode 0700. The file is
+// upgraded with opts.Migrations if it is older than the program, and refused
+// with ErrNewerSchema if it is newer. If another process has the file open,
+// Open fails with ErrLocked after opts.Timeout.
+func Open(path string, opts Options) (*DB, error) {
+	if path == "" {
+		return nil, errors.New("storage: open: empty path")
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultOpenTimeout
+	}
+	if opts.MaxBatchDelay <= 0 {
+		opts.MaxBatchDelay = DefaultMaxBatchDelay
+	}
+	if opts.MaxBatchSize <= 0 {
+		opts.MaxBatchSize = DefaultMaxBatchSize
+	}
+	if err := os.MkdirAll(filepath.Dir(path), dirMode); err != nil {
+		return nil, fmt.Errorf("storage: open %s: %w", path, err)
+	}
+
+	bdb, err := bolt.Open(path, fileMode, &bolt.Options{
+		Timeout: opts.Timeout,
+		NoSync:  opts.NoSync,
+		// The hashmap freelist stays fast as the file fragments. The freelist
+		// itself is still synced: without it, opening after a crash would
+		// scan every page to rebuild it.
+		FreelistType: bolt.FreelistMapType,
+	})
+	if err != nil {
+		return nil, openError(path, opts.Timeout, err)
+	}
+	bdb.MaxBatchDelay = opts.MaxBatchDelay
+	bdb.MaxBatchSize = opts.MaxBatchSize
+
+	version, err := prepareSchema(bdb, opts.Migrations)
+	if err != nil {
+		_ = bdb.Close()
+		return nil, fmt.Errorf("storage: open %s: %w", path, err)
+	}
+	return &DB{bolt: bdb, path: path, version: version}, nil
+}
+
+func openError(path string, timeout time.Duration, err error) error {
+	switch {
+	case errors.Is(err, bolt.ErrTimeout):
+		return fmt.Errorf("%w: %s (waited %s)", ErrLocked, path, timeout)
+	case errors.Is(err, bolt.ErrInvalid), errors.Is(err, bolt.ErrChecksum), errors.Is(err, bolt.ErrVersionMismatch):
+		return fmt.Errorf("%w: open %s: %w", ErrCorrupt, path, err)
+	default:
+		return fmt.Errorf("storage: open %s: %w", path, err)
+	}
+}
+
+// Path returns the file the DB was opened from.
+func (db *DB) Path() string { return db.path }
+
+// SchemaVersion returns the schema version of the open file, which after a
+// successful Open is the version this program writes.
+func (db *DB) SchemaVersion() uint64 { return db.version }
+
+// Close waits for running transactions to finish and releases the file.
+// Calling it again returns the first call's result. Calls made after Close
+// fail with ErrClosed.
+func (db *DB) Close() error {
+	db.closeOnce.Do(func() {
+		db.closed.Store(true)
+		if err := db.bolt.Close(); err != nil {
+			db.closeErr = fmt.Errorf("storage: close %s: %w", db.path, err)
+		}
+	})
+	return db.closeErr
+}

@@ -1,0 +1,18 @@
+package storage
+
+import (
+	"errors"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// CheckConsistency runs bbolt's page-level consistency check over the file.
+func CheckConsistency(db *DB) error {
+	return db.bolt.View(func(btx *bolt.Tx) error {
+		var errs []error
+		for err := range btx.Check() {
+			errs = append(errs, err)
+		}
+		return errors.Join(errs...)
+	})
+}

@@ -1,0 +1,15 @@
+package storage_test
+
+import (
+	"os"
+	"testing"
+)
+
+func TestMain(m *testing.M) {
+	// The durability test re-executes this binary as a writer that it kills;
+	// in that role the process writes until killed and never runs tests.
+	if path := os.Getenv(crashChildEnv); path != "" {
+		os.Exit(runCrashChild(path))
+	}
+	os.Exit(m.Run())
+}
