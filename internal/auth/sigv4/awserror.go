@@ -1,0 +1,79 @@
+package sigv4
+
+import (
+	"net/http"
+
+	"google.golang.org/grpc/codes"
+
+	"github.com/ibemu/ibemu/internal/awserr"
+)
+
+// Protocol selects the AWS error vocabulary a failure is reported in.
+type Protocol int
+
+const (
+	// RESTJSON is Image Builder's protocol: "…Exception" codes.
+	RESTJSON Protocol = iota + 1
+	// Query is IAM's and STS's protocol: short codes, <ErrorResponse>.
+	Query
+	// GRPC uses the REST-JSON codes with gRPC status Unauthenticated.
+	GRPC
+)
+
+func (p Protocol) String() string {
+	switch p {
+	case RESTJSON:
+		return "REST-JSON"
+	case Query:
+		return "Query"
+	case GRPC:
+		return "gRPC"
+	}
+	return "Protocol(?)"
+}
+
+// wireError is one row of the mapping: code and HTTP status per protocol.
+type wireError struct {
+	queryCode   string
+	queryStatus int
+	restCode    string
+	restStatus  int
+}
+
+// wireErrors is the table of AWS codes and statuses per failure kind.
+// Query codes and statuses follow what IAM/STS send (skew is reported as
+// SignatureDoesNotMatch by STS, ExpiredToken is a 403); REST-JSON follows
+// Image Builder's documented common errors and what REST-JSON services send.
+var wireErrors = map[Kind]wireError{
+	KindMissingAuthentication: {"MissingAuthenticationToken", http.StatusForbidden, "MissingAuthenticationTokenException", http.StatusForbidden},
+	KindIncompleteSignature:   {"IncompleteSignature", http.StatusBadRequest, "IncompleteSignatureException", http.StatusForbidden},
+	KindUnknownAccessKey:      {"InvalidClientTokenId", http.StatusForbidden, "UnrecognizedClientException", http.StatusForbidden},
+	KindInvalidSecurityToken:  {"InvalidClientTokenId", http.StatusForbidden, "UnrecognizedClientException", http.StatusForbidden},
+	KindSignatureMismatch:     {"SignatureDoesNotMatch", http.StatusForbidden, "InvalidSignatureException", http.StatusForbidden},
+	KindRequestTimeTooSkewed:  {"SignatureDoesNotMatch", http.StatusForbidden, "InvalidSignatureException", http.StatusForbidden},
+	KindPresignExpired:        {"RequestExpired", http.StatusBadRequest, "RequestExpired", http.StatusBadRequest},
+	KindExpiredToken:          {"ExpiredToken", http.StatusForbidden, "ExpiredTokenException", http.StatusForbidden},
+}
+
+// AWSError converts the failure to the error AWS sends for protocol p.
+func (f *Failure) AWSError(p Protocol) *awserr.Error {
+	if f.Kind == KindInternal {
+		return awserr.Internal(f)
+	}
+	row, ok := wireErrors[f.Kind]
+	if !ok {
+		return awserr.Internal(f)
+	}
+	msg := f.Message
+	if p == Query {
+		if f.Kind == KindMissingAuthentication {
+			msg = msgMissingAuthenticationQuery
+		}
+		return awserr.New(row.queryCode, row.queryStatus, msg)
+	}
+	e := awserr.New(row.restCode, row.restStatus, msg)
+	if p == GRPC {
+		return e.WithGRPCCode(codes.Unauthenticated)
+	}
+	return e
+}

@@ -1,0 +1,73 @@
+package sigv4
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+)
+
+// Algorithm is the only signing algorithm SigV4 verifies.
+const Algorithm = "AWS4-HMAC-SHA256"
+
+// appendCanonicalRequest appends the canonical request:
+//
+//	METHOD \n URI \n QUERY \n HEADERS \n SIGNEDHEADERS \n PAYLOADHASH
+//
+// params must already be sorted; skip names the query parameter left out.
+func appendCanonicalRequest(dst []byte, req *Request, params []queryParam, skip, signedHeaders, payloadHash string) []byte {
+	dst = append(dst, req.Method...)
+	dst = append(dst, '\n')
+	dst = appendCanonicalURI(dst, req.Path)
+	dst = append(dst, '\n')
+	dst = appendCanonicalQuery(dst, params, skip)
+	dst = append(dst, '\n')
+	dst = appendCanonicalHeaders(dst, req, signedHeaders)
+	dst = append(dst, '\n')
+	dst = append(dst, signedHeaders...)
+	dst = append(dst, '\n')
+	dst = append(dst, payloadHash...)
+	return dst
+}
+
+// appendStringToSign appends the string to sign for a canonical request:
+//
+//	AWS4-HMAC-SHA256 \n TIME \n SCOPE \n HEX(SHA256(CANONICALREQUEST))
+//
+// amzDate is the signing time in ISO 8601 basic format.
+func appendStringToSign(dst []byte, amzDate, scope string, canonicalRequest []byte) []byte {
+	sum := sha256.Sum256(canonicalRequest)
+	var hexSum [2 * sha256.Size]byte
+	hex.Encode(hexSum[:], sum[:])
+	dst = append(dst, Algorithm...)
+	dst = append(dst, '\n')
+	dst = append(dst, amzDate...)
+	dst = append(dst, '\n')
+	dst = append(dst, scope...)
+	dst = append(dst, '\n')
+	dst = append(dst, hexSum[:]...)
+	return dst
+}
+
+// CanonicalRequest returns the canonical request of req for the given
+// ';'-separated signed headers; presigned requests leave out X-Amz-Signature.
+func CanonicalRequest(req *Request, signedHeaders string, presigned bool) string {
+	params := parseQuery(nil, req.RawQuery)
+	sortParams(params)
+	skip := ""
+	if presigned {
+		skip = queryKeySignature
+	}
+	return string(appendCanonicalRequest(nil, req, params, skip, signedHeaders, req.PayloadHash))
+}
+
+// StringToSign returns the string to sign for a canonical request.
+func StringToSign(signingTime time.Time, scope, canonicalRequest string) string {
+	return string(appendStringToSign(nil, formatBasic(signingTime), scope, []byte(canonicalRequest)))
+}
+
+// Signature returns the hex signature of a string to sign.
+func Signature(secret, date, region, service, stringToSign string) string {
+	k := deriveSigningKey(secret, date, region, service)
+	mac := k.sum(nil, []byte(stringToSign))
+	return hex.EncodeToString(mac[:])
+}

@@ -1,0 +1,345 @@
+package sigv4
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"sync"
+	"time"
+)
+
+// ErrUnknownAccessKey is what a KeyLookup returns for an access key id it
+// does not know.
+var ErrUnknownAccessKey = errors.New("sigv4: unknown access key id")
+
+// KeyLookup resolves an access key id to its secret access key. It returns
+// ErrUnknownAccessKey for unknown ids; a *Failure is passed through to the
+// client; any other error is an internal failure.
+type KeyLookup interface {
+	SecretKey(accessKeyID string) (string, error)
+}
+
+// KeyLookupFunc adapts a function to KeyLookup.
+type KeyLookupFunc func(accessKeyID string) (string, error)
+
+// SecretKey calls f.
+func (f KeyLookupFunc) SecretKey(accessKeyID string) (string, error) { return f(accessKeyID) }
+
+// StaticKeys is a fixed map from access key id to secret.
+type StaticKeys map[string]string
+
+// SecretKey looks the id up in the map.
+func (s StaticKeys) SecretKey(accessKeyID string) (string, error) {
+	if secret, ok := s[accessKeyID]; ok {
+		return secret, nil
+	}
+	return "", ErrUnknownAccessKey
+}
+
+// Result describes a verified request.
+type Result struct {
+	AccessKeyID string
+	// SessionToken is X-Amz-Security-Token (header or query), if sent. The
+	// verifier does not validate it; the credential source must.
+	SessionToken string
+	// SessionTokenSigned reports whether the token was covered by the
+	// signature (always true when presigned).
+	SessionTokenSigned bool
+	Region             string
+	Service            string
+	SigningTime        time.Time
+	SignedHeaders      []string
+	Presigned          bool
+	// Expires is when a presigned request stops being valid (zero when it
+	// carries no X-Amz-Expires).
+	Expires time.Time
+}
+
+// Defaults match AWS.
+const (
+	DefaultClockSkew        = 15 * time.Minute
+	DefaultMaxPresignExpiry = 7 * 24 * time.Hour
+	defaultKeyCacheSize     = 4096
+)
+
+// Verifier checks SigV4 signatures. It is safe for concurrent use.
+type Verifier struct {
+	clockSkew        time.Duration
+	maxPresignExpiry time.Duration
+	keys             *keyCache
+}
+
+// Option configures a Verifier.
+type Option func(*Verifier)
+
+// WithClockSkew sets how far the request time may be from now (default 15
+// minutes, both ways).
+func WithClockSkew(d time.Duration) Option { return func(v *Verifier) { v.clockSkew = d } }
+
+// WithMaxPresignExpiry caps X-Amz-Expires (default 7 days).
+func WithMaxPresignExpiry(d time.Duration) Option {
+	return func(v *Verifier) { v.maxPresignExpiry = d }
+}
+
+// WithKeyCacheSize bounds the derived-key cache; 0 disables it.
+func WithKeyCacheSize(n int) Option { return func(v *Verifier) { v.keys = newKeyCache(n) } }
+
+// NewVerifier returns a verifier with AWS's defaults.
+func NewVerifier(opts ...Option) *Verifier {
+	v := &Verifier{
+		clockSkew:        DefaultClockSkew,
+		maxPresignExpiry: DefaultMaxPresignExpiry,
+		keys:             newKeyCache(defaultKeyCacheSize),
+	}
+	for _, o := range opts {
+		o(v)
+	}
+	return v
+}
+
+var defaultVerifier = NewVerifier()
+
+// Verify checks req with a shared default verifier. The error is nil or a
+// *Failure.
+func Verify(req Request, now time.Time, keys KeyLookup) (*Result, error) {
+	res, f := defaultVerifier.Verify(&req, now, keys)
+	if f != nil {
+		return nil, f
+	}
+	return res, nil
+}
+
+// scratch holds per-verification buffers, pooled so a verification does not
+// allocate them.
+type scratch struct {
+	params []queryParam
+	creq   []byte
+	sts    []byte
+	mac    []byte
+}
+
+var scratchPool = sync.Pool{New: func() any {
+	return &scratch{params: make([]queryParam, 0, 16), creq: make([]byte, 0, 1024), sts: make([]byte, 0, 256), mac: make([]byte, 0, 512)}
+}}
+
+const maxPooledBuffer = 64 << 10
+
+func putScratch(s *scratch) {
+	if cap(s.creq) > maxPooledBuffer || cap(s.mac) > maxPooledBuffer || cap(s.params) > 1024 {
+		return
+	}
+	clear(s.params[:cap(s.params)]) // drop references to request strings
+	s.params, s.creq, s.sts, s.mac = s.params[:0], s.creq[:0], s.sts[:0], s.mac[:0]
+	scratchPool.Put(s)
+}
+
+// claims is what the request says about itself before it is verified.
+type claims struct {
+	cred          Credential
+	signedHeaders string
+	signature     string
+	time          time.Time
+	amzDate       string // time in ISO 8601 basic format
+	dateSource    string
+	sessionToken  string
+	tokenSigned   bool
+	presigned     bool
+	expires       time.Time
+}
+
+// Verify checks the request's signature as of now. On success it returns
+// what the signature proves; otherwise a *Failure saying why, in AWS terms.
+func (v *Verifier) Verify(req *Request, now time.Time, keys KeyLookup) (*Result, *Failure) {
+	sc := scratchPool.Get().(*scratch)
+	defer putScratch(sc)
+
+	sc.params = parseQuery(sc.params[:0], req.RawQuery)
+	authz := headerValues(req.Header, "authorization")
+	presigned := isPresigned(sc.params)
+
+	var c claims
+	var f *Failure
+	switch {
+	case len(authz) > 0 && authz[0] != "" && presigned:
+		return nil, incomplete("Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified")
+	case len(authz) > 1:
+		return nil, incomplete("Only one Authorization header is allowed.")
+	case len(authz) == 1 && authz[0] != "":
+		c, f = headerClaims(req, authz[0])
+	case presigned:
+		c, f = v.queryClaims(sc.params)
+	default:
+		return nil, MissingAuthentication()
+	}
+	if f != nil {
+		return nil, f
+	}
+	if f := checkScope(req, &c); f != nil {
+		return nil, f
+	}
+	if f := v.checkTime(&c, now); f != nil {
+		return nil, f
+	}
+
+	secret, f := lookupSecret(keys, c.cred.AccessKeyID)
+	if f != nil {
+		return nil, f
+	}
+	payloadHash := req.PayloadHash
+	switch {
+	case payloadHash == "":
+		return nil, Internal(errors.New("sigv4: Request.PayloadHash is empty"))
+	case payloadHash == UnsignedPayload && !req.AllowUnsignedPayload:
+		return nil, SignatureMismatch()
+	}
+
+	sortParams(sc.params)
+	skip := ""
+	if c.presigned {
+		skip = queryKeySignature
+	}
+	sc.creq = appendCanonicalRequest(sc.creq[:0], req, sc.params, skip, c.signedHeaders, payloadHash)
+	sc.sts = appendStringToSign(sc.sts[:0], c.amzDate, c.cred.Scope, sc.creq)
+	key := v.keys.get(sc.mac, secret, c.cred.Date, c.cred.Region, c.cred.Service)
+	mac := key.sum(sc.mac, sc.sts)
+	if !signatureEqual(mac, c.signature) {
+		mismatch := SignatureMismatch()
+		mismatch.CanonicalRequest, mismatch.StringToSign = string(sc.creq), string(sc.sts)
+		return nil, mismatch
+	}
+
+	return &Result{
+		AccessKeyID:        c.cred.AccessKeyID,
+		SessionToken:       c.sessionToken,
+		SessionTokenSigned: c.tokenSigned,
+		Region:             c.cred.Region,
+		Service:            c.cred.Service,
+		SigningTime:        c.time,
+		SignedHeaders:      strings.Split(c.signedHeaders, ";"),
+		Presigned:          c.presigned,
+		Expires:            c.expires,
+	}, nil
+}
+
+// headerClaims reads the Authorization header form.
+func headerClaims(req *Request, header string) (claims, *Failure) {
+	var c claims
+	a, f := ParseAuthorization(header)
+	if f != nil {
+		return c, f
+	}
+	date, source, httpDate := firstHeader(req.Header, "x-amz-date"), "X-Amz-Date", false
+	if date == "" {
+		date, source, httpDate = firstHeader(req.Header, "date"), "Date", true
+	}
+	if a.Credential == "" || a.Signature == "" || a.SignedHeaders == "" || date == "" {
+		return c, missingHeaderParts(a.Credential == "", a.Signature == "", a.SignedHeaders == "", date == "", header)
+	}
+	if c.time, c.amzDate, f = parseRequestTime(date, httpDate); f != nil {
+		return c, f
+	}
+	if c.cred, f = ParseCredential(a.Credential); f != nil {
+		return c, f
+	}
+	c.dateSource = source
+	c.signedHeaders, c.signature = a.SignedHeaders, a.Signature
+	c.sessionToken = firstHeader(req.Header, "x-amz-security-token")
+	c.tokenSigned = c.sessionToken != "" && signsHeader(c.signedHeaders, "x-amz-security-token")
+	return c, nil
+}
+
+// queryClaims reads the presigned query form.
+func (v *Verifier) queryClaims(params []queryParam) (claims, *Failure) {
+	var c claims
+	p, f := parsePresigned(params)
+	if f != nil {
+		return c, f
+	}
+	if c.time, c.amzDate, f = parseRequestTime(p.Date, false); f != nil {
+		return c, f
+	}
+	if c.cred, f = ParseCredential(p.Credential); f != nil {
+		return c, f
+	}
+	c.dateSource = queryKeyDate
+	c.signedHeaders, c.signature = p.SignedHeaders, p.Signature
+	c.sessionToken, c.tokenSigned = p.SecurityToken, p.SecurityToken != ""
+	c.presigned = true
+	if p.HasExpires {
+		ttl, f := parseExpires(p.Expires, v.maxPresignExpiry)
+		if f != nil {
+			return c, f
+		}
+		c.expires = c.time.Add(ttl)
+	}
+	return c, nil
+}
+
+// checkTime: a request must be within the clock skew of now, except that a
+// presigned request with X-Amz-Expires stays valid until it expires.
+func (v *Verifier) checkTime(c *claims, now time.Time) *Failure {
+	if c.expires.IsZero() {
+		return checkSkew(c.time, now, v.clockSkew)
+	}
+	if f := checkNotFuture(c.time, now, v.clockSkew); f != nil {
+		return f
+	}
+	if now.After(c.expires) {
+		return presignExpired()
+	}
+	return nil
+}
+
+// checkScope validates the credential scope against the request.
+func checkScope(req *Request, c *claims) *Failure {
+	if c.cred.Terminator != "aws4_request" {
+		return incomplete("Credential should be scoped with a valid terminator: 'aws4_request', not '%s'. ", c.cred.Terminator)
+	}
+	if f := checkScopeDate(c.cred.Date, c.amzDate, c.dateSource); f != nil {
+		return f
+	}
+	if !signsHeader(c.signedHeaders, "host") {
+		return failure(KindIncompleteSignature, msgHostNotSigned)
+	}
+	if c.cred.Region == "" {
+		return WrongRegion()
+	}
+	if c.cred.Service == "" || (req.ExpectedService != "" && c.cred.Service != req.ExpectedService) {
+		return WrongService(req.ExpectedService)
+	}
+	return nil
+}
+
+// lookupSecret asks the key store, translating its answer into a failure.
+func lookupSecret(keys KeyLookup, accessKeyID string) (string, *Failure) {
+	if accessKeyID == "" || keys == nil {
+		return "", UnknownAccessKey()
+	}
+	secret, err := keys.SecretKey(accessKeyID)
+	if err == nil {
+		return secret, nil
+	}
+	var f *Failure
+	switch {
+	case errors.As(err, &f):
+		return "", f
+	case errors.Is(err, ErrUnknownAccessKey):
+		return "", UnknownAccessKey()
+	default:
+		return "", Internal(err)
+	}
+}
+
+// signatureEqual compares the computed MAC with the hex signature sent, in
+// constant time.
+func signatureEqual(mac [sha256.Size]byte, sent string) bool {
+	var want, got [2 * sha256.Size]byte
+	if len(sent) != len(got) {
+		return false
+	}
+	hex.Encode(want[:], mac[:])
+	copy(got[:], sent)
+	return hmac.Equal(want[:], got[:])
+}
