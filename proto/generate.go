@@ -4,4 +4,4 @@
 // Regenerate with `go generate ./proto`.
 package proto
 
-//go:generate go run ../internal/codegen -models models -out .
+//go:generate go run ../internal/codegen -root .

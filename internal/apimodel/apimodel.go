@@ -102,6 +102,10 @@ type Operation struct {
 	HTTPCode   int    // success status
 	Input      *Shape
 	Output     *Shape
+	// OutputUnit marks an operation the model declares without output
+	// (smithy.api#Unit); Output is then an empty synthesized structure.
+	// Query responses of such operations carry no <OpResult> element.
+	OutputUnit bool
 	Errors     []string // error shape names
 	Paginated  *Pagination
 	// GRPCMethod is the full gRPC method name, e.g.

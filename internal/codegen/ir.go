@@ -34,6 +34,7 @@ type service struct {
 
 type operation struct {
 	Name       string
+	OutputUnit bool
 	Method     string
 	URI        string
 	Code       int
@@ -198,7 +199,7 @@ func buildService(cfg serviceConfig, m *smithyModel) (*service, error) {
 			if _, exists := m.Shapes[synthetic]; exists {
 				return nil, fmt.Errorf("%s: cannot synthesize %s: the name is taken", cfg.Model, synthetic)
 			}
-			m.Shapes[synthetic] = &smithyShape{Type: "structure"}
+			m.Shapes[synthetic] = &smithyShape{Type: "structure", synthetic: true}
 			*side.ref = &smithyRef{Target: synthetic}
 		}
 		for _, t := range []string{op.Input.Target, op.Output.Target} {
@@ -366,6 +367,7 @@ func (s *service) fillShape(sh *shape) error {
 
 func (s *service) buildOperation(id string, rs *smithyShape) (*operation, error) {
 	op := &operation{Name: localName(id), Input: s.byID[rs.Input.Target], Output: s.byID[rs.Output.Target], Code: 200}
+	op.OutputUnit = op.Output.raw.synthetic
 	if op.Input.Kind != "Structure" || op.Output.Kind != "Structure" {
 		return nil, fmt.Errorf("input and output must be structures")
 	}

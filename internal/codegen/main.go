@@ -26,18 +26,17 @@ var services = []serviceConfig{
 }
 
 func main() {
-	models := flag.String("models", "models", "directory holding the Smithy JSON models")
-	out := flag.String("out", ".", "proto root to write into")
+	root := flag.String("root", ".", "proto root: holds models/ and receives the generated files")
 	flag.Parse()
-	if err := generateAll(context.Background(), *models, *out); err != nil {
+	if err := generateAll(context.Background(), *root); err != nil {
 		fmt.Fprintln(os.Stderr, "codegen:", err)
 		os.Exit(1)
 	}
 }
 
 // generateAll writes every generated file under outRoot.
-func generateAll(ctx context.Context, modelsDir, outRoot string) error {
-	files, err := generate(ctx, modelsDir)
+func generateAll(ctx context.Context, outRoot string) error {
+	files, err := generate(ctx, outRoot)
 	if err != nil {
 		return err
 	}
@@ -55,7 +54,8 @@ func generateAll(ctx context.Context, modelsDir, outRoot string) error {
 
 // generate returns every generated file, keyed by its path under the proto
 // root.
-func generate(ctx context.Context, modelsDir string) (map[string][]byte, error) {
+func generate(ctx context.Context, protoRoot string) (map[string][]byte, error) {
+	modelsDir := filepath.Join(protoRoot, "models")
 	moduleRoot, err := findModuleRoot()
 	if err != nil {
 		return nil, err
@@ -92,8 +92,31 @@ func generate(ctx context.Context, modelsDir string) (map[string][]byte, error) 
 		}
 		files[cfg.Dir+"/model.gen.go"] = table
 	}
+	// Hand-written protos (the emulator's own records) go through the same
+	// compiler and the protoc-gen-go plugin.
+	for _, path := range handWritten {
+		source, err := os.ReadFile(filepath.Join(protoRoot, path))
+		if err != nil {
+			return nil, err
+		}
+		fd, err := compileProto(ctx, path, string(source))
+		if err != nil {
+			return nil, err
+		}
+		gen, err := runPlugin(ctx, moduleRoot, "protoc-gen-go", fd)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range gen {
+			files[f.GetName()] = []byte(f.GetContent())
+		}
+	}
 	return files, nil
 }
+
+// handWritten lists the .proto files under the proto root that are written
+// by hand rather than generated from a Smithy model.
+var handWritten = []string{"records/v1/records.proto"}
 
 func findModuleRoot() (string, error) {
 	dir, err := os.Getwd()

@@ -27,6 +27,8 @@ type smithyShape struct {
 	Operations []smithyRef        `json:"operations"` // service
 	Version    string             `json:"version"`    // service
 	Traits     map[string]rawJSON `json:"traits"`
+
+	synthetic bool // an empty structure standing in for smithy.api#Unit
 }
 
 type smithyRef struct {

@@ -103,6 +103,9 @@ func (s *service) modelFile(modulePath string) ([]byte, error) {
 			p("HTTPMethod: %q, HTTPURI: %q, ", op.Method, op.URI)
 		}
 		p("HTTPCode: %d, Input: &s[%d], Output: &s[%d], GRPCMethod: %q", op.Code, op.Input.Index, op.Output.Index, grpcPrefix+op.Name)
+		if op.OutputUnit {
+			p(", OutputUnit: true")
+		}
 		if len(op.Errors) > 0 {
 			p(", Errors: %#v", op.Errors)
 		}

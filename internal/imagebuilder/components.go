@@ -1,0 +1,628 @@
+package imagebuilder
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/ibemu/ibemu/internal/awserr"
+	"github.com/ibemu/ibemu/internal/callctx"
+	"github.com/ibemu/ibemu/internal/imagebuilder/componentdoc"
+	"github.com/ibemu/ibemu/internal/storage"
+	ibv1 "github.com/ibemu/ibemu/proto/imagebuilder/v1"
+)
+
+const (
+	ownerSelf   = "Self"
+	ownerShared = "Shared"
+	ownerAmazon = "Amazon"
+)
+
+// componentFilters are the filters ListComponents accepts.
+var componentFilters = []string{"description", "name", "platform", "supportedOsVersion", "type", "version"}
+
+// CreateComponent creates a new build version of a component from an
+// inline document (data) or a document in S3 (uri). Creating a version that
+// exists adds a build: .../name/1.0.0/2.
+func (s *Service) CreateComponent(ctx context.Context, req *ibv1.CreateComponentRequest) (*ibv1.CreateComponentResponse, error) {
+	c, aerr := call(ctx)
+	if aerr != nil {
+		return nil, aerr
+	}
+	v, aerr := ParseVersion(req.GetSemanticVersion())
+	if aerr != nil {
+		return nil, aerr
+	}
+	data, typ, params, aerr := componentDocument(req.Data, req.Uri, req.GetPlatform())
+	if aerr != nil {
+		return nil, aerr
+	}
+	if req.GetDryRun() {
+		return nil, ibv1.ErrDryRunOperation("The dry run operation of the resource was successful, and no resources or mutations were actually performed due to the dry run flag in the request.")
+	}
+	comp := &ibv1.Component{
+		Name:                req.Name,
+		Version:             ptr(v.String()),
+		Description:         req.Description,
+		ChangeDescription:   req.ChangeDescription,
+		Type:                ptr(typ),
+		Platform:            req.Platform,
+		SupportedOsVersions: req.SupportedOsVersions,
+		State:               &ibv1.ComponentState{Status: ptr("ACTIVE")},
+		Parameters:          params,
+		Owner:               ptr(c.Account),
+		Data:                data,
+		KmsKeyId:            req.KmsKeyId,
+		Encrypted:           ptr(true),
+		Tags:                req.Tags,
+		Obfuscate:           ptr(false),
+	}
+	var resp *ibv1.CreateComponentResponse
+	err := s.db.Update(ctx, func(tx *storage.Tx) error {
+		var err error
+		resp, err = idempotent(tx, scope(c), "CreateComponent", req, c.RequestID, c.Time, func() (*ibv1.CreateComponentResponse, error) {
+			arn, err := s.putComponentBuild(tx, c, comp, v)
+			if err != nil {
+				return nil, err
+			}
+			return &ibv1.CreateComponentResponse{
+				RequestId:                ptr(c.RequestID),
+				ClientToken:              req.ClientToken,
+				ComponentBuildVersionArn: ptr(arn),
+				LatestVersionReferences:  latestReferences(componentBase(c.Region, c.Account, arnName(comp.GetName())), v),
+			}, nil
+		})
+		return err
+	})
+	if err != nil {
+		return nil, storageError(err)
+	}
+	return resp, nil
+}
+
+// ImportComponent creates a component from a shell script: Image Builder
+// wraps it in a one-step document for the platform.
+func (s *Service) ImportComponent(ctx context.Context, req *ibv1.ImportComponentRequest) (*ibv1.ImportComponentResponse, error) {
+	c, aerr := call(ctx)
+	if aerr != nil {
+		return nil, aerr
+	}
+	v, aerr := ParseVersion(req.GetSemanticVersion())
+	if aerr != nil {
+		return nil, aerr
+	}
+	data, aerr := importedDocument(req)
+	if aerr != nil {
+		return nil, aerr
+	}
+	comp := &ibv1.Component{
+		Name:              req.Name,
+		Version:           ptr(v.String()),
+		Description:       req.Description,
+		ChangeDescription: req.ChangeDescription,
+		Type:              req.Type,
+		Platform:          req.Platform,
+		State:             &ibv1.ComponentState{Status: ptr("ACTIVE")},
+		Owner:             ptr(c.Account),
+		Data:              data,
+		KmsKeyId:          req.KmsKeyId,
+		Encrypted:         ptr(true),
+		Tags:              req.Tags,
+		Obfuscate:         ptr(false),
+	}
+	var resp *ibv1.ImportComponentResponse
+	err := s.db.Update(ctx, func(tx *storage.Tx) error {
+		var err error
+		resp, err = idempotent(tx, scope(c), "ImportComponent", req, c.RequestID, c.Time, func() (*ibv1.ImportComponentResponse, error) {
+			arn, err := s.putComponentBuild(tx, c, comp, v)
+			if err != nil {
+				return nil, err
+			}
+			return &ibv1.ImportComponentResponse{
+				RequestId:                ptr(c.RequestID),
+				ClientToken:              req.ClientToken,
+				ComponentBuildVersionArn: ptr(arn),
+			}, nil
+		})
+		return err
+	})
+	if err != nil {
+		return nil, storageError(err)
+	}
+	return resp, nil
+}
+
+// putComponentBuild stores comp as the next build of its version and
+// updates the version index. It returns the build version ARN.
+func (s *Service) putComponentBuild(tx *storage.Tx, c *callctx.Call, tmpl *ibv1.Component, v Version) (string, error) {
+	sc := scope(c)
+	name := arnName(tmpl.GetName())
+	build := uint32(1)
+	_, last, found, err := componentBuilds.Last(tx, sc, versionKey(name, v).Key())
+	if err != nil {
+		return "", err
+	}
+	if found {
+		// Builds of one version share its name segment; a different display
+		// name for the same segment would make two components one.
+		if last.GetName() != tmpl.GetName() {
+			return "", ibv1.ErrResourceAlreadyExists("The component %s already exists with the name %q; names that differ only in case or in spaces and hyphens map to the same ARN.", componentBase(c.Region, c.Account, name), last.GetName())
+		}
+		b, err := buildOf(last.GetArn())
+		if err != nil {
+			return "", err
+		}
+		build = b + 1
+	}
+	comp := proto.Clone(tmpl).(*ibv1.Component)
+	arn := fmt.Sprintf("%s/%s/%d", componentBase(c.Region, c.Account, name), v, build)
+	comp.Arn = &arn
+	comp.DateCreated = ptr(timestamp(c.Time))
+	if err := componentBuilds.Insert(tx, sc, buildKey(name, v, build), comp); err != nil {
+		return "", err
+	}
+	if err := componentVersions.Put(tx, sc, versionKey(name, v).Key(), versionOf(comp, c.Region)); err != nil {
+		return "", err
+	}
+	return arn, nil
+}
+
+// buildOf reads the build number from a stored build version ARN.
+func buildOf(arn string) (uint32, error) {
+	r, aerr := parseARN("arn", arn)
+	if aerr != nil || r.Build == 0 {
+		return 0, fmt.Errorf("imagebuilder: stored component has a malformed ARN %q", arn)
+	}
+	return r.Build, nil
+}
+
+// versionOf is the ListComponents entry of a component version, described by
+// its latest build.
+func versionOf(comp *ibv1.Component, region string) *ibv1.ComponentVersion {
+	r, _ := parseARN("arn", comp.GetArn())
+	return &ibv1.ComponentVersion{
+		Arn:                 ptr(componentBase(region, r.Account, r.Name) + "/" + r.Version),
+		Name:                comp.Name,
+		Version:             comp.Version,
+		Description:         comp.Description,
+		Platform:            comp.Platform,
+		SupportedOsVersions: comp.SupportedOsVersions,
+		Type:                comp.Type,
+		Owner:               comp.Owner,
+		DateCreated:         comp.DateCreated,
+		Status:              comp.GetState().Status,
+		ProductCodes:        comp.ProductCodes,
+	}
+}
+
+func componentBase(region, account, name string) string {
+	return typeARN(region, account, "component") + "/" + name
+}
+
+// componentDocument validates the document source of CreateComponent and
+// returns the document text, the component type and its parameters.
+func componentDocument(data, uri *string, platform string) (*string, string, []*ibv1.ComponentParameterDetail, *awserr.Error) {
+	switch {
+	case data != nil && uri != nil:
+		return nil, "", nil, ibv1.ErrInvalidParameterCombination("The value supplied for parameter 'data' is not valid. You can specify either data or uri, not both.")
+	case data == nil && uri == nil:
+		return nil, "", nil, ibv1.ErrInvalidParameterValue("The value supplied for parameter 'data' is not valid. Specify the component document either inline in data or as an S3 object in uri.")
+	case uri != nil:
+		if aerr := checkS3URI("uri", *uri); aerr != nil {
+			return nil, "", nil, aerr
+		}
+		// The document lives in S3, which the emulator does not reach; the
+		// component keeps the reference.
+		return nil, "BUILD", nil, nil
+	}
+	doc, err := componentdoc.ParseForPlatform(*data, platform)
+	if err != nil {
+		var verr *componentdoc.ValidationError
+		if errors.As(err, &verr) {
+			return nil, "", nil, verr.AWSError()
+		}
+		return nil, "", nil, ibv1.ErrInvalidParameterValue("The value supplied for parameter 'platform' is not valid. %v", err)
+	}
+	typ := "BUILD"
+	if doc.Phase(componentdoc.PhaseBuild) == nil && (doc.Phase(componentdoc.PhaseTest) != nil || doc.Phase(componentdoc.PhaseValidate) != nil) {
+		typ = "TEST"
+	}
+	var params []*ibv1.ComponentParameterDetail
+	for _, p := range doc.Parameters {
+		d := &ibv1.ComponentParameterDetail{Name: ptr(p.Name), Type: ptr(p.Type), DefaultValue: p.DefaultValue}
+		if p.Description != "" {
+			d.Description = ptr(p.Description)
+		}
+		params = append(params, d)
+	}
+	return data, typ, params, nil
+}
+
+// importedDocument builds the component document of an imported script.
+func importedDocument(req *ibv1.ImportComponentRequest) (*string, *awserr.Error) {
+	switch {
+	case req.Data != nil && req.Uri != nil:
+		return nil, ibv1.ErrInvalidParameterCombination("The value supplied for parameter 'data' is not valid. You can specify either data or uri, not both.")
+	case req.Data == nil && req.Uri == nil:
+		return nil, ibv1.ErrInvalidParameterValue("The value supplied for parameter 'data' is not valid. Specify the script either inline in data or as an S3 object in uri.")
+	case req.Uri != nil:
+		if aerr := checkS3URI("uri", *req.Uri); aerr != nil {
+			return nil, aerr
+		}
+		return nil, nil
+	}
+	action := "ExecuteBash"
+	if req.GetPlatform() == "Windows" {
+		action = "ExecutePowerShell"
+	}
+	phase := "build"
+	if req.GetType() == "TEST" {
+		phase = "test"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "name: %s\nschemaVersion: 1.0\nphases:\n  - name: %s\n    steps:\n      - name: ImportedScript\n        action: %s\n        inputs:\n          commands:\n            - |\n", yamlQuote(req.GetName()), phase, action)
+	for _, line := range strings.Split(req.GetData(), "\n") {
+		b.WriteString("              " + line + "\n")
+	}
+	doc := b.String()
+	if _, err := componentdoc.Parse(doc); err != nil {
+		return nil, ibv1.ErrInvalidParameterValue("The value supplied for parameter 'data' is not valid. The script cannot be converted into a component document.")
+	}
+	return &doc, nil
+}
+
+func yamlQuote(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+
+// checkS3URI accepts s3://bucket/key.
+func checkS3URI(member, uri string) *awserr.Error {
+	rest, ok := strings.CutPrefix(uri, "s3://")
+	bucket, key, _ := strings.Cut(rest, "/")
+	if !ok || bucket == "" || key == "" {
+		return ibv1.ErrInvalidParameterValue("The value supplied for parameter '%s' is not valid. The URI %s must point to an S3 object: s3://bucket/key.", member, uri)
+	}
+	return nil
+}
+
+// GetComponent returns a component build version. The ARN may name a build
+// (.../1.0.0/2), a version (.../1.0.0, its latest build) or a version
+// selector (.../1.x.x, the latest matching version).
+func (s *Service) GetComponent(ctx context.Context, req *ibv1.GetComponentRequest) (*ibv1.GetComponentResponse, error) {
+	c, aerr := call(ctx)
+	if aerr != nil {
+		return nil, aerr
+	}
+	const member = "componentBuildVersionArn"
+	r, aerr := parseARN(member, req.GetComponentBuildVersionArn())
+	if aerr != nil {
+		return nil, aerr
+	}
+	var comp *ibv1.Component
+	if r.Account == awsOwner {
+		comp, aerr = amazonComponent(c.Region, r)
+		if aerr != nil {
+			return nil, aerr
+		}
+	} else {
+		err := s.db.View(ctx, func(tx *storage.Tx) error {
+			var err error
+			comp, err = s.findComponent(tx, c, r)
+			return err
+		})
+		if err != nil {
+			return nil, storageError(err)
+		}
+	}
+	v, _ := ParseVersion(comp.GetVersion())
+	r2, _ := parseARN(member, comp.GetArn())
+	return &ibv1.GetComponentResponse{
+		RequestId:               ptr(c.RequestID),
+		Component:               comp,
+		LatestVersionReferences: latestReferences(componentBase(r2.Region, r2.Account, r2.Name), v),
+	}, nil
+}
+
+// findComponent resolves a build ARN, version ARN or selector in the
+// caller's account.
+func (s *Service) findComponent(tx *storage.Tx, c *callctx.Call, r resourceARN) (*ibv1.Component, error) {
+	notFound := func() error {
+		return ibv1.ErrResourceNotFound("The component %s does not exist.", strings.TrimSuffix(componentBase(r.Region, r.Account, r.Name)+"/"+r.Version+buildSuffix(r.Build), "/"))
+	}
+	if r.Account != c.Account || r.Region != c.Region {
+		return nil, notFound()
+	}
+	sc := scope(c)
+	if r.Build != 0 {
+		v, aerr := ParseVersion(r.Version)
+		if aerr != nil {
+			return nil, aerr
+		}
+		comp, found, err := componentBuilds.Get(tx, sc, buildKey(r.Name, v, r.Build))
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			return nil, notFound()
+		}
+		return comp, nil
+	}
+	sel, aerr := ParseSelector(r.Version)
+	if aerr != nil {
+		return nil, aerr
+	}
+	// The latest matching version: scan that name's versions from the top.
+	var latest *ibv1.ComponentVersion
+	err := componentVersions.Scan(tx, sc, storage.ScanOptions{Prefix: nameKey(r.Name).Key(), Reverse: true}, func(_ []byte, cv *ibv1.ComponentVersion) (bool, error) {
+		v, aerr := ParseVersion(cv.GetVersion())
+		if aerr != nil {
+			return false, aerr
+		}
+		if sel.Matches(v) {
+			latest = cv
+			return false, nil
+		}
+		return true, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if latest == nil {
+		return nil, notFound()
+	}
+	v, _ := ParseVersion(latest.GetVersion())
+	_, comp, found, err := componentBuilds.Last(tx, sc, versionKey(r.Name, v).Key())
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, notFound()
+	}
+	return comp, nil
+}
+
+func buildSuffix(b uint32) string {
+	if b == 0 {
+		return ""
+	}
+	return fmt.Sprintf("/%d", b)
+}
+
+// DeleteComponent deletes one build version.
+func (s *Service) DeleteComponent(ctx context.Context, req *ibv1.DeleteComponentRequest) (*ibv1.DeleteComponentResponse, error) {
+	c, aerr := call(ctx)
+	if aerr != nil {
+		return nil, aerr
+	}
+	const member = "componentBuildVersionArn"
+	arn := req.GetComponentBuildVersionArn()
+	r, aerr := parseARN(member, arn)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if r.Account == awsOwner {
+		return nil, ibv1.ErrForbidden("You cannot delete the Amazon-managed component %s.", arn)
+	}
+	v, aerr := ParseVersion(r.Version)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if r.Account != c.Account || r.Region != c.Region {
+		return nil, ibv1.ErrResourceNotFound("The component %s does not exist.", arn)
+	}
+	sc := scope(c)
+	err := s.db.Update(ctx, func(tx *storage.Tx) error {
+		deleted, err := componentBuilds.Delete(tx, sc, buildKey(r.Name, v, r.Build))
+		if err != nil {
+			return err
+		}
+		if !deleted {
+			return ibv1.ErrResourceNotFound("The component %s does not exist.", arn)
+		}
+		// Keep the version index pointing at the latest remaining build.
+		vkey := versionKey(r.Name, v).Key()
+		_, last, found, err := componentBuilds.Last(tx, sc, vkey)
+		if err != nil {
+			return err
+		}
+		if !found {
+			_, err = componentVersions.Delete(tx, sc, vkey)
+			return err
+		}
+		return componentVersions.Put(tx, sc, vkey, versionOf(last, c.Region))
+	})
+	if err != nil {
+		return nil, storageError(err)
+	}
+	return &ibv1.DeleteComponentResponse{RequestId: ptr(c.RequestID), ComponentBuildVersionArn: &arn}, nil
+}
+
+// ListComponents lists component versions (or, byName, the latest version of
+// each component) owned by the caller, shared with it, or managed by Amazon.
+func (s *Service) ListComponents(ctx context.Context, req *ibv1.ListComponentsRequest) (*ibv1.ListComponentsResponse, error) {
+	c, aerr := call(ctx)
+	if aerr != nil {
+		return nil, aerr
+	}
+	fs, aerr := parseFilters(req.GetFilters(), componentFilters...)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if req.GetByName() {
+		if _, ok := fs["version"]; ok {
+			return nil, ibv1.ErrInvalidParameterCombination("The value supplied for parameter 'filters' is not valid. You cannot list Components by name and filter by version in the same request.")
+		}
+	}
+	owner := req.GetOwner()
+	if owner == "" {
+		owner = ownerSelf
+	}
+	listing := "ListComponents/" + owner
+	if req.GetByName() {
+		listing += "/byName"
+	}
+	after, aerr := parsePageToken(listing, req.NextToken)
+	if aerr != nil {
+		return nil, aerr
+	}
+	limit := pageSize(req.MaxResults)
+	resp := &ibv1.ListComponentsResponse{RequestId: ptr(c.RequestID)}
+	keep := func(cv *ibv1.ComponentVersion) bool {
+		return fs.match("name", cv.GetName()) && fs.match("platform", cv.GetPlatform()) &&
+			fs.match("type", cv.GetType()) && fs.match("version", cv.GetVersion()) &&
+			fs.match("description", cv.GetDescription()) && fs.match("supportedOsVersion", cv.GetSupportedOsVersions()...)
+	}
+	switch owner {
+	case ownerSelf:
+		err := s.db.View(ctx, func(tx *storage.Tx) error {
+			var err error
+			resp.ComponentVersionList, resp.NextToken, err = listVersions(tx, scope(c), listing, after, limit, req.GetByName(), keep)
+			return err
+		})
+		if err != nil {
+			return nil, storageError(err)
+		}
+	case ownerAmazon:
+		resp.ComponentVersionList, resp.NextToken = listAmazonComponents(c.Region, listing, after, limit, req.GetByName(), keep)
+	default:
+		// Shared: components other accounts share through resource
+		// policies; ThirdParty and AWSMarketplace: none are published here.
+	}
+	return resp, nil
+}
+
+// listVersions pages over the version index. In byName mode only the last
+// (latest) version of each name is listed.
+func listVersions(tx *storage.Tx, sc storage.Scope, listing string, after []byte, limit int, byName bool, keep func(*ibv1.ComponentVersion) bool) ([]*ibv1.ComponentVersion, *string, error) {
+	var out []*ibv1.ComponentVersion
+	var next *string
+	if !byName {
+		var lastKey []byte
+		err := componentVersions.Scan(tx, sc, storage.ScanOptions{StartAfter: after}, func(k []byte, cv *ibv1.ComponentVersion) (bool, error) {
+			if len(out) == limit {
+				next = pageToken(listing, lastKey)
+				return false, nil
+			}
+			lastKey = k
+			if keep(cv) {
+				out = append(out, cv)
+			}
+			return true, nil
+		})
+		return out, next, err
+	}
+	// byName: a name's versions are adjacent and ascending; emit the last
+	// one when the name changes.
+	var pending *ibv1.ComponentVersion
+	var pendingName string
+	flush := func() bool {
+		if pending != nil && keep(pending) {
+			if len(out) == limit {
+				next = pageToken(listing, afterName(arnNameOf(out[len(out)-1])))
+				return false
+			}
+			out = append(out, pending)
+		}
+		return true
+	}
+	start := after
+	err := componentVersions.Scan(tx, sc, storage.ScanOptions{StartAfter: start}, func(_ []byte, cv *ibv1.ComponentVersion) (bool, error) {
+		name := arnNameOf(cv)
+		if pending != nil && name != pendingName {
+			if !flush() {
+				return false, nil
+			}
+		}
+		pending, pendingName = cv, name
+		return true, nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if next == nil {
+		flush()
+	}
+	return out, next, nil
+}
+
+// arnNameOf is the ARN name segment of a listed version.
+func arnNameOf(cv *ibv1.ComponentVersion) string {
+	r, _ := parseARN("arn", cv.GetArn())
+	return r.Name
+}
+
+// ListComponentBuildVersions lists the builds of one component version, or
+// every build the caller owns when no version is given.
+func (s *Service) ListComponentBuildVersions(ctx context.Context, req *ibv1.ListComponentBuildVersionsRequest) (*ibv1.ListComponentBuildVersionsResponse, error) {
+	c, aerr := call(ctx)
+	if aerr != nil {
+		return nil, aerr
+	}
+	var prefix []byte
+	listing := "ListComponentBuildVersions"
+	resp := &ibv1.ListComponentBuildVersionsResponse{RequestId: ptr(c.RequestID)}
+	if req.ComponentVersionArn != nil {
+		r, aerr := parseARN("componentVersionArn", req.GetComponentVersionArn())
+		if aerr != nil {
+			return nil, aerr
+		}
+		v, aerr := ParseVersion(r.Version)
+		if aerr != nil {
+			return nil, aerr
+		}
+		if r.Account == awsOwner {
+			for _, comp := range amazonBuilds(c.Region, r.Name, v) {
+				resp.ComponentSummaryList = append(resp.ComponentSummaryList, summaryOf(comp))
+			}
+			return resp, nil
+		}
+		if r.Account != c.Account || r.Region != c.Region {
+			return resp, nil
+		}
+		prefix = versionKey(r.Name, v).Key()
+		listing += "/" + req.GetComponentVersionArn()
+	}
+	after, aerr := parsePageToken(listing, req.NextToken)
+	if aerr != nil {
+		return nil, aerr
+	}
+	limit := pageSize(req.MaxResults)
+	err := s.db.View(ctx, func(tx *storage.Tx) error {
+		var lastKey []byte
+		return componentBuilds.Scan(tx, scope(c), storage.ScanOptions{Prefix: prefix, StartAfter: after}, func(k []byte, comp *ibv1.Component) (bool, error) {
+			if len(resp.ComponentSummaryList) == limit {
+				resp.NextToken = pageToken(listing, lastKey)
+				return false, nil
+			}
+			lastKey = k
+			resp.ComponentSummaryList = append(resp.ComponentSummaryList, summaryOf(comp))
+			return true, nil
+		})
+	})
+	if err != nil {
+		return nil, storageError(err)
+	}
+	return resp, nil
+}
+
+func summaryOf(comp *ibv1.Component) *ibv1.ComponentSummary {
+	return &ibv1.ComponentSummary{
+		Arn:                 comp.Arn,
+		Name:                comp.Name,
+		Version:             comp.Version,
+		Platform:            comp.Platform,
+		SupportedOsVersions: comp.SupportedOsVersions,
+		State:               comp.State,
+		Type:                comp.Type,
+		Owner:               comp.Owner,
+		Description:         comp.Description,
+		ChangeDescription:   comp.ChangeDescription,
+		DateCreated:         comp.DateCreated,
+		Tags:                comp.Tags,
+		Publisher:           comp.Publisher,
+		Obfuscate:           comp.Obfuscate,
+	}
+}

@@ -1,0 +1,78 @@
+// Package imagebuilder implements the EC2 Image Builder API over the
+// storage layer. It implements the generated gRPC server interface, so the
+// AWS wire endpoint and the gRPC endpoint call the same handlers.
+//
+// Handlers trust that the transport authenticated the caller (callctx), the
+// request passed the model's constraints and the enforcement layer
+// authorized it; they own the service semantics: versions, idempotency,
+// pagination and the errors Image Builder answers.
+package imagebuilder
+
+import (
+	"context"
+	"time"
+
+	"github.com/ibemu/ibemu/internal/awserr"
+	"github.com/ibemu/ibemu/internal/callctx"
+	"github.com/ibemu/ibemu/internal/storage"
+	ibv1 "github.com/ibemu/ibemu/proto/imagebuilder/v1"
+)
+
+// Service is the Image Builder API.
+type Service struct {
+	ibv1.UnsupportedImagebuilderServer
+
+	db  *storage.DB
+	now func() time.Time
+}
+
+// Options configure a Service.
+type Options struct {
+	// Clock returns the current time; nil means time.Now.
+	Clock func() time.Time
+}
+
+// New returns the Image Builder service over db.
+func New(db *storage.DB, opts Options) *Service {
+	s := &Service{db: db, now: opts.Clock}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s
+}
+
+// call returns the authenticated call in ctx. Every transport sets one; a
+// missing call is a wiring defect, answered as an internal error.
+func call(ctx context.Context) (*callctx.Call, *awserr.Error) {
+	c := callctx.From(ctx)
+	if c == nil || c.Account == "" || c.Region == "" {
+		return nil, awserr.Internal(errNoCall)
+	}
+	return c, nil
+}
+
+type wiringError string
+
+func (e wiringError) Error() string { return string(e) }
+
+const errNoCall = wiringError("imagebuilder: no authenticated call in the context")
+
+// scope is where the caller's own resources live.
+func scope(c *callctx.Call) storage.Scope {
+	return storage.Scope{Account: c.Account, Region: c.Region}
+}
+
+// timestamp renders a time the way Image Builder's string dates read:
+// 2020-01-27T20:43:30.306Z.
+func timestamp(t time.Time) string {
+	return t.UTC().Format("2006-01-02T15:04:05.000Z")
+}
+
+// storageError turns a transaction's failure into the answer the client
+// sees: service errors pass through, anything else is an internal error.
+func storageError(err error) error {
+	if err == nil {
+		return nil
+	}
+	return awserr.From(err)
+}

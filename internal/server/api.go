@@ -1,0 +1,53 @@
+// Package server puts the emulator's pieces together behind its two
+// transports: the AWS wire endpoint (HTTP: restJson1 for Image Builder, the
+// Query protocol for IAM and STS) and gRPC. Both authenticate the caller,
+// run the same interceptor chain (recover, validate against the model,
+// authorize) and call the same handler: the generated gRPC service
+// implementations.
+package server
+
+import (
+	"fmt"
+
+	"google.golang.org/grpc"
+
+	"github.com/ibemu/ibemu/internal/apimodel"
+	"github.com/ibemu/ibemu/internal/wire/restjson"
+)
+
+// API is one AWS service served by the emulator: its model, its generated
+// gRPC service description and the implementation of that service.
+type API struct {
+	Model *apimodel.Service
+	Desc  *grpc.ServiceDesc
+	Impl  any
+
+	methods map[string]*grpc.MethodDesc // by operation name
+	rest    *restjson.Router            // restJson1 APIs only
+}
+
+func newAPI(model *apimodel.Service, desc *grpc.ServiceDesc, impl any) (*API, error) {
+	a := &API{Model: model, Desc: desc, Impl: impl, methods: map[string]*grpc.MethodDesc{}}
+	for i := range desc.Methods {
+		md := &desc.Methods[i]
+		a.methods[md.MethodName] = md
+	}
+	for _, op := range model.Operations {
+		if _, ok := a.methods[op.Name]; !ok {
+			return nil, fmt.Errorf("server: %s: operation %s has no gRPC method", model.Name, op.Name)
+		}
+		if op.GRPCMethod != "/"+desc.ServiceName+"/"+op.Name {
+			return nil, fmt.Errorf("server: %s: operation %s: model and service description disagree on the method name", model.Name, op.Name)
+		}
+	}
+	if model.Protocol == apimodel.RESTJSON1 {
+		a.rest = restjson.NewRouter(model)
+	}
+	return a, nil
+}
+
+// route is what the interceptors learn about the method being called.
+type route struct {
+	api *API
+	op  *apimodel.Operation
+}

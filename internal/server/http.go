@@ -1,0 +1,255 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/ibemu/ibemu/internal/apimodel"
+	"github.com/ibemu/ibemu/internal/auth/sigv4"
+	"github.com/ibemu/ibemu/internal/awserr"
+	"github.com/ibemu/ibemu/internal/callctx"
+	"github.com/ibemu/ibemu/internal/wire/restjson"
+)
+
+// HealthPath answers 200 with a small JSON body once the server is ready.
+const HealthPath = "/_emulator/health"
+
+// ServeHTTP is the AWS wire endpoint. One listener serves every API; the
+// SigV4 credential scope's service name picks the API, and the API's
+// protocol picks the codec.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rc := &httpCall{s: s, w: w, r: r, requestID: newRequestID()}
+	defer func() {
+		if p := recover(); p != nil {
+			s.logPanic(r.Context(), p)
+			rc.fail(awserr.Internal(fmt.Errorf("panic: %v", p)))
+		}
+	}()
+	if r.URL.Path == HealthPath {
+		s.serveHealth(w, r)
+		return
+	}
+	rc.serve()
+}
+
+// httpCall is one AWS wire request in flight.
+type httpCall struct {
+	s         *Server
+	w         http.ResponseWriter
+	r         *http.Request
+	requestID string
+	api       *API // nil until known; errors before then use guessProtocol
+	written   bool
+	status    int
+	op        string
+}
+
+func (rc *httpCall) serve() {
+	s, r := rc.s, rc.r
+	start := s.now()
+	body, aerr := rc.readBody()
+	if aerr != nil {
+		rc.api = s.guessAPI(r, nil)
+		rc.fail(aerr)
+		return
+	}
+	rc.api = s.apiForScope(r)
+	if rc.api == nil {
+		rc.api = s.guessAPI(r, body)
+	}
+	ident, failure := s.opts.Auth.AuthenticateHTTP(r, body)
+	if failure != nil {
+		rc.fail(failure.AWSError(rc.protocol()))
+		return
+	}
+	api, ok := s.bySigner[ident.Service]
+	if !ok {
+		rc.fail(awserr.Newf("UnrecognizedServiceException", http.StatusBadRequest, "This endpoint does not serve the service %q named in the credential scope; it serves %s.", ident.Service, strings.Join(s.Services(), ", ")))
+		return
+	}
+	rc.api = api
+	c := &callctx.Call{
+		RequestID:    rc.requestID,
+		Service:      api.Model.SigningName,
+		Region:       ident.Region,
+		Account:      ident.Principal.AccountID,
+		Principal:    ident.Principal,
+		Time:         start,
+		Transport:    "http",
+	}
+	switch api.Model.Protocol {
+	case apimodel.RESTJSON1:
+		rc.serveRESTJSON(c, body)
+	case apimodel.AWSQuery:
+		rc.serveQuery(c, body)
+	default:
+		rc.fail(awserr.Internal(fmt.Errorf("server: %s: unsupported protocol", api.Model.Name)))
+	}
+	s.log.Debug("request", "request_id", rc.requestID, "service", api.Model.SigningName, "operation", rc.op,
+		"status", rc.status, "principal", c.Principal.ARN, "duration", s.now().Sub(start))
+}
+
+func (rc *httpCall) readBody() ([]byte, *awserr.Error) {
+	limit := rc.s.opts.MaxBodyBytes
+	if rc.r.ContentLength > limit {
+		return nil, bodyTooLarge(limit)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(rc.w, rc.r.Body, limit))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, bodyTooLarge(limit)
+		}
+		return nil, awserr.Newf("IncompleteBody", http.StatusBadRequest, "The request body could not be read: %v", err)
+	}
+	return body, nil
+}
+
+func bodyTooLarge(limit int64) *awserr.Error {
+	return awserr.Newf("RequestEntityTooLargeException", http.StatusRequestEntityTooLarge, "The request body exceeds the maximum size of %d bytes.", limit)
+}
+
+// invoke runs an operation through its generated gRPC handler, so the HTTP
+// path shares the interceptor chain and the implementation with gRPC.
+func (rc *httpCall) invoke(c *callctx.Call, op *apimodel.Operation, decode func(proto.Message) *awserr.Error) (proto.Message, error) {
+	md := rc.api.methods[op.Name]
+	c.Operation = op.Name
+	rc.op = op.Name
+	ctx := callctx.With(rc.r.Context(), c)
+	out, err := md.Handler(rc.api.Impl, ctx, func(v any) error {
+		if aerr := decode(v.(proto.Message)); aerr != nil {
+			return aerr
+		}
+		return nil
+	}, rc.s.chain)
+	if err != nil {
+		return nil, err
+	}
+	msg, ok := out.(proto.Message)
+	if !ok || msg == nil {
+		return nil, awserr.Internal(fmt.Errorf("server: %s returned %T", op.Name, out))
+	}
+	return msg, nil
+}
+
+func (rc *httpCall) serveRESTJSON(c *callctx.Call, body []byte) {
+	r := rc.r
+	op, labels, pathFound := rc.api.rest.Match(r.Method, r.URL.EscapedPath())
+	if op == nil {
+		if pathFound {
+			rc.fail(awserr.Newf("UnknownOperationException", http.StatusNotFound, "The operation at %s does not accept the method %s.", r.URL.Path, r.Method))
+		} else {
+			rc.fail(awserr.Newf("UnknownOperationException", http.StatusNotFound, "%s %s is not an operation of %s.", r.Method, r.URL.Path, rc.api.Model.SDKID))
+		}
+		return
+	}
+	out, err := rc.invoke(c, op, func(msg proto.Message) *awserr.Error {
+		return restjson.DecodeInput(op, restjson.Request{Labels: labels, Query: r.URL.Query(), Header: r.Header, Body: body}, msg)
+	})
+	if err != nil {
+		rc.fail(awserr.From(err))
+		return
+	}
+	buf := restjson.AppendOutput(make([]byte, 0, 512), op, out)
+	rc.write(op.HTTPCode, restjson.ContentType, buf)
+}
+
+func (rc *httpCall) protocol() sigv4.Protocol {
+	if rc.api != nil && rc.api.Model.Protocol == apimodel.AWSQuery {
+		return sigv4.Query
+	}
+	return sigv4.RESTJSON
+}
+
+// fail writes err in the protocol of the API the request addresses.
+func (rc *httpCall) fail(e *awserr.Error) {
+	if rc.written {
+		return
+	}
+	if e.HTTPStatus >= 500 {
+		rc.s.log.Error("request failed", "request_id", rc.requestID, "operation", rc.op, "code", e.Code, "error", errors.Unwrap(e))
+	}
+	if rc.api != nil && rc.api.Model.Protocol == apimodel.AWSQuery {
+		rc.writeQueryError(e)
+		return
+	}
+	restjson.SetErrorHeaders(rc.w.Header(), e)
+	rc.write(e.HTTPStatus, restjson.ContentType, restjson.AppendError(nil, e))
+}
+
+func (rc *httpCall) write(status int, contentType string, body []byte) {
+	h := rc.w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h.Set("X-Amzn-RequestId", rc.requestID)
+	// The SDKs correct their clock skew from the Date header.
+	h.Set("Date", rc.s.now().UTC().Format(http.TimeFormat))
+	rc.w.WriteHeader(status)
+	if rc.r.Method != http.MethodHead {
+		_, _ = rc.w.Write(body)
+	}
+	rc.written, rc.status = true, status
+}
+
+// apiForScope finds the API named by the credential scope of the request's
+// signature, before the signature is verified, to answer in its protocol.
+func (s *Server) apiForScope(r *http.Request) *API {
+	cred := ""
+	if h := r.Header.Get("Authorization"); h != "" {
+		if i := strings.Index(h, "Credential="); i >= 0 {
+			cred = h[i+len("Credential="):]
+			if j := strings.IndexAny(cred, ", "); j >= 0 {
+				cred = cred[:j]
+			}
+		}
+	} else {
+		cred = r.URL.Query().Get("X-Amz-Credential")
+	}
+	parts := strings.Split(cred, "/")
+	if len(parts) != 5 {
+		return nil
+	}
+	return s.bySigner[parts[3]]
+}
+
+// guessAPI picks the API whose error format an unauthenticated request
+// most likely expects: Query for form posts and ?Action=, else restJson1.
+func (s *Server) guessAPI(r *http.Request, body []byte) *API {
+	wantQuery := strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") || r.URL.Query().Has("Action")
+	var fallback *API
+	for _, a := range s.apis {
+		if (a.Model.Protocol == apimodel.AWSQuery) != wantQuery {
+			continue
+		}
+		if fallback == nil {
+			fallback = a
+		}
+		if wantQuery && s.actionIn(a, r, body) {
+			return a
+		}
+	}
+	if fallback == nil && len(s.apis) > 0 {
+		fallback = s.apis[0]
+	}
+	return fallback
+}
+
+func (s *Server) actionIn(a *API, r *http.Request, body []byte) bool {
+	action := r.URL.Query().Get("Action")
+	if action == "" && body != nil {
+		if i := strings.Index(string(body), "Action="); i >= 0 {
+			action = string(body[i+len("Action="):])
+			if j := strings.IndexByte(action, '&'); j >= 0 {
+				action = action[:j]
+			}
+		}
+	}
+	_, ok := a.Model.Operation(action)
+	return ok
+}

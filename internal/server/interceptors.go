@@ -1,0 +1,75 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/ibemu/ibemu/internal/apimodel"
+	"github.com/ibemu/ibemu/internal/awserr"
+	"github.com/ibemu/ibemu/internal/callctx"
+)
+
+// chainInterceptors composes unary interceptors, the first outermost.
+func chainInterceptors(ics ...grpc.UnaryServerInterceptor) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		next := handler
+		for i := len(ics) - 1; i >= 0; i-- {
+			ic, h := ics[i], next
+			next = func(ctx context.Context, req any) (any, error) { return ic(ctx, req, info, h) }
+		}
+		return next(ctx, req)
+	}
+}
+
+// recoverInterceptor turns a panic in a handler into a 500 InternalFailure
+// and logs it with its stack. No input should ever reach it.
+func (s *Server) recoverInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.logPanic(ctx, p)
+			resp, err = nil, awserr.Internal(fmt.Errorf("panic: %v", p))
+		}
+	}()
+	return handler(ctx, req)
+}
+
+func (s *Server) logPanic(ctx context.Context, p any) {
+	attrs := []any{"panic", fmt.Sprint(p), "stack", string(debug.Stack())}
+	if c := callctx.From(ctx); c != nil {
+		attrs = append(attrs, "request_id", c.RequestID, "operation", c.Service+":"+c.Operation)
+	}
+	s.log.ErrorContext(ctx, "recovered from a panic", attrs...)
+}
+
+// validateInterceptor checks the input against the model's constraints
+// (required members, lengths, patterns, enums, ranges) for both transports,
+// before authorization and before the handler.
+func (s *Server) validateInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	rt, ok := s.byMethod[info.FullMethod]
+	if !ok {
+		return nil, awserr.Internal(fmt.Errorf("server: no route for %s", info.FullMethod))
+	}
+	msg, ok := req.(proto.Message)
+	if !ok {
+		return nil, awserr.Internal(fmt.Errorf("server: %s: input is %T", info.FullMethod, req))
+	}
+	if vs := apimodel.Validate(rt.op.Input, msg.ProtoReflect()); len(vs) > 0 {
+		return nil, rt.api.Model.ValidationError(vs)
+	}
+	return handler(ctx, req)
+}
+
+// authorizeInterceptor asks the enforcement layer whether the call may run.
+func (s *Server) authorizeInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	if s.opts.Authorizer != nil {
+		rt := s.byMethod[info.FullMethod]
+		if err := s.opts.Authorizer.Authorize(ctx, rt.api.Model, rt.op, req); err != nil {
+			return nil, err
+		}
+	}
+	return handler(ctx, req)
+}

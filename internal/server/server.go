@@ -1,0 +1,117 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+
+	"github.com/ibemu/ibemu/internal/apimodel"
+	"github.com/ibemu/ibemu/internal/auth"
+	"github.com/ibemu/ibemu/internal/auth/sigv4"
+)
+
+// Authenticator verifies the SigV4 signature of a request; *auth.Authenticator
+// implements it.
+type Authenticator interface {
+	// AuthenticateHTTP verifies an AWS wire request whose body was read.
+	AuthenticateHTTP(r *http.Request, body []byte) (*auth.Identity, *sigv4.Failure)
+	// AuthenticateGRPC verifies the signature a gRPC call carries in its
+	// metadata.
+	AuthenticateGRPC(ctx context.Context, fullMethod, authority string, md metadata.MD) (*auth.Identity, *sigv4.Failure)
+}
+
+// Authorizer decides whether the call in ctx may run the operation with
+// this input. It returns nil to allow, or the error to answer (an
+// AccessDenied-style *awserr.Error). The enforcement layer implements it.
+type Authorizer interface {
+	Authorize(ctx context.Context, svc *apimodel.Service, op *apimodel.Operation, input any) error
+}
+
+// Options configure a Server.
+type Options struct {
+	Auth       Authenticator
+	Authorizer Authorizer // nil allows every authenticated call
+	Logger     *slog.Logger
+	Clock      func() time.Time
+	// MaxBodyBytes caps request bodies; larger ones are refused with 413.
+	MaxBodyBytes int64
+	// Version is reported by the health endpoint.
+	Version string
+}
+
+// DefaultMaxBodyBytes is the default cap on request bodies. Image Builder's
+// largest documents are 16,000 characters; IAM policies are smaller.
+const DefaultMaxBodyBytes = 2 << 20
+
+// Server serves the registered APIs over HTTP and gRPC.
+type Server struct {
+	opts     Options
+	log      *slog.Logger
+	now      func() time.Time
+	apis     []*API
+	bySigner map[string]*API // by SigV4 signing name
+	byMethod map[string]route
+	chain    grpc.UnaryServerInterceptor
+	ready    bool
+}
+
+// New returns a server with no APIs yet.
+func New(opts Options) *Server {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	s := &Server{
+		opts:     opts,
+		log:      opts.Logger,
+		now:      opts.Clock,
+		bySigner: map[string]*API{},
+		byMethod: map[string]route{},
+	}
+	s.chain = chainInterceptors(s.recoverInterceptor, s.validateInterceptor, s.authorizeInterceptor)
+	return s
+}
+
+// Register adds an API: its model, its generated service description and
+// the implementation (which must implement desc.HandlerType).
+func (s *Server) Register(model *apimodel.Service, desc *grpc.ServiceDesc, impl any) error {
+	if model == nil || desc == nil || impl == nil {
+		return errors.New("server: Register needs a model, a service description and an implementation")
+	}
+	a, err := newAPI(model, desc, impl)
+	if err != nil {
+		return err
+	}
+	if _, dup := s.bySigner[model.SigningName]; dup {
+		return fmt.Errorf("server: %s registered twice", model.SigningName)
+	}
+	s.apis = append(s.apis, a)
+	s.bySigner[model.SigningName] = a
+	for _, op := range model.Operations {
+		s.byMethod[op.GRPCMethod] = route{api: a, op: op}
+	}
+	return nil
+}
+
+// Services lists the signing names of the registered APIs.
+func (s *Server) Services() []string {
+	out := make([]string, 0, len(s.apis))
+	for _, a := range s.apis {
+		out = append(out, a.Model.SigningName)
+	}
+	return out
+}
+
+// SetReady marks the server ready: the health endpoint answers 200.
+func (s *Server) SetReady(ready bool) { s.ready = ready }
