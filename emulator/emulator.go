@@ -1,0 +1,213 @@
+// Package emulator starts the Image Builder emulator in-process: the AWS
+// wire endpoint (HTTP) and the gRPC endpoint over one bbolt data file.
+//
+// Go tests use it through emulatortest; the emulator command uses it too.
+//
+//	emu, err := emulator.Start(ctx, emulator.Config{DataPath: "emulator.db"})
+//	…
+//	defer emu.Close(ctx)
+//	cfg := emu.AWSConfig("123456789012") // aws-sdk-go-v2 config for that account's root user
+package emulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/health"
+
+	"github.com/ibemu/ibemu/internal/imagebuilder"
+	"github.com/ibemu/ibemu/internal/iam"
+	"github.com/ibemu/ibemu/internal/server"
+	"github.com/ibemu/ibemu/internal/storage"
+	"github.com/ibemu/ibemu/internal/sts"
+	iamv1 "github.com/ibemu/ibemu/proto/iam/v1"
+	ibv1 "github.com/ibemu/ibemu/proto/imagebuilder/v1"
+	stsv1 "github.com/ibemu/ibemu/proto/sts/v1"
+)
+
+// Version is the emulator's version, reported by the health endpoint.
+var Version = "0.1.0-dev"
+
+// Defaults for Config.
+const (
+	DefaultHTTPAddr   = "127.0.0.1:4700"
+	DefaultGRPCAddr   = "127.0.0.1:4701"
+	DefaultDataPath   = ".ibemu/emulator.db"
+	DefaultRootSecret = "test"
+	DefaultRegion     = "us-east-1"
+)
+
+// Config configures an emulator. The zero value is not usable: set at least
+// DataPath; empty addresses mean the defaults, and ":0" picks a free port.
+type Config struct {
+	// HTTPAddr is the AWS wire endpoint's listen address.
+	HTTPAddr string
+	// GRPCAddr is the gRPC endpoint's listen address.
+	GRPCAddr string
+	// DataPath is the bbolt file holding all state (created if missing).
+	DataPath string
+	// RootSecret is the secret access key of the root users: access key id
+	// "test" (account 000000000000) or any 12-digit account id.
+	RootSecret string
+	// Logger receives operational logs; nil discards them.
+	Logger *slog.Logger
+	// Clock is the one clock every layer reads; nil means time.Now.
+	Clock func() time.Time
+	// NoSync skips fsync on commit: faster, and a crash may lose recent
+	// writes. For throwaway test databases only.
+	NoSync bool
+}
+
+// Emulator is a running emulator.
+type Emulator struct {
+	cfg      Config
+	db       *storage.DB
+	srv      *server.Server
+	httpSrv  *http.Server
+	grpcSrv  *grpc.Server
+	health   *health.Server
+	httpLn   net.Listener
+	grpcLn   net.Listener
+	serveErr chan error
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Start opens the data file, listens on both endpoints and serves until
+// Close. It returns once both endpoints accept connections.
+func Start(ctx context.Context, cfg Config) (*Emulator, error) {
+	cfg = withDefaults(cfg)
+	db, err := storage.Open(cfg.DataPath, storage.Options{NoSync: cfg.NoSync})
+	if err != nil {
+		return nil, fmt.Errorf("open data file: %w", err)
+	}
+	e := &Emulator{cfg: cfg, db: db, serveErr: make(chan error, 2)}
+	if err := e.build(); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	var lc net.ListenConfig
+	if e.httpLn, err = lc.Listen(ctx, "tcp", cfg.HTTPAddr); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("listen for HTTP on %s: %w", cfg.HTTPAddr, err)
+	}
+	if e.grpcLn, err = lc.Listen(ctx, "tcp", cfg.GRPCAddr); err != nil {
+		_ = e.httpLn.Close()
+		_ = db.Close()
+		return nil, fmt.Errorf("listen for gRPC on %s: %w", cfg.GRPCAddr, err)
+	}
+	e.httpSrv = &http.Server{
+		Handler:           e.srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+	}
+	go func() { e.serveErr <- ignoreClosed(e.httpSrv.Serve(e.httpLn)) }()
+	go func() { e.serveErr <- ignoreClosed(e.grpcSrv.Serve(e.grpcLn)) }()
+	e.srv.SetReady(true)
+	cfg.Logger.Info("emulator ready", "http", e.HTTPURL(), "grpc", e.GRPCAddr(), "data", cfg.DataPath, "version", Version)
+	return e, nil
+}
+
+func withDefaults(cfg Config) Config {
+	if cfg.HTTPAddr == "" {
+		cfg.HTTPAddr = DefaultHTTPAddr
+	}
+	if cfg.GRPCAddr == "" {
+		cfg.GRPCAddr = DefaultGRPCAddr
+	}
+	if cfg.DataPath == "" {
+		cfg.DataPath = DefaultDataPath
+	}
+	if cfg.RootSecret == "" {
+		cfg.RootSecret = DefaultRootSecret
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	return cfg
+}
+
+// build wires authentication, the services and both transports.
+func (e *Emulator) build() error {
+	cfg := e.cfg
+	e.srv = server.New(server.Options{
+		Auth:    newAuthenticator(cfg),
+		Logger:  cfg.Logger,
+		Clock:   cfg.Clock,
+		Version: Version,
+	})
+	regs := []struct {
+		err error
+	}{
+		{e.srv.Register(ibv1.Model(), &ibv1.Imagebuilder_ServiceDesc, imagebuilder.New(e.db, imagebuilder.Options{Clock: cfg.Clock}))},
+		{e.srv.Register(iamv1.Model(), &iamv1.IAM_ServiceDesc, iam.NewService())},
+		{e.srv.Register(stsv1.Model(), &stsv1.STS_ServiceDesc, sts.New())},
+	}
+	for _, r := range regs {
+		if r.err != nil {
+			return r.err
+		}
+	}
+	e.grpcSrv, e.health = e.srv.NewGRPCServer()
+	return nil
+}
+
+func ignoreClosed(err error) error {
+	if errors.Is(err, http.ErrServerClosed) || errors.Is(err, grpc.ErrServerStopped) || errors.Is(err, net.ErrClosed) {
+		return nil
+	}
+	return err
+}
+
+// HTTPURL is the AWS wire endpoint, e.g. http://127.0.0.1:4700: the
+// BaseEndpoint for SDK clients.
+func (e *Emulator) HTTPURL() string { return "http://" + e.httpLn.Addr().String() }
+
+// GRPCAddr is the gRPC endpoint's address, e.g. 127.0.0.1:4701.
+func (e *Emulator) GRPCAddr() string { return e.grpcLn.Addr().String() }
+
+// DataPath is the data file in use.
+func (e *Emulator) DataPath() string { return e.cfg.DataPath }
+
+// Err returns a channel that receives an error if a transport stops
+// serving unexpectedly.
+func (e *Emulator) Err() <-chan error { return e.serveErr }
+
+// Close drains requests in flight (until ctx is done, then cuts them off),
+// stops both endpoints and closes the data file. It is safe to call twice.
+func (e *Emulator) Close(ctx context.Context) error {
+	e.closeOnce.Do(func() {
+		e.srv.SetReady(false)
+		e.health.Shutdown()
+		var errs []error
+		grpcDone := make(chan struct{})
+		go func() { e.grpcSrv.GracefulStop(); close(grpcDone) }()
+		if err := e.httpSrv.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("drain HTTP: %w", err))
+			_ = e.httpSrv.Close()
+		}
+		select {
+		case <-grpcDone:
+		case <-ctx.Done():
+			e.grpcSrv.Stop()
+			<-grpcDone
+			errs = append(errs, fmt.Errorf("drain gRPC: %w", ctx.Err()))
+		}
+		if err := e.db.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close data file: %w", err))
+		}
+		e.closeErr = errors.Join(errs...)
+	})
+	return e.closeErr
+}
