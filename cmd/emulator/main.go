@@ -1,0 +1,58 @@
+// Command emulator is a local emulator of AWS EC2 Image Builder with real
+// IAM enforcement.
+//
+//	emulator serve                     # AWS wire endpoint on 127.0.0.1:4700, gRPC on 127.0.0.1:4701
+//	emulator simulate-custom-policy --cli-input-json file://input.json
+//	emulator version
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+// run dispatches a subcommand and returns the process exit status.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], stdout, stderr, getenv)
+	case "simulate-custom-policy":
+		return simulateCustomPolicy(args[1:], stdin, stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, version())
+		return 0
+	case "help", "-h", "--help":
+		usage(stdout)
+		return 0
+	}
+	fmt.Fprintf(stderr, "emulator: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `Usage: emulator <command> [flags]
+
+Commands:
+  serve                    serve the Image Builder, IAM and STS APIs (AWS wire protocols and gRPC)
+  simulate-custom-policy   evaluate policies offline, like "aws iam simulate-custom-policy"
+  version                  print the version
+
+Run "emulator serve -h" for the server's flags.
+`)
+}

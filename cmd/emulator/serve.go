@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/ibemu/ibemu/emulator"
+)
+
+// Main is the serve command: it holds the configuration, runs the emulator
+// and closes it. Tests drive it the same way the command does.
+type Main struct {
+	Config emulator.Config
+	// DrainTimeout bounds how long Close waits for requests in flight.
+	DrainTimeout time.Duration
+
+	emu *emulator.Emulator
+}
+
+// Run starts the emulator and returns once it serves.
+func (m *Main) Run(ctx context.Context) error {
+	emu, err := emulator.Start(ctx, m.Config)
+	if err != nil {
+		return err
+	}
+	m.emu = emu
+	return nil
+}
+
+// Close drains requests in flight and closes the data file.
+func (m *Main) Close() error {
+	if m.emu == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), m.DrainTimeout)
+	defer cancel()
+	return m.emu.Close(ctx)
+}
+
+// serve parses flags (environment variables give the defaults), runs until
+// ctx is cancelled by SIGINT or SIGTERM, then shuts down cleanly.
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	m := &Main{}
+	fs.StringVar(&m.Config.HTTPAddr, "http", env("IBEMU_HTTP", emulator.DefaultHTTPAddr), "AWS wire endpoint listen `address` (env IBEMU_HTTP)")
+	fs.StringVar(&m.Config.GRPCAddr, "grpc", env("IBEMU_GRPC", emulator.DefaultGRPCAddr), "gRPC endpoint listen `address` (env IBEMU_GRPC)")
+	fs.StringVar(&m.Config.DataPath, "data", env("IBEMU_DATA", emulator.DefaultDataPath), "data file `path`, created if missing (env IBEMU_DATA)")
+	fs.StringVar(&m.Config.RootSecret, "root-secret", env("IBEMU_ROOT_SECRET", emulator.DefaultRootSecret), "secret access key of the root users (env IBEMU_ROOT_SECRET)")
+	logLevel := fs.String("log-level", env("IBEMU_LOG_LEVEL", "info"), "log `level`: debug, info, warn or error (env IBEMU_LOG_LEVEL)")
+	logFormat := fs.String("log-format", env("IBEMU_LOG_FORMAT", "text"), "log `format`: text or json (env IBEMU_LOG_FORMAT)")
+	fs.DurationVar(&m.DrainTimeout, "drain-timeout", 30*time.Second, "how long shutdown waits for requests in flight")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "emulator serve: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	logger, err := newLogger(stderr, *logLevel, *logFormat)
+	if err != nil {
+		fmt.Fprintf(stderr, "emulator serve: %v\n", err)
+		return 2
+	}
+	m.Config.Logger = logger
+	if err := m.Run(ctx); err != nil {
+		logger.Error("cannot start", "error", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "emulator %s serving\n  AWS endpoint: %s\n  gRPC:         %s\n  data:         %s\n", version(), m.emu.HTTPURL(), m.emu.GRPCAddr(), m.Config.DataPath)
+	code := 0
+	select {
+	case <-ctx.Done():
+		logger.Info("shutting down: draining requests in flight")
+	case err := <-m.emu.Err():
+		if err != nil {
+			logger.Error("a transport stopped", "error", err)
+			code = 1
+		}
+	}
+	if err := m.Close(); err != nil {
+		logger.Error("shutdown", "error", err)
+		code = 1
+	} else {
+		logger.Info("stopped cleanly")
+	}
+	return code
+}
+
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("bad -log-level %q: use debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch strings.ToLower(format) {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("bad -log-format %q: use text or json", format)
+}
+
+func version() string { return emulator.Version }
