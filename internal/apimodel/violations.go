@@ -105,7 +105,9 @@ func coralRule(v Violation) string {
 	case TooLong:
 		return "have length less than or equal to " + strconv.FormatInt(*sh.MaxLength, 10)
 	case NoMatch:
-		return "satisfy regular expression pattern: " + sh.Pattern
+		// The Smithy models anchor patterns (^…$); the services quote them
+		// without the anchors, as they were before.
+		return "satisfy regular expression pattern: " + strings.TrimSuffix(strings.TrimPrefix(sh.Pattern, "^"), "$")
 	case NotInEnum:
 		return "satisfy enum value set: [" + strings.Join(sh.EnumValues, ", ") + "]"
 	case TooSmall:

@@ -16,7 +16,7 @@ func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	status, code := "ok", http.StatusOK
-	if !s.ready {
+	if !s.ready.Load() {
 		status, code = "starting", http.StatusServiceUnavailable
 	}
 	body := []byte(`{"status":`)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
@@ -58,7 +59,7 @@ type Server struct {
 	bySigner map[string]*API // by SigV4 signing name
 	byMethod map[string]route
 	chain    grpc.UnaryServerInterceptor
-	ready    bool
+	ready    atomic.Bool
 }
 
 // New returns a server with no APIs yet.
@@ -114,4 +115,4 @@ func (s *Server) Services() []string {
 }
 
 // SetReady marks the server ready: the health endpoint answers 200.
-func (s *Server) SetReady(ready bool) { s.ready = ready }
+func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }
