@@ -22,8 +22,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 
-	"github.com/ibemu/ibemu/internal/imagebuilder"
 	"github.com/ibemu/ibemu/internal/iam"
+	"github.com/ibemu/ibemu/internal/imagebuilder"
 	"github.com/ibemu/ibemu/internal/server"
 	"github.com/ibemu/ibemu/internal/storage"
 	"github.com/ibemu/ibemu/internal/sts"

@@ -75,13 +75,13 @@ func (rc *httpCall) serve() {
 	}
 	rc.api = api
 	c := &callctx.Call{
-		RequestID:    rc.requestID,
-		Service:      api.Model.SigningName,
-		Region:       ident.Region,
-		Account:      ident.Principal.AccountID,
-		Principal:    ident.Principal,
-		Time:         start,
-		Transport:    "http",
+		RequestID: rc.requestID,
+		Service:   api.Model.SigningName,
+		Region:    ident.Region,
+		Account:   ident.Principal.AccountID,
+		Principal: ident.Principal,
+		Time:      start,
+		Transport: "http",
 	}
 	switch api.Model.Protocol {
 	case apimodel.RESTJSON1:
