@@ -152,7 +152,9 @@ func compileCondition(op, key string, values []string, version string) (Conditio
 func (c *Condition) eval(ctx *Context) bool {
 	vals, present := ctx.lookup(c.key)
 	if c.null {
-		return nullHolds(c.nullWant, present)
+		// "Null false" checks that the key exists and its value is not null;
+		// the set-operator pages name an empty string as a null value.
+		return nullHolds(c.nullWant, present && !nullDataset(vals))
 	}
 	if !present {
 		if c.ifExists {
@@ -170,6 +172,11 @@ func (c *Condition) eval(ctx *Context) bool {
 	}
 	switch c.qualifier {
 	case qualForAllValues:
+		// A null dataset ("such as an empty string") is vacuously true, like
+		// a missing key.
+		if nullDataset(vals) {
+			return true
+		}
 		for i := range vals {
 			if c.m.matches(&vals[i], ctx) == c.negated {
 				return false
@@ -177,6 +184,10 @@ func (c *Condition) eval(ctx *Context) bool {
 		}
 		return true
 	case qualForAnyValue:
+		// ForAnyValue returns false for a null dataset, whatever the operator.
+		if nullDataset(vals) {
+			return false
+		}
 		for i := range vals {
 			if c.m.matches(&vals[i], ctx) != c.negated {
 				return true
@@ -185,13 +196,26 @@ func (c *Condition) eval(ctx *Context) bool {
 		return false
 	}
 	// Without a qualifier a key with several values matches when any of them
-	// does (and a negated operator holds when none does).
+	// does (and a negated operator holds when none does). AWS only says that
+	// multivalued keys "require" a set operator, not how a bare operator
+	// evaluates them; this is the reading of the emulator, not a documented rule.
 	for i := range vals {
 		if c.m.matches(&vals[i], ctx) {
 			return !c.negated
 		}
 	}
 	return c.negated
+}
+
+// nullDataset reports whether a key's values resolve to what the condition
+// operator pages call a null dataset: no values, or only empty strings.
+func nullDataset(vals []Value) bool {
+	for i := range vals {
+		if vals[i].Raw != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // variableKeys lists the context keys the condition's values refer to.

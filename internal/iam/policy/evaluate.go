@@ -195,7 +195,12 @@ func (e *evaluation) orgLevels() (scp, rcp []OrgLevel) {
 	if e.p.hasAccount() {
 		scp = org.ServiceControlPolicies(e.p.Account)
 	}
-	if e.p.Kind != PrincipalService && e.resAccount != "" {
+	// RCPs limit every principal acting on the account's resources, AWS
+	// service principals included ("Policy evaluation logic"; the
+	// Organizations RCP examples deny service principals by condition). The
+	// exemptions AWS lists, the management account and service-linked roles,
+	// are for the OrganizationsPolicies implementation to apply.
+	if e.resAccount != "" {
 		rcp = org.ResourceControlPolicies(e.resAccount)
 	}
 	return scp, rcp
@@ -340,6 +345,10 @@ func (e *evaluation) decide() Decision {
 		if e.p.isSession() {
 			f.session = true
 			f.federatedUser = e.p.Kind == PrincipalFederatedUser
+			// The inline and managed session policies pass the session step
+			// together, like identity-based policies: an Allow in any one of
+			// them. The documentation only speaks of "the session policies" as
+			// a whole; this is the reading that keeps order irrelevant.
 			for i := range e.pols.Session {
 				a := &e.pols.Session[i]
 				if a.Policy == nil {

@@ -100,7 +100,18 @@ func describeConditionFailure(s *StatementTrace) string {
 	if s.RequestValues == nil {
 		return msg + ", the key is not in the request context"
 	}
-	return msg + ", request values " + quoteList(s.RequestValues)
+	msg += ", request values " + quoteList(s.RequestValues)
+	if c.null || c.qualifier != qualNone {
+		empty := true
+		for _, v := range s.RequestValues {
+			empty = empty && v == ""
+		}
+		if empty {
+			// Null and the set operators read empty values as a null dataset.
+			msg += " (empty, which counts as a null value)"
+		}
+	}
+	return msg
 }
 
 func quoteList(vs []string) string {

@@ -51,6 +51,8 @@ var (
 		{"ForAllValues:StringLike": map[string]any{"aws:TagKeys": []string{"team", "env*"}}},
 		{"ForAnyValue:StringEquals": map[string]any{"aws:TagKeys": "secret"}},
 		{"Null": map[string]any{"aws:TokenIssueTime": "true"}},
+		{"Null": map[string]any{"aws:TagKeys": "false"}},
+		{"ForAnyValue:StringNotLike": map[string]any{"aws:TagKeys": "team"}},
 		{"Bool": map[string]any{"aws:SecureTransport": "false"}},
 		{"StringEquals": map[string]any{"aws:ResourceTag/team": "${aws:PrincipalTag/team}"}},
 		{"ArnLike": map[string]any{"aws:PrincipalArn": "arn:aws:iam::*:role/*"}},
@@ -101,7 +103,9 @@ func genStmt(b *byteSource, kind PolicyKind, effect string) genStatement {
 		delete(s, "NotAction")
 	}
 	if kind.usesPrincipal() {
-		if kind != KindResourceControl && b.intn(5) == 0 {
+		// NotPrincipal exists only in resource-based policies: trust policies
+		// and RCPs reject it.
+		if kind == KindResource && b.intn(5) == 0 {
 			s["NotPrincipal"] = pick(b, genPrinElem[1:])
 		} else if kind == KindResourceControl {
 			s["Principal"] = "*"
@@ -143,7 +147,8 @@ func genScenario(data []byte) *scenario {
 		s.ctx["aws:SourceIp"] = []string{pick(b, []string{"203.0.113.7", "10.1.2.3", "2001:db8::1"})}
 	}
 	if b.bool() {
-		s.ctx["aws:TagKeys"] = []string{"team", pick(b, []string{"env", "secret", "owner"})}
+		// An empty string is a null dataset for the set operators and Null.
+		s.ctx["aws:TagKeys"] = pick(b, [][]string{{"team", "env"}, {"team", "secret"}, {"team", "owner"}, {""}})
 	}
 	if b.bool() {
 		s.ctx["aws:ResourceTag/team"] = []string{pick(b, []string{"blue", "red"})}

@@ -10,7 +10,9 @@ import (
 //	User: ARN is not authorized to perform: ACTION on resource: ARN because no identity-based policy allows the ACTION action
 //
 // An explicit deny reads "with an explicit deny in a TYPE"; a denial by a
-// service control policy always reads as an explicit deny, as AWS documents.
+// service control policy always reads as an explicit deny, as AWS documents
+// (for SCPs only: an implicit RCP denial follows the general "because no ...
+// allows" form).
 // The principal is the caller's own ARN (the assumed-role session ARN for role
 // sessions). " on resource: ..." is left out when the resource is "*".
 // It returns "" for an allowed request.
@@ -43,7 +45,8 @@ func denialReason(d Decision, action string) string {
 	if k == 0 {
 		k = KindIdentity
 	}
-	explicit := d.Outcome == ExplicitDeny || k == KindServiceControl || k == KindResourceControl
+	// Only SCP denials are documented to read as explicit even when implicit.
+	explicit := d.Outcome == ExplicitDeny || k == KindServiceControl
 	if explicit {
 		if k == KindTrust {
 			return "with an explicit deny in the role trust policy"

@@ -159,8 +159,13 @@ func (st *Statement) parsePrincipal(fields *statementElements, kind PolicyKind) 
 	if np != nil {
 		elem, val = "NotPrincipal", np
 		st.NotPrincipal = true
-		if kind == KindResourceControl {
+		switch kind {
+		case KindResourceControl:
 			return malformed("Resource control policies must use \"Principal\": \"*\"; NotPrincipal is not supported.")
+		case KindTrust:
+			// "You cannot use the NotPrincipal element in an IAM identity-based
+			// policy nor in an IAM role trust policy" (NotPrincipal page).
+			return malformed("NotPrincipal is not supported in a role trust policy; use Principal with conditions.")
 		}
 	}
 	spec, err := parsePrincipal(elem, val)
