@@ -1,6 +1,9 @@
 package emulator
 
 import (
+	"io"
+	"net/http"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 )
@@ -23,5 +26,26 @@ func (e *Emulator) AWSConfig(account string) aws.Config {
 		Region:       DefaultRegion,
 		Credentials:  credentials.NewStaticCredentialsProvider(RootAccessKeyID(account), e.cfg.RootSecret, ""),
 		BaseEndpoint: aws.String(e.HTTPURL()),
+		HTTPClient:   &http.Client{Transport: ReaderOnlyBodies{Next: http.DefaultTransport}},
 	}
+}
+
+// ReaderOnlyBodies is an http.RoundTripper that hides io.WriterTo on
+// request bodies. It works around a client-side race in smithy-go that a
+// server as fast as this one on loopback triggers: smithy-go closes the
+// request body once Do returns, after which its WriteTo answers io.EOF;
+// net/http, checking the body for extra bytes after sending Content-Length
+// bytes, prefers WriteTo, fails, and closes the connection while the SDK is
+// still reading the response ("use of closed network connection"). Without
+// WriteTo, a read after close answers a clean io.EOF. AWSConfig installs it;
+// use it when you build your own HTTP client for the SDK.
+type ReaderOnlyBodies struct{ Next http.RoundTripper }
+
+// RoundTrip implements http.RoundTripper.
+func (r ReaderOnlyBodies) RoundTrip(req *http.Request) (*http.Response, error) {
+	if _, ok := req.Body.(io.WriterTo); ok {
+		req = req.Clone(req.Context())
+		req.Body = struct{ io.ReadCloser }{req.Body}
+	}
+	return r.Next.RoundTrip(req)
 }

@@ -79,6 +79,12 @@ type Emulator struct {
 
 	closeOnce sync.Once
 	closeErr  error
+
+	// Connections that have not sent a request yet, closed at shutdown:
+	// net/http would otherwise wait five seconds for each of them.
+	connMu       sync.Mutex
+	newConns     map[net.Conn]struct{}
+	shuttingDown bool
 }
 
 // Start opens the data file, listens on both endpoints and serves until
@@ -89,7 +95,7 @@ func Start(ctx context.Context, cfg Config) (*Emulator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open data file: %w", err)
 	}
-	e := &Emulator{cfg: cfg, db: db, serveErr: make(chan error, 2)}
+	e := &Emulator{cfg: cfg, db: db, serveErr: make(chan error, 2), newConns: map[net.Conn]struct{}{}}
 	if err := e.build(); err != nil {
 		_ = db.Close()
 		return nil, err
@@ -108,6 +114,7 @@ func Start(ctx context.Context, cfg Config) (*Emulator, error) {
 		Handler:           e.srv,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+		ConnState:         e.trackConn,
 	}
 	go func() { e.serveErr <- ignoreClosed(e.httpSrv.Serve(e.httpLn)) }()
 	go func() { e.serveErr <- ignoreClosed(e.grpcSrv.Serve(e.grpcLn)) }()
@@ -163,6 +170,33 @@ func (e *Emulator) build() error {
 	return nil
 }
 
+// trackConn remembers connections that have not sent a request yet.
+func (e *Emulator) trackConn(c net.Conn, state http.ConnState) {
+	e.connMu.Lock()
+	defer e.connMu.Unlock()
+	if state != http.StateNew {
+		delete(e.newConns, c)
+		return
+	}
+	if e.shuttingDown {
+		_ = c.Close()
+		return
+	}
+	e.newConns[c] = struct{}{}
+}
+
+// closeNewConns closes the connections that carry no request: there is
+// nothing in flight on them to drain.
+func (e *Emulator) closeNewConns() {
+	e.connMu.Lock()
+	defer e.connMu.Unlock()
+	e.shuttingDown = true
+	for c := range e.newConns {
+		_ = c.Close()
+		delete(e.newConns, c)
+	}
+}
+
 func ignoreClosed(err error) error {
 	if errors.Is(err, http.ErrServerClosed) || errors.Is(err, grpc.ErrServerStopped) || errors.Is(err, net.ErrClosed) {
 		return nil
@@ -193,6 +227,7 @@ func (e *Emulator) Close(ctx context.Context) error {
 		var errs []error
 		grpcDone := make(chan struct{})
 		go func() { e.grpcSrv.GracefulStop(); close(grpcDone) }()
+		e.closeNewConns()
 		if err := e.httpSrv.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("drain HTTP: %w", err))
 			_ = e.httpSrv.Close()

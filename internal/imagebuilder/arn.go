@@ -38,7 +38,7 @@ func parseARN(member, arn string) (resourceARN, *awserr.Error) {
 	if len(segs) > 0 && segs[0] == "workflow" && len(segs) > 1 {
 		segs = append([]string{segs[0] + "/" + segs[1]}, segs[2:]...)
 	}
-	if len(segs) < 2 || len(segs) > 4 || segs[1] == "" {
+	if len(segs) < 2 || len(segs) > 4 || segs[0] == "" || segs[1] == "" {
 		return bad()
 	}
 	r.Type, r.Name = segs[0], segs[1]

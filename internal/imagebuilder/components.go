@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/ibemu/ibemu/internal/awserr"
 	"github.com/ibemu/ibemu/internal/callctx"
@@ -60,27 +61,14 @@ func (s *Service) CreateComponent(ctx context.Context, req *ibv1.CreateComponent
 		Tags:                req.Tags,
 		Obfuscate:           ptr(false),
 	}
-	var resp *ibv1.CreateComponentResponse
-	err := s.db.Update(ctx, func(tx *storage.Tx) error {
-		var err error
-		resp, err = idempotent(tx, scope(c), "CreateComponent", req, c.RequestID, c.Time, func() (*ibv1.CreateComponentResponse, error) {
-			arn, err := s.putComponentBuild(tx, c, comp, v)
-			if err != nil {
-				return nil, err
-			}
-			return &ibv1.CreateComponentResponse{
-				RequestId:                ptr(c.RequestID),
-				ClientToken:              req.ClientToken,
-				ComponentBuildVersionArn: ptr(arn),
-				LatestVersionReferences:  latestReferences(componentBase(c.Region, c.Account, arnName(comp.GetName())), v),
-			}, nil
-		})
-		return err
+	return createBuild(s, ctx, c, "CreateComponent", req, comp, v, func(arn string) *ibv1.CreateComponentResponse {
+		return &ibv1.CreateComponentResponse{
+			RequestId:                ptr(c.RequestID),
+			ClientToken:              req.ClientToken,
+			ComponentBuildVersionArn: ptr(arn),
+			LatestVersionReferences:  latestReferences(componentBase(c.Region, c.Account, arnName(comp.GetName())), v),
+		}
 	})
-	if err != nil {
-		return nil, storageError(err)
-	}
-	return resp, nil
 }
 
 // ImportComponent creates a component from a shell script: Image Builder
@@ -113,35 +101,50 @@ func (s *Service) ImportComponent(ctx context.Context, req *ibv1.ImportComponent
 		Tags:              req.Tags,
 		Obfuscate:         ptr(false),
 	}
-	var resp *ibv1.ImportComponentResponse
+	return createBuild(s, ctx, c, "ImportComponent", req, comp, v, func(arn string) *ibv1.ImportComponentResponse {
+		return &ibv1.ImportComponentResponse{
+			RequestId:                ptr(c.RequestID),
+			ClientToken:              req.ClientToken,
+			ComponentBuildVersionArn: ptr(arn),
+		}
+	})
+}
+
+// createBuild stores comp as a new build of version v in one transaction,
+// and answers a retry carrying the same client token with the first answer.
+func createBuild[T proto.Message](s *Service, ctx context.Context, c *callctx.Call, op string, req proto.Message, comp *ibv1.Component, v Version, answer func(arn string) T) (T, error) {
+	var resp T
 	err := s.db.Update(ctx, func(tx *storage.Tx) error {
 		var err error
-		resp, err = idempotent(tx, scope(c), "ImportComponent", req, c.RequestID, c.Time, func() (*ibv1.ImportComponentResponse, error) {
+		resp, err = idempotent(tx, scope(c), op, req, c.RequestID, c.Time, func() (T, error) {
 			arn, err := s.putComponentBuild(tx, c, comp, v)
 			if err != nil {
-				return nil, err
+				var zero T
+				return zero, err
 			}
-			return &ibv1.ImportComponentResponse{
-				RequestId:                ptr(c.RequestID),
-				ClientToken:              req.ClientToken,
-				ComponentBuildVersionArn: ptr(arn),
-			}, nil
+			return answer(arn), nil
 		})
 		return err
 	})
 	if err != nil {
-		return nil, storageError(err)
+		var zero T
+		return zero, storageError(err)
 	}
 	return resp, nil
 }
 
 // putComponentBuild stores comp as the next build of its version and
 // updates the version index. It returns the build version ARN.
+//
+// Build numbers only grow: the next build follows the highest number ever
+// handed out for the version, so deleting the latest build does not free
+// its number (and its ARN) for a different build.
 func (s *Service) putComponentBuild(tx *storage.Tx, c *callctx.Call, tmpl *ibv1.Component, v Version) (string, error) {
 	sc := scope(c)
 	name := arnName(tmpl.GetName())
-	build := uint32(1)
-	_, last, found, err := componentBuilds.Last(tx, sc, versionKey(name, v).Key())
+	vkey := versionKey(name, v).Key()
+	var build uint32
+	_, last, found, err := componentBuilds.Last(tx, sc, vkey)
 	if err != nil {
 		return "", err
 	}
@@ -151,11 +154,23 @@ func (s *Service) putComponentBuild(tx *storage.Tx, c *callctx.Call, tmpl *ibv1.
 		if last.GetName() != tmpl.GetName() {
 			return "", ibv1.ErrResourceAlreadyExists("The component %s already exists with the name %q; names that differ only in case or in spaces and hyphens map to the same ARN.", componentBase(c.Region, c.Account, name), last.GetName())
 		}
-		b, err := buildOf(last.GetArn())
-		if err != nil {
+		if build, err = buildOf(last.GetArn()); err != nil {
 			return "", err
 		}
-		build = b + 1
+	}
+	counter, found, err := componentBuildCounters.Get(tx, sc, vkey)
+	if err != nil {
+		return "", err
+	}
+	if found && counter.GetValue() > build {
+		build = counter.GetValue()
+	}
+	if build >= maxBuild {
+		return "", ibv1.ErrServiceQuotaExceeded("The component version %s/%s has reached the maximum number of builds.", componentBase(c.Region, c.Account, name), v)
+	}
+	build++
+	if err := componentBuildCounters.Put(tx, sc, vkey, wrapperspb.UInt32(build)); err != nil {
+		return "", err
 	}
 	comp := proto.Clone(tmpl).(*ibv1.Component)
 	arn := fmt.Sprintf("%s/%s/%d", componentBase(c.Region, c.Account, name), v, build)
@@ -164,11 +179,14 @@ func (s *Service) putComponentBuild(tx *storage.Tx, c *callctx.Call, tmpl *ibv1.
 	if err := componentBuilds.Insert(tx, sc, buildKey(name, v, build), comp); err != nil {
 		return "", err
 	}
-	if err := componentVersions.Put(tx, sc, versionKey(name, v).Key(), versionOf(comp, c.Region)); err != nil {
+	if err := componentVersions.Put(tx, sc, vkey, versionOf(comp, c.Region)); err != nil {
 		return "", err
 	}
 	return arn, nil
 }
+
+// maxBuild bounds build numbers so that they stay within uint32.
+const maxBuild = 1<<32 - 1
 
 // buildOf reads the build number from a stored build version ARN.
 func buildOf(arn string) (uint32, error) {
@@ -239,43 +257,6 @@ func componentDocument(data, uri *string, platform string) (*string, string, []*
 		params = append(params, d)
 	}
 	return data, typ, params, nil
-}
-
-// importedDocument builds the component document of an imported script.
-func importedDocument(req *ibv1.ImportComponentRequest) (*string, *awserr.Error) {
-	switch {
-	case req.Data != nil && req.Uri != nil:
-		return nil, ibv1.ErrInvalidParameterCombination("The value supplied for parameter 'data' is not valid. You can specify either data or uri, not both.")
-	case req.Data == nil && req.Uri == nil:
-		return nil, ibv1.ErrInvalidParameterValue("The value supplied for parameter 'data' is not valid. Specify the script either inline in data or as an S3 object in uri.")
-	case req.Uri != nil:
-		if aerr := checkS3URI("uri", *req.Uri); aerr != nil {
-			return nil, aerr
-		}
-		return nil, nil
-	}
-	action := "ExecuteBash"
-	if req.GetPlatform() == "Windows" {
-		action = "ExecutePowerShell"
-	}
-	phase := "build"
-	if req.GetType() == "TEST" {
-		phase = "test"
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "name: %s\nschemaVersion: 1.0\nphases:\n  - name: %s\n    steps:\n      - name: ImportedScript\n        action: %s\n        inputs:\n          commands:\n            - |\n", yamlQuote(req.GetName()), phase, action)
-	for _, line := range strings.Split(req.GetData(), "\n") {
-		b.WriteString("              " + line + "\n")
-	}
-	doc := b.String()
-	if _, err := componentdoc.Parse(doc); err != nil {
-		return nil, ibv1.ErrInvalidParameterValue("The value supplied for parameter 'data' is not valid. The script cannot be converted into a component document.")
-	}
-	return &doc, nil
-}
-
-func yamlQuote(s string) string {
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
 }
 
 // checkS3URI accepts s3://bucket/key.

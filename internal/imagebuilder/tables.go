@@ -1,6 +1,8 @@
 package imagebuilder
 
 import (
+	"google.golang.org/protobuf/types/known/wrapperspb"
+
 	"github.com/ibemu/ibemu/internal/storage"
 	ibv1 "github.com/ibemu/ibemu/proto/imagebuilder/v1"
 	recordsv1 "github.com/ibemu/ibemu/proto/records/v1"
@@ -16,6 +18,10 @@ var (
 	// name / major / minor / patch → ComponentVersion. ListComponents pages
 	// over it directly.
 	componentVersions = storage.NewTable[*ibv1.ComponentVersion]("imagebuilder.component-versions")
+	// componentBuildCounters holds the last build number handed out for each
+	// component version: name / major / minor / patch → number. Builds are
+	// numbered from it, so a deleted build's ARN never names another build.
+	componentBuildCounters = storage.NewTable[*wrapperspb.UInt32Value]("imagebuilder.component-build-counters")
 	// clientTokens remembers answers to requests carrying a client token:
 	// operation / token → IdempotencyRecord.
 	clientTokens = storage.NewTable[*recordsv1.IdempotencyRecord]("imagebuilder.client-tokens")

@@ -26,7 +26,7 @@ const RequestIDMetadata = "x-amzn-requestid"
 // endpoint, plus server reflection and the standard health service.
 func (s *Server) NewGRPCServer(extra ...grpc.ServerOption) (*grpc.Server, *health.Server) {
 	opts := append([]grpc.ServerOption{
-		grpc.ChainUnaryInterceptor(s.grpcErrorInterceptor, s.grpcAuthInterceptor, s.chain),
+		grpc.ChainUnaryInterceptor(s.grpcErrorInterceptor, s.grpcAuthInterceptor),
 		grpc.MaxRecvMsgSize(int(s.opts.MaxBodyBytes)),
 	}, extra...)
 	gs := grpc.NewServer(opts...)
@@ -40,9 +40,10 @@ func (s *Server) NewGRPCServer(extra ...grpc.ServerOption) (*grpc.Server, *healt
 	return gs, hs
 }
 
-// grpcAuthInterceptor verifies the SigV4 signature carried in metadata and
-// puts the call in the context. Methods that are not API operations (the
-// health service) pass without authentication.
+// grpcAuthInterceptor verifies the SigV4 signature carried in metadata, puts
+// the call in the context and runs the shared chain (recover, validate,
+// authorize). Methods that are not API operations (the health service) go
+// straight to their handler, without authentication.
 func (s *Server) grpcAuthInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	rt, ok := s.byMethod[info.FullMethod]
 	if !ok {
@@ -68,7 +69,7 @@ func (s *Server) grpcAuthInterceptor(ctx context.Context, req any, info *grpc.Un
 	c.Account = ident.Principal.AccountID
 	c.Principal = ident.Principal
 	c.Time = start
-	resp, err := handler(ctx, req)
+	resp, err := s.chain(ctx, req, info, handler)
 	s.log.Debug("request", "request_id", c.RequestID, "service", c.Service, "operation", c.Operation,
 		"principal", c.Principal.ARN, "error", err != nil, "duration", s.now().Sub(start), "transport", "grpc")
 	return resp, err

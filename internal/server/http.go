@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -149,8 +150,13 @@ func (rc *httpCall) serveRESTJSON(c *callctx.Call, body []byte) {
 		}
 		return
 	}
+	query, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		rc.fail(awserr.Newf("MalformedQueryString", http.StatusBadRequest, "The query string is malformed: %v", err))
+		return
+	}
 	out, err := rc.invoke(c, op, func(msg proto.Message) *awserr.Error {
-		return restjson.DecodeInput(op, restjson.Request{Labels: labels, Query: r.URL.Query(), Header: r.Header, Body: body}, msg)
+		return restjson.DecodeInput(op, restjson.Request{Labels: labels, Query: query, Header: r.Header, Body: body}, msg)
 	})
 	if err != nil {
 		rc.fail(awserr.From(err))

@@ -22,6 +22,7 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	grpccreds "google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -147,6 +148,32 @@ func TestPanicBecomesInternalOverGRPC(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "recovered from a panic") {
 		t.Errorf("panic not logged:\n%s", logs.String())
+	}
+}
+
+// TestGRPCHealthNeedsNoSignature: the standard health service answers
+// without authentication, for the server and for each API.
+func TestGRPCHealthNeedsNoSignature(t *testing.T) {
+	s := newServer(t, io.Discard)
+	gs, _ := s.NewGRPCServer()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = gs.Serve(ln) }()
+	defer gs.Stop()
+	conn, err := grpc.NewClient(ln.Addr().String(), grpc.WithTransportCredentials(grpccreds.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, svc := range []string{"", ibv1.Imagebuilder_ServiceDesc.ServiceName} {
+		resp, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{Service: svc})
+		if err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+			t.Errorf("Check(%q) = %v, %v", svc, resp, err)
+		}
 	}
 }
 
