@@ -111,6 +111,9 @@ type Operation struct {
 	// GRPCMethod is the full gRPC method name, e.g.
 	// "/ibemu.imagebuilder.v1.Imagebuilder/CreateComponent".
 	GRPCMethod string
+	// Authz is how IAM authorizes the operation; nil when the Service
+	// Authorization Reference has no entry for it (the call is refused).
+	Authz *Authz
 }
 
 // Pagination mirrors smithy.api#paginated.
