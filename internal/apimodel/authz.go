@@ -65,6 +65,10 @@ type ARNVariable struct {
 	Name string
 	// Member is the input member path supplying it, e.g. "RoleName".
 	Member string
+	// PathMember, for a *WithPath variable, is the input member holding the
+	// entity's path when the request sets it (CreateUser's Path); empty
+	// otherwise, and the resolver supplies the stored path.
+	PathMember string
 }
 
 // RequestKey binds a condition key to the input member supplying its value.
