@@ -172,7 +172,7 @@ func TestUnauthenticatedCalls(t *testing.T) {
 // tempSource serves one set of temporary credentials.
 type tempSource struct{ cred auth.Credential }
 
-func (s tempSource) LookupAccessKey(_ context.Context, id string) (*auth.Credential, error) {
+func (s tempSource) LookupAccessKey(_ context.Context, id, _ string) (*auth.Credential, error) {
 	if id != s.cred.AccessKeyID {
 		return nil, auth.ErrUnknownAccessKey
 	}

@@ -3,6 +3,8 @@ package auth
 import (
 	"context"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -108,7 +110,7 @@ func (a *Authenticator) AuthenticateGRPC(ctx context.Context, fullMethod, author
 // Authenticate verifies a request described for the SigV4 verifier.
 func (a *Authenticator) Authenticate(ctx context.Context, req *sigv4.Request) (*Identity, *sigv4.Failure) {
 	now := a.clock()
-	lookup := &sourceLookup{ctx: ctx, source: a.sources}
+	lookup := &sourceLookup{ctx: ctx, source: a.sources, token: securityToken(req)}
 	res, f := a.verifier.Verify(req, now, lookup)
 	if f != nil {
 		return nil, f
@@ -147,11 +149,12 @@ func (a *Authenticator) ensureAccount(ctx context.Context, accountID string) *si
 type sourceLookup struct {
 	ctx    context.Context
 	source CredentialSource
+	token  string
 	found  *Credential
 }
 
 func (l *sourceLookup) SecretKey(accessKeyID string) (string, error) {
-	cred, err := l.source.LookupAccessKey(l.ctx, accessKeyID)
+	cred, err := l.source.LookupAccessKey(l.ctx, accessKeyID, l.token)
 	if err != nil {
 		return "", err
 	}
@@ -160,4 +163,22 @@ func (l *sourceLookup) SecretKey(accessKeyID string) (string, error) {
 	}
 	l.found = cred
 	return cred.SecretAccessKey, nil
+}
+
+// securityToken is the X-Amz-Security-Token a request carries, from the
+// headers or (presigned) the query string. The verifier reports the same
+// value after checking the signature; sources need it earlier, to find the
+// secret of temporary credentials whose token seals the session.
+func securityToken(req *sigv4.Request) string {
+	if v := req.Header.Get("X-Amz-Security-Token"); v != "" {
+		return v
+	}
+	if !strings.Contains(req.RawQuery, "X-Amz-Security-Token=") {
+		return ""
+	}
+	q, err := url.ParseQuery(req.RawQuery)
+	if err != nil {
+		return ""
+	}
+	return q.Get("X-Amz-Security-Token")
 }

@@ -229,7 +229,7 @@ func TestConfiguredRootSecret(t *testing.T) {
 // tempSource stands in for the STS credential store later work adds.
 type tempSource struct{ cred Credential }
 
-func (s tempSource) LookupAccessKey(_ context.Context, id string) (*Credential, error) {
+func (s tempSource) LookupAccessKey(_ context.Context, id, _ string) (*Credential, error) {
 	if id != s.cred.AccessKeyID {
 		return nil, ErrUnknownAccessKey
 	}
@@ -346,15 +346,15 @@ func TestChainSourceOrderAndErrors(t *testing.T) {
 	ctx := context.Background()
 	shadow := tempSource{Credential{AccessKeyID: "test", SecretAccessKey: "other", Principal: RootPrincipal("999999999999")}}
 	chain := ChainSource{shadow, NewRootSource("test")}
-	c, err := chain.LookupAccessKey(ctx, "test")
+	c, err := chain.LookupAccessKey(ctx, "test", "")
 	if err != nil || c.Principal.AccountID != "999999999999" {
 		t.Fatalf("first source must win: %+v %v", c, err)
 	}
-	c, err = chain.LookupAccessKey(ctx, "123456789012")
+	c, err = chain.LookupAccessKey(ctx, "123456789012", "")
 	if err != nil || c.Principal.AccountID != "123456789012" || c.SecretAccessKey != "test" {
 		t.Fatalf("root fallback: %+v %v", c, err)
 	}
-	if _, err := chain.LookupAccessKey(ctx, "AKIDNOBODY"); !errors.Is(err, ErrUnknownAccessKey) {
+	if _, err := chain.LookupAccessKey(ctx, "AKIDNOBODY", ""); !errors.Is(err, ErrUnknownAccessKey) {
 		t.Fatalf("unknown: %v", err)
 	}
 
@@ -381,11 +381,15 @@ func TestChainSourceOrderAndErrors(t *testing.T) {
 
 type errSource struct{ err error }
 
-func (s errSource) LookupAccessKey(context.Context, string) (*Credential, error) { return nil, s.err }
+func (s errSource) LookupAccessKey(context.Context, string, string) (*Credential, error) {
+	return nil, s.err
+}
 
 type nilSource struct{}
 
-func (nilSource) LookupAccessKey(context.Context, string) (*Credential, error) { return nil, nil }
+func (nilSource) LookupAccessKey(context.Context, string, string) (*Credential, error) {
+	return nil, nil
+}
 
 func TestRootAccountFor(t *testing.T) {
 	for id, want := range map[string]string{"test": "000000000000", "000000000000": "000000000000", "123456789012": "123456789012"} {

@@ -27,22 +27,26 @@ type Credential struct {
 	Principal Principal
 }
 
-// CredentialSource resolves access key ids. Later sources (IAM users' keys,
-// STS temporary credentials) implement it next to the built-in root source.
+// CredentialSource resolves access key ids: the built-in root source, IAM
+// users' access keys and STS temporary credentials each implement it.
 type CredentialSource interface {
 	// LookupAccessKey returns the credential for an access key id, or
-	// ErrUnknownAccessKey. Any other error is an internal failure. A
-	// *sigv4.Failure is passed to the client as is.
-	LookupAccessKey(ctx context.Context, accessKeyID string) (*Credential, error)
+	// ErrUnknownAccessKey. sessionToken is the X-Amz-Security-Token the
+	// request carries ("" when none): sources of temporary credentials whose
+	// tokens seal the session read it, others ignore it. The signature is not
+	// verified yet when this is called, so nothing may be trusted from the
+	// token that its own integrity check does not prove. Any other error is
+	// an internal failure; a *sigv4.Failure is passed to the client as is.
+	LookupAccessKey(ctx context.Context, accessKeyID, sessionToken string) (*Credential, error)
 }
 
 // ChainSource asks each source in turn; the first that knows the key wins.
 type ChainSource []CredentialSource
 
 // LookupAccessKey implements CredentialSource.
-func (c ChainSource) LookupAccessKey(ctx context.Context, accessKeyID string) (*Credential, error) {
+func (c ChainSource) LookupAccessKey(ctx context.Context, accessKeyID, sessionToken string) (*Credential, error) {
 	for _, s := range c {
-		cred, err := s.LookupAccessKey(ctx, accessKeyID)
+		cred, err := s.LookupAccessKey(ctx, accessKeyID, sessionToken)
 		if errors.Is(err, ErrUnknownAccessKey) {
 			continue
 		}

@@ -6,7 +6,10 @@
 // tokens and expiry) and the principals they stand for.
 package auth
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // PrincipalKind says what kind of IAM identity signed a request.
 type PrincipalKind int
@@ -56,6 +59,8 @@ type Principal struct {
 	// AccessKeyID and SessionToken are what the request was signed with.
 	AccessKeyID  string
 	SessionToken string
+	// Session is set when the request was signed with temporary credentials.
+	Session *Session
 }
 
 // RootPrincipal is the root user of an account. Its UserID is the account id,
@@ -67,4 +72,60 @@ func RootPrincipal(accountID string) Principal {
 		ARN:       "arn:aws:iam::" + accountID + ":root",
 		UserID:    accountID,
 	}
+}
+
+// Session is what temporary credentials carry: the session STS sealed into
+// the session token when it issued them. It is set on the Principal of every
+// request signed with temporary credentials and nil for long-term keys.
+type Session struct {
+	// Kind says which STS operation issued the credentials.
+	Kind SessionKind
+	// Issued and Expires bound the credentials' life (aws:TokenIssueTime).
+	Issued, Expires time.Time
+	// RoleARN and RoleID name the assumed role (assumed-role sessions).
+	RoleARN, RoleID string
+	// SourceARN is the identity that asked for the credentials: the IAM user
+	// of GetSessionToken and GetFederationToken, the caller of AssumeRole.
+	SourceARN string
+	// Policy is the inline session policy (JSON) and PolicyARNs the managed
+	// session policies passed when the session was created.
+	Policy     string
+	PolicyARNs []string
+	// Tags are the session tags (aws:PrincipalTag/*), keys as given;
+	// TransitiveTagKeys those that pass on to chained role sessions.
+	Tags              map[string]string
+	TransitiveTagKeys []string
+	// SourceIdentity is sts:SourceIdentity, carried through role chaining.
+	SourceIdentity string
+	// MFA reports that the session was created with MFA (aws:MultiFactorAuthPresent),
+	// MFATime when (aws:MultiFactorAuthAge).
+	MFA     bool
+	MFATime time.Time
+	// Chained marks a role session created by another role session (role
+	// chaining), which limits its duration to one hour.
+	Chained bool
+}
+
+// SessionKind is the STS operation that issued temporary credentials.
+type SessionKind uint8
+
+const (
+	// SessionAssumeRole: sts:AssumeRole (and its web identity and SAML forms).
+	SessionAssumeRole SessionKind = iota + 1
+	// SessionToken: sts:GetSessionToken, for an IAM user or a root user.
+	SessionToken
+	// SessionFederation: sts:GetFederationToken.
+	SessionFederation
+)
+
+func (k SessionKind) String() string {
+	switch k {
+	case SessionAssumeRole:
+		return "AssumeRole"
+	case SessionToken:
+		return "GetSessionToken"
+	case SessionFederation:
+		return "GetFederationToken"
+	}
+	return fmt.Sprintf("SessionKind(%d)", int(k))
 }

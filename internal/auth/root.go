@@ -27,7 +27,7 @@ type RootSource struct {
 func NewRootSource(secret string) *RootSource { return &RootSource{secret: secret} }
 
 // LookupAccessKey implements CredentialSource.
-func (s *RootSource) LookupAccessKey(_ context.Context, accessKeyID string) (*Credential, error) {
+func (s *RootSource) LookupAccessKey(_ context.Context, accessKeyID, _ string) (*Credential, error) {
 	account, ok := RootAccountFor(accessKeyID)
 	if !ok {
 		return nil, ErrUnknownAccessKey

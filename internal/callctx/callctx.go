@@ -8,6 +8,7 @@ package callctx
 
 import (
 	"context"
+	"net/netip"
 	"time"
 
 	"github.com/ibemu/ibemu/internal/auth"
@@ -31,6 +32,10 @@ type Call struct {
 	Time time.Time
 	// Transport is "http" or "grpc".
 	Transport string
+	// SourceIP is the client's address (aws:SourceIp); invalid when unknown.
+	SourceIP netip.Addr
+	// SecureTransport reports a TLS connection (aws:SecureTransport).
+	SecureTransport bool
 }
 
 type key struct{}

@@ -1,0 +1,148 @@
+package authz
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/ibemu/ibemu/internal/auth"
+	"github.com/ibemu/ibemu/internal/callctx"
+	"github.com/ibemu/ibemu/internal/iam/policy"
+)
+
+// The date format of date condition keys (aws:CurrentTime,
+// aws:TokenIssueTime): ISO 8601 in UTC.
+const dateFormat = "2006-01-02T15:04:05Z"
+
+// globalKeys adds the global condition keys AWS sets on every request from
+// the call and the caller ("AWS global condition context keys"): the
+// principal's keys, aws:CurrentTime, aws:EpochTime, aws:SecureTransport,
+// aws:SourceIp, aws:RequestedRegion, aws:ViaAWSService, and for temporary
+// credentials aws:TokenIssueTime, aws:MultiFactorAuthPresent and Age and
+// aws:SourceIdentity.
+func globalKeys(ctx *policy.Context, c *callctx.Call, caller *Caller, session *auth.Session, via bool) {
+	ctx.AddPrincipalKeys(&caller.Principal)
+	now := c.Time.UTC()
+	ctx.SetString("aws:CurrentTime", now.Format(dateFormat))
+	_ = ctx.Set("aws:EpochTime", policy.TypeNumeric, strconv.FormatInt(now.Unix(), 10))
+	_ = ctx.Set("aws:SecureTransport", policy.TypeBoolean, strconv.FormatBool(c.SecureTransport))
+	// A request a service makes on the caller's behalf carries no source IP
+	// ("aws:SourceIp": not present when the request comes through an AWS
+	// service).
+	if !via && c.SourceIP.IsValid() {
+		_ = ctx.Set("aws:SourceIp", policy.TypeIP, c.SourceIP.String())
+	}
+	if c.Region != "" {
+		ctx.SetString("aws:RequestedRegion", c.Region)
+	}
+	_ = ctx.Set("aws:ViaAWSService", policy.TypeBoolean, strconv.FormatBool(via))
+	if session != nil {
+		sessionKeys(ctx, session, now)
+	}
+}
+
+func sessionKeys(ctx *policy.Context, s *auth.Session, now time.Time) {
+	if !s.Issued.IsZero() {
+		_ = ctx.Set("aws:TokenIssueTime", policy.TypeDate, s.Issued.UTC().Format(dateFormat))
+	}
+	// Present (true or false) only for temporary credentials.
+	_ = ctx.Set("aws:MultiFactorAuthPresent", policy.TypeBoolean, strconv.FormatBool(s.MFA))
+	if s.MFA && !s.MFATime.IsZero() {
+		age := int64(now.Sub(s.MFATime) / time.Second)
+		if age < 0 {
+			age = 0
+		}
+		_ = ctx.Set("aws:MultiFactorAuthAge", policy.TypeNumeric, strconv.FormatInt(age, 10))
+	}
+	if s.SourceIdentity != "" {
+		ctx.SetString("aws:SourceIdentity", s.SourceIdentity)
+	}
+}
+
+// requestKeys adds the condition keys the request contributes, read from the
+// input members the spec binds them to.
+func requestKeys(ctx *policy.Context, p *plan, in protoreflect.Message) {
+	for i := range p.keys {
+		k := &p.keys[i]
+		switch {
+		case k.prefix:
+			k.path.tags(in, func(tag, val string) {
+				ctx.SetString(k.key+tag, val)
+			})
+		case k.tagKey:
+			var keys []string
+			k.path.tags(in, func(tag, _ string) { keys = append(keys, tag) })
+			if len(keys) > 0 {
+				_ = ctx.SetList(k.key, policy.TypeString, keys...)
+			}
+		default:
+			vals, ok := k.path.values(in)
+			if !ok || len(vals) == 0 {
+				continue
+			}
+			if k.list {
+				_ = ctx.SetList(k.key, k.typ, vals...)
+			} else if err := ctx.Set(k.key, k.typ, vals...); err != nil {
+				// A value the key's type cannot hold (a malformed ARN in an
+				// ARN-typed key is still a string): keep it as a string, so
+				// string operators see it and typed ones do not match.
+				_ = ctx.Set(k.key, policy.TypeString, vals...)
+			}
+		}
+	}
+}
+
+// resourceKeys adds what the resource contributes: aws:ResourceAccount,
+// aws:ResourceTag/* (and iam:ResourceTag/* for IAM users and roles, which the
+// reference lists beside it) and the resolver's own keys.
+func resourceKeys(ctx *policy.Context, r *Resource) {
+	if r.Account != "" && r.ARN != "*" {
+		ctx.SetString("aws:ResourceAccount", r.Account)
+	}
+	iamTags := r.Type == "role" || r.Type == "user"
+	for k, v := range r.Tags {
+		ctx.SetString("aws:ResourceTag/"+k, v)
+		if iamTags {
+			ctx.SetString("iam:ResourceTag/"+k, v)
+		}
+	}
+	for _, k := range r.Keys {
+		if k.List {
+			_ = ctx.SetList(k.Name, k.Type, k.Values...)
+		} else {
+			_ = ctx.Set(k.Name, k.Type, k.Values...)
+		}
+	}
+}
+
+// extraKeys adds keys a service passes with a check.
+func extraKeys(ctx *policy.Context, keys []Key) {
+	for _, k := range keys {
+		if k.List {
+			_ = ctx.SetList(k.Name, k.Type, k.Values...)
+		} else {
+			_ = ctx.Set(k.Name, k.Type, k.Values...)
+		}
+	}
+}
+
+// viaKeys adds the keys of a request a service makes on the caller's behalf
+// ("aws:CalledVia", "aws:CalledViaFirst", "aws:CalledViaLast").
+func viaKeys(ctx *policy.Context, chain []string) {
+	if len(chain) == 0 {
+		return
+	}
+	_ = ctx.SetList("aws:CalledVia", policy.TypeString, chain...)
+	ctx.SetString("aws:CalledViaFirst", chain[0])
+	ctx.SetString("aws:CalledViaLast", chain[len(chain)-1])
+}
+
+// serviceOfAction returns the prefix of "service:Action".
+func serviceOfAction(action string) string {
+	if i := strings.IndexByte(action, ':'); i > 0 {
+		return action[:i]
+	}
+	return action
+}

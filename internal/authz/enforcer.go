@@ -1,0 +1,298 @@
+package authz
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/ibemu/ibemu/internal/apimodel"
+	"github.com/ibemu/ibemu/internal/auth"
+	"github.com/ibemu/ibemu/internal/awserr"
+	"github.com/ibemu/ibemu/internal/callctx"
+	"github.com/ibemu/ibemu/internal/iam/policy"
+)
+
+// Options configure an Enforcer.
+type Options struct {
+	// Identities resolves callers other than root users. Required.
+	Identities Identities
+	// Resolvers load resources, by the service part of their ARNs
+	// ("imagebuilder", "iam", …). A service without one gets resources that
+	// are just their ARN: no tags, no resource-based policy.
+	Resolvers map[string]Resolver
+	// AlwaysAllowed lists actions no policy can deny, such as
+	// sts:GetCallerIdentity ("No permissions are required to perform this
+	// operation" — even an explicit deny does not stop it).
+	AlwaysAllowed []string
+	// Recorder receives every decision; nil keeps none.
+	Recorder Recorder
+	// Organizations supplies SCPs and RCPs; nil means no organization.
+	Organizations policy.OrganizationsPolicies
+}
+
+// Enforcer decides API calls and the checks services ask for. It implements
+// the server's Authorizer.
+type Enforcer struct {
+	ids       Identities
+	resolvers map[string]Resolver
+	always    map[string]bool
+	rec       Recorder
+	orgs      policy.OrganizationsPolicies
+	plans     sync.Map // *apimodel.Operation → *plan or error
+}
+
+// New returns an enforcer. It fails without an identity source: an
+// enforcement layer that cannot tell who is calling must not exist.
+func New(opts Options) (*Enforcer, error) {
+	if opts.Identities == nil {
+		return nil, errors.New("authz: Options.Identities is required")
+	}
+	e := &Enforcer{
+		ids:       opts.Identities,
+		resolvers: map[string]Resolver{},
+		always:    map[string]bool{},
+		rec:       opts.Recorder,
+		orgs:      opts.Organizations,
+	}
+	for svc, r := range opts.Resolvers {
+		e.resolvers[svc] = r
+	}
+	for _, a := range opts.AlwaysAllowed {
+		e.always[a] = true
+	}
+	return e, nil
+}
+
+// Authorize decides whether the call in ctx may run op with input. On
+// success the returned context carries the Target: the resolved resources
+// and the means to make further checks. On denial it returns AWS's
+// AccessDenied error for the API's protocol with the engine's enhanced
+// message; every decision goes to the Recorder under the call's request id.
+func (e *Enforcer) Authorize(ctx context.Context, svc *apimodel.Service, op *apimodel.Operation, input any) (context.Context, error) {
+	c := callctx.From(ctx)
+	if c == nil {
+		return nil, awserr.Internal(errors.New("authz: no call in the context"))
+	}
+	msg, ok := input.(proto.Message)
+	if !ok {
+		return nil, awserr.Internal(fmt.Errorf("authz: %s input is %T", op.Name, input))
+	}
+	if op.Authz == nil {
+		return nil, noSpec(svc, op)
+	}
+	p, err := e.plan(op)
+	if err != nil {
+		return nil, awserr.Internal(err)
+	}
+	t := &Target{enforcer: e, call: c, protocol: svc.Protocol}
+	ctx = context.WithValue(ctx, targetKey{}, t)
+	if e.always[p.spec.Action] {
+		e.record(c, &Decision{Action: p.spec.Action, Resource: "*", Outcome: policy.Allowed, Principal: c.Principal.ARN})
+		return ctx, nil
+	}
+	caller, err := e.caller(ctx, &c.Principal)
+	if err != nil {
+		return nil, err
+	}
+	t.Caller = caller
+	in := msg.ProtoReflect()
+	refs := e.refs(c, p, in)
+	base := policy.NewContext()
+	globalKeys(base, c, caller, c.Principal.Session, false)
+	requestKeys(base, p, in)
+	for i, ref := range refs {
+		res, err := e.resolve(ctx, c, p.spec.Action, ref)
+		if err != nil {
+			return nil, err
+		}
+		t.Resources = append(t.Resources, res)
+		rctx := base
+		if i < len(refs)-1 {
+			rctx = base.Clone()
+		}
+		resourceKeys(rctx, res)
+		if err := e.decide(c, svc.Protocol, caller, p.spec.Action, res, rctx, ""); err != nil {
+			return nil, err
+		}
+	}
+	return ctx, nil
+}
+
+func (e *Enforcer) plan(op *apimodel.Operation) (*plan, error) {
+	if v, ok := e.plans.Load(op); ok {
+		if err, bad := v.(error); bad {
+			return nil, err
+		}
+		return v.(*plan), nil
+	}
+	p, err := compile(op)
+	if err != nil {
+		e.plans.Store(op, err)
+		return nil, err
+	}
+	e.plans.Store(op, p)
+	return p, nil
+}
+
+// caller resolves the principal; root users need no lookup.
+func (e *Enforcer) caller(ctx context.Context, p *auth.Principal) (*Caller, error) {
+	if p.Kind == auth.PrincipalRoot && p.Session == nil {
+		return RootCaller(p.AccountID), nil
+	}
+	caller, err := e.ids.Caller(ctx, p)
+	if err != nil {
+		return nil, awserr.From(err)
+	}
+	return caller, nil
+}
+
+// refs builds what the request says about each resource type of the spec.
+// Types whose member the request leaves out are skipped when optional; an
+// ARN member naming another type than this one's format (TagResource's
+// resourceArn) picks the type that matches.
+func (e *Enforcer) refs(c *callctx.Call, p *plan, in protoreflect.Message) []*ResourceRef {
+	if len(p.resources) == 0 {
+		return []*ResourceRef{{ARN: "*"}}
+	}
+	var out []*ResourceRef
+	var named string // an ARN member's value that matched no type
+	for i := range p.resources {
+		rp := &p.resources[i]
+		if len(rp.arn) > 0 {
+			v, ok := rp.arn.str(in)
+			if !ok || v == "" {
+				continue
+			}
+			if len(p.resources) > 1 && !MatchesFormat(v, rp.spec.ARNFormat) {
+				named = v
+				continue
+			}
+			out = append(out, &ResourceRef{Spec: rp.spec, ARN: v, FromMember: true})
+			continue
+		}
+		ref := &ResourceRef{Spec: rp.spec, Vars: map[string]string{}}
+		for _, vp := range rp.vars {
+			if v, ok := vp.value.str(in); ok && v != "" {
+				ref.Vars[vp.name] = v
+			}
+			if len(vp.dir) > 0 {
+				ref.Path, _ = vp.dir.str(in)
+			}
+		}
+		if len(ref.Vars) == 0 && !rp.spec.Required && len(p.resources) > 1 {
+			continue
+		}
+		ref.ARN = FillARN(rp.spec.ARNFormat, c.Region, c.Account, ref.Vars, "*")
+		out = append(out, ref)
+	}
+	if len(out) == 0 {
+		arn := named
+		if arn == "" {
+			arn = "*"
+		}
+		out = append(out, &ResourceRef{ARN: arn, FromMember: named != ""})
+	}
+	return out
+}
+
+// resolve completes a reference with the owning service's resolver.
+func (e *Enforcer) resolve(ctx context.Context, c *callctx.Call, action string, ref *ResourceRef) (*Resource, error) {
+	if ref.ARN == "*" && ref.Spec == nil {
+		return &Resource{ARN: "*", Account: c.Account}, nil
+	}
+	svc := ""
+	if a, ok := ParseARN(ref.ARN); ok {
+		svc = a.Service
+	} else if ref.Spec != nil {
+		if a, ok := ParseARN(ref.Spec.ARNFormat); ok {
+			svc = a.Service
+		}
+	}
+	if r := e.resolvers[svc]; r != nil {
+		res, err := r.Resolve(ctx, c, action, ref)
+		if err != nil {
+			return nil, awserr.From(err)
+		}
+		if res.Type == "" && ref.Spec != nil {
+			res.Type = ref.Spec.Type
+		}
+		return res, nil
+	}
+	res := &Resource{ARN: ref.ARN}
+	if ref.Spec != nil {
+		res.Type = ref.Spec.Type
+	}
+	if a, ok := ParseARN(ref.ARN); ok {
+		res.Account, res.Region = a.Account, a.Region
+	}
+	if res.Account == "" {
+		res.Account = c.Account
+	}
+	return res, nil
+}
+
+// decide evaluates one action on one resource, records the decision and
+// returns the AccessDenied error when it denies.
+func (e *Enforcer) decide(c *callctx.Call, proto apimodel.Protocol, caller *Caller, action string, res *Resource, rctx *policy.Context, check string) error {
+	d := &Decision{
+		req: policy.Request{Principal: &caller.Principal, Action: action, Resource: res.ARN, ResourceAccount: res.Account, Context: rctx},
+		pols: policy.Policies{
+			Identity:      caller.Identity,
+			Boundary:      caller.Boundary,
+			Session:       caller.Session,
+			Resource:      res.Policy,
+			Organizations: e.orgs,
+		},
+		Principal: caller.Principal.DisplayARN(),
+		Action:    action,
+		Resource:  res.ARN,
+		Check:     check,
+	}
+	pd := policy.Evaluate(&d.req, &d.pols)
+	d.Outcome, d.Source = pd.Outcome, pd.Source
+	if pd.Policy != nil {
+		d.Policy = pd.Policy.Name
+	}
+	if pd.Statement != nil {
+		d.Statement = pd.Statement.Label()
+	}
+	if !pd.Allowed() {
+		d.Message = policy.AccessDeniedMessage(&d.req, pd)
+	}
+	e.record(c, d)
+	if pd.Allowed() {
+		return nil
+	}
+	return AccessDenied(proto, d.Message)
+}
+
+func (e *Enforcer) record(c *callctx.Call, d *Decision) {
+	if e.rec == nil {
+		return
+	}
+	d.RequestID, d.Time = c.RequestID, c.Time
+	e.rec.Record(d)
+}
+
+// AccessDenied is the error of a denied request in an API's protocol:
+// AccessDeniedException for JSON protocols, AccessDenied for the Query
+// protocol, HTTP 403 (gRPC PermissionDenied) either way.
+func AccessDenied(p apimodel.Protocol, message string) *awserr.Error {
+	code := "AccessDeniedException"
+	if p == apimodel.AWSQuery {
+		code = "AccessDenied"
+	}
+	return awserr.New(code, http.StatusForbidden, message)
+}
+
+// noSpec refuses an operation the Service Authorization Reference does not
+// describe: without knowing its action and resources, no decision can be
+// made, so none is made in the caller's favour.
+func noSpec(svc *apimodel.Service, op *apimodel.Operation) *awserr.Error {
+	return AccessDenied(svc.Protocol, fmt.Sprintf("%s:%s has no entry in the Service Authorization Reference this emulator enforces with, so it cannot be authorized and is refused.", svc.SigningName, op.Name))
+}

@@ -1,0 +1,123 @@
+package authz
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// DecisionsPath is where the decisions of a request are served:
+// GET /_emulator/decisions/REQUEST_ID answers them as JSON (with the full
+// explanation of each), and with ?format=text as the explanation text.
+const DecisionsPath = "/_emulator/decisions/"
+
+// decisionJSON is the JSON form of a Decision.
+type decisionJSON struct {
+	Time        string   `json:"time"`
+	Principal   string   `json:"principal"`
+	Action      string   `json:"action"`
+	Resource    string   `json:"resource"`
+	Check       string   `json:"check,omitempty"`
+	Decision    string   `json:"decision"`
+	PolicyType  string   `json:"policyType,omitempty"`
+	Policy      string   `json:"policy,omitempty"`
+	Statement   string   `json:"statement,omitempty"`
+	Message     string   `json:"message,omitempty"`
+	ContextKeys []string `json:"contextKeys,omitempty"`
+	Explanation string   `json:"explanation,omitempty"`
+}
+
+// Handler serves the log's decisions by request id under DecisionsPath.
+func (l *Log) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, ok := strings.CutPrefix(r.URL.Path, DecisionsPath)
+		if !ok || id == "" || strings.Contains(id, "/") {
+			http.NotFound(w, r)
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		ds := l.ByRequestID(id)
+		if len(ds) == 0 {
+			http.Error(w, "no decisions recorded for request "+id+" (the log keeps the most recent ones)", http.StatusNotFound)
+			return
+		}
+		if r.URL.Query().Get("format") == "text" {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			var b strings.Builder
+			for i, d := range ds {
+				if i > 0 {
+					b.WriteString("\n")
+				}
+				writeDecisionText(&b, d)
+			}
+			_, _ = w.Write([]byte(b.String()))
+			return
+		}
+		out := struct {
+			RequestID string         `json:"requestId"`
+			Decisions []decisionJSON `json:"decisions"`
+		}{RequestID: id}
+		for _, d := range ds {
+			out.Decisions = append(out.Decisions, toJSON(d))
+		}
+		w.Header().Set("Content-Type", "application/json")
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(out)
+	})
+}
+
+func toJSON(d *Decision) decisionJSON {
+	j := decisionJSON{
+		Time:      d.Time.UTC().Format(time.RFC3339Nano),
+		Principal: d.Principal,
+		Action:    d.Action,
+		Resource:  d.Resource,
+		Check:     d.Check,
+		Decision:  d.Outcome.String(),
+		Policy:    d.Policy,
+		Statement: d.Statement,
+		Message:   d.Message,
+	}
+	if d.Source != 0 {
+		j.PolicyType = d.Source.String()
+	}
+	if d.req.Context != nil {
+		j.ContextKeys = d.req.Context.Keys()
+	}
+	if d.req.Principal != nil {
+		j.Explanation = d.Explain().String()
+	}
+	return j
+}
+
+func writeDecisionText(b *strings.Builder, d *Decision) {
+	b.WriteString(d.Time.UTC().Format(time.RFC3339Nano))
+	b.WriteString(" ")
+	b.WriteString(d.Outcome.String())
+	b.WriteString(": ")
+	b.WriteString(d.Principal)
+	b.WriteString(" ")
+	b.WriteString(d.Action)
+	b.WriteString(" on ")
+	b.WriteString(d.Resource)
+	if d.Check != "" {
+		b.WriteString(" (" + d.Check + ")")
+	}
+	b.WriteString("\n")
+	if d.Message != "" {
+		b.WriteString(d.Message)
+		b.WriteString("\n")
+	}
+	if d.req.Principal != nil {
+		b.WriteString(d.Explain().String())
+		if !strings.HasSuffix(b.String(), "\n") {
+			b.WriteString("\n")
+		}
+	}
+}

@@ -1,0 +1,106 @@
+package authz
+
+import (
+	"context"
+	"errors"
+
+	"github.com/ibemu/ibemu/internal/apimodel"
+	"github.com/ibemu/ibemu/internal/auth"
+	"github.com/ibemu/ibemu/internal/awserr"
+	"github.com/ibemu/ibemu/internal/callctx"
+	"github.com/ibemu/ibemu/internal/iam/policy"
+)
+
+// Target is what the enforcement layer hands an allowed call: the resources
+// it resolved (in the spec's order) and the caller as IAM sees it.
+type Target struct {
+	Caller    *Caller
+	Resources []*Resource
+
+	enforcer *Enforcer
+	call     *callctx.Call
+	protocol apimodel.Protocol
+}
+
+type targetKey struct{}
+
+// TargetFrom returns the Target of the call in ctx, or nil when the call did
+// not go through the enforcement layer.
+func TargetFrom(ctx context.Context) *Target {
+	t, _ := ctx.Value(targetKey{}).(*Target)
+	return t
+}
+
+// Resource returns the first resolved resource, or nil.
+func (t *Target) Resource() *Resource {
+	if t == nil || len(t.Resources) == 0 {
+		return nil
+	}
+	return t.Resources[0]
+}
+
+// CheckRequest is a further decision a service needs while serving a call.
+type CheckRequest struct {
+	// Action is the action to decide, e.g. "iam:PassRole", "kms:Decrypt".
+	Action string
+	// ARN is the resource; "" or "*" for none. It is loaded through its
+	// service's resolver (tags, resource policy for this action).
+	ARN string
+	// Keys are condition keys the check adds (iam:PassedToService,
+	// kms:ViaService, kms:EncryptionContext:…).
+	Keys []Key
+	// Via names the services the request passes through on the caller's
+	// behalf, first to last (forward access sessions): it sets aws:CalledVia,
+	// aws:CalledViaFirst/Last and aws:ViaAWSService, and drops aws:SourceIp.
+	// Empty for a dependent action the caller must hold itself.
+	Via []string
+	// As evaluates the check as another principal (the instance role a build
+	// runs as) instead of the caller.
+	As *auth.Principal
+}
+
+// Check decides a dependent or forward-access check as part of the call in
+// ctx, records it under the call's request id, and returns AccessDenied (in
+// the calling API's protocol) when it is denied.
+func Check(ctx context.Context, r CheckRequest) error {
+	t := TargetFrom(ctx)
+	if t == nil || t.enforcer == nil {
+		return awserr.Internal(errors.New("authz: Check outside an authorized call"))
+	}
+	return t.enforcer.check(ctx, t, r)
+}
+
+func (e *Enforcer) check(ctx context.Context, t *Target, r CheckRequest) error {
+	c := t.call
+	caller, session := t.Caller, c.Principal.Session
+	if r.As != nil {
+		session = r.As.Session
+		var err error
+		if caller, err = e.caller(ctx, r.As); err != nil {
+			return err
+		}
+	} else if caller == nil {
+		var err error
+		if caller, err = e.caller(ctx, &c.Principal); err != nil {
+			return err
+		}
+	}
+	arn := r.ARN
+	if arn == "" {
+		arn = "*"
+	}
+	res, err := e.resolve(ctx, c, r.Action, &ResourceRef{ARN: arn, FromMember: arn != "*"})
+	if err != nil {
+		return err
+	}
+	rctx := policy.NewContext()
+	globalKeys(rctx, c, caller, session, len(r.Via) > 0)
+	viaKeys(rctx, r.Via)
+	extraKeys(rctx, r.Keys)
+	resourceKeys(rctx, res)
+	kind := "dependent"
+	if len(r.Via) > 0 {
+		kind = "forward access via " + r.Via[len(r.Via)-1]
+	}
+	return e.decide(c, t.protocol, caller, r.Action, res, rctx, kind)
+}
