@@ -154,10 +154,12 @@ func (e *Emulator) build() error {
 		Clock:   cfg.Clock,
 		Version: Version,
 	})
+	// ib.Resolver() resolves imagebuilder ARNs for the enforcement layer (authz.Options.Resolvers["imagebuilder"]).
+	ib := imagebuilder.New(e.db, imagebuilder.Options{Clock: cfg.Clock})
 	regs := []struct {
 		err error
 	}{
-		{e.srv.Register(ibv1.Model(), &ibv1.Imagebuilder_ServiceDesc, imagebuilder.New(e.db, imagebuilder.Options{Clock: cfg.Clock}))},
+		{e.srv.Register(ibv1.Model(), &ibv1.Imagebuilder_ServiceDesc, ib)},
 		{e.srv.Register(iamv1.Model(), &iamv1.IAM_ServiceDesc, iam.NewService())},
 		{e.srv.Register(stsv1.Model(), &stsv1.STS_ServiceDesc, sts.New())},
 	}

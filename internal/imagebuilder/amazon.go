@@ -62,12 +62,12 @@ func amazonComponents(region string) []*ibv1.Component {
 
 // amazonComponent resolves a build ARN, version ARN or selector against the
 // catalog.
-func amazonComponent(region string, r resourceARN) (*ibv1.Component, *awserr.Error) {
+func amazonComponent(region string, r resourceARN) (*ibv1.Component, bool, *awserr.Error) {
 	var sel Selector
 	if r.Build == 0 {
 		var aerr *awserr.Error
 		if sel, aerr = ParseSelector(r.Version); aerr != nil {
-			return nil, aerr
+			return nil, false, aerr
 		}
 	}
 	for _, comp := range amazonComponents(region) {
@@ -77,16 +77,16 @@ func amazonComponent(region string, r resourceARN) (*ibv1.Component, *awserr.Err
 		}
 		if r.Build != 0 {
 			if cr.Version == r.Version && cr.Build == r.Build {
-				return comp, nil
+				return comp, true, nil
 			}
 			continue
 		}
 		v, _ := ParseVersion(cr.Version)
 		if sel.Matches(v) {
-			return comp, nil
+			return comp, true, nil
 		}
 	}
-	return nil, ibv1.ErrResourceNotFound("The component %s/%s does not exist.", componentBase(r.Region, awsOwner, r.Name), r.Version)
+	return nil, false, nil
 }
 
 // amazonBuilds lists the builds of one catalog version.

@@ -55,6 +55,20 @@ func parseARN(member, arn string) (resourceARN, *awserr.Error) {
 	return r, nil
 }
 
+// path is the ARN's resource part after the type: NAME[/VERSION[/BUILD]].
+func (r resourceARN) path() string {
+	p := r.Name
+	if r.Version != "" {
+		p += "/" + r.Version
+	}
+	return p + buildSuffix(r.Build)
+}
+
+// String is the ARN.
+func (r resourceARN) String() string {
+	return "arn:" + r.Partition + ":imagebuilder:" + r.Region + ":" + r.Account + ":" + r.Type + "/" + r.path()
+}
+
 // arnName turns a resource name into its ARN segment: Image Builder ARNs
 // carry names in lower case with spaces as hyphens.
 func arnName(name string) string {

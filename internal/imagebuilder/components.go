@@ -1,6 +1,7 @@
 package imagebuilder
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -135,40 +136,19 @@ func createBuild[T proto.Message](s *Service, ctx context.Context, c *callctx.Ca
 
 // putComponentBuild stores comp as the next build of its version and
 // updates the version index. It returns the build version ARN.
-//
-// Build numbers only grow: the next build follows the highest number ever
-// handed out for the version, so deleting the latest build does not free
-// its number (and its ARN) for a different build.
 func (s *Service) putComponentBuild(tx *storage.Tx, c *callctx.Call, tmpl *ibv1.Component, v Version) (string, error) {
 	sc := scope(c)
 	name := arnName(tmpl.GetName())
+	build, last, err := nextBuild(tx, sc, name, v)
+	if err != nil {
+		return "", err
+	}
+	// Builds of one version share its name segment; a different display
+	// name for the same segment would make two components one.
+	if last != nil && last.GetName() != tmpl.GetName() {
+		return "", ibv1.ErrResourceAlreadyExists("The component %s already exists with the name %q; names that differ only in case or in spaces and hyphens map to the same ARN.", componentBase(c.Region, c.Account, name), last.GetName())
+	}
 	vkey := versionKey(name, v).Key()
-	var build uint32
-	_, last, found, err := componentBuilds.Last(tx, sc, vkey)
-	if err != nil {
-		return "", err
-	}
-	if found {
-		// Builds of one version share its name segment; a different display
-		// name for the same segment would make two components one.
-		if last.GetName() != tmpl.GetName() {
-			return "", ibv1.ErrResourceAlreadyExists("The component %s already exists with the name %q; names that differ only in case or in spaces and hyphens map to the same ARN.", componentBase(c.Region, c.Account, name), last.GetName())
-		}
-		if build, err = buildOf(last.GetArn()); err != nil {
-			return "", err
-		}
-	}
-	counter, found, err := componentBuildCounters.Get(tx, sc, vkey)
-	if err != nil {
-		return "", err
-	}
-	if found && counter.GetValue() > build {
-		build = counter.GetValue()
-	}
-	if build >= maxBuild {
-		return "", ibv1.ErrServiceQuotaExceeded("The component version %s/%s has reached the maximum number of builds.", componentBase(c.Region, c.Account, name), v)
-	}
-	build++
 	if err := componentBuildCounters.Put(tx, sc, vkey, wrapperspb.UInt32(build)); err != nil {
 		return "", err
 	}
@@ -183,6 +163,40 @@ func (s *Service) putComponentBuild(tx *storage.Tx, c *callctx.Call, tmpl *ibv1.
 		return "", err
 	}
 	return arn, nil
+}
+
+// nextBuild returns the build number the next build of version v of the
+// component with ARN name segment name gets in sc, and the version's latest
+// build (nil when it has none).
+//
+// Build numbers only grow: the next build follows the highest number ever
+// handed out for the version, so deleting the latest build does not free
+// its number (and its ARN) for a different build.
+func nextBuild(tx *storage.Tx, sc storage.Scope, name string, v Version) (uint32, *ibv1.Component, error) {
+	vkey := versionKey(name, v).Key()
+	var build uint32
+	_, last, found, err := componentBuilds.Last(tx, sc, vkey)
+	if err != nil {
+		return 0, nil, err
+	}
+	if found {
+		if build, err = buildOf(last.GetArn()); err != nil {
+			return 0, nil, err
+		}
+	} else {
+		last = nil
+	}
+	counter, found, err := componentBuildCounters.Get(tx, sc, vkey)
+	if err != nil {
+		return 0, nil, err
+	}
+	if found && counter.GetValue() > build {
+		build = counter.GetValue()
+	}
+	if build >= maxBuild {
+		return 0, nil, ibv1.ErrServiceQuotaExceeded("The component version %s/%s has reached the maximum number of builds.", componentBase(sc.Region, sc.Account, name), v)
+	}
+	return build + 1, last, nil
 }
 
 // maxBuild bounds build numbers so that they stay within uint32.
@@ -271,69 +285,44 @@ func checkS3URI(member, uri string) *awserr.Error {
 
 // GetComponent returns a component build version. The ARN may name a build
 // (.../1.0.0/2), a version (.../1.0.0, its latest build) or a version
-// selector (.../1.x.x, the latest matching version).
+// selector (.../1.x.x, the latest matching version), in the caller's
+// account, another account that shares it, or Amazon's.
 func (s *Service) GetComponent(ctx context.Context, req *ibv1.GetComponentRequest) (*ibv1.GetComponentResponse, error) {
 	c, aerr := call(ctx)
 	if aerr != nil {
 		return nil, aerr
 	}
-	const member = "componentBuildVersionArn"
-	r, aerr := parseARN(member, req.GetComponentBuildVersionArn())
-	if aerr != nil {
-		return nil, aerr
+	arn := req.GetComponentBuildVersionArn()
+	res, l, err := s.locate(ctx, c, "imagebuilder:GetComponent", "componentBuildVersionArn", arn)
+	if err != nil {
+		return nil, err
 	}
-	var comp *ibv1.Component
-	if r.Account == awsOwner {
-		comp, aerr = amazonComponent(c.Region, r)
-		if aerr != nil {
-			return nil, aerr
-		}
-	} else {
-		err := s.db.View(ctx, func(tx *storage.Tx) error {
-			var err error
-			comp, err = s.findComponent(tx, c, r)
-			return err
-		})
-		if err != nil {
-			return nil, storageError(err)
-		}
+	if !res.Exists {
+		return nil, componentSharing.notFound(arn)
 	}
-	v, _ := ParseVersion(comp.GetVersion())
-	r2, _ := parseARN(member, comp.GetArn())
+	v, _ := ParseVersion(l.at.Version)
 	return &ibv1.GetComponentResponse{
 		RequestId:               ptr(c.RequestID),
-		Component:               comp,
-		LatestVersionReferences: latestReferences(componentBase(r2.Region, r2.Account, r2.Name), v),
+		Component:               l.component,
+		LatestVersionReferences: latestReferences(componentBase(l.at.Region, l.at.Account, l.at.Name), v),
 	}, nil
 }
 
-// findComponent resolves a build ARN, version ARN or selector in the
-// caller's account.
-func (s *Service) findComponent(tx *storage.Tx, c *callctx.Call, r resourceARN) (*ibv1.Component, error) {
-	notFound := func() error {
-		return ibv1.ErrResourceNotFound("The component %s does not exist.", strings.TrimSuffix(componentBase(r.Region, r.Account, r.Name)+"/"+r.Version+buildSuffix(r.Build), "/"))
-	}
-	if r.Account != c.Account || r.Region != c.Region {
-		return nil, notFound()
-	}
-	sc := scope(c)
+// componentType is the ARN resource type of components.
+const componentType = "component"
+
+// findComponent resolves a build ARN, version ARN or selector in sc.
+func findComponent(tx *storage.Tx, sc storage.Scope, r resourceARN) (*ibv1.Component, bool, error) {
 	if r.Build != 0 {
 		v, aerr := ParseVersion(r.Version)
 		if aerr != nil {
-			return nil, aerr
+			return nil, false, aerr
 		}
-		comp, found, err := componentBuilds.Get(tx, sc, buildKey(r.Name, v, r.Build))
-		if err != nil {
-			return nil, err
-		}
-		if !found {
-			return nil, notFound()
-		}
-		return comp, nil
+		return componentBuilds.Get(tx, sc, buildKey(r.Name, v, r.Build))
 	}
 	sel, aerr := ParseSelector(r.Version)
 	if aerr != nil {
-		return nil, aerr
+		return nil, false, aerr
 	}
 	// The latest matching version: scan that name's versions from the top.
 	var latest *ibv1.ComponentVersion
@@ -348,21 +337,12 @@ func (s *Service) findComponent(tx *storage.Tx, c *callctx.Call, r resourceARN) 
 		}
 		return true, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	if latest == nil {
-		return nil, notFound()
+	if err != nil || latest == nil {
+		return nil, false, err
 	}
 	v, _ := ParseVersion(latest.GetVersion())
 	_, comp, found, err := componentBuilds.Last(tx, sc, versionKey(r.Name, v).Key())
-	if err != nil {
-		return nil, err
-	}
-	if !found {
-		return nil, notFound()
-	}
-	return comp, nil
+	return comp, found, err
 }
 
 func buildSuffix(b uint32) string {
@@ -372,7 +352,8 @@ func buildSuffix(b uint32) string {
 	return fmt.Sprintf("/%d", b)
 }
 
-// DeleteComponent deletes one build version.
+// DeleteComponent deletes one build version, with its policy and what the
+// policy shared.
 func (s *Service) DeleteComponent(ctx context.Context, req *ibv1.DeleteComponentRequest) (*ibv1.DeleteComponentResponse, error) {
 	c, aerr := call(ctx)
 	if aerr != nil {
@@ -387,24 +368,31 @@ func (s *Service) DeleteComponent(ctx context.Context, req *ibv1.DeleteComponent
 	if r.Account == awsOwner {
 		return nil, ibv1.ErrForbidden("You cannot delete the Amazon-managed component %s.", arn)
 	}
-	v, aerr := ParseVersion(r.Version)
-	if aerr != nil {
+	if _, aerr := ParseVersion(r.Version); aerr != nil {
 		return nil, aerr
 	}
-	if r.Account != c.Account || r.Region != c.Region {
-		return nil, ibv1.ErrResourceNotFound("The component %s does not exist.", arn)
+	res, l, err := s.locate(ctx, c, "imagebuilder:DeleteComponent", member, arn)
+	if err != nil {
+		return nil, err
 	}
-	sc := scope(c)
-	err := s.db.Update(ctx, func(tx *storage.Tx) error {
-		deleted, err := componentBuilds.Delete(tx, sc, buildKey(r.Name, v, r.Build))
+	if !res.Exists {
+		return nil, componentSharing.notFound(arn)
+	}
+	sc := l.scope()
+	v, _ := ParseVersion(l.at.Version)
+	err = s.db.Update(ctx, func(tx *storage.Tx) error {
+		deleted, err := componentBuilds.Delete(tx, sc, buildKey(l.at.Name, v, l.at.Build))
 		if err != nil {
 			return err
 		}
 		if !deleted {
-			return ibv1.ErrResourceNotFound("The component %s does not exist.", arn)
+			return componentSharing.notFound(arn)
+		}
+		if err := dropPolicy(tx, componentSharing, l); err != nil {
+			return err
 		}
 		// Keep the version index pointing at the latest remaining build.
-		vkey := versionKey(r.Name, v).Key()
+		vkey := versionKey(l.at.Name, v).Key()
 		_, last, found, err := componentBuilds.Last(tx, sc, vkey)
 		if err != nil {
 			return err
@@ -413,7 +401,7 @@ func (s *Service) DeleteComponent(ctx context.Context, req *ibv1.DeleteComponent
 			_, err = componentVersions.Delete(tx, sc, vkey)
 			return err
 		}
-		return componentVersions.Put(tx, sc, vkey, versionOf(last, c.Region))
+		return componentVersions.Put(tx, sc, vkey, versionOf(last, sc.Region))
 	})
 	if err != nil {
 		return nil, storageError(err)
@@ -457,10 +445,20 @@ func (s *Service) ListComponents(ctx context.Context, req *ibv1.ListComponentsRe
 			fs.match("description", cv.GetDescription()) && fs.match("supportedOsVersion", cv.GetSupportedOsVersions()...)
 	}
 	switch owner {
-	case ownerSelf:
+	case ownerSelf, ownerShared:
+		// Own versions are indexed by name / version; versions shared with
+		// the caller by owner / name / version / build, the latest shared
+		// build of a version describing it.
+		table, tail := componentVersions, 0
+		if owner == ownerShared {
+			table, tail = sharedComponents, 4
+		}
+		if req.GetByName() {
+			tail = 12 + tail
+		}
 		err := s.db.View(ctx, func(tx *storage.Tx) error {
 			var err error
-			resp.ComponentVersionList, resp.NextToken, err = listVersions(tx, scope(c), listing, after, limit, req.GetByName(), keep)
+			resp.ComponentVersionList, resp.NextToken, err = listLatest(tx, table, scope(c), listing, after, limit, tail, keep)
 			return err
 		})
 		if err != nil {
@@ -469,55 +467,42 @@ func (s *Service) ListComponents(ctx context.Context, req *ibv1.ListComponentsRe
 	case ownerAmazon:
 		resp.ComponentVersionList, resp.NextToken = listAmazonComponents(c.Region, listing, after, limit, req.GetByName(), keep)
 	default:
-		// Shared: components other accounts share through resource
-		// policies; ThirdParty and AWSMarketplace: none are published here.
+		// ThirdParty and AWSMarketplace: none are published here.
 	}
 	return resp, nil
 }
 
-// listVersions pages over the version index. In byName mode only the last
-// (latest) version of each name is listed.
-func listVersions(tx *storage.Tx, sc storage.Scope, listing string, after []byte, limit int, byName bool, keep func(*ibv1.ComponentVersion) bool) ([]*ibv1.ComponentVersion, *string, error) {
+// listLatest pages over a table of ListComponents entries, listing the last
+// entry of each group of adjacent keys: a group is a key less its last tail
+// bytes (fixed-width numbers), so tail 0 lists every entry and a tail
+// covering the version numbers lists the latest version of each name.
+// A page token resumes after the last group listed.
+func listLatest(tx *storage.Tx, table *storage.Table[*ibv1.ComponentVersion], sc storage.Scope, listing string, after []byte, limit, tail int, keep func(*ibv1.ComponentVersion) bool) ([]*ibv1.ComponentVersion, *string, error) {
 	var out []*ibv1.ComponentVersion
 	var next *string
-	if !byName {
-		var lastKey []byte
-		err := componentVersions.Scan(tx, sc, storage.ScanOptions{StartAfter: after}, func(k []byte, cv *ibv1.ComponentVersion) (bool, error) {
-			if len(out) == limit {
-				next = pageToken(listing, lastKey)
-				return false, nil
-			}
-			lastKey = k
-			if keep(cv) {
-				out = append(out, cv)
-			}
-			return true, nil
-		})
-		return out, next, err
-	}
-	// byName: a name's versions are adjacent and ascending; emit the last
-	// one when the name changes.
 	var pending *ibv1.ComponentVersion
-	var pendingName string
+	var pendingGroup, lastGroup []byte
 	flush := func() bool {
-		if pending != nil && keep(pending) {
-			if len(out) == limit {
-				next = pageToken(listing, afterName(arnNameOf(out[len(out)-1])))
-				return false
-			}
-			out = append(out, pending)
+		if pending == nil || !keep(pending) {
+			return true
 		}
+		if len(out) == limit {
+			next = pageToken(listing, append(bytes.Clone(lastGroup), bytes.Repeat([]byte{0xff}, tail)...))
+			return false
+		}
+		out = append(out, pending)
+		lastGroup = pendingGroup
 		return true
 	}
-	start := after
-	err := componentVersions.Scan(tx, sc, storage.ScanOptions{StartAfter: start}, func(_ []byte, cv *ibv1.ComponentVersion) (bool, error) {
-		name := arnNameOf(cv)
-		if pending != nil && name != pendingName {
-			if !flush() {
-				return false, nil
-			}
+	err := table.Scan(tx, sc, storage.ScanOptions{StartAfter: after}, func(k []byte, cv *ibv1.ComponentVersion) (bool, error) {
+		if len(k) < tail {
+			return false, fmt.Errorf("imagebuilder: %s key %q is shorter than its version numbers", table.Name(), k)
 		}
-		pending, pendingName = cv, name
+		group := k[:len(k)-tail]
+		if pending != nil && !bytes.Equal(group, pendingGroup) && !flush() {
+			return false, nil
+		}
+		pending, pendingGroup = cv, group
 		return true, nil
 	})
 	if err != nil {
@@ -529,24 +514,24 @@ func listVersions(tx *storage.Tx, sc storage.Scope, listing string, after []byte
 	return out, next, nil
 }
 
-// arnNameOf is the ARN name segment of a listed version.
-func arnNameOf(cv *ibv1.ComponentVersion) string {
-	r, _ := parseARN("arn", cv.GetArn())
-	return r.Name
-}
-
 // ListComponentBuildVersions lists the builds of one component version, or
-// every build the caller owns when no version is given.
+// every build the caller owns when no version is given. The builds of a
+// version another account shares with the caller are the ones shared with
+// it.
 func (s *Service) ListComponentBuildVersions(ctx context.Context, req *ibv1.ListComponentBuildVersionsRequest) (*ibv1.ListComponentBuildVersionsResponse, error) {
 	c, aerr := call(ctx)
 	if aerr != nil {
 		return nil, aerr
 	}
 	var prefix []byte
+	sc := scope(c)
 	listing := "ListComponentBuildVersions"
 	resp := &ibv1.ListComponentBuildVersionsResponse{RequestId: ptr(c.RequestID)}
+	keep := func(*storage.Tx, *ibv1.Component) (bool, error) { return true, nil }
 	if req.ComponentVersionArn != nil {
-		r, aerr := parseARN("componentVersionArn", req.GetComponentVersionArn())
+		const member = "componentVersionArn"
+		arn := req.GetComponentVersionArn()
+		r, aerr := parseARN(member, arn)
 		if aerr != nil {
 			return nil, aerr
 		}
@@ -560,11 +545,26 @@ func (s *Service) ListComponentBuildVersions(ctx context.Context, req *ibv1.List
 			}
 			return resp, nil
 		}
-		if r.Account != c.Account || r.Region != c.Region {
+		res, l, err := s.locate(ctx, c, "imagebuilder:ListComponentBuildVersions", member, arn)
+		if err != nil {
+			return nil, err
+		}
+		if !res.Exists {
 			return resp, nil
 		}
+		sc = l.scope()
 		prefix = versionKey(r.Name, v).Key()
-		listing += "/" + req.GetComponentVersionArn()
+		listing += "/" + arn
+		if sc.Account != c.Account {
+			keep = func(tx *storage.Tx, comp *ibv1.Component) (bool, error) {
+				b, err := buildOf(comp.GetArn())
+				if err != nil {
+					return false, err
+				}
+				_, found, err := sharedComponents.Get(tx, scope(c), sharedKey(sc.Account, r.Name, v, b))
+				return found, err
+			}
+		}
 	}
 	after, aerr := parsePageToken(listing, req.NextToken)
 	if aerr != nil {
@@ -573,7 +573,10 @@ func (s *Service) ListComponentBuildVersions(ctx context.Context, req *ibv1.List
 	limit := pageSize(req.MaxResults)
 	err := s.db.View(ctx, func(tx *storage.Tx) error {
 		var lastKey []byte
-		return componentBuilds.Scan(tx, scope(c), storage.ScanOptions{Prefix: prefix, StartAfter: after}, func(k []byte, comp *ibv1.Component) (bool, error) {
+		return componentBuilds.Scan(tx, sc, storage.ScanOptions{Prefix: prefix, StartAfter: after}, func(k []byte, comp *ibv1.Component) (bool, error) {
+			if ok, err := keep(tx, comp); err != nil || !ok {
+				return err == nil, err
+			}
 			if len(resp.ComponentSummaryList) == limit {
 				resp.NextToken = pageToken(listing, lastKey)
 				return false, nil

@@ -25,6 +25,18 @@ var (
 	// clientTokens remembers answers to requests carrying a client token:
 	// operation / token → IdempotencyRecord.
 	clientTokens = storage.NewTable[*recordsv1.IdempotencyRecord]("imagebuilder.client-tokens")
+	// resourcePolicies holds the resource-based policies put on resources, in
+	// their owner's scope, as the documents were given (byte for byte):
+	// resource type / resource path → document. The path is the ARN's
+	// resource part after the type: "name/1.0.0/1" for a component build.
+	resourcePolicies = storage.NewTable[*wrapperspb.StringValue]("imagebuilder.resource-policies")
+	// sharedComponents indexes, in the scope of each account a component
+	// policy names, the component builds shared with it:
+	// owner / name / major / minor / patch / build → the ListComponents entry
+	// the build describes. PutComponentPolicy and DeleteComponent keep it
+	// current, so ListComponents with owner Shared reads only the caller's
+	// own scope.
+	sharedComponents = storage.NewTable[*ibv1.ComponentVersion]("imagebuilder.shared-components")
 )
 
 func nameKey(name string) *storage.KeyBuilder { return storage.NewKey().String(name) }
@@ -37,8 +49,17 @@ func buildKey(name string, v Version, build uint32) []byte {
 	return versionKey(name, v).Uint32(build).Key()
 }
 
-// afterName is a key greater than every version key of name, to resume a
-// by-name listing after it.
-func afterName(name string) []byte {
-	return nameKey(name).Uint32(^uint32(0)).Uint32(^uint32(0)).Uint32(^uint32(0)).Uint32(^uint32(0)).Key()
+// policyKey locates a resource's policy in its owner's scope.
+func policyKey(r resourceARN) []byte {
+	return storage.NewKey().String(r.Type).String(r.path()).Key()
+}
+
+// sharedKey locates a shared component build in a grantee's scope.
+func sharedKey(owner, name string, v Version, build uint32) []byte {
+	return storage.NewKey().String(owner).String(name).Uint32(v.Major).Uint32(v.Minor).Uint32(v.Patch).Uint32(build).Key()
+}
+
+// sharedVersionPrefix selects the shared builds of one component version.
+func sharedVersionPrefix(owner, name string, v Version) []byte {
+	return storage.NewKey().String(owner).String(name).Uint32(v.Major).Uint32(v.Minor).Uint32(v.Patch).Key()
 }

@@ -1,0 +1,212 @@
+package imagebuilder
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/ibemu/ibemu/internal/authz"
+	"github.com/ibemu/ibemu/internal/awserr"
+	"github.com/ibemu/ibemu/internal/callctx"
+	"github.com/ibemu/ibemu/internal/iam/policy"
+	"github.com/ibemu/ibemu/internal/storage"
+	ibv1 "github.com/ibemu/ibemu/proto/imagebuilder/v1"
+)
+
+// Resolver returns the enforcement layer's resolver for Image Builder ARNs.
+// The handlers resolve through the same code, so what was authorized is what
+// they serve.
+func (s *Service) Resolver() authz.Resolver { return resolver{s} }
+
+type resolver struct{ s *Service }
+
+// Resolve implements authz.Resolver. A request naming a resource by ARN gets
+// the resource that ARN designates (for a component version or selector:
+// the build it resolves to, in its owner's account); a create names the
+// resource it will produce.
+func (r resolver) Resolve(ctx context.Context, c *callctx.Call, _ string, ref *authz.ResourceRef) (*authz.Resource, error) {
+	if !ref.FromMember {
+		return r.s.resolveCreate(ctx, ref)
+	}
+	member := "resourceArn"
+	if ref.Spec != nil && ref.Spec.ARNMember != "" {
+		member = ref.Spec.ARNMember
+	}
+	return r.s.resolveARN(ctx, c, member, ref.ARN)
+}
+
+// located is the Record of every resource the resolver answers for an ARN:
+// what the handler works on.
+type located struct {
+	// given is the ARN as the request named it.
+	given string
+	// at is the resource itself: for a component version or selector, the
+	// build it resolved to.
+	at resourceARN
+	// component is the component build (stored, or from the Amazon
+	// catalogue); nil when the resource does not exist or is not a
+	// component.
+	component *ibv1.Component
+	// policy is the resource's policy document as stored; "" for none.
+	policy string
+}
+
+// scope is where the resource and its policy live: its owner's account in
+// its region.
+func (l *located) scope() storage.Scope {
+	return storage.Scope{Account: l.at.Account, Region: l.at.Region}
+}
+
+// resolveARN loads what arn names. Image Builder resources are regional: an
+// ARN of another region than the call's names nothing this endpoint serves.
+// Only components are stored today; other resource types resolve to their
+// ARN, not existing.
+func (s *Service) resolveARN(ctx context.Context, c *callctx.Call, member, arn string) (*authz.Resource, error) {
+	r, aerr := parseARN(member, arn)
+	if aerr != nil {
+		return nil, aerr
+	}
+	l := &located{given: arn, at: r}
+	res := &authz.Resource{ARN: arn, Account: r.Account, Region: r.Region, Record: l}
+	if r.Account == awsOwner {
+		res.Policy = amazonReadable
+	}
+	if r.Type != componentType || r.Region != c.Region {
+		return res, nil
+	}
+	if r.Account == awsOwner {
+		comp, found, aerr := amazonComponent(c.Region, r)
+		if aerr != nil {
+			return nil, aerr
+		}
+		if found {
+			l.component = comp
+			l.at, _ = parseARN("arn", comp.GetArn())
+			res.ARN, res.Exists = comp.GetArn(), true
+		}
+		return res, nil
+	}
+	err := s.db.View(ctx, func(tx *storage.Tx) error {
+		comp, found, err := findComponent(tx, l.scope(), r)
+		if err != nil || !found {
+			return err
+		}
+		l.component = comp
+		l.at, _ = parseARN("arn", comp.GetArn())
+		doc, _, err := resourcePolicies.Get(tx, l.scope(), policyKey(l.at))
+		l.policy = doc.GetValue()
+		return err
+	})
+	if err != nil {
+		return nil, storageError(err)
+	}
+	if l.component == nil {
+		return res, nil
+	}
+	res.ARN, res.Exists, res.Tags = l.component.GetArn(), true, l.component.GetTags()
+	if l.policy != "" {
+		p, err := evaluationPolicy(l.policy, l.at.Account)
+		if err != nil {
+			// Stored documents passed the same validation when they were put.
+			return nil, awserr.Internal(fmt.Errorf("imagebuilder: stored policy of %s: %w", res.ARN, err))
+		}
+		res.Policy = &policy.Attached{Policy: p, Name: "component policy of " + res.ARN}
+	}
+	return res, nil
+}
+
+// resolveCreate names the build a CreateComponent or ImportComponent will
+// produce: the next build number of the version, under the ARN name segment
+// the service derives from the name. A reference that is not a component
+// create keeps the ARN the enforcement layer filled in.
+func (s *Service) resolveCreate(ctx context.Context, ref *authz.ResourceRef) (*authz.Resource, error) {
+	res := &authz.Resource{ARN: ref.ARN}
+	a, ok := authz.ParseARN(ref.ARN)
+	if ok {
+		res.Account, res.Region = a.Account, a.Region
+	}
+	name, named := ref.Vars["ComponentName"]
+	v, aerr := ParseVersion(ref.Vars["ComponentVersion"])
+	if !ok || !named || aerr != nil || a.Service != "imagebuilder" || a.Account == "" || a.Region == "" {
+		// The handler refuses such a request with the proper error.
+		return res, nil
+	}
+	seg := arnName(name)
+	var build uint32
+	err := s.db.View(ctx, func(tx *storage.Tx) error {
+		var err error
+		build, _, err = nextBuild(tx, storage.Scope{Account: a.Account, Region: a.Region}, seg, v)
+		return err
+	})
+	var aws *awserr.Error
+	if errors.As(err, &aws) {
+		return res, nil
+	}
+	if err != nil {
+		return nil, storageError(err)
+	}
+	res.ARN = fmt.Sprintf("%s/%s/%d", componentBase(a.Region, a.Account, seg), v, build)
+	return res, nil
+}
+
+// locate returns the resource arn names for a handler. Through the
+// enforcement layer it is the resource the call was authorized on. Without
+// it (the call did not go through enforcement), the handler resolves it
+// itself and keeps what enforcement would decide for a root user: another
+// account's resource is reachable only when its resource-based policy
+// allows the caller's account the action; otherwise it is as if it did not
+// exist, which is what the account would see of it.
+func (s *Service) locate(ctx context.Context, c *callctx.Call, action, member, arn string) (*authz.Resource, *located, error) {
+	t := authz.TargetFrom(ctx)
+	if t != nil {
+		for _, res := range t.Resources {
+			if l, ok := res.Record.(*located); ok && l.given == arn {
+				return res, l, nil
+			}
+		}
+	}
+	res, err := s.resolveARN(ctx, c, member, arn)
+	if err != nil {
+		return nil, nil, err
+	}
+	l := res.Record.(*located)
+	if t == nil && res.Exists && !reachable(c, action, res) {
+		l = &located{given: arn, at: l.at}
+		return &authz.Resource{ARN: arn, Account: res.Account, Region: res.Region, Record: l}, l, nil
+	}
+	return res, l, nil
+}
+
+// reachable reports whether a root user of the caller's account may perform
+// action on res as far as the resource's side goes: its own resources, and
+// others' whose resource-based policy allows it.
+func reachable(c *callctx.Call, action string, res *authz.Resource) bool {
+	if res.Account == c.Account {
+		return true
+	}
+	if res.Policy == nil {
+		return false
+	}
+	caller := authz.RootCaller(c.Account)
+	rctx := policy.NewContext()
+	rctx.AddPrincipalKeys(&caller.Principal)
+	req := &policy.Request{Principal: &caller.Principal, Action: action, Resource: res.ARN, ResourceAccount: res.Account, Context: rctx}
+	return policy.PolicyDecision(req, policy.KindResource, res.Policy) == policy.Allowed
+}
+
+// amazonReadable is the resource-based policy of Amazon-managed components:
+// every account may read them (its own identity-based policies permitting),
+// as on AWS, where they are public.
+var amazonReadable = &policy.Attached{
+	Name: "Amazon-managed components",
+	Policy: policy.MustParse(`{
+  "Version": "2012-10-17",
+  "Statement": [{
+    "Sid": "PublicRead",
+    "Effect": "Allow",
+    "Principal": "*",
+    "Action": ["imagebuilder:GetComponent", "imagebuilder:ListComponents", "imagebuilder:ListComponentBuildVersions"],
+    "Resource": "*"
+  }]
+}`, policy.KindResource),
+}
