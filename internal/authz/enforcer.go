@@ -26,8 +26,8 @@ type Options struct {
 	// are just their ARN: no tags, no resource-based policy.
 	Resolvers map[string]Resolver
 	// AlwaysAllowed lists actions no policy can deny, such as
-	// sts:GetCallerIdentity ("No permissions are required to perform this
-	// operation" — even an explicit deny does not stop it).
+	// sts:GetCallerIdentity, which needs no permission and which even an
+	// explicit deny does not stop.
 	AlwaysAllowed []string
 	// Recorder receives every decision; nil keeps none.
 	Recorder Recorder
