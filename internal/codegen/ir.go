@@ -68,13 +68,17 @@ type shape struct {
 	EnumValues []string
 	Sensitive  bool
 	Error      *errorShape
-	raw        *smithyShape
+	// ReservedNumbers and ReservedNames are the field numbers and names of
+	// members that left the model (see fieldlock.go).
+	ReservedNumbers []int
+	ReservedNames   []string
+	raw             *smithyShape
 }
 
 type member struct {
 	Name             string
 	Field            string // protobuf field name
-	Number           int
+	Number           int    // protobuf field number, from the lock file (fieldlock.go)
 	Target           *shape
 	Location         string // apimodel.Location constant name
 	LocationName     string
@@ -298,11 +302,10 @@ func (s *service) fillShape(sh *shape) error {
 		}
 	case "structure":
 		fields := map[string]string{}
-		for i, rm := range rs.Members {
+		for _, rm := range rs.Members {
 			mem := &member{
 				Name:     rm.Name,
 				Field:    snakeCase(rm.Name),
-				Number:   i + 1,
 				Target:   s.byID[rm.Target],
 				Location: "Body",
 				Required: rm.hasTrait("smithy.api#required"),

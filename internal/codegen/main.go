@@ -2,7 +2,8 @@
 // Smithy models: for each service a .proto file, its Go code (through the
 // protoc-gen-go and protoc-gen-go-grpc plugins pinned as tools in go.mod) and
 // model.gen.go, the table of wire bindings and constraints that the generic
-// codecs walk.
+// codecs walk. Protobuf field numbers come from each service's committed
+// fields.lock, which the generator extends (see fieldlock.go).
 //
 // Run it with `go generate ./proto` (see proto/generate.go). The output is
 // checked in; TestGeneratedCodeIsFresh regenerates it and fails on any
@@ -11,8 +12,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -70,6 +73,15 @@ func generate(ctx context.Context, protoRoot string) (map[string][]byte, error) 
 		if err != nil {
 			return nil, err
 		}
+		lockPath := cfg.Dir + "/" + lockFileName
+		lock, err := readFieldLock(filepath.Join(protoRoot, lockPath))
+		if err != nil {
+			return nil, err
+		}
+		if err := svc.assignNumbers(lock); err != nil {
+			return nil, fmt.Errorf("%s: %w", lockPath, err)
+		}
+		files[lockPath] = lock.format(cfg.ProtoPackage)
 		protoPath := cfg.Dir + "/" + filepath.Base(cfg.Dir[:len(cfg.Dir)-len("/v1")]) + ".proto"
 		source := svc.protoFile(modulePath)
 		files[protoPath] = []byte(source)
@@ -112,6 +124,24 @@ func generate(ctx context.Context, protoRoot string) (map[string][]byte, error) 
 		}
 	}
 	return files, nil
+}
+
+// readFieldLock reads a service's lock file of field numbers. A missing file
+// is an error, not an empty lock: numbering from scratch would renumber
+// released fields. A new service starts from an empty file.
+func readFieldLock(path string) (*fieldLock, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s is missing: it holds the released protobuf field numbers; restore it from git (a new service starts with an empty file)", path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	l, err := parseFieldLock(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return l, nil
 }
 
 // handWritten lists the .proto files under the proto root that are written
