@@ -15,6 +15,7 @@ type serviceConfig struct {
 	ProtoPackage string // e.g. "ibemu.imagebuilder.v1"
 	GoPackage    string // e.g. "imagebuilderv1"
 	GRPCService  string // e.g. "Imagebuilder"
+	Authz        string // Service Authorization Reference data under the authz directory
 }
 
 // service is the generator's intermediate form of one API.
@@ -29,6 +30,7 @@ type service struct {
 	Operations   []*operation
 	Shapes       []*shape // sorted by name; Index is the position
 	Errors       []*errorShape
+	Actions      []*authzSpec // every action of the reference, sorted by name
 	byID         map[string]*shape
 }
 
@@ -42,6 +44,7 @@ type operation struct {
 	Output     *shape
 	Errors     []string
 	Pagination *pagination
+	Authz      *authzSpec // nil when the reference has no action for it
 }
 
 type pagination struct {
