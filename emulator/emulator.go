@@ -22,6 +22,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 
+	"github.com/ibemu/ibemu/internal/authz"
 	"github.com/ibemu/ibemu/internal/iam"
 	"github.com/ibemu/ibemu/internal/imagebuilder"
 	"github.com/ibemu/ibemu/internal/server"
@@ -76,6 +77,8 @@ type Emulator struct {
 	httpLn   net.Listener
 	grpcLn   net.Listener
 	serveErr chan error
+	// decisions keeps recent authorization decisions by request id.
+	decisions *authz.Log
 
 	closeOnce sync.Once
 	closeErr  error
@@ -148,12 +151,27 @@ func withDefaults(cfg Config) Config {
 // build wires authentication, the services and both transports.
 func (e *Emulator) build() error {
 	cfg := e.cfg
-	e.srv = server.New(server.Options{
-		Auth:    newAuthenticator(cfg),
-		Logger:  cfg.Logger,
-		Clock:   cfg.Clock,
-		Version: Version,
+	e.decisions = authz.NewLog(0)
+	enforcer, err := authz.New(authz.Options{
+		Identities:    authz.RootsOnly{},
+		Resolvers:     map[string]authz.Resolver{"imagebuilder": amazonOwned{}},
+		AlwaysAllowed: sts.AlwaysAllowed,
+		Recorder:      e.decisions,
 	})
+	if err != nil {
+		return err
+	}
+	e.srv, err = server.New(server.Options{
+		Auth:       newAuthenticator(cfg),
+		Authorizer: enforcer,
+		Internal:   e.decisions.Handler(),
+		Logger:     cfg.Logger,
+		Clock:      cfg.Clock,
+		Version:    Version,
+	})
+	if err != nil {
+		return err
+	}
 	regs := []struct {
 		err error
 	}{

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 
 	"google.golang.org/protobuf/proto"
@@ -168,6 +169,7 @@ func (e *Enforcer) refs(c *callctx.Call, p *plan, in protoreflect.Message) []*Re
 			if !ok || v == "" {
 				continue
 			}
+			v = completeWildcard(v, rp.spec.ARNFormat)
 			if len(p.resources) > 1 && !MatchesFormat(v, rp.spec.ARNFormat) {
 				named = v
 				continue
@@ -198,6 +200,15 @@ func (e *Enforcer) refs(c *callctx.Call, p *plan, in protoreflect.Message) []*Re
 		out = append(out, &ResourceRef{ARN: arn, FromMember: named != ""})
 	}
 	return out
+}
+
+// completeWildcard appends the "/*" a format ends in (the all*BuildVersions
+// types of Image Builder) to the version ARN a request names.
+func completeWildcard(arn, format string) string {
+	if strings.HasSuffix(format, "/*") && !MatchesFormat(arn, format) && MatchesFormat(arn+"/*", format) {
+		return arn + "/*"
+	}
+	return arn
 }
 
 // resolve completes a reference with the owning service's resolver.

@@ -19,8 +19,8 @@ import (
 	"github.com/ibemu/ibemu/internal/awserr"
 	"github.com/ibemu/ibemu/internal/callctx"
 	"github.com/ibemu/ibemu/internal/iam/policy"
-	ibv1 "github.com/ibemu/ibemu/proto/imagebuilder/v1"
 	iamv1 "github.com/ibemu/ibemu/proto/iam/v1"
+	ibv1 "github.com/ibemu/ibemu/proto/imagebuilder/v1"
 )
 
 const (

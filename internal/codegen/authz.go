@@ -98,6 +98,12 @@ var arnMemberOverrides = map[string]map[string]string{
 	"imagebuilder": {
 		// The image to distribute is named by its ARN, "sourceImage".
 		"DistributeImage/image": "sourceImage",
+		// The all*BuildVersions types are a version ARN followed by "/*":
+		// the request names the version, the enforcement layer appends the
+		// wildcard the format ends in.
+		"ListComponentBuildVersions/allComponentBuildVersions": "componentVersionArn",
+		"ListImageBuildVersions/allImageBuildVersions":         "imageVersionArn",
+		"ListWorkflowBuildVersions/allWorkflowBuildVersions":   "workflowVersionArn",
 	},
 	"iam": {
 		// The principal whose policies are read or simulated.

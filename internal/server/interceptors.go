@@ -63,13 +63,13 @@ func (s *Server) validateInterceptor(ctx context.Context, req any, info *grpc.Un
 	return handler(ctx, req)
 }
 
-// authorizeInterceptor asks the enforcement layer whether the call may run.
+// authorizeInterceptor asks the enforcement layer whether the call may run;
+// the handler runs with the context the decision returns.
 func (s *Server) authorizeInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-	if s.opts.Authorizer != nil {
-		rt := s.byMethod[info.FullMethod]
-		if err := s.opts.Authorizer.Authorize(ctx, rt.api.Model, rt.op, req); err != nil {
-			return nil, err
-		}
+	rt := s.byMethod[info.FullMethod]
+	ctx, err := s.opts.Authorizer.Authorize(ctx, rt.api.Model, rt.op, req)
+	if err != nil {
+		return nil, err
 	}
 	return handler(ctx, req)
 }

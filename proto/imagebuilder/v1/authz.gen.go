@@ -935,6 +935,7 @@ var authzListComponentBuildVersions = &apimodel.Authz{
 			Type:      "allComponentBuildVersions",
 			Required:  true,
 			ARNFormat: "arn:${Partition}:imagebuilder:${Region}:${Account}:component/${ComponentName}/${ComponentVersion}/*",
+			ARNMember: "componentVersionArn",
 		},
 	},
 }
@@ -966,6 +967,7 @@ var authzListImageBuildVersions = &apimodel.Authz{
 			Type:      "allImageBuildVersions",
 			Required:  true,
 			ARNFormat: "arn:${Partition}:imagebuilder:${Region}:${Account}:image/${ImageName}/${ImageVersion}/*",
+			ARNMember: "imageVersionArn",
 		},
 	},
 }
@@ -1180,6 +1182,7 @@ var authzListWorkflowBuildVersions = &apimodel.Authz{
 			Type:      "allWorkflowBuildVersions",
 			Required:  true,
 			ARNFormat: "arn:${Partition}:imagebuilder:${Region}:${Account}:workflow/${WorkflowType}/${WorkflowName}/${WorkflowVersion}/*",
+			ARNMember: "workflowVersionArn",
 		},
 	},
 }
