@@ -37,7 +37,7 @@ func TestDenialRequestIDFindsTheTrace(t *testing.T) {
 		RequestID string `json:"requestId"`
 		Decisions []struct {
 			Principal, Action, Resource, Decision, PolicyType, Message, Explanation string
-			ContextKeys                                                            []string
+			ContextKeys                                                             []string
 		} `json:"decisions"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&trace); err != nil || resp.StatusCode != 200 {
