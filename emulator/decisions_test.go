@@ -36,8 +36,8 @@ func TestDenialRequestIDFindsTheTrace(t *testing.T) {
 	var trace struct {
 		RequestID string `json:"requestId"`
 		Decisions []struct {
-			Principal, Action, Resource, Decision, PolicyType, Message, Explanation string
-			ContextKeys                                                             []string
+			Principal, Action, Resource, Decision, PolicyType, Message, Explanation, EncodedMessage string
+			ContextKeys                                                                             []string
 		} `json:"decisions"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&trace); err != nil || resp.StatusCode != 200 {
@@ -50,6 +50,9 @@ func TestDenialRequestIDFindsTheTrace(t *testing.T) {
 	if d.Principal != "arn:aws:iam::"+accountB+":root" || d.Action != "imagebuilder:GetComponent" || d.Resource != arn ||
 		d.Decision != "implicitDeny" || d.PolicyType != "resource-based policy" || d.Message != apiErr.ErrorMessage() {
 		t.Errorf("decision = %+v", d)
+	}
+	if d.EncodedMessage == "" {
+		t.Error("the denial has no encoded authorization message")
 	}
 	if !strings.Contains(d.Explanation, "cross-account") || !strings.Contains(strings.Join(d.ContextKeys, " "), "aws:CurrentTime") {
 		t.Errorf("explanation %q, keys %v", d.Explanation, d.ContextKeys)

@@ -25,6 +25,7 @@ import (
 	"github.com/ibemu/ibemu/internal/authz"
 	"github.com/ibemu/ibemu/internal/iam"
 	"github.com/ibemu/ibemu/internal/imagebuilder"
+	"github.com/ibemu/ibemu/internal/seal"
 	"github.com/ibemu/ibemu/internal/server"
 	"github.com/ibemu/ibemu/internal/storage"
 	"github.com/ibemu/ibemu/internal/sts"
@@ -79,6 +80,9 @@ type Emulator struct {
 	serveErr chan error
 	// decisions keeps recent authorization decisions by request id.
 	decisions *authz.Log
+	// sealer protects what clients hand back: session tokens, encoded
+	// authorization messages.
+	sealer *seal.Sealer
 
 	closeOnce sync.Once
 	closeErr  error
@@ -151,8 +155,16 @@ func withDefaults(cfg Config) Config {
 // build wires authentication, the services and both transports.
 func (e *Emulator) build() error {
 	cfg := e.cfg
+	key, err := e.db.Secret(context.Background(), "seal", seal.KeySize)
+	if err != nil {
+		return fmt.Errorf("read the sealing key: %w", err)
+	}
+	if e.sealer, err = seal.New(key); err != nil {
+		return err
+	}
 	e.decisions = authz.NewLog(0)
 	enforcer, err := authz.New(authz.Options{
+		Sealer:        e.sealer,
 		Identities:    authz.RootsOnly{},
 		Resolvers:     map[string]authz.Resolver{"imagebuilder": amazonOwned{}},
 		AlwaysAllowed: sts.AlwaysAllowed,

@@ -16,6 +16,7 @@ import (
 	"github.com/ibemu/ibemu/internal/awserr"
 	"github.com/ibemu/ibemu/internal/callctx"
 	"github.com/ibemu/ibemu/internal/iam/policy"
+	"github.com/ibemu/ibemu/internal/seal"
 )
 
 // Options configure an Enforcer.
@@ -34,6 +35,9 @@ type Options struct {
 	Recorder Recorder
 	// Organizations supplies SCPs and RCPs; nil means no organization.
 	Organizations policy.OrganizationsPolicies
+	// Sealer, when set, encodes every denial's authorization message
+	// (Decision.EncodedMessage) for sts:DecodeAuthorizationMessage.
+	Sealer *seal.Sealer
 }
 
 // Enforcer decides API calls and the checks services ask for. It implements
@@ -44,6 +48,7 @@ type Enforcer struct {
 	always    map[string]bool
 	rec       Recorder
 	orgs      policy.OrganizationsPolicies
+	sealer    *seal.Sealer
 	plans     sync.Map // *apimodel.Operation → *plan or error
 }
 
@@ -59,6 +64,7 @@ func New(opts Options) (*Enforcer, error) {
 		always:    map[string]bool{},
 		rec:       opts.Recorder,
 		orgs:      opts.Organizations,
+		sealer:    opts.Sealer,
 	}
 	for svc, r := range opts.Resolvers {
 		e.resolvers[svc] = r
@@ -274,6 +280,9 @@ func (e *Enforcer) decide(c *callctx.Call, proto apimodel.Protocol, caller *Call
 	}
 	if !pd.Allowed() {
 		d.Message = policy.AccessDeniedMessage(&d.req, pd)
+		if e.sealer != nil {
+			d.EncodedMessage, _ = EncodeMessage(e.sealer, d)
+		}
 	}
 	e.record(c, d)
 	if pd.Allowed() {

@@ -1,6 +1,7 @@
 package authz_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,6 +20,7 @@ import (
 	"github.com/ibemu/ibemu/internal/awserr"
 	"github.com/ibemu/ibemu/internal/callctx"
 	"github.com/ibemu/ibemu/internal/iam/policy"
+	"github.com/ibemu/ibemu/internal/seal"
 	iamv1 "github.com/ibemu/ibemu/proto/iam/v1"
 	ibv1 "github.com/ibemu/ibemu/proto/imagebuilder/v1"
 )
@@ -406,5 +408,69 @@ func TestFillARN(t *testing.T) {
 	got := authz.FillARN("arn:${Partition}:imagebuilder:${Region}:${Account}:component/${ComponentName}/${ComponentVersion}/${ComponentBuildVersion}", "eu-west-1", acctA, map[string]string{"ComponentName": "web", "ComponentVersion": "2.0.0"}, "*")
 	if want := "arn:aws:imagebuilder:eu-west-1:" + acctA + ":component/web/2.0.0/*"; got != want {
 		t.Fatalf("FillARN = %s, want %s", got, want)
+	}
+}
+
+// A denial carries a sealed authorization message that only this emulator's
+// key decodes, into the JSON sts:DecodeAuthorizationMessage returns.
+func TestEncodedAuthorizationMessage(t *testing.T) {
+	s, err := seal.New(bytes.Repeat([]byte{9}, seal.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice := user(acctA, "alice")
+	ids := users{alice.ARN: {`{"Version":"2012-10-17","Statement":[{"Sid":"NoGet","Effect":"Deny","Action":"imagebuilder:Get*","Resource":"*"}]}`}}
+	e, log := newEnforcer(t, authz.Options{Identities: ids, Sealer: s})
+	ctx, _ := callCtx(alice)
+	arn := "arn:aws:imagebuilder:us-east-1:" + acctA + ":component/a/1.0.0/1"
+	_, err = e.Authorize(ctx, ibv1.Model(), getComponentOp(t), &ibv1.GetComponentRequest{ComponentBuildVersionArn: proto.String(arn)})
+	denied(t, err, "AccessDeniedException", "with an explicit deny in an identity-based policy")
+	enc := log.ByRequestID("req-1")[0].EncodedMessage
+	if enc == "" {
+		t.Fatal("no encoded message")
+	}
+	raw, err := authz.DecodeMessage(s, enc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msg struct {
+		Allowed           bool `json:"allowed"`
+		ExplicitDeny      bool `json:"explicitDeny"`
+		MatchedStatements struct {
+			Items []struct {
+				StatementID string `json:"statementId"`
+				Effect      string `json:"effect"`
+			} `json:"items"`
+		} `json:"matchedStatements"`
+		Context struct {
+			Principal struct {
+				ARN string `json:"arn"`
+			} `json:"principal"`
+			Action, Resource string
+			Conditions       struct {
+				Items []struct {
+					Key string `json:"key"`
+				} `json:"items"`
+			} `json:"conditions"`
+		} `json:"context"`
+	}
+	if err := json.Unmarshal([]byte(raw), &msg); err != nil {
+		t.Fatal(err)
+	}
+	if msg.Allowed || !msg.ExplicitDeny || len(msg.MatchedStatements.Items) != 1 || msg.MatchedStatements.Items[0].StatementID != "NoGet" ||
+		msg.MatchedStatements.Items[0].Effect != "DENY" || msg.Context.Principal.ARN != alice.ARN || msg.Context.Action != "imagebuilder:GetComponent" || msg.Context.Resource != arn {
+		t.Fatalf("decoded = %s", raw)
+	}
+	if !strings.Contains(raw, `"aws:PrincipalArn"`) {
+		t.Errorf("context conditions lack aws:PrincipalArn: %s", raw)
+	}
+	other, _ := seal.New(bytes.Repeat([]byte{8}, seal.KeySize))
+	for _, bad := range []string{enc[:len(enc)-2], "not a message", ""} {
+		if _, err := authz.DecodeMessage(s, bad); !errors.Is(err, authz.ErrInvalidMessage) {
+			t.Errorf("DecodeMessage(%q) = %v", bad, err)
+		}
+	}
+	if _, err := authz.DecodeMessage(other, enc); !errors.Is(err, authz.ErrInvalidMessage) {
+		t.Error("another key decoded the message")
 	}
 }
