@@ -80,6 +80,7 @@ func (s *Server) grpcAuthInterceptor(ctx context.Context, req any, info *grpc.Un
 // ErrorInfo detail carries the AWS error code and HTTP status.
 func (s *Server) grpcErrorInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	c := &callctx.Call{RequestID: newRequestID(), Transport: "grpc"}
+	c.SourceIP, c.SecureTransport = grpcSource(ctx)
 	ctx = callctx.With(ctx, c)
 	_ = grpc.SetHeader(ctx, metadata.Pairs(RequestIDMetadata, c.RequestID))
 	resp, err := handler(ctx, req)

@@ -84,6 +84,7 @@ func (rc *httpCall) serve() {
 		Time:      start,
 		Transport: "http",
 	}
+	c.SourceIP, c.SecureTransport = httpSource(r)
 	switch api.Model.Protocol {
 	case apimodel.RESTJSON1:
 		rc.serveRESTJSON(c, body)
