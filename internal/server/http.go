@@ -168,10 +168,10 @@ func (rc *httpCall) serveRESTJSON(c *callctx.Call, body []byte) {
 }
 
 func (rc *httpCall) protocol() sigv4.Protocol {
-	if rc.api != nil && rc.api.Model.Protocol == apimodel.AWSQuery {
-		return sigv4.Query
+	if rc.api == nil {
+		return sigv4.RESTJSON
 	}
-	return sigv4.RESTJSON
+	return rc.api.sigv4Protocol()
 }
 
 // fail writes err in the protocol of the API the request addresses.

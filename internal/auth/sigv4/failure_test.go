@@ -66,6 +66,15 @@ func assertWire(t *testing.T, f *Failure, kind Kind, message string) {
 		if got := e.GRPCStatusCode(); got != wantGRPC {
 			t.Errorf("%v: grpc code %v, want %v", p, got, wantGRPC)
 		}
+		if p == GRPC {
+			continue
+		}
+		// Over gRPC, a service answers its own protocol's code, message
+		// and HTTP status, with the status Unauthenticated.
+		g := f.GRPCError(p)
+		if g.Code != e.Code || g.HTTPStatus != e.HTTPStatus || g.Message != e.Message || g.GRPCStatusCode() != codes.Unauthenticated {
+			t.Errorf("GRPCError(%v) = %s %d %q %v, want %s %d %q Unauthenticated", p, g.Code, g.HTTPStatus, g.Message, g.GRPCStatusCode(), e.Code, e.HTTPStatus, e.Message)
+		}
 	}
 }
 
@@ -384,6 +393,11 @@ func TestKeyLookupErrors(t *testing.T) {
 	for _, p := range []Protocol{Query, RESTJSON, GRPC} {
 		if e := f.AWSError(p); e.Code != "InternalFailure" || e.HTTPStatus != 500 || strings.Contains(e.Message, "store unavailable") {
 			t.Fatalf("%v: %+v", p, e)
+		}
+	}
+	for _, p := range []Protocol{Query, RESTJSON} {
+		if e := f.GRPCError(p); e.Code != "InternalFailure" || e.GRPCStatusCode() != codes.Internal {
+			t.Fatalf("GRPCError(%v): %+v", p, e)
 		}
 	}
 	// A store may answer with a failure of its own, e.g. an expired token.
