@@ -17,8 +17,9 @@ type wire struct {
 }
 
 // Expected codes and statuses per kind, written out independently of the
-// package's table: Query (IAM/STS) first, then REST-JSON (Image Builder);
-// gRPC uses the REST-JSON codes with status Unauthenticated.
+// package's table: Query (IAM/STS) first, then REST-JSON (Image Builder).
+// Over gRPC a service answers its own protocol's row with the status
+// Unauthenticated; the deprecated GRPC protocol is the REST-JSON row.
 var expectedWire = map[Kind][2]wire{
 	KindMissingAuthentication: {{"MissingAuthenticationToken", 403}, {"MissingAuthenticationTokenException", 403}},
 	KindIncompleteSignature:   {{"IncompleteSignature", 400}, {"IncompleteSignatureException", 403}},
