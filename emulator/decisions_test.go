@@ -54,7 +54,7 @@ func TestDenialRequestIDFindsTheTrace(t *testing.T) {
 	if d.EncodedMessage == "" {
 		t.Error("the denial has no encoded authorization message")
 	}
-	if !strings.Contains(d.Explanation, "cross-account") || !strings.Contains(strings.Join(d.ContextKeys, " "), "aws:CurrentTime") {
+	if !strings.Contains(d.Explanation, "cross-account") || !strings.Contains(strings.Join(d.ContextKeys, " "), "aws:SourceIp") {
 		t.Errorf("explanation %q, keys %v", d.Explanation, d.ContextKeys)
 	}
 

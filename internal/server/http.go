@@ -95,6 +95,7 @@ func (rc *httpCall) serve() {
 		Time:      start,
 		Transport: "http",
 	}
+	c.SourceIP, c.SecureTransport = httpSource(r)
 	switch api.Model.Protocol {
 	case apimodel.RESTJSON1:
 		rc.serveRESTJSON(c, body)
@@ -178,10 +179,10 @@ func (rc *httpCall) serveRESTJSON(c *callctx.Call, body []byte) {
 }
 
 func (rc *httpCall) protocol() sigv4.Protocol {
-	if rc.api != nil && rc.api.Model.Protocol == apimodel.AWSQuery {
-		return sigv4.Query
+	if rc.api == nil {
+		return sigv4.RESTJSON
 	}
-	return sigv4.RESTJSON
+	return rc.api.sigv4Protocol()
 }
 
 // fail writes err in the protocol of the API the request addresses.
