@@ -22,8 +22,10 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 
+	"github.com/ibemu/ibemu/internal/authz"
 	"github.com/ibemu/ibemu/internal/iam"
 	"github.com/ibemu/ibemu/internal/imagebuilder"
+	"github.com/ibemu/ibemu/internal/seal"
 	"github.com/ibemu/ibemu/internal/server"
 	"github.com/ibemu/ibemu/internal/storage"
 	"github.com/ibemu/ibemu/internal/sts"
@@ -76,6 +78,11 @@ type Emulator struct {
 	httpLn   net.Listener
 	grpcLn   net.Listener
 	serveErr chan error
+	// decisions keeps recent authorization decisions by request id.
+	decisions *authz.Log
+	// sealer protects what clients hand back: session tokens, encoded
+	// authorization messages.
+	sealer *seal.Sealer
 
 	closeOnce sync.Once
 	closeErr  error
@@ -148,14 +155,36 @@ func withDefaults(cfg Config) Config {
 // build wires authentication, the services and both transports.
 func (e *Emulator) build() error {
 	cfg := e.cfg
-	e.srv = server.New(server.Options{
-		Auth:    newAuthenticator(cfg),
-		Logger:  cfg.Logger,
-		Clock:   cfg.Clock,
-		Version: Version,
-	})
-	// ib.Resolver() resolves imagebuilder ARNs for the enforcement layer (authz.Options.Resolvers["imagebuilder"]).
+	key, err := e.db.Secret(context.Background(), "seal", seal.KeySize)
+	if err != nil {
+		return fmt.Errorf("read the sealing key: %w", err)
+	}
+	if e.sealer, err = seal.New(key); err != nil {
+		return err
+	}
+	e.decisions = authz.NewLog(0)
 	ib := imagebuilder.New(e.db, imagebuilder.Options{Clock: cfg.Clock})
+	enforcer, err := authz.New(authz.Options{
+		Sealer:        e.sealer,
+		Identities:    authz.RootsOnly{},
+		Resolvers:     map[string]authz.Resolver{"imagebuilder": ib.Resolver()},
+		AlwaysAllowed: sts.AlwaysAllowed,
+		Recorder:      e.decisions,
+	})
+	if err != nil {
+		return err
+	}
+	e.srv, err = server.New(server.Options{
+		Auth:       newAuthenticator(cfg),
+		Authorizer: enforcer,
+		Internal:   e.decisions.Handler(),
+		Logger:     cfg.Logger,
+		Clock:      cfg.Clock,
+		Version:    Version,
+	})
+	if err != nil {
+		return err
+	}
 	regs := []struct {
 		err error
 	}{

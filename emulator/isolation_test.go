@@ -1,6 +1,7 @@
 package emulator_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -9,7 +10,9 @@ import (
 
 // TestAccountIsolation: another account neither lists, reads, lists the
 // builds of nor deletes the first account's components, even when it names
-// them by their exact ARNs.
+// them by their exact ARNs: with no component policy, enforcement denies it
+// (AccessDeniedException, as AWS answers a cross-account call no
+// resource-based policy allows), and it cannot learn whether they exist.
 func TestAccountIsolation(t *testing.T) {
 	t.Parallel()
 	emu, a := startClient(t)
@@ -20,13 +23,14 @@ func TestAccountIsolation(t *testing.T) {
 	requireNoComponents(t, b)
 	for _, selector := range []string{arn, versionARN(accountA, "private", "1.0.0"), versionARN(accountA, "private", "x.x.x")} {
 		_, err := b.GetComponent(ctx, &imagebuilder.GetComponentInput{ComponentBuildVersionArn: aws.String(selector)})
-		requireAPIError(t, err, "ResourceNotFoundException", 404)
+		requireAPIError(t, err, "AccessDeniedException", 403)
+		_, err = b.GetComponent(ctx, &imagebuilder.GetComponentInput{ComponentBuildVersionArn: aws.String(strings.Replace(selector, "private", "missing", 1))})
+		requireAPIError(t, err, "AccessDeniedException", 403)
 	}
-	if got := buildARNs(t, b, versionARN(accountA, "private", "1.0.0")); len(got) != 0 {
-		t.Errorf("account B lists A's builds %v", got)
-	}
-	_, err := b.DeleteComponent(ctx, &imagebuilder.DeleteComponentInput{ComponentBuildVersionArn: aws.String(arn)})
-	requireAPIError(t, err, "ResourceNotFoundException", 404)
+	_, err := b.ListComponentBuildVersions(ctx, &imagebuilder.ListComponentBuildVersionsInput{ComponentVersionArn: aws.String(versionARN(accountA, "private", "1.0.0"))})
+	requireAPIError(t, err, "AccessDeniedException", 403)
+	_, err = b.DeleteComponent(ctx, &imagebuilder.DeleteComponentInput{ComponentBuildVersionArn: aws.String(arn)})
+	requireAPIError(t, err, "AccessDeniedException", 403)
 	mustGet(t, a, arn)
 
 	// B's component of the same name is its own, build 1, in its own ARN.

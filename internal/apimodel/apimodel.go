@@ -85,6 +85,11 @@ type Service struct {
 	Operations   []*Operation
 	Shapes       []*Shape // every shape, indexed by Shape.Index
 	Errors       []*ErrorShape
+	// Actions is every action of the service's Service Authorization
+	// Reference entry, sorted by name: the Operations' Authz, and the
+	// actions IAM evaluates that no operation is named after (iam:PassRole,
+	// sts:TagSession). Those have no request bindings.
+	Actions []*Authz
 
 	link        sync.Once
 	linkErr     error
@@ -92,6 +97,7 @@ type Service struct {
 	errByCode   map[string]*ErrorShape
 	errByShape  map[string]*ErrorShape
 	shapeByName map[string]*Shape
+	actionIndex map[string]*Authz // by lower-case action, "iam:passrole"
 }
 
 // Operation is one API operation.
@@ -191,6 +197,10 @@ func (s *Service) doLink() error {
 		s.errByCode[e.Code] = e
 		s.errByShape[e.Name] = e
 	}
+	s.actionIndex = make(map[string]*Authz, len(s.Actions))
+	for _, a := range s.Actions {
+		s.actionIndex[strings.ToLower(a.Action)] = a
+	}
 	s.shapeByName = make(map[string]*Shape, len(s.Shapes))
 	for _, sh := range s.Shapes {
 		s.shapeByName[sh.Name] = sh
@@ -244,6 +254,13 @@ func (s *Service) ErrorByCode(code string) (*ErrorShape, bool) {
 func (s *Service) ErrorByShape(name string) (*ErrorShape, bool) {
 	e, ok := s.errByShape[name]
 	return e, ok
+}
+
+// Action returns the authorization spec of an action, "service:Action",
+// matched ignoring case as IAM matches action names.
+func (s *Service) Action(action string) (*Authz, bool) {
+	a, ok := s.actionIndex[strings.ToLower(action)]
+	return a, ok
 }
 
 // Shape returns a shape by name.

@@ -28,6 +28,10 @@ type Decision struct {
 	Statement string
 	// Message is the AccessDenied message of a denial ("" when allowed).
 	Message string
+	// EncodedMessage is a denial's sealed authorization message, which
+	// sts:DecodeAuthorizationMessage decodes ("" when allowed or when the
+	// enforcer has no sealer).
+	EncodedMessage string
 
 	req  policy.Request
 	pols policy.Policies

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 
 	"google.golang.org/protobuf/proto"
@@ -15,6 +16,7 @@ import (
 	"github.com/ibemu/ibemu/internal/awserr"
 	"github.com/ibemu/ibemu/internal/callctx"
 	"github.com/ibemu/ibemu/internal/iam/policy"
+	"github.com/ibemu/ibemu/internal/seal"
 )
 
 // Options configure an Enforcer.
@@ -26,13 +28,16 @@ type Options struct {
 	// are just their ARN: no tags, no resource-based policy.
 	Resolvers map[string]Resolver
 	// AlwaysAllowed lists actions no policy can deny, such as
-	// sts:GetCallerIdentity ("No permissions are required to perform this
-	// operation" — even an explicit deny does not stop it).
+	// sts:GetCallerIdentity, which needs no permission and which even an
+	// explicit deny does not stop.
 	AlwaysAllowed []string
 	// Recorder receives every decision; nil keeps none.
 	Recorder Recorder
 	// Organizations supplies SCPs and RCPs; nil means no organization.
 	Organizations policy.OrganizationsPolicies
+	// Sealer, when set, encodes every denial's authorization message
+	// (Decision.EncodedMessage) for sts:DecodeAuthorizationMessage.
+	Sealer *seal.Sealer
 }
 
 // Enforcer decides API calls and the checks services ask for. It implements
@@ -43,6 +48,7 @@ type Enforcer struct {
 	always    map[string]bool
 	rec       Recorder
 	orgs      policy.OrganizationsPolicies
+	sealer    *seal.Sealer
 	plans     sync.Map // *apimodel.Operation → *plan or error
 }
 
@@ -58,6 +64,7 @@ func New(opts Options) (*Enforcer, error) {
 		always:    map[string]bool{},
 		rec:       opts.Recorder,
 		orgs:      opts.Organizations,
+		sealer:    opts.Sealer,
 	}
 	for svc, r := range opts.Resolvers {
 		e.resolvers[svc] = r
@@ -168,6 +175,7 @@ func (e *Enforcer) refs(c *callctx.Call, p *plan, in protoreflect.Message) []*Re
 			if !ok || v == "" {
 				continue
 			}
+			v = completeWildcard(v, rp.spec.ARNFormat)
 			if len(p.resources) > 1 && !MatchesFormat(v, rp.spec.ARNFormat) {
 				named = v
 				continue
@@ -198,6 +206,15 @@ func (e *Enforcer) refs(c *callctx.Call, p *plan, in protoreflect.Message) []*Re
 		out = append(out, &ResourceRef{ARN: arn, FromMember: named != ""})
 	}
 	return out
+}
+
+// completeWildcard appends the "/*" a format ends in (the all*BuildVersions
+// types of Image Builder) to the version ARN a request names.
+func completeWildcard(arn, format string) string {
+	if strings.HasSuffix(format, "/*") && !MatchesFormat(arn, format) && MatchesFormat(arn+"/*", format) {
+		return arn + "/*"
+	}
+	return arn
 }
 
 // resolve completes a reference with the owning service's resolver.
@@ -263,6 +280,9 @@ func (e *Enforcer) decide(c *callctx.Call, proto apimodel.Protocol, caller *Call
 	}
 	if !pd.Allowed() {
 		d.Message = policy.AccessDeniedMessage(&d.req, pd)
+		if e.sealer != nil {
+			d.EncodedMessage, _ = EncodeMessage(e.sealer, d)
+		}
 	}
 	e.record(c, d)
 	if pd.Allowed() {

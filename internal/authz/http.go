@@ -24,6 +24,7 @@ type decisionJSON struct {
 	Policy      string   `json:"policy,omitempty"`
 	Statement   string   `json:"statement,omitempty"`
 	Message     string   `json:"message,omitempty"`
+	Encoded     string   `json:"encodedMessage,omitempty"`
 	ContextKeys []string `json:"contextKeys,omitempty"`
 	Explanation string   `json:"explanation,omitempty"`
 }
@@ -83,6 +84,7 @@ func toJSON(d *Decision) decisionJSON {
 		Policy:    d.Policy,
 		Statement: d.Statement,
 		Message:   d.Message,
+		Encoded:   d.EncodedMessage,
 	}
 	if d.Source != 0 {
 		j.PolicyType = d.Source.String()

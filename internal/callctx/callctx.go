@@ -32,9 +32,13 @@ type Call struct {
 	Time time.Time
 	// Transport is "http" or "grpc".
 	Transport string
-	// SourceIP is the client's address (aws:SourceIp); invalid when unknown.
+	// SourceIP is the address of the client the call came from (the peer
+	// of the connection: an HTTP request's RemoteAddr, a gRPC call's
+	// peer), IPv4-mapped IPv6 unmapped to IPv4; the zero Addr when the
+	// transport has no IP peer. It is what aws:SourceIp compares.
 	SourceIP netip.Addr
-	// SecureTransport reports a TLS connection (aws:SecureTransport).
+	// SecureTransport reports that the call came over TLS: what
+	// aws:SecureTransport is.
 	SecureTransport bool
 }
 

@@ -15,6 +15,7 @@ type serviceConfig struct {
 	ProtoPackage string // e.g. "ibemu.imagebuilder.v1"
 	GoPackage    string // e.g. "imagebuilderv1"
 	GRPCService  string // e.g. "Imagebuilder"
+	Authz        string // Service Authorization Reference data under the authz directory
 }
 
 // service is the generator's intermediate form of one API.
@@ -29,6 +30,7 @@ type service struct {
 	Operations   []*operation
 	Shapes       []*shape // sorted by name; Index is the position
 	Errors       []*errorShape
+	Actions      []*authzSpec // every action of the reference, sorted by name
 	byID         map[string]*shape
 }
 
@@ -42,6 +44,7 @@ type operation struct {
 	Output     *shape
 	Errors     []string
 	Pagination *pagination
+	Authz      *authzSpec // nil when the reference has no action for it
 }
 
 type pagination struct {
@@ -68,13 +71,17 @@ type shape struct {
 	EnumValues []string
 	Sensitive  bool
 	Error      *errorShape
-	raw        *smithyShape
+	// ReservedNumbers and ReservedNames are the field numbers and names of
+	// members that left the model (see fieldlock.go).
+	ReservedNumbers []int
+	ReservedNames   []string
+	raw             *smithyShape
 }
 
 type member struct {
 	Name             string
 	Field            string // protobuf field name
-	Number           int
+	Number           int    // protobuf field number, from the lock file (fieldlock.go)
 	Target           *shape
 	Location         string // apimodel.Location constant name
 	LocationName     string
@@ -298,11 +305,10 @@ func (s *service) fillShape(sh *shape) error {
 		}
 	case "structure":
 		fields := map[string]string{}
-		for i, rm := range rs.Members {
+		for _, rm := range rs.Members {
 			mem := &member{
 				Name:     rm.Name,
 				Field:    snakeCase(rm.Name),
-				Number:   i + 1,
 				Target:   s.byID[rm.Target],
 				Location: "Body",
 				Required: rm.hasTrait("smithy.api#required"),

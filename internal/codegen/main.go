@@ -1,8 +1,11 @@
 // Command codegen generates the emulator's API schema from the official AWS
 // Smithy models: for each service a .proto file, its Go code (through the
-// protoc-gen-go and protoc-gen-go-grpc plugins pinned as tools in go.mod) and
+// protoc-gen-go and protoc-gen-go-grpc plugins pinned as tools in go.mod),
 // model.gen.go, the table of wire bindings and constraints that the generic
-// codecs walk.
+// codecs walk, and authz.gen.go, the authorization spec of every operation
+// from the Service Authorization Reference data in authz/ (see authz.go).
+// Protobuf field numbers come from each service's committed fields.lock,
+// which the generator extends (see fieldlock.go).
 //
 // Run it with `go generate ./proto` (see proto/generate.go). The output is
 // checked in; TestGeneratedCodeIsFresh regenerates it and fails on any
@@ -11,8 +14,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -20,13 +25,13 @@ import (
 const modulePath = "github.com/ibemu/ibemu"
 
 var services = []serviceConfig{
-	{Model: "imagebuilder.json", Dir: "imagebuilder/v1", ProtoPackage: "ibemu.imagebuilder.v1", GoPackage: "imagebuilderv1", GRPCService: "Imagebuilder"},
-	{Model: "iam.json", Dir: "iam/v1", ProtoPackage: "ibemu.iam.v1", GoPackage: "iamv1", GRPCService: "IAM"},
-	{Model: "sts.json", Dir: "sts/v1", ProtoPackage: "ibemu.sts.v1", GoPackage: "stsv1", GRPCService: "STS"},
+	{Model: "imagebuilder.json", Dir: "imagebuilder/v1", ProtoPackage: "ibemu.imagebuilder.v1", GoPackage: "imagebuilderv1", GRPCService: "Imagebuilder", Authz: "imagebuilder-authz.json"},
+	{Model: "iam.json", Dir: "iam/v1", ProtoPackage: "ibemu.iam.v1", GoPackage: "iamv1", GRPCService: "IAM", Authz: "iam-authz.json"},
+	{Model: "sts.json", Dir: "sts/v1", ProtoPackage: "ibemu.sts.v1", GoPackage: "stsv1", GRPCService: "STS", Authz: "sts-authz.json"},
 }
 
 func main() {
-	root := flag.String("root", ".", "proto root: holds models/ and receives the generated files")
+	root := flag.String("root", ".", "proto root: holds models/ and authz/, and receives the generated files")
 	flag.Parse()
 	if err := generateAll(context.Background(), *root); err != nil {
 		fmt.Fprintln(os.Stderr, "codegen:", err)
@@ -70,6 +75,27 @@ func generate(ctx context.Context, protoRoot string) (map[string][]byte, error) 
 		if err != nil {
 			return nil, err
 		}
+		ref, err := loadAuthzRef(filepath.Join(protoRoot, "authz", cfg.Authz))
+		if err != nil {
+			return nil, err
+		}
+		if err := svc.buildAuthz(ref); err != nil {
+			return nil, fmt.Errorf("%s: %w", cfg.Authz, err)
+		}
+		authzFile, err := svc.authzFile("the Service Authorization Reference data proto/authz/" + cfg.Authz)
+		if err != nil {
+			return nil, err
+		}
+		files[cfg.Dir+"/authz.gen.go"] = authzFile
+		lockPath := cfg.Dir + "/" + lockFileName
+		lock, err := readFieldLock(filepath.Join(protoRoot, lockPath))
+		if err != nil {
+			return nil, err
+		}
+		if err := svc.assignNumbers(lock); err != nil {
+			return nil, fmt.Errorf("%s: %w", lockPath, err)
+		}
+		files[lockPath] = lock.format(cfg.ProtoPackage)
 		protoPath := cfg.Dir + "/" + filepath.Base(cfg.Dir[:len(cfg.Dir)-len("/v1")]) + ".proto"
 		source := svc.protoFile(modulePath)
 		files[protoPath] = []byte(source)
@@ -112,6 +138,24 @@ func generate(ctx context.Context, protoRoot string) (map[string][]byte, error) 
 		}
 	}
 	return files, nil
+}
+
+// readFieldLock reads a service's lock file of field numbers. A missing file
+// is an error, not an empty lock: numbering from scratch would renumber
+// released fields. A new service starts from an empty file.
+func readFieldLock(path string) (*fieldLock, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s is missing: it holds the released protobuf field numbers; restore it from git (a new service starts with an empty file)", path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	l, err := parseFieldLock(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return l, nil
 }
 
 // handWritten lists the .proto files under the proto root that are written

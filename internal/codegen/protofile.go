@@ -50,6 +50,21 @@ func (s *service) protoFile(modulePath string) string {
 			}
 			p("  %s %s = %d [json_name = %q];\n", protoType(m.Target), m.Field, m.Number, m.Name)
 		}
+		if len(sh.ReservedNumbers) > 0 {
+			p("  // Numbers and names of members that left the model: never reuse them.\n")
+			nums := make([]string, len(sh.ReservedNumbers))
+			for i, n := range sh.ReservedNumbers {
+				nums[i] = strconv.Itoa(n)
+			}
+			p("  reserved %s;\n", strings.Join(nums, ", "))
+		}
+		if len(sh.ReservedNames) > 0 {
+			names := make([]string, len(sh.ReservedNames))
+			for i, n := range sh.ReservedNames {
+				names[i] = strconv.Quote(n)
+			}
+			p("  reserved %s;\n", strings.Join(names, ", "))
+		}
 		p("}\n")
 	}
 	return b.String()

@@ -43,8 +43,9 @@ type smithyMember struct {
 
 type rawJSON = json.RawMessage
 
-// orderedMembers keeps structure members in model order: the order fixes
-// protobuf field numbers and the order of members on the wire.
+// orderedMembers keeps structure members in model order: the order of
+// members on the wire and in the .proto (their field numbers come from the
+// lock file, see fieldlock.go).
 type orderedMembers []*smithyMember
 
 func (o *orderedMembers) UnmarshalJSON(b []byte) error {

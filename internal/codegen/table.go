@@ -112,9 +112,13 @@ func (s *service) modelFile(modulePath string) ([]byte, error) {
 		if pg := op.Pagination; pg != nil {
 			p(", Paginated: &apimodel.Pagination{InputToken: %q, OutputToken: %q, Items: %q, PageSize: %q}", pg.InputToken, pg.OutputToken, pg.Items, pg.PageSize)
 		}
+		if op.Authz != nil {
+			p(", Authz: authz%s", op.Authz.Name)
+		}
 		p("},\n")
 	}
-	p("\t\t},\n\t\tErrors: []*apimodel.ErrorShape{\n")
+	p("\t\t},\n\t\tActions: authzActions,\n")
+	p("\t\tErrors: []*apimodel.ErrorShape{\n")
 	for _, e := range s.Errors {
 		p("\t\t\t{Name: %q, Code: %q, HTTPStatus: %d, Server: %t},\n", e.Name, e.Code, e.Status, e.Server)
 	}

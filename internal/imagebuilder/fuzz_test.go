@@ -113,20 +113,34 @@ func FuzzParseSelector(f *testing.F) {
 // FuzzPageToken: only tokens issued for a listing are accepted by it, and
 // they resume after the key they were issued for.
 func FuzzPageToken(f *testing.F) {
+	long := "ListComponentBuildVersions/arn:aws:imagebuilder:" + strings.Repeat("r", 300) + ":111122223333:component/c/1.0.0"
 	f.Add("ListComponents/Self", []byte("key"), "garbage")
 	f.Add("ListComponents/Self/byName", []byte{0, 1, 2}, "")
 	f.Add("", []byte{0xff}, "AQA")
+	f.Add(long, []byte("key"), "")
+	f.Add(strings.Repeat("x", 256), []byte{1}, "AgABAQ") // a length that one byte would wrap to 0
+	f.Add(strings.Repeat("y", 1<<14), []byte("k"), "AoCAAQ")
 	f.Fuzz(func(t *testing.T, listing string, after []byte, token string) {
-		if len(listing) > 255 || len(after) == 0 {
+		if len(after) == 0 {
 			return
 		}
 		issued := pageToken(listing, after)
 		got, aerr := parsePageToken(listing, issued)
 		if aerr != nil || string(got) != string(after) {
-			t.Fatalf("issued token %q for %q: %q, %v", *issued, listing, got, aerr)
+			t.Fatalf("issued token %q for a listing of %d bytes: %q, %v", *issued, len(listing), got, aerr)
 		}
 		if _, aerr := parsePageToken(listing+"/other", issued); aerr == nil {
 			t.Fatalf("token for %q accepted by another listing", listing)
+		}
+		// A listing 256 bytes longer or shorter is another listing too,
+		// whatever the low byte of its length.
+		if _, aerr := parsePageToken(listing+strings.Repeat("/", 256), issued); aerr == nil {
+			t.Fatalf("token for a listing of %d bytes accepted by one of %d", len(listing), len(listing)+256)
+		}
+		if len(listing) >= 256 {
+			if _, aerr := parsePageToken(listing[:len(listing)-256], issued); aerr == nil {
+				t.Fatalf("token for a listing of %d bytes accepted by one of %d", len(listing), len(listing)-256)
+			}
 		}
 		if got, aerr := parsePageToken(listing, &token); aerr != nil {
 			if aerr.Code != "InvalidPaginationTokenException" {

@@ -294,25 +294,30 @@ func (k *sharing) validate(doc, arn string) ([]string, error) {
 		return bad("The policy document must be JSON.")
 	}
 	allowed := k.actions()
+	article := "A"
+	if strings.ContainsRune("aeiou", rune(k.noun[0])) {
+		article = "An"
+	}
+	kind := article + " " + k.noun + " policy"
 	for _, st := range p.Statements {
 		switch {
 		case st.Effect != policy.Allow:
-			return bad("A %s policy can only allow access; %s has Effect Deny.", k.noun, st.Label())
+			return bad("%s can only allow access; %s has Effect Deny.", kind, st.Label())
 		case st.NotAction:
-			return bad("A %s policy must list its actions in Action; NotAction is not supported.", k.noun)
+			return bad("%s must list its actions in Action; NotAction is not supported.", kind)
 		case st.NotPrincipal:
-			return bad("A %s policy must name its principals in Principal; NotPrincipal is not supported.", k.noun)
+			return bad("%s must name its principals in Principal; NotPrincipal is not supported.", kind)
 		case st.NotResource:
-			return bad("A %s policy must name its resource in Resource; NotResource is not supported.", k.noun)
+			return bad("%s must name its resource in Resource; NotResource is not supported.", kind)
 		}
 		for _, a := range st.Actions {
 			if !slices.ContainsFunc(allowed, func(x string) bool { return strings.EqualFold(x, a) }) {
-				return bad("The action %s is not supported in a %s policy; it can only grant %s.", a, k.noun, strings.Join(allowed, " and "))
+				return bad("The action %s is not supported in %s; it can only grant %s.", a, strings.ToLower(kind[:1])+kind[1:], strings.Join(allowed, " and "))
 			}
 		}
 		for _, res := range st.Resources {
 			if res != arn {
-				return bad("The resource %s is not valid in this policy; the Resource of a %s policy must be the ARN of the %s it is applied to, %s.", res, k.noun, k.noun, arn)
+				return bad("The resource %s is not valid in this policy; the Resource of %s must be the ARN of the %s it is applied to, %s.", res, strings.ToLower(kind[:1])+kind[1:], k.noun, arn)
 			}
 		}
 	}
@@ -352,19 +357,7 @@ func statements(tree map[string]any) []map[string]any {
 // awsPrincipals returns a statement's Principal "AWS" values.
 func awsPrincipals(st map[string]any) []string {
 	p, _ := st["Principal"].(map[string]any)
-	switch v := p["AWS"].(type) {
-	case string:
-		return []string{v}
-	case []any:
-		out := make([]string, 0, len(v))
-		for _, x := range v {
-			if s, ok := x.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
+	return stringList(p["AWS"])
 }
 
 // checkPrincipals enforces the consumers a share may have (the engine has
@@ -424,17 +417,14 @@ func hasOrganizationPrincipal(tree map[string]any) bool {
 func engineText(tree map[string]any, owner string) string {
 	for _, st := range statements(tree) {
 		p, _ := st["Principal"].(map[string]any)
-		switch v := p["AWS"].(type) {
-		case string:
-			if isOrganizationPrincipal(v) {
-				p["AWS"] = owner
-			}
-		case []any:
-			for i, x := range v {
+		if v, ok := p["AWS"]; ok {
+			list := anyList(v)
+			for i, x := range list {
 				if s, ok := x.(string); ok && isOrganizationPrincipal(s) {
-					v[i] = owner
+					list[i] = owner
 				}
 			}
+			p["AWS"] = list
 		}
 	}
 	var b bytes.Buffer
@@ -444,32 +434,54 @@ func engineText(tree map[string]any, owner string) string {
 	return b.String()
 }
 
-// evaluationPolicy is the policy that takes part in decisions for a stored
-// component policy document.
+// evaluationPolicy is the policy that takes part in decisions for the
+// component policy document stored on build at.
 //
 // A component policy can only grant imagebuilder:GetComponent and
-// imagebuilder:ListComponents, yet a consumer lists a shared version's
-// builds with ListComponentBuildVersions: a statement granting
-// ListComponents grants that listing too, so the share's "list" covers both
-// listings of the component.
-func evaluationPolicy(doc, owner string) (*policy.Policy, error) {
+// imagebuilder:ListComponents on the build, yet a consumer lists a shared
+// version's builds with imagebuilder:ListComponentBuildVersions, authorized
+// on the version's builds (VERSION-ARN/*). A statement granting
+// ListComponents grants that listing too, on the build's version: the
+// share's "list" covers both listings of the component.
+func evaluationPolicy(doc string, at resourceARN) (*policy.Policy, error) {
 	tree := policyTree(doc)
 	if tree == nil {
 		return policy.Parse(doc, policy.KindResource)
 	}
+	builds := resourceARN{Partition: at.Partition, Region: at.Region, Account: at.Account, Type: at.Type, Name: at.Name, Version: at.Version}.String() + "/*"
 	for _, st := range statements(tree) {
-		switch v := st["Action"].(type) {
-		case string:
-			if strings.EqualFold(v, "imagebuilder:ListComponents") {
-				st["Action"] = []any{v, "imagebuilder:ListComponentBuildVersions"}
-			}
-		case []any:
-			if slices.ContainsFunc(v, func(x any) bool { s, _ := x.(string); return strings.EqualFold(s, "imagebuilder:ListComponents") }) {
-				st["Action"] = append(v, "imagebuilder:ListComponentBuildVersions")
-			}
+		if !slices.ContainsFunc(stringList(st["Action"]), func(a string) bool { return strings.EqualFold(a, "imagebuilder:ListComponents") }) {
+			continue
+		}
+		st["Action"] = append(anyList(st["Action"]), "imagebuilder:ListComponentBuildVersions")
+		if _, ok := st["Resource"]; ok {
+			st["Resource"] = append(anyList(st["Resource"]), builds)
 		}
 	}
-	return policy.Parse(engineText(tree, owner), policy.KindResource)
+	return policy.Parse(engineText(tree, at.Account), policy.KindResource)
+}
+
+// stringList reads a policy element that is a string or a list of strings.
+func stringList(v any) []string {
+	var out []string
+	for _, x := range anyList(v) {
+		if s, ok := x.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// anyList is a decoded element as a list.
+func anyList(v any) []any {
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case []any:
+		return v
+	default:
+		return []any{v}
+	}
 }
 
 // componentPresent reports whether the located component build still exists.

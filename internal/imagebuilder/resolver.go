@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/ibemu/ibemu/internal/authz"
 	"github.com/ibemu/ibemu/internal/awserr"
@@ -61,12 +62,21 @@ func (l *located) scope() storage.Scope {
 // ARN of another region than the call's names nothing this endpoint serves.
 // Only components are stored today; other resource types resolve to their
 // ARN, not existing.
+//
+// A component version ARN followed by "/*" is the resource type of
+// ListComponentBuildVersions (allComponentBuildVersions: every build of the
+// version). It keeps its ARN and takes its owner, and the policy that
+// decides, from the version's latest build, as the version ARN does.
 func (s *Service) resolveARN(ctx context.Context, c *callctx.Call, member, arn string) (*authz.Resource, error) {
-	r, aerr := parseARN(member, arn)
+	given, all := strings.CutSuffix(arn, "/*")
+	r, aerr := parseARN(member, given)
+	if aerr == nil && all && (r.Type != componentType || r.Version == "" || r.Build != 0) {
+		_, aerr = parseARN(member, arn)
+	}
 	if aerr != nil {
 		return nil, aerr
 	}
-	l := &located{given: arn, at: r}
+	l := &located{given: given, at: r}
 	res := &authz.Resource{ARN: arn, Account: r.Account, Region: r.Region, Record: l}
 	if r.Account == awsOwner {
 		res.Policy = amazonReadable
@@ -82,7 +92,10 @@ func (s *Service) resolveARN(ctx context.Context, c *callctx.Call, member, arn s
 		if found {
 			l.component = comp
 			l.at, _ = parseARN("arn", comp.GetArn())
-			res.ARN, res.Exists = comp.GetArn(), true
+			res.Exists = true
+			if !all {
+				res.ARN = comp.GetArn()
+			}
 		}
 		return res, nil
 	}
@@ -103,14 +116,17 @@ func (s *Service) resolveARN(ctx context.Context, c *callctx.Call, member, arn s
 	if l.component == nil {
 		return res, nil
 	}
-	res.ARN, res.Exists, res.Tags = l.component.GetArn(), true, l.component.GetTags()
+	res.Exists = true
+	if !all {
+		res.ARN, res.Tags = l.component.GetArn(), l.component.GetTags()
+	}
 	if l.policy != "" {
-		p, err := evaluationPolicy(l.policy, l.at.Account)
+		p, err := evaluationPolicy(l.policy, l.at)
 		if err != nil {
 			// Stored documents passed the same validation when they were put.
-			return nil, awserr.Internal(fmt.Errorf("imagebuilder: stored policy of %s: %w", res.ARN, err))
+			return nil, awserr.Internal(fmt.Errorf("imagebuilder: stored policy of %s: %w", l.component.GetArn(), err))
 		}
-		res.Policy = &policy.Attached{Policy: p, Name: "component policy of " + res.ARN}
+		res.Policy = &policy.Attached{Policy: p, Name: "component policy of " + l.component.GetArn()}
 	}
 	return res, nil
 }

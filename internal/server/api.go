@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/ibemu/ibemu/internal/apimodel"
+	"github.com/ibemu/ibemu/internal/auth/sigv4"
 	"github.com/ibemu/ibemu/internal/wire/restjson"
 )
 
@@ -44,6 +45,15 @@ func newAPI(model *apimodel.Service, desc *grpc.ServiceDesc, impl any) (*API, er
 		a.rest = restjson.NewRouter(model)
 	}
 	return a, nil
+}
+
+// sigv4Protocol is the error vocabulary authentication failures of this API
+// are reported in, over every transport.
+func (a *API) sigv4Protocol() sigv4.Protocol {
+	if a.Model.Protocol == apimodel.AWSQuery {
+		return sigv4.Query
+	}
+	return sigv4.RESTJSON
 }
 
 // route is what the interceptors learn about the method being called.

@@ -6,7 +6,6 @@ import (
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
@@ -55,12 +54,17 @@ func (s *Server) grpcAuthInterceptor(ctx context.Context, req any, info *grpc.Un
 	if v := md.Get(":authority"); len(v) > 0 {
 		authority = v[0]
 	}
+	// A failure answers in the vocabulary of the service called, as it does
+	// over HTTP: STS and IAM say SignatureDoesNotMatch where Image Builder
+	// says InvalidSignatureException.
 	ident, failure := s.opts.Auth.AuthenticateGRPC(ctx, info.FullMethod, authority, md)
 	if failure != nil {
-		return nil, failure.AWSError(sigv4.GRPC)
+		return nil, failure.GRPCError(rt.api.sigv4Protocol())
 	}
 	if ident.Service != rt.api.Model.SigningName {
-		return nil, awserr.Newf("InvalidSignatureException", 403, "Credential should be scoped to correct service: '%s'.", rt.api.Model.SigningName).WithGRPCCode(codes.Unauthenticated)
+		// The verifier expects the signing name of the method's proto
+		// package; this catches a package that disagrees with the model.
+		return nil, sigv4.WrongService(rt.api.Model.SigningName).GRPCError(rt.api.sigv4Protocol())
 	}
 	c := callctx.From(ctx)
 	c.Service = rt.api.Model.SigningName
@@ -80,6 +84,7 @@ func (s *Server) grpcAuthInterceptor(ctx context.Context, req any, info *grpc.Un
 // ErrorInfo detail carries the AWS error code and HTTP status.
 func (s *Server) grpcErrorInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	c := &callctx.Call{RequestID: newRequestID(), Transport: "grpc"}
+	c.SourceIP, c.SecureTransport = grpcSource(ctx)
 	ctx = callctx.With(ctx, c)
 	_ = grpc.SetHeader(ctx, metadata.Pairs(RequestIDMetadata, c.RequestID))
 	resp, err := handler(ctx, req)

@@ -21,6 +21,9 @@ import (
 // HealthPath answers 200 with a small JSON body once the server is ready.
 const HealthPath = "/_emulator/health"
 
+// InternalPrefix starts the emulator's own paths; no AWS API uses it.
+const InternalPrefix = "/_emulator/"
+
 // ServeHTTP is the AWS wire endpoint. One listener serves every API; the
 // SigV4 credential scope's service name picks the API, and the API's
 // protocol picks the codec.
@@ -34,6 +37,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 	if r.URL.Path == HealthPath {
 		s.serveHealth(w, r)
+		return
+	}
+	if strings.HasPrefix(r.URL.Path, InternalPrefix) {
+		if s.opts.Internal == nil {
+			http.NotFound(w, r)
+			return
+		}
+		s.opts.Internal.ServeHTTP(w, r)
 		return
 	}
 	rc.serve()
@@ -84,6 +95,7 @@ func (rc *httpCall) serve() {
 		Time:      start,
 		Transport: "http",
 	}
+	c.SourceIP, c.SecureTransport = httpSource(r)
 	switch api.Model.Protocol {
 	case apimodel.RESTJSON1:
 		rc.serveRESTJSON(c, body)
@@ -167,10 +179,10 @@ func (rc *httpCall) serveRESTJSON(c *callctx.Call, body []byte) {
 }
 
 func (rc *httpCall) protocol() sigv4.Protocol {
-	if rc.api != nil && rc.api.Model.Protocol == apimodel.AWSQuery {
-		return sigv4.Query
+	if rc.api == nil {
+		return sigv4.RESTJSON
 	}
-	return sigv4.RESTJSON
+	return rc.api.sigv4Protocol()
 }
 
 // fail writes err in the protocol of the API the request addresses.

@@ -48,6 +48,17 @@ func (s *Server) logPanic(ctx context.Context, p any) {
 // validateInterceptor checks the input against the model's constraints
 // (required members, lengths, patterns, enums, ranges) for both transports,
 // before authorization and before the handler.
+//
+// Validation comes before authorization because that is what AWS does for
+// model constraints: callers holding only an explicit Deny * got
+// ValidationException for requests missing required members (WAF Regional,
+// github.com/willbengtson/trailblazer-aws pull 5; elbv2's "must be in ARN
+// format", same project, issue 2), and services answer protocol errors
+// whatever the caller's permissions (github.com/Frichetten/aws_stealth_perm_enum
+// documents the few that did not as a flaw AWS fixed). What depends on
+// stored state — whether a resource exists, conflicts, policy grammar —
+// stays in the handlers, after authorization, so an unauthorized caller
+// learns nothing about resources it may not see.
 func (s *Server) validateInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	rt, ok := s.byMethod[info.FullMethod]
 	if !ok {
@@ -63,13 +74,13 @@ func (s *Server) validateInterceptor(ctx context.Context, req any, info *grpc.Un
 	return handler(ctx, req)
 }
 
-// authorizeInterceptor asks the enforcement layer whether the call may run.
+// authorizeInterceptor asks the enforcement layer whether the call may run;
+// the handler runs with the context the decision returns.
 func (s *Server) authorizeInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-	if s.opts.Authorizer != nil {
-		rt := s.byMethod[info.FullMethod]
-		if err := s.opts.Authorizer.Authorize(ctx, rt.api.Model, rt.op, req); err != nil {
-			return nil, err
-		}
+	rt := s.byMethod[info.FullMethod]
+	ctx, err := s.opts.Authorizer.Authorize(ctx, rt.api.Model, rt.op, req)
+	if err != nil {
+		return nil, err
 	}
 	return handler(ctx, req)
 }

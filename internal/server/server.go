@@ -28,18 +28,25 @@ type Authenticator interface {
 }
 
 // Authorizer decides whether the call in ctx may run the operation with
-// this input. It returns nil to allow, or the error to answer (an
-// AccessDenied-style *awserr.Error). The enforcement layer implements it.
+// this input. It returns the context the handler runs with (carrying what
+// the decision resolved) to allow, or the error to answer (an
+// AccessDenied-style *awserr.Error). The enforcement layer (internal/authz)
+// implements it.
 type Authorizer interface {
-	Authorize(ctx context.Context, svc *apimodel.Service, op *apimodel.Operation, input any) error
+	Authorize(ctx context.Context, svc *apimodel.Service, op *apimodel.Operation, input any) (context.Context, error)
 }
 
 // Options configure a Server.
 type Options struct {
-	Auth       Authenticator
-	Authorizer Authorizer // nil allows every authenticated call
-	Logger     *slog.Logger
-	Clock      func() time.Time
+	Auth Authenticator
+	// Authorizer decides every call. Required: a server that would let
+	// authenticated calls through undecided is not built.
+	Authorizer Authorizer
+	// Internal serves the emulator's own paths under /_emulator/ other than
+	// the health check (decision traces, …); nil answers them 404.
+	Internal http.Handler
+	Logger   *slog.Logger
+	Clock    func() time.Time
 	// MaxBodyBytes caps request bodies; larger ones are refused with 413.
 	MaxBodyBytes int64
 	// Version is reported by the health endpoint.
@@ -62,8 +69,15 @@ type Server struct {
 	ready    atomic.Bool
 }
 
-// New returns a server with no APIs yet.
-func New(opts Options) *Server {
+// New returns a server with no APIs yet. It fails without an authenticator
+// or an authorizer.
+func New(opts Options) (*Server, error) {
+	if opts.Auth == nil {
+		return nil, errors.New("server: Options.Auth is required")
+	}
+	if opts.Authorizer == nil {
+		return nil, errors.New("server: Options.Authorizer is required: every call must be decided")
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -81,7 +95,7 @@ func New(opts Options) *Server {
 		byMethod: map[string]route{},
 	}
 	s.chain = chainInterceptors(s.recoverInterceptor, s.validateInterceptor, s.authorizeInterceptor)
-	return s
+	return s, nil
 }
 
 // Register adds an API: its model, its generated service description and

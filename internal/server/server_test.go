@@ -29,6 +29,7 @@ import (
 
 	"github.com/ibemu/ibemu/grpcsigv4"
 	"github.com/ibemu/ibemu/internal/auth"
+	"github.com/ibemu/ibemu/internal/authz"
 	"github.com/ibemu/ibemu/internal/server"
 	ibv1 "github.com/ibemu/ibemu/proto/imagebuilder/v1"
 )
@@ -66,10 +67,14 @@ func (s *syncBuffer) String() string {
 
 func newServer(t *testing.T, logs io.Writer) *server.Server {
 	t.Helper()
-	s := server.New(server.Options{
-		Auth:   auth.New(),
-		Logger: slog.New(slog.NewTextHandler(logs, nil)),
+	s, err := server.New(server.Options{
+		Auth:       auth.New(),
+		Authorizer: enforcer(t),
+		Logger:     slog.New(slog.NewTextHandler(logs, nil)),
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := s.Register(ibv1.Model(), &ibv1.Imagebuilder_ServiceDesc, panicking{}); err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +200,10 @@ func TestUnsupportedOperationNamesItself(t *testing.T) {
 }
 
 func TestHealth(t *testing.T) {
-	s := server.New(server.Options{Auth: auth.New(), Version: "v-test"})
+	s, err := server.New(server.Options{Auth: auth.New(), Authorizer: enforcer(t), Version: "v-test"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := s.Register(ibv1.Model(), &ibv1.Imagebuilder_ServiceDesc, panicking{}); err != nil {
 		t.Fatal(err)
 	}
@@ -234,5 +242,26 @@ func TestUnauthenticatedRequestsGetProtocolErrors(t *testing.T) {
 	}
 	if resp.Header.Get("X-Amzn-RequestId") == "" || resp.Header.Get("Date") == "" {
 		t.Errorf("missing request id or date header: %v", resp.Header)
+	}
+}
+
+// enforcer is the real enforcement layer for root users only.
+func enforcer(t *testing.T) *authz.Enforcer {
+	t.Helper()
+	e, err := authz.New(authz.Options{Identities: authz.RootsOnly{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// A server that would let authenticated calls through undecided is not
+// built: the authorizer is required.
+func TestNewRequiresAnAuthorizer(t *testing.T) {
+	if _, err := server.New(server.Options{Auth: auth.New()}); err == nil || !strings.Contains(err.Error(), "Authorizer") {
+		t.Fatalf("New without an authorizer: err = %v, want an error naming the Authorizer", err)
+	}
+	if _, err := server.New(server.Options{Authorizer: enforcer(t)}); err == nil {
+		t.Fatal("New without an authenticator succeeded")
 	}
 }

@@ -13,6 +13,11 @@ import (
 	stsv1 "github.com/ibemu/ibemu/proto/sts/v1"
 )
 
+// AlwaysAllowed are the STS actions no policy can deny. The STS API
+// Reference (GetCallerIdentity) says the operation needs no permission and
+// that even an explicit deny of sts:GetCallerIdentity does not stop it.
+var AlwaysAllowed = []string{"sts:GetCallerIdentity"}
+
 // Service is the STS API.
 type Service struct {
 	stsv1.UnsupportedSTSServer

@@ -8,7 +8,10 @@ import (
 	"github.com/ibemu/ibemu/internal/awserr"
 )
 
-// Protocol selects the AWS error vocabulary a failure is reported in.
+// Protocol selects the AWS error vocabulary a failure is reported in: the
+// wire protocol of the service that was called. The transport the call came
+// over does not change the vocabulary: a gRPC call to STS fails with the
+// same code as an HTTP call to STS (see GRPCError).
 type Protocol int
 
 const (
@@ -16,7 +19,10 @@ const (
 	RESTJSON Protocol = iota + 1
 	// Query is IAM's and STS's protocol: short codes, <ErrorResponse>.
 	Query
-	// GRPC uses the REST-JSON codes with gRPC status Unauthenticated.
+	// GRPC is RESTJSON's vocabulary with the gRPC status Unauthenticated.
+	//
+	// Deprecated: it answers Image Builder's codes whatever service was
+	// called. Use GRPCError with the called service's protocol.
 	GRPC
 )
 
@@ -55,8 +61,23 @@ var wireErrors = map[Kind]wireError{
 	KindExpiredToken:          {"ExpiredToken", http.StatusForbidden, "ExpiredTokenException", http.StatusForbidden},
 }
 
+// GRPCError converts the failure to the error a gRPC call to a service of
+// protocol p answers: the code, message and HTTP status that service sends
+// over HTTP, with the gRPC status Unauthenticated (InternalFailure keeps
+// Internal: the credential store failed, not the caller).
+func (f *Failure) GRPCError(p Protocol) *awserr.Error {
+	e := f.AWSError(p)
+	if e.HTTPStatus >= http.StatusInternalServerError {
+		return e
+	}
+	return e.WithGRPCCode(codes.Unauthenticated)
+}
+
 // AWSError converts the failure to the error AWS sends for protocol p.
 func (f *Failure) AWSError(p Protocol) *awserr.Error {
+	if p == GRPC {
+		return f.GRPCError(RESTJSON)
+	}
 	if f.Kind == KindInternal {
 		return awserr.Internal(f)
 	}
@@ -71,9 +92,5 @@ func (f *Failure) AWSError(p Protocol) *awserr.Error {
 		}
 		return awserr.New(row.queryCode, row.queryStatus, msg)
 	}
-	e := awserr.New(row.restCode, row.restStatus, msg)
-	if p == GRPC {
-		return e.WithGRPCCode(codes.Unauthenticated)
-	}
-	return e
+	return awserr.New(row.restCode, row.restStatus, msg)
 }

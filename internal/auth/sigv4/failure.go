@@ -57,7 +57,8 @@ func (k Kind) String() string {
 }
 
 // Failure is a typed authentication failure. Message is the AWS wording for
-// the REST-JSON/gRPC protocols; AWSError adapts it per protocol.
+// the REST-JSON protocol; AWSError adapts it to the protocol of the service
+// called, and GRPCError does the same for a gRPC call to that service.
 type Failure struct {
 	Kind    Kind
 	Message string

@@ -17,8 +17,9 @@ type wire struct {
 }
 
 // Expected codes and statuses per kind, written out independently of the
-// package's table: Query (IAM/STS) first, then REST-JSON (Image Builder);
-// gRPC uses the REST-JSON codes with status Unauthenticated.
+// package's table: Query (IAM/STS) first, then REST-JSON (Image Builder).
+// Over gRPC a service answers its own protocol's row with the status
+// Unauthenticated; the deprecated GRPC protocol is the REST-JSON row.
 var expectedWire = map[Kind][2]wire{
 	KindMissingAuthentication: {{"MissingAuthenticationToken", 403}, {"MissingAuthenticationTokenException", 403}},
 	KindIncompleteSignature:   {{"IncompleteSignature", 400}, {"IncompleteSignatureException", 403}},
@@ -65,6 +66,15 @@ func assertWire(t *testing.T, f *Failure, kind Kind, message string) {
 		}
 		if got := e.GRPCStatusCode(); got != wantGRPC {
 			t.Errorf("%v: grpc code %v, want %v", p, got, wantGRPC)
+		}
+		if p == GRPC {
+			continue
+		}
+		// Over gRPC, a service answers its own protocol's code, message
+		// and HTTP status, with the status Unauthenticated.
+		g := f.GRPCError(p)
+		if g.Code != e.Code || g.HTTPStatus != e.HTTPStatus || g.Message != e.Message || g.GRPCStatusCode() != codes.Unauthenticated {
+			t.Errorf("GRPCError(%v) = %s %d %q %v, want %s %d %q Unauthenticated", p, g.Code, g.HTTPStatus, g.Message, g.GRPCStatusCode(), e.Code, e.HTTPStatus, e.Message)
 		}
 	}
 }
@@ -384,6 +394,11 @@ func TestKeyLookupErrors(t *testing.T) {
 	for _, p := range []Protocol{Query, RESTJSON, GRPC} {
 		if e := f.AWSError(p); e.Code != "InternalFailure" || e.HTTPStatus != 500 || strings.Contains(e.Message, "store unavailable") {
 			t.Fatalf("%v: %+v", p, e)
+		}
+	}
+	for _, p := range []Protocol{Query, RESTJSON} {
+		if e := f.GRPCError(p); e.Code != "InternalFailure" || e.GRPCStatusCode() != codes.Internal {
+			t.Fatalf("GRPCError(%v): %+v", p, e)
 		}
 	}
 	// A store may answer with a failure of its own, e.g. an expired token.

@@ -5,7 +5,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ibemu/ibemu/internal/apimodel"
 	"github.com/ibemu/ibemu/internal/iam/policy"
+	iamv1 "github.com/ibemu/ibemu/proto/iam/v1"
+	ibv1 "github.com/ibemu/ibemu/proto/imagebuilder/v1"
+	stsv1 "github.com/ibemu/ibemu/proto/sts/v1"
 )
 
 // defaultMaxItems is IAM's page size when MaxItems is not given.
@@ -451,19 +455,18 @@ func (c *compiled) resourceTemplate(action string, resources []string) string {
 	return ImagebuilderResourceTemplate(action, resources)
 }
 
-// ImagebuilderResourceTemplate returns the ARN format of the Image Builder
-// resource type an action applies to; for actions with several resource
-// types, the first whose format matches all resources. Other services, and
-// actions without resource types, give "*".
+// ImagebuilderResourceTemplate returns the ARN format of the resource type an
+// action applies to, from the authorization specs internal/codegen generates
+// from the Service Authorization Reference for every service the emulator
+// serves (Image Builder, and IAM and STS since; the name stayed), so
+// permission-only actions such as iam:PassRole are known too: for actions
+// with several resource types, the first whose format matches all
+// resources. Other services, and actions without resource types, give "*".
 func ImagebuilderResourceTemplate(action string, resources []string) string {
-	svc, name, ok := strings.Cut(action, ":")
-	if !ok || !strings.EqualFold(svc, "imagebuilder") {
-		return "*"
-	}
-	var types []string
-	for k, v := range imagebuilderResourceTypes {
-		if strings.EqualFold(k, name) {
-			types = v
+	var types []*apimodel.AuthzResource
+	for _, svc := range []*apimodel.Service{ibv1.Model(), iamv1.Model(), stsv1.Model()} {
+		if a, ok := svc.Action(action); ok {
+			types = a.Resources
 			break
 		}
 	}
@@ -471,19 +474,18 @@ func ImagebuilderResourceTemplate(action string, resources []string) string {
 		return "*"
 	}
 	for _, t := range types {
-		f := imagebuilderARNFormats[t]
 		all := true
 		for _, r := range resources {
-			if !formatMatches(f, r) {
+			if !formatMatches(t.ARNFormat, r) {
 				all = false
 				break
 			}
 		}
 		if all {
-			return f
+			return t.ARNFormat
 		}
 	}
-	return imagebuilderARNFormats[types[0]]
+	return types[0].ARNFormat
 }
 
 // formatMatches tests an ARN against a format like

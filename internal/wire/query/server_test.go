@@ -24,7 +24,16 @@ const testRequestID = "7a62c49f-347e-4fc4-9331-6e8eEXAMPLE"
 type replyFunc func(op *apimodel.Operation, in proto.Message) (proto.Message, *awserr.Error)
 
 // fakeService is an HTTP server that speaks the Query protocol through this
-// package's codec and records what it decoded.
+// package's codec and records what it decoded. Production never runs it: it
+// is a harness for the codec alone, so the real IAM and STS clients can
+// round-trip shapes and errors no emulated operation produces yet (nested
+// structures, lists and maps of structures, timestamps, Unit and empty
+// outputs, modeled error types). What the server adds around the codec —
+// authentication, routing by credential scope, model validation, the
+// response headers, the request id — is tested through the real server in
+// emulator/query_*_test.go, which also covers GetCallerIdentity and the
+// protocol-level errors (MissingAction, InvalidAction, MalformedInput,
+// MalformedQueryString) this harness used to.
 type fakeService struct {
 	svc   *apimodel.Service
 	reply replyFunc
