@@ -1,11 +1,17 @@
 package emulator_test
 
 import (
+	"context"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/imagebuilder"
 	"github.com/aws/aws-sdk-go-v2/service/imagebuilder/types"
+
+	"github.com/ibemu/ibemu/emulator"
+	"github.com/ibemu/ibemu/emulator/emulatortest"
 )
 
 // TestComponentPolicyRoundTrip: the policy document reads back exactly as it
@@ -93,6 +99,9 @@ func TestSharedComponentVisibility(t *testing.T) {
 	_, err = b.PutComponentPolicy(ctx, &imagebuilder.PutComponentPolicyInput{ComponentArn: aws.String(arn), Policy: aws.String(sharePolicy(arn, accountB))})
 	requireAPIError(t, err, "AccessDeniedException", 403)
 	mustGet(t, a, arn)
+	if got := componentPolicy(t, a, arn); got != sharePolicy(arn, accountB) {
+		t.Fatalf("B's refused put changed the policy to\n%s", got)
+	}
 
 	mustPutComponentPolicy(t, a, arn, sharePolicy(arn, accountC))
 	requireSameStrings(t, "B's shared versions after the policy names only C", sharedWith(t, b), nil)
@@ -200,4 +209,31 @@ func TestSharedWithOrganization(t *testing.T) {
 		t.Fatalf("GetComponentPolicy =\n%s\nwant\n%s", got, doc)
 	}
 	requireSameStrings(t, "B's shared versions", sharedWith(t, b), []string{versionARN(accountA, "org-wide", "1.0.0")})
+}
+
+// TestSharingSurvivesRestart: policies and what they share are in the data
+// file: a restarted emulator reads the policy back as put and the consumer
+// still lists and reads the component.
+func TestSharingSurvivesRestart(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "state.db")
+	onFile := func(cfg *emulator.Config) { cfg.DataPath = path }
+	first := emulatortest.Start(t, onFile)
+	a := client(t, first, accountA)
+	arn := mustCreate(t, a, createInput("durable", "1.0.0"))
+	doc := sharePolicy(arn, accountB)
+	mustPutComponentPolicy(t, a, arn, doc)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := first.Close(ctx); err != nil {
+		t.Fatalf("close the first emulator: %v", err)
+	}
+
+	second := emulatortest.Start(t, onFile)
+	a, b := client(t, second, accountA), client(t, second, accountB)
+	if got := componentPolicy(t, a, arn); got != doc {
+		t.Fatalf("the policy after a restart =\n%s", got)
+	}
+	requireSameStrings(t, "B's shared versions after a restart", sharedWith(t, b), []string{versionARN(accountA, "durable", "1.0.0")})
+	mustGet(t, b, arn)
 }
