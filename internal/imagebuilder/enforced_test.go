@@ -3,32 +3,28 @@ package imagebuilder
 import (
 	"testing"
 
-	"github.com/ibemu/ibemu/internal/apimodel"
 	"github.com/ibemu/ibemu/internal/authz"
 	"github.com/ibemu/ibemu/internal/awserr"
 	ibv1 "github.com/ibemu/ibemu/proto/imagebuilder/v1"
 )
 
 // authorizedGet runs a GetComponent call as account through an enforcement
-// layer that uses the service's resolver, with the authorization spec the
-// Service Authorization Reference gives GetComponent, and returns what the
-// handler answers.
+// layer that uses the service's resolver, with the model's generated
+// authorization spec, and returns what the handler answers.
 func authorizedGet(t *testing.T, s *Service, account, arn string) (*ibv1.GetComponentResponse, error) {
 	t.Helper()
 	svc := ibv1.Model()
-	base, ok := svc.Operation("GetComponent")
-	if !ok {
-		t.Fatal("no GetComponent in the model")
+	op, ok := svc.Operation("GetComponent")
+	if !ok || op.Authz == nil {
+		t.Fatal("no authorization spec for GetComponent in the model")
 	}
-	op := *base
-	op.Authz = &apimodel.Authz{Action: "imagebuilder:GetComponent", AccessLevel: "Read", Resources: []*apimodel.AuthzResource{getSpec}}
 	e, err := authz.New(authz.Options{Identities: authz.RootsOnly{}, Resolvers: map[string]authz.Resolver{"imagebuilder": s.Resolver()}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	req := &ibv1.GetComponentRequest{ComponentBuildVersionArn: ptr(arn)}
 	ctx, _ := callAs(account)
-	ctx, err = e.Authorize(ctx, svc, &op, req)
+	ctx, err = e.Authorize(ctx, svc, op, req)
 	if err != nil {
 		return nil, err
 	}
