@@ -93,7 +93,7 @@ func (e *evaluation) applies(kind PolicyKind, st *Statement) grant {
 	g := grantDirect
 	if st.principal != nil {
 		if st.NotPrincipal {
-			excluded := st.principal.excludes(e.p)
+			excluded := st.principal.exempts(e.p, st.Effect)
 			// "Permissions boundaries for IAM entities": NotPrincipal with Deny
 			// always denies IAM principals that have a permissions boundary.
 			if excluded && st.Effect == Deny && e.pols.Boundary != nil && e.p.hasIdentityPolicies() {
