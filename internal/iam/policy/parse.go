@@ -67,7 +67,7 @@ func DecodeDocument(doc string) (string, error) {
 }
 
 func parse(doc string, kind PolicyKind) (*Policy, *Error) {
-	if kind < KindIdentity || kind > KindResourceControl {
+	if !kind.valid() {
 		return nil, malformed("Unknown policy kind.")
 	}
 	text, derr := DecodeDocument(doc)

@@ -101,7 +101,7 @@ func parseStatement(v *jsonValue, idx int, kind PolicyKind, version string, li *
 			return nil, syntaxError("Sid must be a string.")
 		}
 		st.Sid = f.text
-		if kind != KindResource && !alphanumeric(st.Sid) {
+		if !kind.resourceLike() && !alphanumeric(st.Sid) {
 			return nil, malformed("Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression [0-9A-Za-z]*")
 		}
 	}
@@ -254,7 +254,7 @@ func (st *Statement) parseResources(fields *statementElements, kind PolicyKind, 
 	case r != nil && nr != nil:
 		return syntaxError("A statement cannot contain both Resource and NotResource.")
 	case r == nil && nr == nil:
-		if kind == KindResource {
+		if kind.resourceLike() {
 			// Resource-based policies of some services leave Resource out; the
 			// statement then applies to the resource the policy is attached to.
 			st.anyResource = true
