@@ -66,6 +66,16 @@ func DecodeDocument(doc string) (string, error) {
 	return decoded, nil
 }
 
+// parseState is what the statements of one document share while parsing.
+type parseState struct {
+	kind    PolicyKind
+	version string
+	li      *lineIndex
+	// deferred is the first Resource format error: IAM reports it only when
+	// the document has no other error (see resource.go).
+	deferred *Error
+}
+
 func parse(doc string, kind PolicyKind) (*Policy, *Error) {
 	if !kind.valid() {
 		return nil, malformed("Unknown policy kind.")
@@ -114,13 +124,13 @@ func parse(doc string, kind PolicyKind) (*Policy, *Error) {
 	if stmtVal == nil {
 		return nil, malformed("Missing required field Statement.")
 	}
-	version := p.Version
-	if version == "" {
-		version = Version2008
+	ps := &parseState{kind: kind, version: p.Version, li: li}
+	if ps.version == "" {
+		ps.version = Version2008
 	}
 	switch stmtVal.kind {
 	case jsonObject:
-		st, err := parseStatement(stmtVal, 0, kind, version, li, false)
+		st, err := parseStatement(stmtVal, 0, ps, false)
 		if err != nil {
 			return nil, err
 		}
@@ -130,7 +140,7 @@ func parse(doc string, kind PolicyKind) (*Policy, *Error) {
 			return nil, malformed("Missing required field Statement: the Statement array is empty.")
 		}
 		for i, item := range stmtVal.items {
-			st, err := parseStatement(item, i, kind, version, li, true)
+			st, err := parseStatement(item, i, ps, true)
 			if err != nil {
 				return nil, err
 			}
@@ -153,6 +163,9 @@ func parse(doc string, kind PolicyKind) (*Policy, *Error) {
 		} else {
 			allows = append(allows, st)
 		}
+	}
+	if ps.deferred != nil {
+		return nil, ps.deferred
 	}
 	p.allows, p.denies = buildIndex(allows), buildIndex(denies)
 	return p, nil
