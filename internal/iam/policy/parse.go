@@ -33,8 +33,8 @@ func (p *Policy) Text() string { return p.text }
 // Parse validates doc as a policy of the given kind the way IAM does and
 // compiles it. doc may be plain JSON or URL-encoded JSON. Errors are *Error
 // with code MalformedPolicyDocument and a message that says what is wrong.
-// Size quotas are not checked here: callers apply the quota of the operation
-// (CheckManagedPolicySize, CheckInlinePolicySize, ...).
+// Size quotas are not checked here: the IAM and STS operations call Validate,
+// which applies the quota of the operation and then parses.
 func Parse(doc string, kind PolicyKind) (*Policy, error) {
 	p, err := parse(doc, kind)
 	if err != nil {
