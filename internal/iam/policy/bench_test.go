@@ -49,6 +49,11 @@ func realisticPolicies(tb testing.TB) (*Request, *Policies) {
 			case 5:
 				action = fmt.Sprintf(`"%s:Put*"`, svc)
 				resource = fmt.Sprintf(`"arn:aws:%s:*:%s:*/prod-*"`, svc, acct)
+				if svc == "iam" {
+					// IAM requires the resource part of an IAM ARN to start
+					// with a resource type.
+					resource = fmt.Sprintf(`"arn:aws:iam:*:%s:role/prod-*"`, acct)
+				}
 				cond = `"Bool":{"aws:SecureTransport":"true"}`
 			case 6:
 				action = fmt.Sprintf(`"%s:Start*"`, svc)

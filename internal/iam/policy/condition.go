@@ -84,9 +84,8 @@ func parseConditions(v *jsonValue, version string) ([]Condition, *Error) {
 		if om.value.kind != jsonObject {
 			return nil, syntaxError("Condition operator " + om.key + " must map condition keys to values.")
 		}
-		if len(om.value.members) == 0 {
-			return nil, syntaxError("Condition operator " + om.key + " must name at least one condition key.")
-		}
+		// An operator with no keys is accepted and tests nothing; IAM does
+		// not even look at the operator's name then.
 		for j, km := range om.value.members {
 			for _, prev := range om.value.members[:j] {
 				if strings.EqualFold(prev.key, km.key) {
@@ -97,9 +96,8 @@ func parseConditions(v *jsonValue, version string) ([]Condition, *Error) {
 			if err != nil {
 				return nil, err
 			}
-			if len(values) == 0 {
-				return nil, syntaxError("Condition key " + km.key + " must have at least one value.")
-			}
+			// A key with an empty list of values is accepted, as by IAM; no
+			// request value matches it.
 			c, err := compileCondition(om.key, km.key, values, version)
 			if err != nil {
 				return nil, err
@@ -112,6 +110,21 @@ func parseConditions(v *jsonValue, version string) ([]Condition, *Error) {
 
 func compileCondition(op, key string, values []string, version string) (Condition, *Error) {
 	c := Condition{Operator: op, Key: key, Values: values, key: strings.ToLower(key)}
+	// IAM's older parser reads the values of Date operators when the policy
+	// is created and fails the document when one is not a date (see
+	// dates.go), before it looks at the key. The values of the other typed
+	// operators (Numeric, Bool, IpAddress, BinaryEquals, Arn) are not checked
+	// by IAM, on the public record of its answers: such a policy is accepted
+	// and a value that does not parse matches no request (IAM Access
+	// Analyzer's policy validation is what reports them, as data type
+	// mismatches).
+	if isDateOperator(op) {
+		for _, v := range values {
+			if !validPolicyDate(v) {
+				return c, malformed(errLegacyParsing)
+			}
+		}
+	}
 	colon := strings.IndexByte(key, ':')
 	if colon <= 0 || colon == len(key)-1 {
 		return c, malformed("Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.")
@@ -146,6 +159,21 @@ func compileCondition(op, key string, values []string, version string) (Conditio
 	c.negated = def.negated
 	c.m = def.build(values, def.variables && version == Version2012)
 	return c, nil
+}
+
+// isDateOperator reports whether op, with its qualifier and IfExists
+// removed, is a Date operator.
+func isDateOperator(op string) bool {
+	if i := strings.IndexByte(op, ':'); i >= 0 {
+		op = op[i+1:]
+	}
+	op = strings.TrimSuffix(op, "IfExists")
+	for _, d := range dateOperators {
+		if d.name == op {
+			return true
+		}
+	}
+	return false
 }
 
 // eval reports whether the condition holds for the request context.

@@ -38,6 +38,7 @@ type corpusCase struct {
 	Identity       []json.RawMessage   `json:"identity"`
 	ResourcePolicy json.RawMessage     `json:"resourcePolicy"`
 	TrustPolicy    json.RawMessage     `json:"trustPolicy"`
+	KeyPolicy      json.RawMessage     `json:"keyPolicy"`
 	Boundary       json.RawMessage     `json:"boundary"`
 	Session        []json.RawMessage   `json:"session"`
 	SCP            [][]json.RawMessage `json:"scp"`
@@ -165,6 +166,8 @@ func kindByName(t *testing.T, s string) PolicyKind {
 		return KindServiceControl
 	case "rcp":
 		return KindResourceControl
+	case "key":
+		return KindKeyPolicy
 	}
 	t.Fatalf("unknown policy kind %q", s)
 	return 0
@@ -290,6 +293,9 @@ func buildPolicies(t *testing.T, c *corpusCase) *Policies {
 	}
 	if len(c.TrustPolicy) > 0 {
 		pols.Resource = &Attached{Policy: mustParseCase(t, c.TrustPolicy, KindTrust), Name: "trust policy"}
+	}
+	if len(c.KeyPolicy) > 0 {
+		pols.Resource = &Attached{Policy: mustParseCase(t, c.KeyPolicy, KindKeyPolicy), Name: "key policy"}
 	}
 	if len(c.Boundary) > 0 {
 		pols.Boundary = &Attached{Policy: mustParseCase(t, c.Boundary, KindPermissionsBoundary), Name: "arn:aws:iam::111122223333:policy/Boundary"}

@@ -8,6 +8,11 @@
 // AccessDeniedMessage and Explanation.String render the results for clients
 // and humans.
 //
+// The IAM and STS operations validate documents with Validate, which applies
+// the size quota of the operation (a Use) before the grammar, with IAM's error
+// codes and messages. A KMS key's policy is parsed as KindKeyPolicy, which
+// makes it the primary control of the key.
+//
 // The package is pure: no I/O, no storage, no mutable globals. Callers build a
 // Request (principal, action, resource, context keys) and a Policies value
 // (identity-based policies, an optional resource-based policy, an optional

@@ -93,7 +93,7 @@ func (e *evaluation) applies(kind PolicyKind, st *Statement) grant {
 	g := grantDirect
 	if st.principal != nil {
 		if st.NotPrincipal {
-			excluded := st.principal.excludes(e.p)
+			excluded := st.principal.exempts(e.p, st.Effect)
 			// "Permissions boundaries for IAM entities": NotPrincipal with Deny
 			// always denies IAM principals that have a permissions boundary.
 			if excluded && st.Effect == Deny && e.pols.Boundary != nil && e.p.hasIdentityPolicies() {
@@ -180,7 +180,7 @@ func (e *evaluation) bestAllow(kind PolicyKind, a *Attached, level string) (*Sta
 func (e *evaluation) resourceKind() PolicyKind {
 	if r := e.pols.Resource; r != nil && r.Policy != nil {
 		switch r.Policy.Kind {
-		case KindTrust, KindResourceControl:
+		case KindTrust, KindResourceControl, KindKeyPolicy:
 			return r.Policy.Kind
 		}
 	}
@@ -421,11 +421,14 @@ func (f *facts) combine() Decision {
 			return deny(f.rKind)
 		}
 		return allowResource
-	case f.rKind == KindTrust:
-		// Role trust policies must allow the caller even within the account.
+	case f.rKind == KindTrust || f.rKind == KindKeyPolicy:
+		// Role trust policies must allow the caller even within the account,
+		// and so must KMS key policies: identity-based policies count only
+		// when the key policy allows the account for the action
+		// (grantAccount), and the root user has no access of its own.
 		switch f.rGrant {
 		case grantNone:
-			return deny(KindTrust)
+			return deny(f.rKind)
 		case grantDirect:
 			return allowResource
 		case grantLimited:
@@ -436,6 +439,10 @@ func (f *facts) combine() Decision {
 		}
 		if ok, k := f.callerAllows(); !ok {
 			return deny(k)
+		}
+		if f.rKind == KindKeyPolicy && !f.root {
+			// The key policy only lets the identity-based policy decide.
+			return Decision{Outcome: Allowed, Source: KindIdentity, Policy: f.idPol, Statement: f.idStmt}
 		}
 		return allowResource
 	}

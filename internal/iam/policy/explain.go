@@ -136,7 +136,11 @@ func (t *tracer) statement(e *evaluation, st *Statement, o StatementOutcome, c *
 // policyName names a policy in explanations.
 func policyName(kind PolicyKind, a *Attached) string {
 	var b strings.Builder
-	b.WriteString(kind.String())
+	if kind == KindKeyPolicy {
+		b.WriteString("KMS key policy (resource-based policy)")
+	} else {
+		b.WriteString(kind.String())
+	}
 	if a != nil {
 		if o := a.Origin.String(); o != "" && kind == KindIdentity {
 			b.WriteString(" (" + o + ")")

@@ -105,7 +105,7 @@ func genStmt(b *byteSource, kind PolicyKind, effect string) genStatement {
 	if kind.usesPrincipal() {
 		// NotPrincipal exists only in resource-based policies: trust policies
 		// and RCPs reject it.
-		if kind == KindResource && b.intn(5) == 0 {
+		if kind.resourceLike() && b.intn(5) == 0 {
 			s["NotPrincipal"] = pick(b, genPrinElem[1:])
 		} else if kind == KindResourceControl {
 			s["Principal"] = "*"
@@ -162,11 +162,13 @@ func genScenario(data []byte) *scenario {
 	if b.intn(3) == 0 {
 		s.session = append(s.session, genPol(b, KindSession))
 	}
-	switch b.intn(4) {
+	switch b.intn(5) {
 	case 0:
 		s.resource_ = genPol(b, KindResource)
 	case 1:
 		s.resource_ = genPol(b, KindTrust)
+	case 2:
+		s.resource_ = genPol(b, KindKeyPolicy)
 	}
 	if b.intn(4) == 0 {
 		s.scp = genPol(b, KindServiceControl)
@@ -392,7 +394,7 @@ func FuzzParse(f *testing.F) {
 	f.Add(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"DateLessThan":{"aws:CurrentTime":"2020-01-01T00:00:00.123+05:30"},"IpAddress":{"aws:SourceIp":["::1/128","10.0.0.0/8"]},"Null":{"a:b":"true"},"BinaryEquals":{"a:c":"AAEC"}}}}`)
 	f.Add("{\"a\":\"\\ud83d\\ude00\",\"b\":[[[[]]]]}")
 	f.Fuzz(func(t *testing.T, doc string) {
-		for k := KindIdentity; k <= KindResourceControl; k++ {
+		for k := KindIdentity; k.valid(); k++ {
 			p, err := Parse(doc, k)
 			if err != nil {
 				if _, ok := err.(*Error); !ok {

@@ -18,7 +18,7 @@ func (st *Statement) CoversAction(req *Request) bool {
 	e.init(req, nil, nil)
 	if st.principal != nil {
 		if st.NotPrincipal {
-			if st.principal.excludes(e.p) {
+			if st.principal.exempts(e.p, st.Effect) {
 				return false
 			}
 		} else if st.principal.grantFor(e.p) == grantNone {

@@ -21,14 +21,30 @@ const (
 	KindServiceControl
 	// KindResourceControl is an AWS Organizations resource control policy.
 	KindResourceControl
+	// KindKeyPolicy is the key policy of an AWS KMS key: a resource-based
+	// policy with the same grammar as KindResource that is the primary
+	// control of the key ("Key policies in AWS KMS"). Identity-based
+	// policies allow nothing on the key unless the key policy allows the
+	// key's account (arn:aws:iam::ACCOUNT:root or the account ID) for the
+	// action, and the account root user has no access the key policy does
+	// not give it. Explicit denies anywhere still apply. The enforcement
+	// layer passes a KMS key's policy parsed with this kind as
+	// Policies.Resource; it must always pass one, since every KMS key has a
+	// key policy.
+	KindKeyPolicy
 )
+
+// valid reports whether k is one of the kinds above.
+func (k PolicyKind) valid() bool { return k >= KindIdentity && k <= KindKeyPolicy }
 
 // String is the policy type as AccessDenied messages spell it.
 func (k PolicyKind) String() string {
 	switch k {
 	case KindIdentity:
 		return "identity-based policy"
-	case KindResource:
+	case KindResource, KindKeyPolicy:
+		// AWS KMS names a key policy "resource-based policy" in its
+		// AccessDenied messages, like every other resource policy.
 		return "resource-based policy"
 	case KindTrust:
 		return "role trust policy"
@@ -55,8 +71,12 @@ func (k PolicyKind) article() string {
 // usesPrincipal reports whether statements of this kind carry a Principal
 // (resource-based kinds) rather than applying to the holder of the policy.
 func (k PolicyKind) usesPrincipal() bool {
-	return k == KindResource || k == KindTrust || k == KindResourceControl
+	return k == KindResource || k == KindTrust || k == KindResourceControl || k == KindKeyPolicy
 }
+
+// resourceLike reports whether the kind has the grammar of a service's
+// resource-based policy (any Sid, Resource optional).
+func (k PolicyKind) resourceLike() bool { return k == KindResource || k == KindKeyPolicy }
 
 // Effect is a statement's Effect element.
 type Effect uint8

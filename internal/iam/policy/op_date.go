@@ -1,8 +1,8 @@
 package policy
 
-// Date condition operators compare points in time given in the W3C profile of
-// ISO 8601 or as epoch seconds. Wildcards and policy variables are not
-// supported; a policy value that is not a date matches nothing.
+// Date condition operators compare points in time given in ISO 8601 or as
+// epoch seconds (dates.go). Wildcards and policy variables are not
+// supported; Parse rejects a policy value that is not a date, as IAM does.
 
 var dateOperators = []opDef{
 	{name: "DateEquals", build: buildDate(cmpEq)},

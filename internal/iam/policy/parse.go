@@ -33,8 +33,8 @@ func (p *Policy) Text() string { return p.text }
 // Parse validates doc as a policy of the given kind the way IAM does and
 // compiles it. doc may be plain JSON or URL-encoded JSON. Errors are *Error
 // with code MalformedPolicyDocument and a message that says what is wrong.
-// Size quotas are not checked here: callers apply the quota of the operation
-// (CheckManagedPolicySize, CheckInlinePolicySize, ...).
+// Size quotas are not checked here: the IAM and STS operations call Validate,
+// which applies the quota of the operation and then parses.
 func Parse(doc string, kind PolicyKind) (*Policy, error) {
 	p, err := parse(doc, kind)
 	if err != nil {
@@ -66,8 +66,18 @@ func DecodeDocument(doc string) (string, error) {
 	return decoded, nil
 }
 
+// parseState is what the statements of one document share while parsing.
+type parseState struct {
+	kind    PolicyKind
+	version string
+	li      *lineIndex
+	// deferred is the first Resource format error: IAM reports it only when
+	// the document has no other error (see resource.go).
+	deferred *Error
+}
+
 func parse(doc string, kind PolicyKind) (*Policy, *Error) {
-	if kind < KindIdentity || kind > KindResourceControl {
+	if !kind.valid() {
 		return nil, malformed("Unknown policy kind.")
 	}
 	text, derr := DecodeDocument(doc)
@@ -114,13 +124,13 @@ func parse(doc string, kind PolicyKind) (*Policy, *Error) {
 	if stmtVal == nil {
 		return nil, malformed("Missing required field Statement.")
 	}
-	version := p.Version
-	if version == "" {
-		version = Version2008
+	ps := &parseState{kind: kind, version: p.Version, li: li}
+	if ps.version == "" {
+		ps.version = Version2008
 	}
 	switch stmtVal.kind {
 	case jsonObject:
-		st, err := parseStatement(stmtVal, 0, kind, version, li, false)
+		st, err := parseStatement(stmtVal, 0, ps, false)
 		if err != nil {
 			return nil, err
 		}
@@ -130,7 +140,7 @@ func parse(doc string, kind PolicyKind) (*Policy, *Error) {
 			return nil, malformed("Missing required field Statement: the Statement array is empty.")
 		}
 		for i, item := range stmtVal.items {
-			st, err := parseStatement(item, i, kind, version, li, true)
+			st, err := parseStatement(item, i, ps, true)
 			if err != nil {
 				return nil, err
 			}
@@ -153,6 +163,9 @@ func parse(doc string, kind PolicyKind) (*Policy, *Error) {
 		} else {
 			allows = append(allows, st)
 		}
+	}
+	if ps.deferred != nil {
+		return nil, ps.deferred
 	}
 	p.allows, p.denies = buildIndex(allows), buildIndex(denies)
 	return p, nil

@@ -365,10 +365,29 @@ func (ps *principalSpec) grantFor(p *Principal) grant {
 	return best
 }
 
-// excludes reports whether a NotPrincipal element exempts the caller. AWS may
-// check the account, then the role, then the session ("NotPrincipal with
-// Deny"): the caller is exempt only when every identity in that chain is
-// listed, which is why the documentation says to list the account ARN too.
+// covers reports whether a NotPrincipal element takes the caller out of the
+// statement. The two effects read the element in opposite directions, each
+// the way that cannot widen access:
+//
+//   - Deny: AWS may check the account, then the role, then the session
+//     ("NotPrincipal with Deny"), and the statement denies as soon as one of
+//     them is not listed. The caller is exempt only when every identity in
+//     that chain is listed, which is why the documentation says to list the
+//     account ARN too.
+//   - Allow: the statement grants "everyone except" the listed principals.
+//     The caller is left out when the list names it by any of the ways a
+//     Principal element would name it: the account (root ARN or account ID),
+//     the user, the role of a session, the session itself, the IAM user that
+//     federated, a service, a unique ID. A NotPrincipal naming alice must not
+//     grant alice just because her account is not listed too.
+func (ps *principalSpec) exempts(p *Principal, eff Effect) bool {
+	if eff == Allow {
+		return ps.grantFor(p) != grantNone
+	}
+	return ps.excludes(p)
+}
+
+// excludes is the Deny reading of NotPrincipal (see exempts).
 func (ps *principalSpec) excludes(p *Principal) bool {
 	if ps.wildcard {
 		return true

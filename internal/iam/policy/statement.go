@@ -66,7 +66,8 @@ func (f *statementElements) get(name string) *jsonValue {
 	return nil
 }
 
-func parseStatement(v *jsonValue, idx int, kind PolicyKind, version string, li *lineIndex, inArray bool) (*Statement, *Error) {
+func parseStatement(v *jsonValue, idx int, ps *parseState, inArray bool) (*Statement, *Error) {
+	kind, version, li := ps.kind, ps.version, ps.li
 	if v.kind != jsonObject {
 		return nil, syntaxError("Each statement must be an object.")
 	}
@@ -101,7 +102,7 @@ func parseStatement(v *jsonValue, idx int, kind PolicyKind, version string, li *
 			return nil, syntaxError("Sid must be a string.")
 		}
 		st.Sid = f.text
-		if kind != KindResource && !alphanumeric(st.Sid) {
+		if !kind.resourceLike() && !alphanumeric(st.Sid) {
 			return nil, malformed("Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression [0-9A-Za-z]*")
 		}
 	}
@@ -119,7 +120,12 @@ func parseStatement(v *jsonValue, idx int, kind PolicyKind, version string, li *
 	case "Deny":
 		st.Effect = Deny
 	default:
-		return nil, malformed("Invalid effect: " + f.text + ". Effect must be \"Allow\" or \"Deny\".")
+		// IAM tells "allow" or "DENY" (the right word in the wrong case),
+		// which its older parser rejects, from other words.
+		if equalFoldASCII(f.text, "Allow") || equalFoldASCII(f.text, "Deny") {
+			return nil, malformed(errLegacyParsing)
+		}
+		return nil, syntaxError("Invalid effect: " + f.text + ". Effect must be \"Allow\" or \"Deny\".")
 	}
 
 	if err := st.parsePrincipal(&fields, kind); err != nil {
@@ -128,7 +134,7 @@ func parseStatement(v *jsonValue, idx int, kind PolicyKind, version string, li *
 	if err := st.parseActions(&fields, kind); err != nil {
 		return nil, err
 	}
-	if err := st.parseResources(&fields, kind, version); err != nil {
+	if err := st.parseResources(&fields, ps); err != nil {
 		return nil, err
 	}
 	if f := fields.get("Condition"); f != nil {
@@ -238,7 +244,8 @@ func compileAction(s string) (actionPattern, *Error) {
 	return ap, nil
 }
 
-func (st *Statement) parseResources(fields *statementElements, kind PolicyKind, version string) *Error {
+func (st *Statement) parseResources(fields *statementElements, ps *parseState) *Error {
+	kind := ps.kind
 	r, nr := fields.get("Resource"), fields.get("NotResource")
 	if kind == KindTrust {
 		switch {
@@ -254,7 +261,7 @@ func (st *Statement) parseResources(fields *statementElements, kind PolicyKind, 
 	case r != nil && nr != nil:
 		return syntaxError("A statement cannot contain both Resource and NotResource.")
 	case r == nil && nr == nil:
-		if kind == KindResource {
+		if kind.resourceLike() {
 			// Resource-based policies of some services leave Resource out; the
 			// statement then applies to the resource the policy is attached to.
 			st.anyResource = true
@@ -275,36 +282,18 @@ func (st *Statement) parseResources(fields *statementElements, kind PolicyKind, 
 		return malformed("Policy statement must contain resources.")
 	}
 	for _, s := range list {
-		pat, err := compileResource(s, version)
-		if err != nil {
+		pat, err, deferred := compileResource(s, ps.version)
+		switch {
+		case err == nil:
+			st.resources = append(st.resources, pat)
+		case !deferred:
 			return err
+		case ps.deferred == nil:
+			ps.deferred = err
 		}
-		st.resources = append(st.resources, pat)
 	}
 	st.Resources = list
 	return nil
-}
-
-func compileResource(s, version string) (pattern, *Error) {
-	if s == "*" {
-		return compilePattern(s, patternOptions{wildcards: true}), nil
-	}
-	a, ok := splitARN(s)
-	if !ok {
-		return pattern{}, malformed("Resource " + s + " must be in ARN format or \"*\".")
-	}
-	if !strings.ContainsAny(a.partition, "*?") && !validPartition(a.partition) {
-		return pattern{}, malformed("Partition \"" + a.partition + "\" is not valid for resource \"" + s + "\".")
-	}
-	if a.service == "iam" && a.region != "" && !strings.ContainsAny(a.region, "*?") {
-		return pattern{}, malformed("IAM resource " + s + " cannot contain region information.")
-	}
-	// Variables are substituted only in the resource part (after the fifth colon).
-	return compilePattern(s, patternOptions{
-		wildcards: true,
-		variables: version == Version2012,
-		varsFrom:  len(s) - len(a.resource),
-	}), nil
 }
 
 func alphanumeric(s string) bool {

@@ -25,6 +25,9 @@ type compiled struct {
 	ctx      *policy.Context
 	boundary *policy.Attached
 	cross    bool
+	// keyPols are pols with the resource policy read as a KMS key policy,
+	// used for the resources that are KMS keys (nil when there are none).
+	keyPols *policy.Policies
 }
 
 // Simulate runs a simulation: every action is evaluated against every
@@ -105,11 +108,43 @@ func compile(r *Request) (*compiled, error) {
 		}
 		c.pols.Resource = &policy.Attached{Policy: p, Name: r.ResourcePolicy.ID}
 		c.sources[c.pols.Resource] = *r.ResourcePolicy
+		if err := c.compileKeyPolicy(r); err != nil {
+			return nil, err
+		}
 	}
 	if c.ctx, err = buildContext(r.ContextEntries); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// compileKeyPolicy prepares the policies for KMS keys: when a simulated
+// resource is a KMS key, the resource policy given is that key's key policy,
+// which AWS KMS evaluates as the primary control of the key (see
+// policy.KindKeyPolicy): identity-based policies count only where it allows
+// the account.
+func (c *compiled) compileKeyPolicy(r *Request) error {
+	for _, arn := range r.ResourceArns {
+		if !isKMSKeyARN(arn) {
+			continue
+		}
+		p, err := parsePolicy(r.ResourcePolicy.Document, policy.KindKeyPolicy)
+		if err != nil {
+			return err
+		}
+		kp := c.pols
+		kp.Resource = &policy.Attached{Policy: p, Name: r.ResourcePolicy.ID}
+		c.sources[kp.Resource] = *r.ResourcePolicy
+		c.keyPols = &kp
+		return nil
+	}
+	return nil
+}
+
+// isKMSKeyARN recognises arn:PARTITION:kms:REGION:ACCOUNT:key/KEY-ID.
+func isKMSKeyARN(arn string) bool {
+	parts := strings.SplitN(arn, ":", 6)
+	return len(parts) == 6 && parts[0] == "arn" && parts[2] == "kms" && strings.HasPrefix(parts[5], "key/") && len(parts[5]) > len("key/")
 }
 
 func validHandlingOption(s string) bool {
@@ -287,10 +322,14 @@ func outcomeOf(s string) policy.Outcome {
 
 func (c *compiled) evaluate(action, resource string) perResource {
 	req := &policy.Request{Principal: c.caller, Action: action, Resource: resource, ResourceAccount: c.owner, Context: c.ctx}
-	x := policy.Explain(req, &c.pols)
+	pols := &c.pols
+	if c.keyPols != nil && isKMSKeyARN(resource) {
+		pols = c.keyPols
+	}
+	x := policy.Explain(req, pols)
 	p := perResource{resource: resource, decision: x.Decision.Outcome, explained: x}
-	p.matched = c.matchedStatements(x)
-	p.missing = c.missingKeys(req)
+	p.matched = c.matchedStatements(x, pols)
+	p.missing = c.missingKeys(req, pols)
 	if c.boundary != nil {
 		p.boundary = &PermissionsBoundaryDecisionDetail{
 			AllowedByPermissionsBoundary: policy.PolicyDecision(req, policy.KindPermissionsBoundary, c.boundary) == policy.Allowed,
@@ -299,10 +338,18 @@ func (c *compiled) evaluate(action, resource string) perResource {
 	if c.cross {
 		p.details = map[string]string{
 			TypeIAMPolicy:      c.identitySide(req).String(),
-			TypeResourcePolicy: policy.PolicyDecision(req, policy.KindResource, c.pols.Resource).String(),
+			TypeResourcePolicy: c.resourceSide(req, pols).String(),
 		}
 	}
 	return p
+}
+
+// resourceSide is the resource policy's own decision.
+func (c *compiled) resourceSide(req *policy.Request, pols *policy.Policies) policy.Outcome {
+	if pols.Resource == nil {
+		return policy.PolicyDecision(req, policy.KindResource, nil)
+	}
+	return policy.PolicyDecision(req, pols.Resource.Policy.Kind, pols.Resource)
 }
 
 // identitySide is the caller account's decision: its identity-based
@@ -335,7 +382,7 @@ func (c *compiled) identitySide(req *policy.Request) policy.Outcome {
 // applicable Deny statements for an explicit deny, the applicable Allow
 // statements of the identity-based and resource-based policies for an allow,
 // none for an implicit deny.
-func (c *compiled) matchedStatements(x *policy.Explanation) []Statement {
+func (c *compiled) matchedStatements(x *policy.Explanation, pols *policy.Policies) []Statement {
 	out := []Statement{}
 	var eff policy.Effect
 	switch x.Decision.Outcome {
@@ -347,15 +394,15 @@ func (c *compiled) matchedStatements(x *policy.Explanation) []Statement {
 		return out
 	}
 	// Report in input order: identity policies, the boundary, the resource policy.
-	order := make([]*policy.Attached, 0, len(c.pols.Identity)+2)
-	for i := range c.pols.Identity {
-		order = append(order, &c.pols.Identity[i])
+	order := make([]*policy.Attached, 0, len(pols.Identity)+2)
+	for i := range pols.Identity {
+		order = append(order, &pols.Identity[i])
 	}
 	if c.boundary != nil && eff == policy.Deny {
 		order = append(order, c.boundary)
 	}
-	if c.pols.Resource != nil {
-		order = append(order, c.pols.Resource)
+	if pols.Resource != nil {
+		order = append(order, pols.Resource)
 	}
 	for _, a := range order {
 		t := x.Trace(a)
@@ -378,17 +425,17 @@ func (c *compiled) matchedStatements(x *policy.Explanation) []Statement {
 // missingKeys lists the context keys that statements in scope of the
 // request (principal, action and resource) refer to and the simulation did
 // not supply.
-func (c *compiled) missingKeys(req *policy.Request) []string {
+func (c *compiled) missingKeys(req *policy.Request, pols *policy.Policies) []string {
 	out := []string{}
 	var all []*policy.Attached
-	for i := range c.pols.Identity {
-		all = append(all, &c.pols.Identity[i])
+	for i := range pols.Identity {
+		all = append(all, &pols.Identity[i])
 	}
 	if c.boundary != nil {
 		all = append(all, c.boundary)
 	}
-	if c.pols.Resource != nil {
-		all = append(all, c.pols.Resource)
+	if pols.Resource != nil {
+		all = append(all, pols.Resource)
 	}
 	for _, a := range all {
 		for _, st := range a.Policy.Statements {

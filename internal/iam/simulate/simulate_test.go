@@ -127,3 +127,29 @@ func TestFormatMatches(t *testing.T) {
 		t.Error("a placeholder matched across '/'")
 	}
 }
+
+// The resource policy is read as a KMS key policy only for the resources that
+// are KMS keys: in one simulation the same policy leaves the identity-based
+// policy effective on an alias but not on a key.
+func TestKeyPolicyAppliesToKeysOnly(t *testing.T) {
+	key := "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	alias := "arn:aws:kms:us-east-1:111122223333:alias/app"
+	carolOnly := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/carol"},"Action":"kms:*","Resource":"*"}]}`
+	out, err := Simulate(&Request{
+		Identity:       []PolicyInput{{ID: "p", Document: `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"kms:*","Resource":"*"}}`}},
+		ResourcePolicy: &PolicyInput{ID: "ResourcePolicy", Type: TypeResourcePolicy, Document: carolOnly},
+		CallerArn:      "arn:aws:iam::111122223333:user/alice",
+		ActionNames:    []string{"kms:DescribeKey"},
+		ResourceArns:   []string{alias, key, "arn:aws:kms:us-east-1:111122223333:key/"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range out.EvaluationResults[0].ResourceSpecificResults {
+		got[r.EvalResourceName] = r.EvalResourceDecision
+	}
+	if got[alias] != "allowed" || got[key] != "implicitDeny" || got["arn:aws:kms:us-east-1:111122223333:key/"] != "allowed" {
+		t.Errorf("decisions = %v; want the alias and the malformed key ARN allowed by the identity policy, the key denied by its key policy", got)
+	}
+}
