@@ -148,8 +148,9 @@ func withDefaults(cfg Config) Config {
 // build wires authentication, the services and both transports.
 func (e *Emulator) build() error {
 	cfg := e.cfg
+	iamSvc := iam.New(e.db, iam.Options{Clock: cfg.Clock})
 	e.srv = server.New(server.Options{
-		Auth:    newAuthenticator(cfg),
+		Auth:    newAuthenticator(cfg, iamSvc.Credentials()),
 		Logger:  cfg.Logger,
 		Clock:   cfg.Clock,
 		Version: Version,
@@ -158,7 +159,7 @@ func (e *Emulator) build() error {
 		err error
 	}{
 		{e.srv.Register(ibv1.Model(), &ibv1.Imagebuilder_ServiceDesc, imagebuilder.New(e.db, imagebuilder.Options{Clock: cfg.Clock}))},
-		{e.srv.Register(iamv1.Model(), &iamv1.IAM_ServiceDesc, iam.NewService())},
+		{e.srv.Register(iamv1.Model(), &iamv1.IAM_ServiceDesc, iamSvc)},
 		{e.srv.Register(stsv1.Model(), &stsv1.STS_ServiceDesc, sts.New())},
 	}
 	for _, r := range regs {
