@@ -142,6 +142,9 @@ func (s *Service) profileRole(ctx context.Context, profile, role string, add boo
 		if err != nil {
 			return err
 		}
+		if err := checkModifiable(roleKind, r); err != nil {
+			return err
+		}
 		in := containsFold(p.GetRoles(), r.GetName())
 		switch {
 		case add && in:

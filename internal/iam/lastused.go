@@ -56,15 +56,19 @@ func (t *usageTracker) noteCall(c *callctx.Call, p *auth.Principal) {
 	}
 	switch {
 	case p.Kind == auth.PrincipalIAMUser && strings.HasPrefix(p.AccessKeyID, prefixAccessKey):
-		t.note(p.AccessKeyID, roleRef{}, c)
+		t.note(p.AccessKeyID, roleRef{}, c.Time, c.Service, c.Region)
 	case p.Kind == auth.PrincipalAssumedRole && p.Session != nil && p.Session.RoleARN != "":
-		if _, _, name, ok := splitEntityARN(p.Session.RoleARN, "role"); ok {
-			t.note("", roleRef{account: p.AccountID, key: strings.ToLower(name)}, c)
+		if account, _, name, ok := splitEntityARN(p.Session.RoleARN, "role"); ok {
+			t.noteRole(account, name, c.Region, c.Time)
 		}
 	}
 }
 
-func (t *usageTracker) note(keyID string, role roleRef, c *callctx.Call) {
+func (t *usageTracker) noteRole(account, name, region string, at time.Time) {
+	t.note("", roleRef{account: account, key: strings.ToLower(name)}, at, "", region)
+}
+
+func (t *usageTracker) note(keyID string, role roleRef, at time.Time, service, region string) {
 	t.mu.Lock()
 	var u *use
 	if keyID != "" {
@@ -78,14 +82,14 @@ func (t *usageTracker) note(keyID string, role roleRef, c *callctx.Call) {
 			t.roles[role] = u
 		}
 	}
-	if c.Time.Before(u.at) {
+	if at.Before(u.at) {
 		t.mu.Unlock()
 		return
 	}
-	u.at, u.service, u.region = c.Time, c.Service, c.Region
-	flush := c.Time.Sub(u.persisted) >= persistInterval
+	u.at, u.service, u.region = at, service, region
+	flush := at.Sub(u.persisted) >= persistInterval
 	if flush {
-		u.persisted = c.Time
+		u.persisted = at
 	}
 	snapshot := *u
 	t.mu.Unlock()

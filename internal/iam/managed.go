@@ -1,7 +1,6 @@
 package iam
 
 import (
-
 	"github.com/ibemu/ibemu/internal/iam/awsmanaged"
 	"github.com/ibemu/ibemu/internal/storage"
 	iamv1 "github.com/ibemu/ibemu/proto/iam/v1"

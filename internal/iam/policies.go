@@ -363,7 +363,9 @@ func (s *Service) ListPolicyVersions(ctx context.Context, req *iamv1.ListPolicyV
 			return err
 		}
 		// Newest first: the marker key counts down.
-		key := func(v *recordsv1.IAMPolicyVersion) string { return fmt.Sprintf("%010d", 1<<31-versionNumber(v.GetVersionId())) }
+		key := func(v *recordsv1.IAMPolicyVersion) string {
+			return fmt.Sprintf("%010d", 1<<31-versionNumber(v.GetVersionId()))
+		}
 		pg, err := paginate("policy-versions", m.versions(), key, req.Marker, req.MaxItems)
 		if err != nil {
 			return err
