@@ -24,7 +24,10 @@ func TestIAMAccountAuthorizationDetails(t *testing.T) {
 	}
 	steps := []func() error{
 		func() error { _, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("u")}); return err },
-		func() error { _, err := c.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String("g")}); return err },
+		func() error {
+			_, err := c.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String("g")})
+			return err
+		},
 		func() error {
 			_, err := c.AddUserToGroup(ctx, &iam.AddUserToGroupInput{GroupName: aws.String("g"), UserName: aws.String("u")})
 			return err

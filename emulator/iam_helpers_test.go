@@ -25,22 +25,22 @@ func startIAM(t *testing.T) (*emulator.Emulator, *iam.Client) {
 
 // iamClient returns an IAM client for cfg, retries off.
 func iamClient(t *testing.T, cfg aws.Config) *iam.Client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	t.Cleanup(tr.CloseIdleConnections)
-	return iam.NewFromConfig(cfg, func(o *iam.Options) {
-		o.RetryMaxAttempts = 1
-		o.HTTPClient = &http.Client{Transport: emulator.ReaderOnlyBodies{Next: tr}}
-	})
+	return iam.NewFromConfig(testClientConfig(t, cfg))
 }
 
 // stsClient returns an STS client for cfg, retries off.
 func stsClient(t *testing.T, cfg aws.Config) *sts.Client {
+	return sts.NewFromConfig(testClientConfig(t, cfg))
+}
+
+// testClientConfig is cfg without retries, over connections closed when
+// the test ends (before the emulator closes).
+func testClientConfig(t *testing.T, cfg aws.Config) aws.Config {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	t.Cleanup(tr.CloseIdleConnections)
-	return sts.NewFromConfig(cfg, func(o *sts.Options) {
-		o.RetryMaxAttempts = 1
-		o.HTTPClient = &http.Client{Transport: emulator.ReaderOnlyBodies{Next: tr}}
-	})
+	cfg.RetryMaxAttempts = 1
+	cfg.HTTPClient = &http.Client{Transport: emulator.ReaderOnlyBodies{Next: tr}}
+	return cfg
 }
 
 // withKey is cfg signing with an access key pair instead.

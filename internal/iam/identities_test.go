@@ -224,14 +224,7 @@ func TestCallerFederatedUser(t *testing.T) {
 // BenchmarkCallerTenPolicies: a user with ten attached policies, from the
 // cache (the enforcement layer's path on every request).
 func BenchmarkCallerTenPolicies(b *testing.B) {
-	s := newTestService(b)
-	ctx := rootCtx(acct)
-	u := must[*iamv1.CreateUserResponse](b)(s.CreateUser(ctx, &iamv1.CreateUserRequest{UserName: p("bench")}))
-	for i := 0; i < 10; i++ {
-		pol := must[*iamv1.CreatePolicyResponse](b)(s.CreatePolicy(ctx, &iamv1.CreatePolicyRequest{PolicyName: p(fmt.Sprintf("p%d", i)), PolicyDocument: p(docGet)}))
-		must[*iamv1.AttachUserPolicyResponse](b)(s.AttachUserPolicy(ctx, &iamv1.AttachUserPolicyRequest{UserName: p("bench"), PolicyArn: pol.Policy.Arn}))
-	}
-	pr := &auth.Principal{Kind: auth.PrincipalIAMUser, AccountID: acct, ARN: u.User.GetArn(), UserID: u.User.GetUserId(), Name: "bench"}
+	s, pr := benchUser(b)
 	c := must[*authz.Caller](b)(s.Caller(context.Background(), pr))
 	if len(c.Identity) != 10 {
 		b.Fatalf("%d policies", len(c.Identity))
@@ -249,14 +242,7 @@ func BenchmarkCallerTenPolicies(b *testing.B) {
 // BenchmarkCallerRebuild: the same caller rebuilt after a write (a miss:
 // one read transaction, policies from the parse cache).
 func BenchmarkCallerRebuild(b *testing.B) {
-	s := newTestService(b)
-	ctx := rootCtx(acct)
-	u := must[*iamv1.CreateUserResponse](b)(s.CreateUser(ctx, &iamv1.CreateUserRequest{UserName: p("bench")}))
-	for i := 0; i < 10; i++ {
-		pol := must[*iamv1.CreatePolicyResponse](b)(s.CreatePolicy(ctx, &iamv1.CreatePolicyRequest{PolicyName: p(fmt.Sprintf("p%d", i)), PolicyDocument: p(docGet)}))
-		must[*iamv1.AttachUserPolicyResponse](b)(s.AttachUserPolicy(ctx, &iamv1.AttachUserPolicyRequest{UserName: p("bench"), PolicyArn: pol.Policy.Arn}))
-	}
-	pr := &auth.Principal{Kind: auth.PrincipalIAMUser, AccountID: acct, ARN: u.User.GetArn(), UserID: u.User.GetUserId(), Name: "bench"}
+	s, pr := benchUser(b)
 	bg := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
@@ -265,4 +251,17 @@ func BenchmarkCallerRebuild(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// benchUser is a user with ten attached customer managed policies.
+func benchUser(b *testing.B) (*Service, *auth.Principal) {
+	s := newTestService(b)
+	ctx := rootCtx(acct)
+	u := must[*iamv1.CreateUserResponse](b)(s.CreateUser(ctx, &iamv1.CreateUserRequest{UserName: p("bench")}))
+	for i := 0; i < 10; i++ {
+		pol := must[*iamv1.CreatePolicyResponse](b)(s.CreatePolicy(ctx, &iamv1.CreatePolicyRequest{PolicyName: p(fmt.Sprintf("p%d", i)), PolicyDocument: p(docGet)}))
+		must[*iamv1.AttachUserPolicyResponse](b)(s.AttachUserPolicy(ctx, &iamv1.AttachUserPolicyRequest{UserName: p("bench"), PolicyArn: pol.Policy.Arn}))
+	}
+	pr := &auth.Principal{Kind: auth.PrincipalIAMUser, AccountID: acct, ARN: u.User.GetArn(), UserID: u.User.GetUserId(), Name: "bench"}
+	return s, pr
 }

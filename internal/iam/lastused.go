@@ -127,13 +127,7 @@ func (t *usageTracker) persist(keyID string, role roleRef, u use) {
 
 // key returns k with the newest known last use.
 func (t *usageTracker) key(k *recordsv1.IAMAccessKey) *recordsv1.IAMAccessKey {
-	t.mu.Lock()
-	u, ok := t.keys[k.GetAccessKeyId()]
-	var snap use
-	if ok {
-		snap = *u
-	}
-	t.mu.Unlock()
+	snap, ok := t.latest(k.GetAccessKeyId(), roleRef{})
 	if !ok || (k.GetLastUsedDate() != nil && !snap.at.After(k.GetLastUsedDate().AsTime())) {
 		return k
 	}
@@ -144,19 +138,27 @@ func (t *usageTracker) key(k *recordsv1.IAMAccessKey) *recordsv1.IAMAccessKey {
 
 // role returns r with the newest known last use.
 func (t *usageTracker) role(account string, r *recordsv1.IAMEntity) *recordsv1.IAMEntity {
-	t.mu.Lock()
-	u, ok := t.roles[roleRef{account: account, key: strings.ToLower(r.GetName())}]
-	var snap use
-	if ok {
-		snap = *u
-	}
-	t.mu.Unlock()
+	snap, ok := t.latest("", roleRef{account: account, key: strings.ToLower(r.GetName())})
 	if !ok || (r.GetLastUsed() != nil && !snap.at.After(r.GetLastUsed().AsTime())) {
 		return r
 	}
 	r = proto.Clone(r).(*recordsv1.IAMEntity)
 	r.LastUsed, r.LastUsedRegion = stamp(snap.at), snap.region
 	return r
+}
+
+// latest is the use recorded in memory for a key (keyID) or a role.
+func (t *usageTracker) latest(keyID string, role roleRef) (use, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	u, ok := t.roles[role]
+	if keyID != "" {
+		u, ok = t.keys[keyID]
+	}
+	if !ok {
+		return use{}, false
+	}
+	return *u, true
 }
 
 // splitEntityARN splits arn:aws:iam::ACCOUNT:TYPE/PATH/NAME.

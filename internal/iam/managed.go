@@ -57,6 +57,13 @@ func findManaged(tx *storage.Tx, sc storage.Scope, policyARN string) (*managed, 
 // attachable finds a policy to attach or to set as a boundary, or answers
 // IAM's NoSuchEntity.
 func attachable(tx *storage.Tx, sc storage.Scope, policyARN string) (*managed, error) {
+	return mustFindManaged(tx, sc, policyARN, func() error {
+		return iamv1.ErrNoSuchEntity("Policy %s does not exist or is not attachable.", policyARN)
+	})
+}
+
+// mustFindManaged finds a managed policy by ARN or answers notFound's error.
+func mustFindManaged(tx *storage.Tx, sc storage.Scope, policyARN string, notFound func() error) (*managed, error) {
 	if err := checkPolicyARN(policyARN); err != nil {
 		return nil, err
 	}
@@ -65,7 +72,7 @@ func attachable(tx *storage.Tx, sc storage.Scope, policyARN string) (*managed, e
 		return nil, err
 	}
 	if !found {
-		return nil, iamv1.ErrNoSuchEntity("Policy %s does not exist or is not attachable.", policyARN)
+		return nil, notFound()
 	}
 	return m, nil
 }

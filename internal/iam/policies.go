@@ -122,17 +122,7 @@ func policyNotFound(policyARN string) error {
 
 // readPolicy finds any managed policy for the read operations.
 func readPolicy(tx *storage.Tx, sc storage.Scope, policyARN string) (*managed, error) {
-	if err := checkPolicyARN(policyARN); err != nil {
-		return nil, err
-	}
-	m, found, err := findManaged(tx, sc, policyARN)
-	if err != nil {
-		return nil, err
-	}
-	if !found {
-		return nil, policyNotFound(policyARN)
-	}
-	return m, nil
+	return mustFindManaged(tx, sc, policyARN, func() error { return policyNotFound(policyARN) })
 }
 
 // writablePolicy finds a customer managed policy for the operations that
