@@ -164,10 +164,14 @@ func (e *Emulator) build() error {
 	}
 	e.decisions = authz.NewLog(0)
 	ib := imagebuilder.New(e.db, imagebuilder.Options{Clock: cfg.Clock})
+	iamSvc := iam.New(e.db, iam.Options{Clock: cfg.Clock})
 	enforcer, err := authz.New(authz.Options{
-		Sealer:        e.sealer,
-		Identities:    authz.RootsOnly{},
-		Resolvers:     map[string]authz.Resolver{"imagebuilder": ib.Resolver()},
+		Sealer:     e.sealer,
+		Identities: iamSvc.Identities(),
+		Resolvers: map[string]authz.Resolver{
+			"imagebuilder": ib.Resolver(),
+			"iam":          iamSvc.Resolver(),
+		},
 		AlwaysAllowed: sts.AlwaysAllowed,
 		Recorder:      e.decisions,
 	})
@@ -175,7 +179,7 @@ func (e *Emulator) build() error {
 		return err
 	}
 	e.srv, err = server.New(server.Options{
-		Auth:       newAuthenticator(cfg),
+		Auth:       newAuthenticator(cfg, iamSvc.Credentials()),
 		Authorizer: enforcer,
 		Internal:   e.decisions.Handler(),
 		Logger:     cfg.Logger,
@@ -189,7 +193,7 @@ func (e *Emulator) build() error {
 		err error
 	}{
 		{e.srv.Register(ibv1.Model(), &ibv1.Imagebuilder_ServiceDesc, ib)},
-		{e.srv.Register(iamv1.Model(), &iamv1.IAM_ServiceDesc, iam.NewService())},
+		{e.srv.Register(iamv1.Model(), &iamv1.IAM_ServiceDesc, iamSvc)},
 		{e.srv.Register(stsv1.Model(), &stsv1.STS_ServiceDesc, sts.New())},
 	}
 	for _, r := range regs {

@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/ibemu/ibemu/emulator"
@@ -69,9 +70,9 @@ func queryHTTPClient(t *testing.T) (*http.Client, *lastResponse) {
 	return &http.Client{Transport: rec}, rec
 }
 
-// iamClient returns an IAM client of the real SDK signing with creds
+// queryIAMClient returns an IAM client of the real SDK signing with creds
 // against the emulator; retries are off.
-func iamClient(t *testing.T, emu *emulator.Emulator, creds aws.CredentialsProvider) (*iam.Client, *lastResponse) {
+func queryIAMClient(t *testing.T, emu *emulator.Emulator, creds aws.CredentialsProvider) (*iam.Client, *lastResponse) {
 	hc, rec := queryHTTPClient(t)
 	return iam.NewFromConfig(emu.AWSConfig(accountA), func(o *iam.Options) {
 		o.Credentials = creds
@@ -80,8 +81,8 @@ func iamClient(t *testing.T, emu *emulator.Emulator, creds aws.CredentialsProvid
 	}), rec
 }
 
-// stsClient is iamClient for STS.
-func stsClient(t *testing.T, emu *emulator.Emulator, creds aws.CredentialsProvider) (*sts.Client, *lastResponse) {
+// querySTSClient is queryIAMClient for STS.
+func querySTSClient(t *testing.T, emu *emulator.Emulator, creds aws.CredentialsProvider) (*sts.Client, *lastResponse) {
 	hc, rec := queryHTTPClient(t)
 	return sts.NewFromConfig(emu.AWSConfig(accountA), func(o *sts.Options) {
 		o.Credentials = creds
@@ -158,7 +159,7 @@ func TestQuerySTSGetCallerIdentity(t *testing.T) {
 		{accountB, accountB},
 		{"", "000000000000"}, // access key "test"
 	} {
-		client, rec := stsClient(t, emu, rootCreds(c.account))
+		client, rec := querySTSClient(t, emu, rootCreds(c.account))
 		out, err := client.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 		if err != nil {
 			t.Fatalf("GetCallerIdentity as %q: %v", c.account, err)
@@ -189,7 +190,7 @@ func TestQueryValidationErrorThroughSDK(t *testing.T) {
 	t.Parallel()
 	emu := emulatortest.Start(t)
 	ctx := testContext(t)
-	client, rec := iamClient(t, emu, rootCreds(accountA))
+	client, rec := queryIAMClient(t, emu, rootCreds(accountA))
 
 	_, err := client.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("no spaces allowed")})
 	requireQueryError(t, err, rec, iamNamespace, "ValidationError", http.StatusBadRequest,
@@ -218,18 +219,18 @@ func TestQueryUnsupportedOperationThroughSDK(t *testing.T) {
 	emu := emulatortest.Start(t)
 	ctx := testContext(t)
 
-	iamc, iamRec := iamClient(t, emu, rootCreds(accountA))
-	_, err := iamc.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("alice")})
+	iamc, iamRec := queryIAMClient(t, emu, rootCreds(accountA))
+	_, err := iamc.CreateLoginProfile(ctx, &iam.CreateLoginProfileInput{UserName: aws.String("alice"), Password: aws.String("Passw0rd!Passw0rd")})
 	requireQueryError(t, err, iamRec, iamNamespace, "UnsupportedOperation", http.StatusNotImplemented,
-		"iam:CreateUser is not implemented by this emulator yet")
+		"iam:CreateLoginProfile is not implemented by this emulator yet")
 
-	stsc, stsRec := stsClient(t, emu, rootCreds(accountA))
-	_, err = stsc.AssumeRole(ctx, &sts.AssumeRoleInput{
-		RoleArn:         aws.String("arn:aws:iam::" + accountA + ":role/r"),
-		RoleSessionName: aws.String("session"),
+	stsc, stsRec := querySTSClient(t, emu, rootCreds(accountA))
+	_, err = stsc.AssumeRoot(ctx, &sts.AssumeRootInput{
+		TargetPrincipal: aws.String(accountA),
+		TaskPolicyArn:   &ststypes.PolicyDescriptorType{Arn: aws.String("arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials")},
 	})
 	requireQueryError(t, err, stsRec, stsNamespace, "UnsupportedOperation", http.StatusNotImplemented,
-		"sts:AssumeRole is not implemented by this emulator yet")
+		"sts:AssumeRoot is not implemented by this emulator yet")
 }
 
 // TestQueryAuthenticationFailuresThroughSDK: each client sees IAM's and
@@ -254,12 +255,12 @@ func TestQueryAuthenticationFailuresThroughSDK(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run("iam/"+c.name, func(t *testing.T) {
-			client, rec := iamClient(t, emu, c.creds)
+			client, rec := queryIAMClient(t, emu, c.creds)
 			_, err := client.ListUsers(ctx, &iam.ListUsersInput{})
 			requireQueryError(t, err, rec, iamNamespace, c.code, http.StatusForbidden, c.message)
 		})
 		t.Run("sts/"+c.name, func(t *testing.T) {
-			client, rec := stsClient(t, emu, c.creds)
+			client, rec := querySTSClient(t, emu, c.creds)
 			_, err := client.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 			requireQueryError(t, err, rec, stsNamespace, c.code, http.StatusForbidden, c.message)
 		})

@@ -91,7 +91,7 @@ func startBothTransports(t *testing.T) bothTransports {
 		err error
 	}{
 		{s.Register(ibv1.Model(), &ibv1.Imagebuilder_ServiceDesc, imagebuilder.New(db, imagebuilder.Options{Clock: clock}))},
-		{s.Register(iamv1.Model(), &iamv1.IAM_ServiceDesc, iam.NewService())},
+		{s.Register(iamv1.Model(), &iamv1.IAM_ServiceDesc, iam.New(db, iam.Options{Clock: clock}))},
 		{s.Register(stsv1.Model(), &stsv1.STS_ServiceDesc, sts.New())},
 	} {
 		if r.err != nil {

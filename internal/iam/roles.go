@@ -1,0 +1,267 @@
+package iam
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/ibemu/ibemu/internal/callctx"
+	"github.com/ibemu/ibemu/internal/iam/policy"
+	"github.com/ibemu/ibemu/internal/storage"
+	iamv1 "github.com/ibemu/ibemu/proto/iam/v1"
+	recordsv1 "github.com/ibemu/ibemu/proto/records/v1"
+)
+
+// defaultMaxSessionDuration is a role's MaxSessionDuration unless set.
+const defaultMaxSessionDuration = 3600
+
+// CreateRole creates a role with its trust policy.
+func (s *Service) CreateRole(ctx context.Context, req *iamv1.CreateRoleRequest) (*iamv1.CreateRoleResponse, error) {
+	var out *iamv1.Role
+	err := s.update(ctx, func(tx *storage.Tx, c *callctx.Call) error {
+		trust, err := checkTrust(tx, c, req.GetAssumeRolePolicyDocument())
+		if err != nil {
+			return err
+		}
+		e, err := createEntity(tx, c, roleKind, req.GetRoleName(), req.Path, req.PermissionsBoundary, req.Tags, func(e *recordsv1.IAMEntity) error {
+			e.AssumeRolePolicy, e.Description = trust, req.GetDescription()
+			e.MaxSessionDuration = defaultMaxSessionDuration
+			if req.MaxSessionDuration != nil {
+				e.MaxSessionDuration = *req.MaxSessionDuration
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		out = apiRole(c.Account, e, false)
+		out.PermissionsBoundary, out.Tags = boundaryOf(e), apiTags(e.GetTags())
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &iamv1.CreateRoleResponse{Role: out}, nil
+}
+
+// checkTrust validates a role trust policy: the language, the trust policy
+// size quota, and that the IAM users and roles of this account it names as
+// principals exist (IAM checks those it can; other accounts' principals
+// cannot be checked here and are accepted). It returns the text to store.
+func checkTrust(tx *storage.Tx, c *callctx.Call, doc string) (string, error) {
+	text, err := checkPolicy(doc, policy.KindTrust)
+	if err != nil {
+		return "", err
+	}
+	if err := policy.CheckTrustPolicySize(text, 0); err != nil {
+		return "", policyError(err)
+	}
+	sc := accountScope(c.Account)
+	for _, p := range awsPrincipals(text) {
+		k, path, name, ok := sameAccountEntity(c.Account, p)
+		if !ok {
+			continue
+		}
+		e, found, err := k.get(tx, sc, name)
+		if err != nil {
+			return "", err
+		}
+		if !found || e.GetPath() != path || e.GetName() != name {
+			return "", iamv1.ErrMalformedPolicyDocument("Invalid principal in policy: \"AWS\":\"%s\"", p)
+		}
+	}
+	return text, nil
+}
+
+// awsPrincipals lists the "AWS" principals of every statement's Principal
+// and NotPrincipal (the document is already known to be valid).
+func awsPrincipals(doc string) []string {
+	var d struct {
+		Statement json.RawMessage
+	}
+	if json.Unmarshal([]byte(doc), &d) != nil {
+		return nil
+	}
+	var stmts []map[string]json.RawMessage
+	if json.Unmarshal(d.Statement, &stmts) != nil {
+		var one map[string]json.RawMessage
+		if json.Unmarshal(d.Statement, &one) != nil {
+			return nil
+		}
+		stmts = []map[string]json.RawMessage{one}
+	}
+	var out []string
+	for _, st := range stmts {
+		for _, elem := range []string{"Principal", "NotPrincipal"} {
+			var p map[string]json.RawMessage
+			if json.Unmarshal(st[elem], &p) != nil {
+				continue
+			}
+			out = append(out, stringOrList(p["AWS"])...)
+		}
+	}
+	return out
+}
+
+func stringOrList(raw json.RawMessage) []string {
+	var one string
+	if json.Unmarshal(raw, &one) == nil {
+		return []string{one}
+	}
+	var list []string
+	_ = json.Unmarshal(raw, &list)
+	return list
+}
+
+// sameAccountEntity recognises arn:aws:iam::ACCOUNT:user/… and role/… ARNs
+// of account.
+func sameAccountEntity(account, principal string) (k *kind, path, name string, ok bool) {
+	for _, k := range []*kind{userKind, roleKind} {
+		if a, path, name, ok := splitEntityARN(principal, k.name); ok && a == account {
+			return k, path, name, true
+		}
+	}
+	return nil, "", "", false
+}
+
+// GetRole returns a role with its boundary, tags and last use.
+func (s *Service) GetRole(ctx context.Context, req *iamv1.GetRoleRequest) (*iamv1.GetRoleResponse, error) {
+	var out *iamv1.Role
+	err := s.view(ctx, func(tx *storage.Tx, c *callctx.Call) error {
+		e, err := roleKind.load(tx, accountScope(c.Account), req.GetRoleName())
+		if err != nil {
+			return err
+		}
+		out = apiRole(c.Account, s.usage.role(c.Account, e), true)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &iamv1.GetRoleResponse{Role: out}, nil
+}
+
+// ListRoles lists the account's roles by name.
+func (s *Service) ListRoles(ctx context.Context, req *iamv1.ListRolesRequest) (*iamv1.ListRolesResponse, error) {
+	var pg page[*iamv1.Role]
+	err := s.view(ctx, func(tx *storage.Tx, c *callctx.Call) error {
+		var err error
+		pg, err = listEntities(tx, c, roleKind, req.PathPrefix, req.Marker, req.MaxItems, func(e *recordsv1.IAMEntity) *iamv1.Role { return apiRole(c.Account, e, false) })
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &iamv1.ListRolesResponse{Roles: pg.Items, IsTruncated: pg.isTruncated(), Marker: pg.Marker}, nil
+}
+
+// UpdateRole changes a role's description and maximum session duration.
+// A service-linked role's description may change; nothing else of it.
+func (s *Service) UpdateRole(ctx context.Context, req *iamv1.UpdateRoleRequest) (*iamv1.UpdateRoleResponse, error) {
+	_, err := s.editRole(ctx, req.GetRoleName(), req.MaxSessionDuration != nil, func(e *recordsv1.IAMEntity) error {
+		if req.Description != nil {
+			e.Description = *req.Description
+		}
+		if req.MaxSessionDuration != nil {
+			e.MaxSessionDuration = *req.MaxSessionDuration
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &iamv1.UpdateRoleResponse{}, nil
+}
+
+// UpdateRoleDescription changes a role's description and returns the role.
+func (s *Service) UpdateRoleDescription(ctx context.Context, req *iamv1.UpdateRoleDescriptionRequest) (*iamv1.UpdateRoleDescriptionResponse, error) {
+	out, err := s.editRole(ctx, req.GetRoleName(), false, func(e *recordsv1.IAMEntity) error {
+		e.Description = req.GetDescription()
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &iamv1.UpdateRoleDescriptionResponse{Role: out}, nil
+}
+
+// UpdateAssumeRolePolicy replaces a role's trust policy.
+func (s *Service) UpdateAssumeRolePolicy(ctx context.Context, req *iamv1.UpdateAssumeRolePolicyRequest) (*iamv1.UpdateAssumeRolePolicyResponse, error) {
+	var trust string
+	_, err := s.editRole(ctx, req.GetRoleName(), true, func(e *recordsv1.IAMEntity) error {
+		e.AssumeRolePolicy = trust
+		return nil
+	}, func(tx *storage.Tx, c *callctx.Call) error {
+		var err error
+		trust, err = checkTrust(tx, c, req.GetPolicyDocument())
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &iamv1.UpdateAssumeRolePolicyResponse{}, nil
+}
+
+// editRole loads a role, refuses a protected change to a service-linked
+// role, runs the checks, applies fn and stores the role; it returns the
+// role as GetRole shows it.
+func (s *Service) editRole(ctx context.Context, name string, protected bool, fn func(*recordsv1.IAMEntity) error, checks ...func(*storage.Tx, *callctx.Call) error) (*iamv1.Role, error) {
+	var out *iamv1.Role
+	err := s.update(ctx, func(tx *storage.Tx, c *callctx.Call) error {
+		sc := accountScope(c.Account)
+		e, err := roleKind.load(tx, sc, name)
+		if err != nil {
+			return err
+		}
+		if protected {
+			if err := checkModifiable(roleKind, e); err != nil {
+				return err
+			}
+		}
+		for _, check := range checks {
+			if err := check(tx, c); err != nil {
+				return err
+			}
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+		out = apiRole(c.Account, e, true)
+		return roleKind.put(tx, sc, e)
+	})
+	return out, err
+}
+
+// DeleteRole deletes a role that has no policies and is in no instance
+// profile. Service-linked roles are deleted with DeleteServiceLinkedRole.
+func (s *Service) DeleteRole(ctx context.Context, req *iamv1.DeleteRoleRequest) (*iamv1.DeleteRoleResponse, error) {
+	err := s.update(ctx, func(tx *storage.Tx, c *callctx.Call) error {
+		sc := accountScope(c.Account)
+		e, err := roleKind.load(tx, sc, req.GetRoleName())
+		if err != nil {
+			return err
+		}
+		if err := checkModifiable(roleKind, e); err != nil {
+			return err
+		}
+		if err := roleDeletable(e); err != nil {
+			return err
+		}
+		return deleteEntity(tx, sc, roleKind, e)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &iamv1.DeleteRoleResponse{}, nil
+}
+
+func roleDeletable(e *recordsv1.IAMEntity) error {
+	switch {
+	case len(e.GetInstanceProfiles()) > 0:
+		return iamv1.ErrDeleteConflict("Cannot delete entity, must remove roles from instance profile first.")
+	case len(e.GetInlinePolicies()) > 0:
+		return iamv1.ErrDeleteConflict("Cannot delete entity, must delete policies first.")
+	case len(e.GetAttachedPolicies()) > 0:
+		return iamv1.ErrDeleteConflict("Cannot delete entity, must detach all policies first.")
+	}
+	return nil
+}
