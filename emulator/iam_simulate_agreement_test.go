@@ -110,6 +110,16 @@ func TestIAMSimulationAgreesWithEnforcement(t *testing.T) {
 			return err
 		}
 	}
+	listComponents := func(lc *liveClients, _ string) error {
+		_, err := lc.ib.ListComponents(lc.ctx, &imagebuilder.ListComponentsInput{})
+		return err
+	}
+	// readOnlyBoundary allows the user all of Image Builder within a
+	// boundary of its Get actions.
+	readOnlyBoundary := func(t *testing.T, lc *liveClients, user string) {
+		inline(t, lc, user, "all", allowDoc("Allow", "imagebuilder:*", "*", ""))
+		boundary(t, lc, user, allowDoc("Allow", "imagebuilder:Get*", "*", ""))
+	}
 	on := func(arns ...string) func(string) []string { return func(string) []string { return arns } }
 	createTagged := func(team string) func(*liveClients, string) error {
 		return func(lc *liveClients, user string) error {
@@ -148,10 +158,7 @@ func TestIAMSimulationAgreesWithEnforcement(t *testing.T) {
 				attach(t, lc, user, managed(t, lc, user+"-read", allowDoc("Allow", "imagebuilder:Get*", "*", "")))
 			}, want: types.PolicyEvaluationDecisionTypeAllowed},
 		{name: "inline user policy", action: "imagebuilder:ListComponents",
-			live: func(lc *liveClients, _ string) error {
-				_, err := lc.ib.ListComponents(lc.ctx, &imagebuilder.ListComponentsInput{})
-				return err
-			},
+			live: listComponents,
 			setup: func(t *testing.T, lc *liveClients, user string) {
 				inline(t, lc, user, "list", allowDoc("Allow", "imagebuilder:ListComponents", "*", ""))
 			}, want: types.PolicyEvaluationDecisionTypeAllowed},
@@ -172,19 +179,10 @@ func TestIAMSimulationAgreesWithEnforcement(t *testing.T) {
 				inGroup(t, lc, user, user+"-group", "arn:aws:iam::aws:policy/IAMReadOnlyAccess", "")
 			}, want: types.PolicyEvaluationDecisionTypeAllowed},
 		{name: "boundary excludes the action", action: "imagebuilder:ListComponents",
-			live: func(lc *liveClients, _ string) error {
-				_, err := lc.ib.ListComponents(lc.ctx, &imagebuilder.ListComponentsInput{})
-				return err
-			},
-			setup: func(t *testing.T, lc *liveClients, user string) {
-				inline(t, lc, user, "all", allowDoc("Allow", "imagebuilder:*", "*", ""))
-				boundary(t, lc, user, allowDoc("Allow", "imagebuilder:Get*", "*", ""))
-			}, want: types.PolicyEvaluationDecisionTypeImplicitDeny},
+			live:  listComponents,
+			setup: readOnlyBoundary, want: types.PolicyEvaluationDecisionTypeImplicitDeny},
 		{name: "boundary includes the action", action: "imagebuilder:GetComponent", resources: on(prod), live: getComponent(prod),
-			setup: func(t *testing.T, lc *liveClients, user string) {
-				inline(t, lc, user, "all", allowDoc("Allow", "imagebuilder:*", "*", ""))
-				boundary(t, lc, user, allowDoc("Allow", "imagebuilder:Get*", "*", ""))
-			}, want: types.PolicyEvaluationDecisionTypeAllowed},
+			setup: readOnlyBoundary, want: types.PolicyEvaluationDecisionTypeAllowed},
 		{name: "request tag allowed", action: "imagebuilder:CreateComponent", resources: createdARN("blue"), context: requestTag("blue"),
 			live: createTagged("blue"),
 			setup: func(t *testing.T, lc *liveClients, user string) {

@@ -14,8 +14,6 @@ import (
 	"strings"
 	"testing"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/ibemu/ibemu/emulator"
 	"github.com/ibemu/ibemu/emulator/emulatortest"
 	"github.com/ibemu/ibemu/internal/iam/simulate"
@@ -110,7 +108,7 @@ func cliQueryBody(t *testing.T, path, marker string) (body string, paged bool) {
 				add(prefix+".member."+strconv.Itoa(i+1), e)
 			}
 		case map[string]any:
-			for _, m := range memberOrder(&iamv1.ContextEntry{}) {
+			for _, m := range simulate.MemberNames(&iamv1.ContextEntry{}) {
 				if mv, ok := x[m]; ok {
 					add(prefix+"."+m, mv)
 				}
@@ -121,7 +119,7 @@ func cliQueryBody(t *testing.T, path, marker string) (body string, paged bool) {
 			params = append(params, [2]string{prefix, fmt.Sprint(x)})
 		}
 	}
-	for _, m := range memberOrder(&iamv1.SimulateCustomPolicyRequest{}) {
+	for _, m := range simulate.MemberNames(&iamv1.SimulateCustomPolicyRequest{}) {
 		if v, ok := in[m]; ok {
 			add(m, v)
 		}
@@ -131,17 +129,6 @@ func cliQueryBody(t *testing.T, path, marker string) (body string, paged bool) {
 		parts[i] = url.QueryEscape(p[0]) + "=" + url.QueryEscape(p[1])
 	}
 	return strings.Join(parts, "&"), !hasMax && !hasMarker
-}
-
-// memberOrder is a shape's member names in model order: the generated
-// message's fields.
-func memberOrder(m proto.Message) []string {
-	fs := m.ProtoReflect().Descriptor().Fields()
-	out := make([]string, fs.Len())
-	for i := range out {
-		out[i] = fs.Get(i).JSONName()
-	}
-	return out
 }
 
 // serverAnswer sends the CLI's requests for an input and returns what the

@@ -153,11 +153,13 @@ func simulateAllPages(req *iamv1.SimulateCustomPolicyRequest) ([]*iamv1.Evaluati
 // The members botocore accepts, in model order (the order its messages
 // list them): the generated messages' fields carry the model's names.
 var (
-	inputMembers        = memberNames(&iamv1.SimulateCustomPolicyRequest{})
-	contextEntryMembers = memberNames(&iamv1.ContextEntry{})
+	inputMembers        = MemberNames(&iamv1.SimulateCustomPolicyRequest{})
+	contextEntryMembers = MemberNames(&iamv1.ContextEntry{})
 )
 
-func memberNames(m proto.Message) []string {
+// MemberNames are the model names of a shape's members in model order:
+// the generated message's fields, by JSON name.
+func MemberNames(m proto.Message) []string {
 	fs := m.ProtoReflect().Descriptor().Fields()
 	out := make([]string, fs.Len())
 	for i := range out {
