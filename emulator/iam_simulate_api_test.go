@@ -422,11 +422,12 @@ func TestIAMSimulationIsEnforced(t *testing.T) {
 	}
 	actions := []string{"iam:SimulateCustomPolicy", "iam:GetContextKeysForCustomPolicy", "iam:SimulatePrincipalPolicy", "iam:GetContextKeysForPrincipalPolicy"}
 	for i, err := range call() {
-		on := "*"
+		// AWS's message names no resource for actions that have none.
+		on := ""
 		if i >= 2 {
-			on = alice
+			on = " on resource: " + alice
 		}
-		requireIAMError(t, err, "AccessDenied", 403, "User: arn:aws:iam::"+accountA+":user/auditor is not authorized to perform: "+actions[i]+" on resource: "+on+" because no identity-based policy allows the "+actions[i]+" action")
+		requireIAMError(t, err, "AccessDenied", 403, "User: arn:aws:iam::"+accountA+":user/auditor is not authorized to perform: "+actions[i]+on+" because no identity-based policy allows the "+actions[i]+" action")
 	}
 	if _, err := c.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("auditor"), PolicyName: aws.String("simulate"),
 		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:SimulateCustomPolicy","iam:GetContextKeysFor*"],"Resource":"*"},` +
