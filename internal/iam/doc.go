@@ -9,8 +9,9 @@
 // layer: users, groups, roles, customer managed policies with versions,
 // attached and inline policies, permissions boundaries, instance profiles,
 // access keys, tags, Image Builder's service-linked role and
-// GetAccountAuthorizationDetails. Operations not built here (simulation,
-// login profiles, MFA, OIDC/SAML, …) answer UnsupportedOperation.
+// GetAccountAuthorizationDetails, and the policy simulator's operations
+// (simulate_api.go, over internal/iam/simulate). Operations not built here
+// (login profiles, MFA, OIDC/SAML, …) answer UnsupportedOperation.
 //
 // Every operation runs in one storage transaction (Service.view,
 // Service.update): a request that fails leaves nothing behind.

@@ -137,22 +137,33 @@ func (s *Service) userCaller(tx *storage.Tx, p *auth.Principal, account, name, i
 		Kind: policy.PrincipalUser, ARN: userKind.arn(account, u), Account: account,
 		UserID: u.GetId(), Username: u.GetName(), Tags: tagMap(u.GetTags()),
 	}}
-	if c.Identity, err = s.entityPolicies(tx, sc, userKind, u, nil); err != nil {
-		return nil, err
+	c.Identity, c.Boundary, err = s.principalPolicies(tx, sc, userKind, u)
+	return c, err
+}
+
+// principalPolicies are the identity-based policies and the permissions
+// boundary of a user (its attached managed and inline policies, then its
+// groups'), a group (its own; groups have no boundary) or a role: what live
+// enforcement evaluates for the entity and what SimulatePrincipalPolicy
+// simulates.
+func (s *Service) principalPolicies(tx *storage.Tx, sc storage.Scope, k *kind, e *recordsv1.IAMEntity) ([]policy.Attached, *policy.Attached, error) {
+	identity, err := s.entityPolicies(tx, sc, k, e, nil)
+	if err != nil || k == groupKind {
+		return identity, nil, err
 	}
-	for _, gname := range u.GetGroups() {
+	for _, gname := range e.GetGroups() {
 		g, found, err := groupKind.get(tx, sc, gname)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if found {
-			if c.Identity, err = s.entityPolicies(tx, sc, groupKind, g, c.Identity); err != nil {
-				return nil, err
+			if identity, err = s.entityPolicies(tx, sc, groupKind, g, identity); err != nil {
+				return nil, nil, err
 			}
 		}
 	}
-	c.Boundary, err = s.boundary(tx, sc, u)
-	return c, err
+	boundary, err := s.boundary(tx, sc, e)
+	return identity, boundary, err
 }
 
 // roleCaller is a role session: the role's policies and boundary, the role's
@@ -175,10 +186,7 @@ func (s *Service) roleCaller(tx *storage.Tx, p *auth.Principal) (*authz.Caller, 
 		RoleARN: roleKind.arn(account, r), SessionName: p.SessionName,
 		Tags: sessionTags(r.GetTags(), p.Session.Tags),
 	}}
-	if c.Identity, err = s.entityPolicies(tx, sc, roleKind, r, nil); err != nil {
-		return nil, err
-	}
-	if c.Boundary, err = s.boundary(tx, sc, r); err != nil {
+	if c.Identity, c.Boundary, err = s.principalPolicies(tx, sc, roleKind, r); err != nil {
 		return nil, err
 	}
 	return c, s.addSessionPolicies(tx, c, account, p.Session)
@@ -205,6 +213,10 @@ func sessionTags(entity []*recordsv1.IAMTag, session map[string]string) map[stri
 	return out
 }
 
+// inlineMarker separates the entity and the policy name in the name an
+// inline policy has in decisions: "user/alice inline policy ReadOnly".
+const inlineMarker = " inline policy "
+
 // entityPolicies appends an entity's attached managed and inline policies.
 // A managed policy deleted meanwhile cannot be attached (DeletePolicy
 // refuses), so a miss only skips it.
@@ -223,7 +235,7 @@ func (s *Service) entityPolicies(tx *storage.Tx, sc storage.Scope, k *kind, e *r
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, policy.Attached{Policy: parsed, Origin: policy.OriginInline, Name: k.name + "/" + e.GetName() + " inline policy " + ip.GetName()})
+		out = append(out, policy.Attached{Policy: parsed, Origin: policy.OriginInline, Name: k.name + "/" + e.GetName() + inlineMarker + ip.GetName()})
 	}
 	return out, nil
 }

@@ -2,12 +2,18 @@ package simulate
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"sort"
 	"strconv"
 	"strings"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/ibemu/ibemu/internal/awserr"
+	iamv1 "github.com/ibemu/ibemu/proto/iam/v1"
 )
 
 // Exit statuses of the AWS CLI (version 2).
@@ -32,6 +38,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var input string
 	haveInput := false
 	var unknown []string
+	paginate := true
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
@@ -50,6 +57,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		case a == "--output" && i+1 < len(args) && args[i+1] == "json":
 			i++
 		case a == "--no-paginate":
+			paginate = false
 		default:
 			unknown = append(unknown, a)
 		}
@@ -76,16 +84,31 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "\nParameter validation failed:\n%s\n", strings.Join(problems, "\n"))
 		return exitParamError
 	}
-	out, err := simulateAllPages(FromCustomPolicyInput(in))
+	// Like the CLI, follow the pages unless told not to or given a paging
+	// member (MaxItems or Marker): then print the one page as answered,
+	// IsTruncated and Marker included.
+	var out jsonNode
+	if paginate && in.MaxItems == nil && in.Marker == nil {
+		var results []*iamv1.EvaluationResult
+		if results, err = simulateAllPages(in); err == nil {
+			out = cliOutput(results)
+		}
+	} else {
+		var resp *iamv1.SimulatePolicyResponse
+		if resp, err = SimulateCustomPolicy(in); err == nil {
+			out = messageJSON(resp.ProtoReflect())
+		}
+	}
 	if err != nil {
 		code, msg := "ServiceFailure", err.Error()
-		if e, ok := err.(*Error); ok {
+		var e *awserr.Error
+		if errors.As(err, &e) {
 			code, msg = e.Code, e.Message
 		}
 		fmt.Fprintf(stderr, "\nAn error occurred (%s) when calling the %s operation: %s\n", code, operationName, msg)
 		return exitServiceError
 	}
-	fmt.Fprint(stdout, renderJSON(out.cliJSON()))
+	fmt.Fprint(stdout, renderJSON(out))
 	return exitOK
 }
 
@@ -112,33 +135,44 @@ func loadParam(v string, stdin io.Reader) (string, error) {
 
 // simulateAllPages follows Marker like the CLI's automatic pagination and
 // returns all results.
-func simulateAllPages(r *Request) (*Output, error) {
-	all := &Output{}
+func simulateAllPages(req *iamv1.SimulateCustomPolicyRequest) ([]*iamv1.EvaluationResult, error) {
+	var all []*iamv1.EvaluationResult
 	for {
-		page, err := Simulate(r)
+		page, err := SimulateCustomPolicy(req)
 		if err != nil {
 			return nil, err
 		}
-		all.EvaluationResults = append(all.EvaluationResults, page.EvaluationResults...)
-		if !page.IsTruncated {
+		all = append(all, page.EvaluationResults...)
+		if !page.GetIsTruncated() {
 			return all, nil
 		}
-		next := *r
-		next.Marker = page.Marker
-		r = &next
+		req.Marker = page.Marker
 	}
 }
 
-// inputMembers are the SimulateCustomPolicyRequest members in model order.
-var inputMembers = []string{"PolicyInputList", "PermissionsBoundaryPolicyInputList", "ActionNames", "ResourceArns",
-	"ResourcePolicy", "ResourceOwner", "CallerArn", "ContextEntries", "ResourceHandlingOption", "MaxItems", "Marker"}
+// The members botocore accepts, in model order (the order its messages
+// list them): the generated messages' fields carry the model's names.
+var (
+	inputMembers        = MemberNames(&iamv1.SimulateCustomPolicyRequest{})
+	contextEntryMembers = MemberNames(&iamv1.ContextEntry{})
+)
 
-var contextEntryMembers = []string{"ContextKeyName", "ContextKeyValues", "ContextKeyType"}
+// MemberNames are the model names of a shape's members in model order:
+// the generated message's fields, by JSON name.
+func MemberNames(m proto.Message) []string {
+	fs := m.ProtoReflect().Descriptor().Fields()
+	out := make([]string, fs.Len())
+	for i := range out {
+		out[i] = fs.Get(i).JSONName()
+	}
+	return out
+}
 
-// decodeCLIInput parses the --cli-input-json document and validates it the
-// way botocore does before sending (required members, unknown members,
-// types, minimum lengths). problems are botocore's messages.
-func decodeCLIInput(text string) (*CustomPolicyInput, []string, error) {
+// decodeCLIInput parses the --cli-input-json document into the request
+// message and validates it the way botocore does before sending (required
+// members, unknown members, types, minimum lengths). problems are
+// botocore's messages.
+func decodeCLIInput(text string) (*iamv1.SimulateCustomPolicyRequest, []string, error) {
 	dec := json.NewDecoder(strings.NewReader(text))
 	dec.UseNumber()
 	var raw map[string]any
@@ -159,7 +193,7 @@ func decodeCLIInput(text string) (*CustomPolicyInput, []string, error) {
 			v.add("Unknown parameter in input: %q, must be one of: %s", k, strings.Join(inputMembers, ", "))
 		}
 	}
-	in := &CustomPolicyInput{}
+	in := &iamv1.SimulateCustomPolicyRequest{}
 	in.PolicyInputList = v.stringList(raw, "PolicyInputList", "", 1)
 	in.PermissionsBoundaryPolicyInputList = v.stringList(raw, "PermissionsBoundaryPolicyInputList", "", 1)
 	in.ActionNames = v.stringList(raw, "ActionNames", "", 3)
@@ -169,7 +203,9 @@ func decodeCLIInput(text string) (*CustomPolicyInput, []string, error) {
 	in.CallerArn = v.str(raw, "CallerArn", "", 1)
 	in.ResourceHandlingOption = v.str(raw, "ResourceHandlingOption", "", 1)
 	in.Marker = v.str(raw, "Marker", "", 1)
-	in.MaxItems = v.integer(raw, "MaxItems", 1)
+	if n := v.integer(raw, "MaxItems", 1); n != nil {
+		in.MaxItems = ptr(int32(*n))
+	}
 	if ce, ok := raw["ContextEntries"]; ok {
 		list, ok := ce.([]any)
 		if !ok {
@@ -187,15 +223,11 @@ func decodeCLIInput(text string) (*CustomPolicyInput, []string, error) {
 					v.add("Unknown parameter in %s: %q, must be one of: %s", path, k, strings.Join(contextEntryMembers, ", "))
 				}
 			}
-			var e ContextEntry
-			if s := v.str(m, "ContextKeyName", path+".", 5); s != nil {
-				e.ContextKeyName = *s
-			}
-			e.ContextKeyValues = v.stringList(m, "ContextKeyValues", path+".", 0)
-			if s := v.str(m, "ContextKeyType", path+".", 0); s != nil {
-				e.ContextKeyType = *s
-			}
-			in.ContextEntries = append(in.ContextEntries, e)
+			in.ContextEntries = append(in.ContextEntries, &iamv1.ContextEntry{
+				ContextKeyName:   v.str(m, "ContextKeyName", path+".", 5),
+				ContextKeyValues: v.stringList(m, "ContextKeyValues", path+".", 0),
+				ContextKeyType:   v.str(m, "ContextKeyType", path+".", 0),
+			})
 		}
 	}
 	return in, v.problems, nil

@@ -1,54 +1,49 @@
 package simulate
 
-import "strconv"
+import (
+	"sort"
 
-// CustomPolicyInput is the SimulateCustomPolicy request as the API takes it.
-type CustomPolicyInput struct {
-	PolicyInputList                    []string
-	PermissionsBoundaryPolicyInputList []string
-	ActionNames                        []string
-	ResourceArns                       []string
-	ResourcePolicy                     *string
-	ResourceOwner                      *string
-	CallerArn                          *string
-	ContextEntries                     []ContextEntry
-	ResourceHandlingOption             *string
-	MaxItems                           *int
-	Marker                             *string
+	"github.com/ibemu/ibemu/internal/iam/policy"
+	iamv1 "github.com/ibemu/ibemu/proto/iam/v1"
+)
+
+// ContextKeysForCustomPolicy answers GetContextKeysForCustomPolicy: the
+// condition keys and policy variables the documents refer to.
+func ContextKeysForCustomPolicy(req *iamv1.GetContextKeysForCustomPolicyRequest) (*iamv1.GetContextKeysForPolicyResponse, error) {
+	return contextKeys(nil, req.GetPolicyInputList())
 }
 
-// FromCustomPolicyInput names the policies the way SimulateCustomPolicy
-// reports them: PolicyInputList.N, PermissionsBoundaryPolicyInputList.N and
-// ResourcePolicy.
-func FromCustomPolicyInput(in *CustomPolicyInput) *Request {
-	r := &Request{
-		ActionNames:    in.ActionNames,
-		ResourceArns:   in.ResourceArns,
-		ContextEntries: in.ContextEntries,
+// ContextKeysForPrincipalPolicy answers GetContextKeysForPrincipalPolicy:
+// the keys of the entity's policies (those a simulation of it evaluates,
+// its permissions boundary included) and of the request's PolicyInputList.
+func ContextKeysForPrincipalPolicy(req *iamv1.GetContextKeysForPrincipalPolicyRequest, p *Principal) (*iamv1.GetContextKeysForPolicyResponse, error) {
+	return contextKeys(p, req.GetPolicyInputList())
+}
+
+// contextKeys lists the keys sorted (in byte order, as
+// policy.Policy.ContextKeys sorts), each once: keys compare
+// case-insensitively, and the first spelling met is kept.
+func contextKeys(p *Principal, docs []string) (*iamv1.GetContextKeysForPolicyResponse, error) {
+	var pols []*policy.Policy
+	if p != nil {
+		for i := range p.Policies {
+			pols = append(pols, p.Policies[i].Attached.Policy)
+		}
+		if p.Boundary != nil {
+			pols = append(pols, p.Boundary.Attached.Policy)
+		}
 	}
-	for i, d := range in.PolicyInputList {
-		r.Identity = append(r.Identity, PolicyInput{ID: "PolicyInputList." + strconv.Itoa(i+1), Type: TypeIAMPolicy, Document: d})
+	for _, doc := range docs {
+		pol, err := parsePolicy(doc, policy.KindIdentity)
+		if err != nil {
+			return nil, err
+		}
+		pols = append(pols, pol)
 	}
-	for i, d := range in.PermissionsBoundaryPolicyInputList {
-		r.Boundary = append(r.Boundary, PolicyInput{ID: "PermissionsBoundaryPolicyInputList." + strconv.Itoa(i+1), Type: TypeIAMPolicy, Document: d})
+	var keys []string
+	for _, pol := range pols {
+		keys = appendKeys(keys, pol.ContextKeys())
 	}
-	if in.ResourcePolicy != nil {
-		r.ResourcePolicy = &PolicyInput{ID: "ResourcePolicy", Type: TypeResourcePolicy, Document: *in.ResourcePolicy}
-	}
-	if in.ResourceOwner != nil {
-		r.ResourceOwner = *in.ResourceOwner
-	}
-	if in.CallerArn != nil {
-		r.CallerArn = *in.CallerArn
-	}
-	if in.ResourceHandlingOption != nil {
-		r.ResourceHandlingOption = *in.ResourceHandlingOption
-	}
-	if in.MaxItems != nil {
-		r.MaxItems = *in.MaxItems
-	}
-	if in.Marker != nil {
-		r.Marker = *in.Marker
-	}
-	return r
+	sort.Strings(keys)
+	return &iamv1.GetContextKeysForPolicyResponse{ContextKeyNames: keys}, nil
 }

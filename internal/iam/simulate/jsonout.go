@@ -4,6 +4,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	iamv1 "github.com/ibemu/ibemu/proto/iam/v1"
 )
 
 // The AWS CLI prints responses with Python's json.dumps(indent=4,
@@ -122,90 +126,84 @@ func renderJSON(n jsonNode) string {
 	return b.String()
 }
 
-// The response shapes, members in the IAM model's order.
-
-func (o *Output) cliJSON() jsonNode {
-	results := jsonArray{}
-	for i := range o.EvaluationResults {
-		results = append(results, o.EvaluationResults[i].json())
-	}
-	return jsonObject{{"EvaluationResults", results}}
-}
-
-func (r *EvaluationResult) json() jsonNode {
-	o := jsonObject{
-		{"EvalActionName", jsonString(r.EvalActionName)},
-		{"EvalResourceName", jsonString(r.EvalResourceName)},
-		{"EvalDecision", jsonString(r.EvalDecision)},
-		{"MatchedStatements", statementsJSON(r.MatchedStatements)},
-		{"MissingContextValues", stringsJSON(r.MissingContextValues)},
-	}
-	if r.PermissionsBoundaryDecisionDetail != nil {
-		o = append(o, jsonMember{"PermissionsBoundaryDecisionDetail", r.PermissionsBoundaryDecisionDetail.json()})
-	}
-	if r.EvalDecisionDetails != nil {
-		o = append(o, jsonMember{"EvalDecisionDetails", detailsJSON(r.EvalDecisionDetails)})
-	}
-	if len(r.ResourceSpecificResults) > 0 {
-		rs := jsonArray{}
-		for i := range r.ResourceSpecificResults {
-			rs = append(rs, r.ResourceSpecificResults[i].json())
-		}
-		o = append(o, jsonMember{"ResourceSpecificResults", rs})
-	}
-	return o
-}
-
-func (r *ResourceSpecificResult) json() jsonNode {
-	o := jsonObject{
-		{"EvalResourceName", jsonString(r.EvalResourceName)},
-		{"EvalResourceDecision", jsonString(r.EvalResourceDecision)},
-		{"MatchedStatements", statementsJSON(r.MatchedStatements)},
-		{"MissingContextValues", stringsJSON(r.MissingContextValues)},
-	}
-	if r.EvalDecisionDetails != nil {
-		o = append(o, jsonMember{"EvalDecisionDetails", detailsJSON(r.EvalDecisionDetails)})
-	}
-	if r.PermissionsBoundaryDecisionDetail != nil {
-		o = append(o, jsonMember{"PermissionsBoundaryDecisionDetail", r.PermissionsBoundaryDecisionDetail.json()})
-	}
-	return o
-}
-
-func (d *PermissionsBoundaryDecisionDetail) json() jsonNode {
-	return jsonObject{{"AllowedByPermissionsBoundary", jsonBool(d.AllowedByPermissionsBoundary)}}
-}
-
-func statementsJSON(sts []Statement) jsonNode {
+// cliOutput is what the CLI prints for the pages of a simulation: the
+// pagination tokens removed and the pages' EvaluationResults joined, as
+// botocore's paginator builds the full result.
+func cliOutput(results []*iamv1.EvaluationResult) jsonNode {
 	a := jsonArray{}
-	for _, s := range sts {
-		a = append(a, jsonObject{
-			{"SourcePolicyId", jsonString(s.SourcePolicyId)},
-			{"SourcePolicyType", jsonString(s.SourcePolicyType)},
-			{"StartPosition", jsonObject{{"Line", jsonInt(s.StartPosition.Line)}, {"Column", jsonInt(s.StartPosition.Column)}}},
-			{"EndPosition", jsonObject{{"Line", jsonInt(s.EndPosition.Line)}, {"Column", jsonInt(s.EndPosition.Column)}}},
-		})
+	for _, r := range results {
+		a = append(a, messageJSON(r.ProtoReflect()))
 	}
-	return a
+	return jsonObject{{"EvaluationResults", a}}
 }
 
-func stringsJSON(ss []string) jsonNode {
-	a := jsonArray{}
-	for _, s := range ss {
-		a = append(a, jsonString(s))
-	}
-	return a
-}
-
-func detailsJSON(m map[string]string) jsonNode {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+// messageJSON renders a response structure as botocore parses IAM's XML:
+// the members present, in model order (the generated fields' order), under
+// their model names (the fields' JSON names).
+func messageJSON(m protoreflect.Message) jsonNode {
 	o := jsonObject{}
-	for _, k := range keys {
-		o = append(o, jsonMember{k, jsonString(m[k])})
+	fields := m.Descriptor().Fields()
+	for i := 0; i < fields.Len(); i++ {
+		fd := fields.Get(i)
+		if !m.Has(fd) && !sentEmpty(m, fd) {
+			continue
+		}
+		o = append(o, jsonMember{fd.JSONName(), fieldJSON(fd, m.Get(fd))})
 	}
 	return o
+}
+
+// sentEmpty tells the empty lists and maps IAM still sends (and botocore
+// parses as [] or {}): the page's EvaluationResults, every result's
+// MatchedStatements and
+// MissingContextValues, and EvalDecisionDetails when specific resources
+// were simulated. A protobuf message cannot hold an empty list apart from
+// a missing one, so the rule lives here.
+func sentEmpty(m protoreflect.Message, fd protoreflect.FieldDescriptor) bool {
+	switch fd.FullName() {
+	case "ibemu.iam.v1.SimulatePolicyResponse.evaluation_results", "ibemu.iam.v1.EvaluationResult.matched_statements", "ibemu.iam.v1.EvaluationResult.missing_context_values",
+		"ibemu.iam.v1.ResourceSpecificResult.matched_statements", "ibemu.iam.v1.ResourceSpecificResult.missing_context_values":
+		return true
+	case "ibemu.iam.v1.EvaluationResult.eval_decision_details":
+		return m.Has(m.Descriptor().Fields().ByName("resource_specific_results"))
+	}
+	return false
+}
+
+func fieldJSON(fd protoreflect.FieldDescriptor, v protoreflect.Value) jsonNode {
+	switch {
+	case fd.IsList():
+		a := jsonArray{}
+		l := v.List()
+		for i := 0; i < l.Len(); i++ {
+			a = append(a, scalarJSON(fd, l.Get(i)))
+		}
+		return a
+	case fd.IsMap():
+		mp := v.Map()
+		keys := make([]string, 0, mp.Len())
+		mp.Range(func(k protoreflect.MapKey, _ protoreflect.Value) bool {
+			keys = append(keys, k.String())
+			return true
+		})
+		sort.Strings(keys)
+		o := jsonObject{}
+		for _, k := range keys {
+			o = append(o, jsonMember{k, scalarJSON(fd.MapValue(), mp.Get(protoreflect.ValueOfString(k).MapKey()))})
+		}
+		return o
+	}
+	return scalarJSON(fd, v)
+}
+
+func scalarJSON(fd protoreflect.FieldDescriptor, v protoreflect.Value) jsonNode {
+	switch fd.Kind() {
+	case protoreflect.MessageKind:
+		return messageJSON(v.Message())
+	case protoreflect.BoolKind:
+		return jsonBool(v.Bool())
+	case protoreflect.Int32Kind, protoreflect.Int64Kind:
+		return jsonInt(v.Int())
+	}
+	return jsonString(v.String())
 }

@@ -1,11 +1,12 @@
 package simulate
 
 import (
-	"net/http"
+	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/ibemu/ibemu/internal/apimodel"
+	"github.com/ibemu/ibemu/internal/awserr"
 	"github.com/ibemu/ibemu/internal/iam/policy"
 	iamv1 "github.com/ibemu/ibemu/proto/iam/v1"
 	ibv1 "github.com/ibemu/ibemu/proto/imagebuilder/v1"
@@ -15,104 +16,154 @@ import (
 // defaultMaxItems is IAM's page size when MaxItems is not given.
 const defaultMaxItems = 100
 
+// Identifiers of the policies a request passes, as IAM reports them.
+const (
+	idPolicyInput   = "PolicyInputList."
+	idBoundaryInput = "PermissionsBoundaryPolicyInputList."
+	idResource      = "ResourcePolicy"
+)
+
+// SimulateCustomPolicy evaluates the request's policies for every action
+// on every resource (or "*") with the engine the server enforces with.
+func SimulateCustomPolicy(req *iamv1.SimulateCustomPolicyRequest) (*iamv1.SimulatePolicyResponse, error) {
+	return simulate(req, nil)
+}
+
+// SimulatePrincipalPolicy is SimulateCustomPolicy over the policies of p
+// (the entity PolicySourceArn names) and the request's PolicyInputList. The
+// request's permissions boundary, when given, replaces the entity's own;
+// CallerArn defaults to the entity when it is a user.
+func SimulatePrincipalPolicy(req *iamv1.SimulatePrincipalPolicyRequest, p *Principal) (*iamv1.SimulatePolicyResponse, error) {
+	if p == nil {
+		return nil, awserr.Internal(fmt.Errorf("simulate: SimulatePrincipalPolicy without a principal"))
+	}
+	return simulate(req, p)
+}
+
+func simulate(in Params, p *Principal) (out *iamv1.SimulatePolicyResponse, err error) {
+	c, err := compile(in, p)
+	if err != nil {
+		return nil, err
+	}
+	// The engine reports no errors; a failure inside it is a defect, which
+	// IAM's PolicyEvaluation error ("a provided policy could not be
+	// successfully evaluated") describes for the caller.
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, iamv1.ErrPolicyEvaluation("The policies could not be evaluated: %v", r)
+		}
+	}()
+	all := make([]*iamv1.EvaluationResult, 0, len(in.GetActionNames()))
+	for _, action := range in.GetActionNames() {
+		all = append(all, c.evaluateAction(action))
+	}
+	return paginate(all, in.GetMaxItems(), in.GetMarker())
+}
+
+// source names a policy in MatchedStatements.
+type source struct{ id, typ string }
+
 // compiled is a simulation with its policies parsed.
 type compiled struct {
-	req      *Request
-	pols     policy.Policies
-	sources  map[*policy.Attached]PolicyInput
-	caller   *policy.Principal
-	owner    string
-	ctx      *policy.Context
-	boundary *policy.Attached
-	cross    bool
+	resources []string
+	pols      policy.Policies
+	sources   map[*policy.Attached]source
+	caller    *policy.Principal
+	owner     string
+	ctx       *policy.Context
+	boundary  *policy.Attached
+	cross     bool
 	// keyPols are pols with the resource policy read as a KMS key policy,
 	// used for the resources that are KMS keys (nil when there are none).
 	keyPols *policy.Policies
 }
 
-// Simulate runs a simulation: every action is evaluated against every
-// resource (or "*") with the engine the server enforces with.
-func Simulate(r *Request) (*Output, error) {
-	c, err := compile(r)
-	if err != nil {
-		return nil, err
+func compile(in Params, p *Principal) (*compiled, error) {
+	actions := in.GetActionNames()
+	if len(actions) == 0 {
+		return nil, iamv1.ErrInvalidInput("ActionNames must contain at least one action.")
 	}
-	all := make([]EvaluationResult, 0, len(r.ActionNames))
-	for _, action := range r.ActionNames {
-		all = append(all, c.evaluateAction(action))
-	}
-	return paginate(all, r.MaxItems, r.Marker)
-}
-
-func compile(r *Request) (*compiled, error) {
-	if len(r.ActionNames) == 0 {
-		return nil, invalidInput("ActionNames must contain at least one action.")
-	}
-	for _, a := range r.ActionNames {
+	for _, a := range actions {
 		if strings.ContainsAny(a, "*?") {
-			return nil, invalidInput("Action names cannot contain wildcards: " + a)
+			return nil, iamv1.ErrInvalidInput("Action names cannot contain wildcards: %s", a)
 		}
 		if i := strings.IndexByte(a, ':'); i <= 0 || i == len(a)-1 {
-			return nil, invalidInput("Action name " + a + " must be in the form service:action.")
+			return nil, iamv1.ErrInvalidInput("Action name %s must be in the form service:action.", a)
 		}
 	}
-	if len(r.Boundary) > 1 {
-		return nil, invalidInput("You can input only one permissions boundary policy.")
+	boundaryDocs := in.GetPermissionsBoundaryPolicyInputList()
+	if len(boundaryDocs) > 1 {
+		return nil, iamv1.ErrInvalidInput("You can input only one permissions boundary policy.")
 	}
-	if r.ResourcePolicy != nil && r.CallerArn == "" {
-		return nil, invalidInput("CallerArn is required when a ResourcePolicy is included, so that the policy's Principal element has a value to use in evaluating the policy.")
+	// AWS: CallerArn "is required if you include a ResourcePolicy and the
+	// PolicySourceArn is not the ARN for an IAM user".
+	if in.GetResourcePolicy() != "" && in.GetCallerArn() == "" && (p == nil || p.Kind != "user") {
+		return nil, iamv1.ErrInvalidInput("CallerArn is required when a ResourcePolicy is included, so that the policy's Principal element has a value to use in evaluating the policy.")
 	}
-	if r.ResourceHandlingOption != "" && !validHandlingOption(r.ResourceHandlingOption) {
-		return nil, invalidInput("Invalid ResourceHandlingOption " + r.ResourceHandlingOption + ".")
+	if h := in.GetResourceHandlingOption(); h != "" && !validHandlingOption(h) {
+		return nil, iamv1.ErrInvalidInput("Invalid ResourceHandlingOption %s.", h)
 	}
-	c := &compiled{req: r, sources: map[*policy.Attached]PolicyInput{}}
+	c := &compiled{resources: in.GetResourceArns(), sources: map[*policy.Attached]source{}}
 	var err error
-	if c.caller, err = callerPrincipal(r.CallerArn); err != nil {
+	if c.caller, err = callerPrincipal(in.GetCallerArn(), p); err != nil {
 		return nil, err
 	}
 	c.owner = c.caller.Account
-	if r.ResourceOwner != "" {
-		acct := policy.AccountOfARN(r.ResourceOwner)
-		if acct == "" {
-			return nil, invalidInput("ResourceOwner must be an account ARN such as arn:aws:iam::123456789012:root.")
+	if owner := in.GetResourceOwner(); owner != "" {
+		// AWS's wording (as botocore issue 1346 quotes it).
+		if c.owner = policy.AccountOfARN(owner); c.owner == "" {
+			return nil, iamv1.ErrInvalidInput("'%s' is not a valid as a Resource Owner.", owner)
 		}
-		c.owner = acct
 	}
 	c.cross = c.caller.Account != "" && c.owner != "" && c.caller.Account != c.owner
 
-	identity := make([]policy.Attached, len(r.Identity))
-	for i, in := range r.Identity {
-		p, err := parsePolicy(in.Document, policy.KindIdentity)
+	// Identity-based policies: the principal's, then the request's.
+	var named []Policy
+	if p != nil {
+		named = append(named, p.Policies...)
+	}
+	for i, doc := range in.GetPolicyInputList() {
+		pol, err := parsePolicy(doc, policy.KindIdentity)
 		if err != nil {
 			return nil, err
 		}
-		identity[i] = policy.Attached{Policy: p, Name: in.ID}
+		named = append(named, Policy{ID: idPolicyInput + strconv.Itoa(i+1), Type: TypeIAMPolicy, Attached: policy.Attached{Policy: pol, Name: idPolicyInput + strconv.Itoa(i+1)}})
 	}
-	c.pols.Identity = identity
-	for i := range identity {
-		c.sources[&identity[i]] = r.Identity[i]
+	c.pols.Identity = make([]policy.Attached, len(named))
+	for i := range named {
+		c.pols.Identity[i] = named[i].Attached
+		c.sources[&c.pols.Identity[i]] = source{named[i].ID, named[i].Type}
 	}
-	if len(r.Boundary) == 1 {
-		p, err := parsePolicy(r.Boundary[0].Document, policy.KindPermissionsBoundary)
+	// The boundary given replaces the entity's own: "if a permissions
+	// boundary is attached to an entity and you pass in a different
+	// permissions boundary policy using this parameter, then the new
+	// permissions boundary policy is used for the simulation."
+	switch {
+	case len(boundaryDocs) == 1:
+		pol, err := parsePolicy(boundaryDocs[0], policy.KindPermissionsBoundary)
 		if err != nil {
 			return nil, err
 		}
-		c.boundary = &policy.Attached{Policy: p, Name: r.Boundary[0].ID}
-		c.pols.Boundary = c.boundary
-		c.sources[c.boundary] = r.Boundary[0]
+		c.boundary = &policy.Attached{Policy: pol, Name: idBoundaryInput + "1"}
+		c.sources[c.boundary] = source{idBoundaryInput + "1", TypeIAMPolicy}
+	case p != nil && p.Boundary != nil:
+		b := p.Boundary.Attached
+		c.boundary = &b
+		c.sources[c.boundary] = source{p.Boundary.ID, p.Boundary.Type}
 	}
-	if r.ResourcePolicy != nil {
-		p, err := parsePolicy(r.ResourcePolicy.Document, policy.KindResource)
+	c.pols.Boundary = c.boundary
+	if doc := in.GetResourcePolicy(); doc != "" {
+		pol, err := parsePolicy(doc, policy.KindResource)
 		if err != nil {
 			return nil, err
 		}
-		c.pols.Resource = &policy.Attached{Policy: p, Name: r.ResourcePolicy.ID}
-		c.sources[c.pols.Resource] = *r.ResourcePolicy
-		if err := c.compileKeyPolicy(r); err != nil {
+		c.pols.Resource = &policy.Attached{Policy: pol, Name: idResource}
+		c.sources[c.pols.Resource] = source{idResource, TypeResourcePolicy}
+		if err := c.compileKeyPolicy(doc); err != nil {
 			return nil, err
 		}
 	}
-	if c.ctx, err = buildContext(r.ContextEntries); err != nil {
+	if c.ctx, err = buildContext(in.GetContextEntries()); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -123,18 +174,18 @@ func compile(r *Request) (*compiled, error) {
 // which AWS KMS evaluates as the primary control of the key (see
 // policy.KindKeyPolicy): identity-based policies count only where it allows
 // the account.
-func (c *compiled) compileKeyPolicy(r *Request) error {
-	for _, arn := range r.ResourceArns {
+func (c *compiled) compileKeyPolicy(doc string) error {
+	for _, arn := range c.resources {
 		if !isKMSKeyARN(arn) {
 			continue
 		}
-		p, err := parsePolicy(r.ResourcePolicy.Document, policy.KindKeyPolicy)
+		pol, err := parsePolicy(doc, policy.KindKeyPolicy)
 		if err != nil {
 			return err
 		}
 		kp := c.pols
-		kp.Resource = &policy.Attached{Policy: p, Name: r.ResourcePolicy.ID}
-		c.sources[kp.Resource] = *r.ResourcePolicy
+		kp.Resource = &policy.Attached{Policy: pol, Name: idResource}
+		c.sources[kp.Resource] = source{idResource, TypeResourcePolicy}
 		c.keyPols = &kp
 		return nil
 	}
@@ -156,22 +207,32 @@ func validHandlingOption(s string) bool {
 	return false
 }
 
+// parsePolicy validates a policy document of the request as IAM does for
+// the simulation operations (no size quota of its own; MalformedPolicyDocument
+// for a document that breaks the grammar of its kind).
 func parsePolicy(doc string, kind policy.PolicyKind) (*policy.Policy, error) {
-	p, err := policy.Parse(doc, kind)
-	if err != nil {
-		if pe, ok := err.(*policy.Error); ok {
-			return nil, &Error{Code: pe.Code(), Message: pe.Message(), Status: pe.HTTPStatus()}
-		}
-		return nil, &Error{Code: "MalformedPolicyDocument", Message: err.Error(), Status: http.StatusBadRequest}
+	p, perr := policy.Validate(doc, policy.ForDocument(kind))
+	if perr != nil {
+		return nil, awserr.New(perr.Code(), perr.HTTPStatus(), perr.Message())
 	}
 	return p, nil
 }
 
-// callerPrincipal turns CallerArn into the simulated principal. Without a
-// CallerArn the caller is an IAM user of unknown name and account.
-func callerPrincipal(arn string) (*policy.Principal, error) {
+// callerPrincipal is the simulated principal: CallerArn when given, else
+// the entity of a SimulatePrincipalPolicy (a user is its own caller; a role
+// is simulated as a session of itself; a group as an unnamed user of its
+// account), else an IAM user of unknown name and account.
+func callerPrincipal(arn string, p *Principal) (*policy.Principal, error) {
 	if arn == "" {
-		return &policy.Principal{Kind: policy.PrincipalUser}, nil
+		switch {
+		case p == nil:
+			return &policy.Principal{Kind: policy.PrincipalUser}, nil
+		case p.Kind == "user":
+			return &policy.Principal{Kind: policy.PrincipalUser, ARN: p.ARN, Account: p.Account, Username: p.Name}, nil
+		case p.Kind == "role":
+			return &policy.Principal{Kind: policy.PrincipalAssumedRole, ARN: p.ARN, RoleARN: p.ARN, Account: p.Account}, nil
+		}
+		return &policy.Principal{Kind: policy.PrincipalUser, Account: p.Account}, nil
 	}
 	acct := policy.AccountOfARN(arn)
 	rest := ""
@@ -185,7 +246,7 @@ func callerPrincipal(arn string) (*policy.Principal, error) {
 	case strings.HasPrefix(arn, "arn:") && strings.Contains(arn, ":iam::") && strings.HasPrefix(rest, "role/"):
 		return &policy.Principal{Kind: policy.PrincipalAssumedRole, ARN: arn, RoleARN: arn, Account: acct}, nil
 	}
-	return nil, invalidInput("Invalid CallerArn " + arn + ": specify the ARN of an IAM user or role; assumed roles, federated users and service principals are not supported.")
+	return nil, iamv1.ErrInvalidInput("Invalid CallerArn %s: specify the ARN of an IAM user or role; assumed roles, federated users and service principals are not supported.", arn)
 }
 
 var contextTypes = map[string]policy.ValueType{
@@ -193,54 +254,59 @@ var contextTypes = map[string]policy.ValueType{
 	"ip": policy.TypeIP, "binary": policy.TypeBinary, "date": policy.TypeDate,
 }
 
-func buildContext(entries []ContextEntry) (*policy.Context, error) {
+func buildContext(entries []*iamv1.ContextEntry) (*policy.Context, error) {
 	ctx := policy.NewContext()
 	for _, e := range entries {
-		if e.ContextKeyName == "" {
-			return nil, invalidInput("ContextKeyName must be specified for every context entry.")
+		name, typ, values := e.GetContextKeyName(), e.GetContextKeyType(), e.GetContextKeyValues()
+		if name == "" {
+			return nil, iamv1.ErrInvalidInput("ContextKeyName must be specified for every context entry.")
 		}
-		typ := e.ContextKeyType
 		list := strings.HasSuffix(typ, "List")
 		base, ok := contextTypes[strings.TrimSuffix(typ, "List")]
 		if typ == "" {
 			base, ok = policy.TypeString, true
 		}
 		if !ok {
-			return nil, invalidInput("Invalid ContextKeyType " + typ + " for context key " + e.ContextKeyName + ".")
+			return nil, iamv1.ErrInvalidInput("Invalid ContextKeyType %s for context key %s.", typ, name)
 		}
-		if !list && len(e.ContextKeyValues) > 1 {
-			return nil, invalidInput("Context key " + e.ContextKeyName + " of type " + typ + " accepts a single value; use " + typ + "List for several.")
+		if !list && len(values) > 1 {
+			return nil, iamv1.ErrInvalidInput("Context key %s of type %s accepts a single value; use %sList for several.", name, typ, typ)
 		}
 		set := ctx.Set
 		if list {
 			set = ctx.SetList
 		}
-		if err := set(e.ContextKeyName, base, e.ContextKeyValues...); err != nil {
-			return nil, invalidInput("Invalid value for context key " + e.ContextKeyName + " of type " + typ + ".")
+		if err := set(name, base, values...); err != nil {
+			return nil, iamv1.ErrInvalidInput("Invalid value for context key %s of type %s.", name, typ)
 		}
 	}
 	return ctx, nil
 }
 
-// perResource is one action evaluated on one resource.
-type perResource struct {
-	resource  string
-	decision  policy.Outcome
-	matched   []Statement
-	missing   []string
-	boundary  *PermissionsBoundaryDecisionDetail
-	details   map[string]string
-	explained *policy.Explanation
+// stmt is a matched statement: its policy and position.
+type stmt struct {
+	src        source
+	start, end policy.Position
 }
 
-func (c *compiled) evaluateAction(action string) EvaluationResult {
-	resources := c.req.ResourceArns
+// perResource is one action evaluated on one resource.
+type perResource struct {
+	resource string
+	decision policy.Outcome
+	matched  []stmt
+	missing  []string
+	// boundaryAllowed is set when there is a permissions boundary.
+	boundaryAllowed *bool
+	details         map[string]string
+}
+
+func (c *compiled) evaluateAction(action string) *iamv1.EvaluationResult {
+	resources := c.resources
 	specific := len(resources) > 0
 	if !specific {
 		resources = []string{"*"}
 	}
-	res := EvaluationResult{EvalActionName: action, EvalResourceName: "*"}
-	var parts []perResource
+	parts := make([]perResource, 0, len(resources))
 	for _, arn := range resources {
 		parts = append(parts, c.evaluate(action, arn))
 	}
@@ -252,24 +318,29 @@ func (c *compiled) evaluateAction(action string) EvaluationResult {
 			agg = p.decision
 		}
 	}
-	res.EvalDecision = agg.String()
-	res.MatchedStatements = []Statement{}
-	res.MissingContextValues = []string{}
+	var matched []stmt
+	var missing []string
 	for _, p := range parts {
 		if p.decision == agg {
-			res.MatchedStatements = appendStatements(res.MatchedStatements, p.matched)
+			matched = appendStatements(matched, p.matched)
 		}
-		res.MissingContextValues = appendKeys(res.MissingContextValues, p.missing)
+		missing = appendKeys(missing, p.missing)
+	}
+	res := &iamv1.EvaluationResult{
+		EvalActionName:       ptr(action),
+		EvalResourceName:     ptr("*"),
+		EvalDecision:         ptr(agg.String()),
+		MatchedStatements:    statements(matched),
+		MissingContextValues: missing,
 	}
 	if c.boundary != nil {
 		allowed := true
 		for _, p := range parts {
-			allowed = allowed && p.boundary.AllowedByPermissionsBoundary
+			allowed = allowed && *p.boundaryAllowed
 		}
-		res.PermissionsBoundaryDecisionDetail = &PermissionsBoundaryDecisionDetail{AllowedByPermissionsBoundary: allowed}
+		res.PermissionsBoundaryDecisionDetail = boundaryDetail(&allowed)
 	}
-	switch {
-	case c.cross:
+	if c.cross {
 		res.EvalDecisionDetails = map[string]string{}
 		for _, p := range parts {
 			for k, v := range p.details {
@@ -278,18 +349,21 @@ func (c *compiled) evaluateAction(action string) EvaluationResult {
 				}
 			}
 		}
-	case specific:
-		res.EvalDecisionDetails = map[string]string{}
 	}
 	if specific {
-		res.EvalResourceName = c.resourceTemplate(action, resources)
+		// One resource is named as itself; several by the ARN format of
+		// the action's resource type, the results per resource following.
+		res.EvalResourceName = ptr(resources[0])
+		if len(resources) > 1 {
+			res.EvalResourceName = ptr(ImagebuilderResourceTemplate(action, resources))
+		}
 		for _, p := range parts {
-			rs := ResourceSpecificResult{
-				EvalResourceName:                  p.resource,
-				EvalResourceDecision:              p.decision.String(),
-				MatchedStatements:                 p.matched,
+			rs := &iamv1.ResourceSpecificResult{
+				EvalResourceName:                  ptr(p.resource),
+				EvalResourceDecision:              ptr(p.decision.String()),
+				MatchedStatements:                 statements(p.matched),
 				MissingContextValues:              p.missing,
-				PermissionsBoundaryDecisionDetail: p.boundary,
+				PermissionsBoundaryDecisionDetail: boundaryDetail(p.boundaryAllowed),
 			}
 			if c.cross {
 				rs.EvalDecisionDetails = p.details
@@ -298,6 +372,26 @@ func (c *compiled) evaluateAction(action string) EvaluationResult {
 		}
 	}
 	return res
+}
+
+func boundaryDetail(allowed *bool) *iamv1.PermissionsBoundaryDecisionDetail {
+	if allowed == nil {
+		return nil
+	}
+	return &iamv1.PermissionsBoundaryDecisionDetail{AllowedByPermissionsBoundary: ptr(*allowed)}
+}
+
+func statements(sts []stmt) []*iamv1.Statement {
+	out := make([]*iamv1.Statement, len(sts))
+	for i, s := range sts {
+		out[i] = &iamv1.Statement{
+			SourcePolicyId:   ptr(s.src.id),
+			SourcePolicyType: ptr(s.src.typ),
+			StartPosition:    &iamv1.Position{Line: ptr(int32(s.start.Line)), Column: ptr(int32(s.start.Column))},
+			EndPosition:      &iamv1.Position{Line: ptr(int32(s.end.Line)), Column: ptr(int32(s.end.Column))},
+		}
+	}
+	return out
 }
 
 func restrictiveness(o policy.Outcome) int {
@@ -327,13 +421,12 @@ func (c *compiled) evaluate(action, resource string) perResource {
 		pols = c.keyPols
 	}
 	x := policy.Explain(req, pols)
-	p := perResource{resource: resource, decision: x.Decision.Outcome, explained: x}
+	p := perResource{resource: resource, decision: x.Decision.Outcome}
 	p.matched = c.matchedStatements(x, pols)
 	p.missing = c.missingKeys(req, pols)
 	if c.boundary != nil {
-		p.boundary = &PermissionsBoundaryDecisionDetail{
-			AllowedByPermissionsBoundary: policy.PolicyDecision(req, policy.KindPermissionsBoundary, c.boundary) == policy.Allowed,
-		}
+		allowed := policy.PolicyDecision(req, policy.KindPermissionsBoundary, c.boundary) == policy.Allowed
+		p.boundaryAllowed = &allowed
 	}
 	if c.cross {
 		p.details = map[string]string{
@@ -378,12 +471,27 @@ func (c *compiled) identitySide(req *policy.Request) policy.Outcome {
 	return policy.ImplicitDeny
 }
 
+// evaluated lists the policies of a simulation in the order IAM reports
+// them: identity policies, the boundary, the resource policy.
+func (c *compiled) evaluated(pols *policy.Policies, withBoundary bool) []*policy.Attached {
+	out := make([]*policy.Attached, 0, len(pols.Identity)+2)
+	for i := range pols.Identity {
+		out = append(out, &pols.Identity[i])
+	}
+	if c.boundary != nil && withBoundary {
+		out = append(out, c.boundary)
+	}
+	if pols.Resource != nil {
+		out = append(out, pols.Resource)
+	}
+	return out
+}
+
 // matchedStatements lists the statements that determine the result: the
 // applicable Deny statements for an explicit deny, the applicable Allow
 // statements of the identity-based and resource-based policies for an allow,
 // none for an implicit deny.
-func (c *compiled) matchedStatements(x *policy.Explanation, pols *policy.Policies) []Statement {
-	out := []Statement{}
+func (c *compiled) matchedStatements(x *policy.Explanation, pols *policy.Policies) []stmt {
 	var eff policy.Effect
 	switch x.Decision.Outcome {
 	case policy.ExplicitDeny:
@@ -391,32 +499,16 @@ func (c *compiled) matchedStatements(x *policy.Explanation, pols *policy.Policie
 	case policy.Allowed:
 		eff = policy.Allow
 	default:
-		return out
+		return nil
 	}
-	// Report in input order: identity policies, the boundary, the resource policy.
-	order := make([]*policy.Attached, 0, len(pols.Identity)+2)
-	for i := range pols.Identity {
-		order = append(order, &pols.Identity[i])
-	}
-	if c.boundary != nil && eff == policy.Deny {
-		order = append(order, c.boundary)
-	}
-	if pols.Resource != nil {
-		order = append(order, pols.Resource)
-	}
-	for _, a := range order {
+	var out []stmt
+	for _, a := range c.evaluated(pols, eff == policy.Deny) {
 		t := x.Trace(a)
 		if t == nil {
 			continue
 		}
-		src := c.sources[a]
 		for _, st := range t.Matched(eff) {
-			out = append(out, Statement{
-				SourcePolicyId:   src.ID,
-				SourcePolicyType: src.Type,
-				StartPosition:    Position(st.Start),
-				EndPosition:      Position(st.End),
-			})
+			out = append(out, stmt{src: c.sources[a], start: st.Start, end: st.End})
 		}
 	}
 	return out
@@ -426,18 +518,8 @@ func (c *compiled) matchedStatements(x *policy.Explanation, pols *policy.Policie
 // request (principal, action and resource) refer to and the simulation did
 // not supply.
 func (c *compiled) missingKeys(req *policy.Request, pols *policy.Policies) []string {
-	out := []string{}
-	var all []*policy.Attached
-	for i := range pols.Identity {
-		all = append(all, &pols.Identity[i])
-	}
-	if c.boundary != nil {
-		all = append(all, c.boundary)
-	}
-	if pols.Resource != nil {
-		all = append(all, pols.Resource)
-	}
-	for _, a := range all {
+	var out []string
+	for _, a := range c.evaluated(pols, true) {
 		for _, st := range a.Policy.Statements {
 			// Simulating "*" means all resources: every statement for the
 			// action may need its keys.
@@ -460,6 +542,8 @@ func (c *compiled) missingKeys(req *policy.Request, pols *policy.Policies) []str
 	return out
 }
 
+// appendKeys adds the keys dst does not hold yet (context keys compare
+// case-insensitively).
 func appendKeys(dst, keys []string) []string {
 	for _, k := range keys {
 		dup := false
@@ -476,7 +560,7 @@ func appendKeys(dst, keys []string) []string {
 	return dst
 }
 
-func appendStatements(dst, sts []Statement) []Statement {
+func appendStatements(dst, sts []stmt) []stmt {
 	for _, s := range sts {
 		dup := false
 		for _, d := range dst {
@@ -490,16 +574,6 @@ func appendStatements(dst, sts []Statement) []Statement {
 		}
 	}
 	return dst
-}
-
-// resourceTemplate is the top-level EvalResourceName when resources were
-// given: the ARN format of the action's resource type, or "*" when none is
-// known.
-func (c *compiled) resourceTemplate(action string, resources []string) string {
-	if c.req.ResourceTemplate != nil {
-		return c.req.ResourceTemplate(action, resources)
-	}
-	return ImagebuilderResourceTemplate(action, resources)
 }
 
 // ImagebuilderResourceTemplate returns the ARN format of the resource type an
@@ -570,27 +644,30 @@ func formatMatches(format, arn string) bool {
 	return arn == ""
 }
 
-// paginate applies MaxItems and Marker to the results.
-func paginate(all []EvaluationResult, maxItems int, marker string) (*Output, error) {
+// paginate applies MaxItems and Marker to the results. The marker is the
+// index of the next result; IsTruncated is always present, as IAM sends it.
+func paginate(all []*iamv1.EvaluationResult, maxItems int32, marker string) (*iamv1.SimulatePolicyResponse, error) {
 	start := 0
 	if marker != "" {
 		n, err := strconv.Atoi(marker)
 		if err != nil || n < 0 || n > len(all) {
-			return nil, invalidInput("Invalid Marker " + marker + ".")
+			return nil, iamv1.ErrInvalidInput("Invalid Marker %s.", marker)
 		}
 		start = n
 	}
-	if maxItems <= 0 {
-		maxItems = defaultMaxItems
+	size := int(maxItems)
+	if size <= 0 {
+		size = defaultMaxItems
 	}
-	end := start + maxItems
-	out := &Output{}
+	out := &iamv1.SimulatePolicyResponse{IsTruncated: ptr(false)}
+	end := start + size
 	if end < len(all) {
-		out.IsTruncated = true
-		out.Marker = strconv.Itoa(end)
+		out.IsTruncated, out.Marker = ptr(true), ptr(strconv.Itoa(end))
 	} else {
 		end = len(all)
 	}
 	out.EvaluationResults = all[start:end]
 	return out, nil
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -1,124 +1,93 @@
-// Package simulate implements IAM's policy simulation (SimulateCustomPolicy,
-// and the core SimulatePrincipalPolicy shares) on top of the policy engine,
-// and `aws iam simulate-custom-policy --cli-input-json` as an offline command.
+// Package simulate implements IAM's policy simulation on top of the policy
+// engine: SimulateCustomPolicy, SimulatePrincipalPolicy,
+// GetContextKeysForCustomPolicy and GetContextKeysForPrincipalPolicy, and
+// `aws iam simulate-custom-policy --cli-input-json` as an offline command.
 //
-// The core is Simulate: a Request of named policy documents, actions,
-// resources and context entries in, an Output shaped like IAM's
-// SimulatePolicyResponse out. The CLI (Main) and the server's IAM operations
-// are thin layers over it.
+// The package works on the generated API shapes (proto/iam/v1): a request
+// message in, the response message out, so that the IAM service's
+// operations, the offline command and the tests share one definition of
+// the API and one implementation of it. The server passes the request it
+// decoded (and, for the principal operations, the entity's policies as the
+// IAM service loads them for live enforcement); the offline command decodes
+// its JSON input into a SimulateCustomPolicyRequest and prints the
+// SimulatePolicyResponse the way the AWS CLI prints it.
 package simulate
 
-import "net/http"
+import (
+	"github.com/ibemu/ibemu/internal/iam/policy"
+	iamv1 "github.com/ibemu/ibemu/proto/iam/v1"
+)
 
-// PolicyInput is a policy document to simulate with the identifiers IAM
-// reports for it in MatchedStatements.
-type PolicyInput struct {
-	// ID is the SourcePolicyId: "PolicyInputList.1" for custom policies, the
-	// policy name for a principal's policies.
+// Params are the request members SimulateCustomPolicy and
+// SimulatePrincipalPolicy share, read through the generated messages'
+// getters: *iamv1.SimulateCustomPolicyRequest and
+// *iamv1.SimulatePrincipalPolicyRequest are both Params. The model forbids
+// empty strings in these members (length ≥ 1), so "" means absent.
+type Params interface {
+	GetPolicyInputList() []string
+	GetPermissionsBoundaryPolicyInputList() []string
+	GetActionNames() []string
+	GetResourceArns() []string
+	GetResourcePolicy() string
+	GetResourceOwner() string
+	GetCallerArn() string
+	GetContextEntries() []*iamv1.ContextEntry
+	GetResourceHandlingOption() string
+	GetMaxItems() int32
+	GetMarker() string
+}
+
+var (
+	_ Params = (*iamv1.SimulateCustomPolicyRequest)(nil)
+	_ Params = (*iamv1.SimulatePrincipalPolicyRequest)(nil)
+)
+
+// Principal is the IAM user, group or role named by a PolicySourceArn, with
+// the policies that apply to it as the IAM service loads them for live
+// enforcement (authz.Identities), each named as IAM reports it.
+type Principal struct {
+	// Kind is "user", "group" or "role".
+	Kind string
+	// ARN is the entity's ARN and Account its account.
+	ARN     string
+	Account string
+	// Name is the entity's name.
+	Name string
+	// Policies are the identity-based policies: for a user its attached
+	// managed and inline policies and those of its groups.
+	Policies []Policy
+	// Boundary is the entity's permissions boundary, or nil.
+	Boundary *Policy
+}
+
+// Policy is a compiled policy with the identifiers IAM reports for it in
+// MatchedStatements.
+type Policy struct {
+	// ID is the SourcePolicyId: "PolicyInputList.1" for a policy given in
+	// the request, a managed policy's name, or KIND_ENTITY_NAME for an
+	// inline policy (see InlinePolicyID).
 	ID string
-	// Type is the SourcePolicyType, e.g. "IAM Policy" or "Resource Policy".
+	// Type is the SourcePolicyType (TypeIAMPolicy, TypeResourcePolicy).
 	Type     string
-	Document string
+	Attached policy.Attached
 }
 
-// ContextEntry is one simulated context key (the ContextEntry shape).
-type ContextEntry struct {
-	ContextKeyName   string
-	ContextKeyValues []string
-	// ContextKeyType is string, stringList, numeric, numericList, boolean,
-	// booleanList, ip, ipList, binary, binaryList, date or dateList.
-	ContextKeyType string
-}
-
-// Request is a simulation: the caller's identity-based policies, an optional
-// permissions boundary and resource-based policy, and what to try.
-type Request struct {
-	Identity []PolicyInput
-	// Boundary holds at most one permissions boundary.
-	Boundary       []PolicyInput
-	ResourcePolicy *PolicyInput
-	// ResourceOwner is an account ARN (arn:aws:iam::ACCOUNT:root) owning the
-	// resources and the resource policy; it defaults to the caller's account.
-	ResourceOwner string
-	// CallerArn is the simulated caller (an IAM user, or a role).
-	CallerArn              string
-	ActionNames            []string
-	ResourceArns           []string
-	ContextEntries         []ContextEntry
-	ResourceHandlingOption string
-	// MaxItems and Marker page through EvaluationResults (default 100 items).
-	MaxItems int
-	Marker   string
-	// ResourceTemplate names the ARN format of an action's resource type for
-	// the top-level EvalResourceName; nil uses the built-in table.
-	ResourceTemplate func(action string, resources []string) string
-}
-
-// Output is the SimulatePolicyResponse.
-type Output struct {
-	EvaluationResults []EvaluationResult
-	IsTruncated       bool
-	Marker            string
-}
-
-// EvaluationResult is the result for one action (members in the model's order).
-type EvaluationResult struct {
-	EvalActionName                    string
-	EvalResourceName                  string
-	EvalDecision                      string
-	MatchedStatements                 []Statement
-	MissingContextValues              []string
-	PermissionsBoundaryDecisionDetail *PermissionsBoundaryDecisionDetail
-	// EvalDecisionDetails is nil when absent and empty but non-nil when IAM
-	// returns an empty map (same-account simulation of specific resources).
-	EvalDecisionDetails     map[string]string
-	ResourceSpecificResults []ResourceSpecificResult
-}
-
-// ResourceSpecificResult is the result for one action on one resource.
-type ResourceSpecificResult struct {
-	EvalResourceName                  string
-	EvalResourceDecision              string
-	MatchedStatements                 []Statement
-	MissingContextValues              []string
-	EvalDecisionDetails               map[string]string
-	PermissionsBoundaryDecisionDetail *PermissionsBoundaryDecisionDetail
-}
-
-// Statement identifies a statement that decided a result.
-type Statement struct {
-	SourcePolicyId   string
-	SourcePolicyType string
-	StartPosition    Position
-	EndPosition      Position
-}
-
-// Position is a line and column in a policy document.
-type Position struct {
-	Line   int
-	Column int
-}
-
-// PermissionsBoundaryDecisionDetail tells whether the boundary allowed.
-type PermissionsBoundaryDecisionDetail struct {
-	AllowedByPermissionsBoundary bool
-}
-
-// Error is an IAM error of the simulation operations.
-type Error struct {
-	Code    string
-	Message string
-	Status  int
-}
-
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
-
-func invalidInput(msg string) *Error {
-	return &Error{Code: "InvalidInput", Message: msg, Status: http.StatusBadRequest}
-}
-
-// Source policy types as IAM reports them.
+// Source policy types as IAM reports them. The model's PolicySourceType
+// enum (user, group, role, aws-managed, user-managed, resource, none) is not
+// what the service sends: it reports "IAM Policy" for every identity-based
+// policy and permissions boundary, and "Resource Policy" for the
+// ResourcePolicy (observed in the AWS CLI's documented output and in SDKs
+// that had to accept the undocumented value).
 const (
 	TypeIAMPolicy      = "IAM Policy"
 	TypeResourcePolicy = "Resource Policy"
 )
+
+// InlinePolicyID is the SourcePolicyId IAM gives an entity's inline policy
+// in SimulatePrincipalPolicy: the entity kind, the entity name and the
+// policy name joined by "_" (e.g. "user_alice_ReadOnly"; the Terraform AWS
+// provider's acceptance test of aws_iam_principal_policy_simulation checks
+// "user_NAME_POLICY" against AWS). A managed policy is reported by its name.
+func InlinePolicyID(kind, entity, policyName string) string {
+	return kind + "_" + entity + "_" + policyName
+}
