@@ -165,6 +165,10 @@ func (e *Emulator) build() error {
 	e.decisions = authz.NewLog(0)
 	ib := imagebuilder.New(e.db, imagebuilder.Options{Clock: cfg.Clock})
 	iamSvc := iam.New(e.db, iam.Options{Clock: cfg.Clock})
+	stsSvc, err := sts.New(sts.Options{Sealer: e.sealer, IAM: iamSvc, Keys: iamSvc.Credentials()})
+	if err != nil {
+		return err
+	}
 	enforcer, err := authz.New(authz.Options{
 		Sealer:     e.sealer,
 		Identities: iamSvc.Identities(),
@@ -179,7 +183,7 @@ func (e *Emulator) build() error {
 		return err
 	}
 	e.srv, err = server.New(server.Options{
-		Auth:       newAuthenticator(cfg, iamSvc.Credentials()),
+		Auth:       newAuthenticator(cfg, iamSvc.Credentials(), stsSvc.Credentials()),
 		Authorizer: enforcer,
 		Internal:   e.decisions.Handler(),
 		Logger:     cfg.Logger,
@@ -194,7 +198,7 @@ func (e *Emulator) build() error {
 	}{
 		{e.srv.Register(ibv1.Model(), &ibv1.Imagebuilder_ServiceDesc, ib)},
 		{e.srv.Register(iamv1.Model(), &iamv1.IAM_ServiceDesc, iamSvc)},
-		{e.srv.Register(stsv1.Model(), &stsv1.STS_ServiceDesc, sts.New())},
+		{e.srv.Register(stsv1.Model(), &stsv1.STS_ServiceDesc, stsSvc)},
 	}
 	for _, r := range regs {
 		if r.err != nil {
