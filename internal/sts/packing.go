@@ -101,7 +101,10 @@ var deflaters = sync.Pool{New: func() any {
 
 type countingWriter int
 
-func (c *countingWriter) Write(p []byte) (int, error) { *c += countingWriter(len(p)); return len(p), nil }
+func (c *countingWriter) Write(p []byte) (int, error) {
+	*c += countingWriter(len(p))
+	return len(p), nil
+}
 
 func deflatedSize(b []byte) int {
 	var n countingWriter

@@ -72,7 +72,6 @@ func requirePackedError(t *testing.T, err error, msg string) {
 	}
 }
 
-
 // randomResources is a policy naming n resources with random-looking names.
 func randomResources(n int) string {
 	var b strings.Builder
