@@ -14,8 +14,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/imagebuilder"
 	"github.com/aws/aws-sdk-go-v2/service/imagebuilder/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/ibemu/ibemu/emulator"
 	"github.com/ibemu/ibemu/emulator/emulatortest"
@@ -153,5 +155,52 @@ func BenchmarkStartToHealthy(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
+	}
+}
+
+// BenchmarkAssumeRole measures AssumeRole end to end over loopback HTTP:
+// the SDK signs as a root user, the enforcement layer evaluates the trust
+// policy, the handler loads the role and seals a session token.
+func BenchmarkAssumeRole(b *testing.B) {
+	emu := emulatortest.Start(b)
+	ctx := context.Background()
+	cfg := emu.AWSConfig("111122223333")
+	if _, err := iam.NewFromConfig(cfg).CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("bench"),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"sts:AssumeRole"}]}`)}); err != nil {
+		b.Fatal(err)
+	}
+	client := sts.NewFromConfig(cfg)
+	in := &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::111122223333:role/bench"), RoleSessionName: aws.String("bench")}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := client.AssumeRole(ctx, in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkGetCallerIdentityTemporaryCredentials measures a request signed
+// with a role session's credentials end to end over loopback HTTP.
+func BenchmarkGetCallerIdentityTemporaryCredentials(b *testing.B) {
+	emu := emulatortest.Start(b)
+	ctx := context.Background()
+	cfg := emu.AWSConfig("111122223333")
+	if _, err := iam.NewFromConfig(cfg).CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("bench"),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"sts:AssumeRole"}]}`)}); err != nil {
+		b.Fatal(err)
+	}
+	out, err := sts.NewFromConfig(cfg).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::111122223333:role/bench"), RoleSessionName: aws.String("bench")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := out.Credentials
+	client := sts.NewFromConfig(emu.AWSConfigWithCredentials(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := client.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
