@@ -158,23 +158,28 @@ func BenchmarkStartToHealthy(b *testing.B) {
 	}
 }
 
+// benchRole starts an emulator with a role accountA's root user may
+// assume, and returns a root configuration and the AssumeRole input.
+func benchRole(b *testing.B) (*emulator.Emulator, aws.Config, *sts.AssumeRoleInput) {
+	emu := emulatortest.Start(b)
+	cfg := emu.AWSConfig("111122223333")
+	if _, err := iam.NewFromConfig(cfg).CreateRole(context.Background(), &iam.CreateRoleInput{RoleName: aws.String("bench"),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"sts:AssumeRole"}]}`)}); err != nil {
+		b.Fatal(err)
+	}
+	return emu, cfg, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::111122223333:role/bench"), RoleSessionName: aws.String("bench")}
+}
+
 // BenchmarkAssumeRole measures AssumeRole end to end over loopback HTTP:
 // the SDK signs as a root user, the enforcement layer evaluates the trust
 // policy, the handler loads the role and seals a session token.
 func BenchmarkAssumeRole(b *testing.B) {
-	emu := emulatortest.Start(b)
-	ctx := context.Background()
-	cfg := emu.AWSConfig("111122223333")
-	if _, err := iam.NewFromConfig(cfg).CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("bench"),
-		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"sts:AssumeRole"}]}`)}); err != nil {
-		b.Fatal(err)
-	}
+	_, cfg, in := benchRole(b)
 	client := sts.NewFromConfig(cfg)
-	in := &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::111122223333:role/bench"), RoleSessionName: aws.String("bench")}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := client.AssumeRole(ctx, in); err != nil {
+		if _, err := client.AssumeRole(context.Background(), in); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -183,14 +188,8 @@ func BenchmarkAssumeRole(b *testing.B) {
 // BenchmarkGetCallerIdentityTemporaryCredentials measures a request signed
 // with a role session's credentials end to end over loopback HTTP.
 func BenchmarkGetCallerIdentityTemporaryCredentials(b *testing.B) {
-	emu := emulatortest.Start(b)
-	ctx := context.Background()
-	cfg := emu.AWSConfig("111122223333")
-	if _, err := iam.NewFromConfig(cfg).CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("bench"),
-		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"sts:AssumeRole"}]}`)}); err != nil {
-		b.Fatal(err)
-	}
-	out, err := sts.NewFromConfig(cfg).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::111122223333:role/bench"), RoleSessionName: aws.String("bench")})
+	emu, cfg, in := benchRole(b)
+	out, err := sts.NewFromConfig(cfg).AssumeRole(context.Background(), in)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -199,7 +198,7 @@ func BenchmarkGetCallerIdentityTemporaryCredentials(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := client.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
+		if _, err := client.GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -165,10 +165,7 @@ func (e *Emulator) build() error {
 	e.decisions = authz.NewLog(0)
 	ib := imagebuilder.New(e.db, imagebuilder.Options{Clock: cfg.Clock})
 	iamSvc := iam.New(e.db, iam.Options{Clock: cfg.Clock})
-	stsSvc, err := sts.New(sts.Options{Sealer: e.sealer, IAM: iamSvc, Keys: iamSvc.Credentials()})
-	if err != nil {
-		return err
-	}
+	stsSvc := sts.New(sts.WithSealer(e.sealer), sts.WithIAM(iamSvc), sts.WithAccessKeys(iamSvc.Credentials()))
 	enforcer, err := authz.New(authz.Options{
 		Sealer:     e.sealer,
 		Identities: iamSvc.Identities(),

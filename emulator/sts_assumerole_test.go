@@ -1,6 +1,7 @@
 package emulator_test
 
 import (
+	"crypto/rand"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +13,6 @@ import (
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 
 	"github.com/ibemu/ibemu/emulator"
-	"github.com/ibemu/ibemu/emulator/emulatortest"
 )
 
 // TestSTSAssumeRoleWithinAccount: a trust policy naming the user lets it
@@ -23,8 +23,8 @@ import (
 func TestSTSAssumeRoleWithinAccount(t *testing.T) {
 	t.Parallel()
 	clock := &manualClock{t: time.Now().UTC().Truncate(time.Second)}
-	emu := emulatortest.Start(t, func(c *emulator.Config) { c.Clock = clock.Now })
-	env := newSTSEnv(t, emu)
+	env := startSTS(t, func(c *emulator.Config) { c.Clock = clock.Now })
+	emu := env.emu
 	ctx := testContext(t)
 	alice := env.user(t, "alice", "")
 	bob := env.user(t, "bob", "")
@@ -101,8 +101,8 @@ func TestSTSAssumeRoleWithinAccount(t *testing.T) {
 // accounts its own identity-based policy must allow sts:AssumeRole too.
 func TestSTSAssumeRoleAcrossAccounts(t *testing.T) {
 	t.Parallel()
-	emu := emulatortest.Start(t)
-	env := newSTSEnv(t, emu)
+	env := startSTS(t)
+	emu := env.emu
 	ctx := testContext(t)
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + accountB + `:root"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"ext-1234"}}}]}`
 	roleARN := mustRole(t, env.iam, "partner", trust, allowImageBuild, 0)
@@ -127,8 +127,7 @@ func TestSTSAssumeRoleAcrossAccounts(t *testing.T) {
 	}
 
 	// A user of accountB needs its own permission as well.
-	envB := newSTSEnv(t, emu)
-	envB.iam = iamClient(t, emu.AWSConfig(accountB))
+	envB := &stsEnv{emu: emu, iam: iamClient(t, emu.AWSConfig(accountB))}
 	carol := envB.user(t, "carol", "")
 	_, err = stsClient(t, carol).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("c0"), ExternalId: aws.String("ext-1234")})
 	requireIAMError(t, err, "AccessDenied", 403, "User: arn:aws:iam::"+accountB+":user/carol is not authorized to perform: sts:AssumeRole on resource: "+roleARN+" because no identity-based policy allows the sts:AssumeRole action")
@@ -142,8 +141,8 @@ func TestSTSAssumeRoleAcrossAccounts(t *testing.T) {
 // the role allows; their validation and the packed size limit.
 func TestSTSSessionPolicies(t *testing.T) {
 	t.Parallel()
-	emu := emulatortest.Start(t)
-	env := newSTSEnv(t, emu)
+	env := startSTS(t)
+	emu := env.emu
 	ctx := testContext(t)
 	roleARN := mustRole(t, env.iam, "ib", trustPolicy([]string{accountA}, "sts:AssumeRole", "sts:TagSession"), allowImageBuild, 0)
 	readOnly := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["imagebuilder:Get*","imagebuilder:List*"],"Resource":"*"}]}`
@@ -212,8 +211,8 @@ func TestSTSSessionPolicies(t *testing.T) {
 func TestSTSRoleChainingAndDurations(t *testing.T) {
 	t.Parallel()
 	clock := &manualClock{t: time.Now().UTC().Truncate(time.Second)}
-	emu := emulatortest.Start(t, func(c *emulator.Config) { c.Clock = clock.Now })
-	env := newSTSEnv(t, emu)
+	env := startSTS(t, func(c *emulator.Config) { c.Clock = clock.Now })
+	emu := env.emu
 	ctx := testContext(t)
 	short := mustRole(t, env.iam, "short", trustPolicy([]string{accountA}, "sts:AssumeRole"), "", 0)
 	long := mustRole(t, env.iam, "long", trustPolicy([]string{accountA}, "sts:AssumeRole"), allowImageBuild, 43200)
@@ -258,26 +257,13 @@ func eleven(arn string) []ststypes.PolicyDescriptorType {
 }
 
 // manyResources is a session policy under 2,048 characters naming n
-// distinct resources with random-looking names, which pack poorly.
+// resources with random names, which pack poorly.
 func manyResources(n int) string {
-	var b strings.Builder
-	b.WriteString(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"imagebuilder:GetComponent","Resource":[`)
-	x := uint32(2463534242)
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(`"arn:aws:imagebuilder:*:*:component/`)
-		for j := 0; j < 20; j++ {
-			x ^= x << 13
-			x ^= x >> 17
-			x ^= x << 5
-			b.WriteByte("abcdefghijklmnopqrstuvwxyz234567"[x%32])
-		}
-		b.WriteByte('"')
+	names := make([]string, n)
+	for i := range names {
+		names[i] = `"arn:aws:imagebuilder:*:*:component/` + rand.Text()[:20] + `"`
 	}
-	b.WriteString(`]}]}`)
-	return b.String()
+	return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"imagebuilder:GetComponent","Resource":[` + strings.Join(names, ",") + `]}]}`
 }
 
 // longTags is n session tags with two-letter keys and values of size

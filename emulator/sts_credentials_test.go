@@ -27,8 +27,8 @@ import (
 func TestSTSCredentialsExpire(t *testing.T) {
 	t.Parallel()
 	clock := &manualClock{t: time.Now().Add(-14 * time.Minute)}
-	emu := emulatortest.Start(t, func(c *emulator.Config) { c.Clock = clock.Now })
-	env := newSTSEnv(t, emu)
+	env := startSTS(t, func(c *emulator.Config) { c.Clock = clock.Now })
+	emu := env.emu
 	ctx := testContext(t)
 	roleARN := mustRole(t, env.iam, "r", trustPolicy([]string{accountA}, "sts:AssumeRole"), allowImageBuild, 0)
 	out := mustAssume(t, env.sts, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("short"), DurationSeconds: aws.Int32(900)})
@@ -57,8 +57,8 @@ func TestSTSCredentialsExpire(t *testing.T) {
 // nobody issued are all refused as AWS refuses an invalid token.
 func TestSTSTamperedCredentials(t *testing.T) {
 	t.Parallel()
-	emu := emulatortest.Start(t)
-	env := newSTSEnv(t, emu)
+	env := startSTS(t)
+	emu := env.emu
 	ctx := testContext(t)
 	roleARN := mustRole(t, env.iam, "r", trustPolicy([]string{accountA}, "sts:AssumeRole"), allowImageBuild, 0)
 	a := mustAssume(t, env.sts, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("a1")}).Credentials
@@ -101,8 +101,8 @@ func TestSTSCredentialsSurviveRestart(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "sts.db")
 	onFile := func(c *emulator.Config) { c.DataPath = path }
-	first := emulatortest.Start(t, onFile)
-	env := newSTSEnv(t, first)
+	env := startSTS(t, onFile)
+	first := env.emu
 	roleARN := mustRole(t, env.iam, "r", trustPolicy([]string{accountA}, "sts:AssumeRole"), allowImageBuild, 0)
 	role := mustAssume(t, env.sts, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("kept")}).Credentials
 	user := env.user(t, "alice", allowImageBuild)
@@ -131,8 +131,8 @@ func TestSTSCredentialsSurviveRestart(t *testing.T) {
 // needs no permission, still answers.
 func TestSTSDeletedRoleSessions(t *testing.T) {
 	t.Parallel()
-	emu := emulatortest.Start(t)
-	env := newSTSEnv(t, emu)
+	env := startSTS(t)
+	emu := env.emu
 	ctx := testContext(t)
 	roleARN := mustRole(t, env.iam, "doomed", trustPolicy([]string{accountA}, "sts:AssumeRole"), allowImageBuild, 0)
 	sess := session(emu, mustAssume(t, env.sts, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("d1")}).Credentials)

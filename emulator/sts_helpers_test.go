@@ -16,6 +16,7 @@ import (
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 
 	"github.com/ibemu/ibemu/emulator"
+	"github.com/ibemu/ibemu/emulator/emulatortest"
 )
 
 // stsEnv is an emulator with root clients of accountA.
@@ -26,7 +27,10 @@ type stsEnv struct {
 	root aws.Config
 }
 
-func newSTSEnv(t *testing.T, emu *emulator.Emulator) *stsEnv {
+// startSTS starts an emulator (configured by configure) for the test.
+func startSTS(t *testing.T, configure ...func(*emulator.Config)) *stsEnv {
+	t.Helper()
+	emu := emulatortest.Start(t, configure...)
 	root := emu.AWSConfig(accountA)
 	return &stsEnv{emu: emu, iam: iamClient(t, root), sts: stsClient(t, root), root: root}
 }

@@ -8,8 +8,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/imagebuilder"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
-
-	"github.com/ibemu/ibemu/emulator/emulatortest"
 )
 
 // teamPolicy allows CreateComponent to principals tagged team=blue and
@@ -32,8 +30,8 @@ func tags(kv ...string) []ststypes.Tag {
 // transitive tags pass down a role chain and cannot be passed again there.
 func TestSTSSessionTags(t *testing.T) {
 	t.Parallel()
-	emu := emulatortest.Start(t)
-	env := newSTSEnv(t, emu)
+	env := startSTS(t)
+	emu := env.emu
 	ctx := testContext(t)
 	alice := stsClient(t, env.user(t, "alice", allowAssumeAny))
 	aliceARN := "arn:aws:iam::" + accountA + ":user/alice"
@@ -94,8 +92,8 @@ func TestSTSSessionTags(t *testing.T) {
 // over through chaining and cannot be changed there.
 func TestSTSSourceIdentity(t *testing.T) {
 	t.Parallel()
-	emu := emulatortest.Start(t)
-	env := newSTSEnv(t, emu)
+	env := startSTS(t)
+	emu := env.emu
 	ctx := testContext(t)
 	alice := stsClient(t, env.user(t, "alice", allowAssumeAny))
 	aliceARN := "arn:aws:iam::" + accountA + ":user/alice"

@@ -13,7 +13,6 @@ import (
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 
 	"github.com/ibemu/ibemu/emulator"
-	"github.com/ibemu/ibemu/emulator/emulatortest"
 )
 
 // TestSTSGetSessionToken: the user's own identity with temporary
@@ -23,8 +22,8 @@ import (
 func TestSTSGetSessionToken(t *testing.T) {
 	t.Parallel()
 	clock := &manualClock{t: time.Now().UTC().Truncate(time.Second)}
-	emu := emulatortest.Start(t, func(c *emulator.Config) { c.Clock = clock.Now })
-	env := newSTSEnv(t, emu)
+	env := startSTS(t, func(c *emulator.Config) { c.Clock = clock.Now })
+	emu := env.emu
 	ctx := testContext(t)
 	// A policy that denies everything STS: GetSessionToken is not
 	// controlled by policies.
@@ -122,8 +121,8 @@ func TestSTSGetSessionToken(t *testing.T) {
 func TestSTSGetFederationToken(t *testing.T) {
 	t.Parallel()
 	clock := &manualClock{t: time.Now().UTC().Truncate(time.Second)}
-	emu := emulatortest.Start(t, func(c *emulator.Config) { c.Clock = clock.Now })
-	env := newSTSEnv(t, emu)
+	env := startSTS(t, func(c *emulator.Config) { c.Clock = clock.Now })
+	emu := env.emu
 	ctx := testContext(t)
 	userPolicy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["imagebuilder:CreateComponent","imagebuilder:ListComponents","sts:GetFederationToken","sts:TagSession","iam:ListUsers"],"Resource":"*"}]}`
 	alice := stsClient(t, env.user(t, "alice", userPolicy))
@@ -214,8 +213,8 @@ func TestSTSGetFederationToken(t *testing.T) {
 // denied; anything else is invalid.
 func TestSTSDecodeAuthorizationMessage(t *testing.T) {
 	t.Parallel()
-	emu := emulatortest.Start(t)
-	env := newSTSEnv(t, emu)
+	env := startSTS(t)
+	emu := env.emu
 	ctx := testContext(t)
 	alice := env.user(t, "alice", "")
 	_, err := ibClient(t, alice).ListComponents(ctx, &imagebuilder.ListComponentsInput{})
@@ -252,8 +251,8 @@ func TestSTSDecodeAuthorizationMessage(t *testing.T) {
 // id for temporary credentials (as AWS reads it), from IAM for users' keys.
 func TestSTSGetAccessKeyInfo(t *testing.T) {
 	t.Parallel()
-	emu := emulatortest.Start(t)
-	env := newSTSEnv(t, emu)
+	env := startSTS(t)
+	emu := env.emu
 	ctx := testContext(t)
 	roleARN := mustRole(t, env.iam, "r", trustPolicy([]string{accountA, accountB}, "sts:AssumeRole"), "", 0)
 	tmp := mustAssume(t, stsClient(t, emu.AWSConfig(accountB)), &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("k1")})
@@ -262,8 +261,8 @@ func TestSTSGetAccessKeyInfo(t *testing.T) {
 	rootB := stsClient(t, emu.AWSConfig(accountB))
 	for key, want := range map[string]string{
 		aws.ToString(tmp.Credentials.AccessKeyId): accountA,
-		aliceKey.AccessKeyID:                     accountA,
-		"ASIAY34FZKBOKMUTVV7A":                   "609629065308",
+		aliceKey.AccessKeyID:                      accountA,
+		"ASIAY34FZKBOKMUTVV7A":                    "609629065308",
 	} {
 		out, err := rootB.GetAccessKeyInfo(ctx, &sts.GetAccessKeyInfoInput{AccessKeyId: aws.String(key)})
 		if err != nil || aws.ToString(out.Account) != want {

@@ -43,7 +43,7 @@ const (
 //     tags and the source identity of a calling role session carry over and
 //     cannot be changed.
 func (s *Service) AssumeRole(ctx context.Context, req *stsv1.AssumeRoleRequest) (*stsv1.AssumeRoleResponse, error) {
-	c, t, err := call(ctx)
+	c, t, err := s.call(ctx)
 	if err != nil {
 		return nil, err
 	}

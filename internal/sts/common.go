@@ -19,6 +19,15 @@ import (
 // What the operations that issue credentials share: durations, session
 // policies, session tags, MFA and the response shapes.
 
+// call is the authenticated call in ctx and the enforcement layer's target,
+// for an operation that needs the sealer and the IAM store.
+func (s *Service) call(ctx context.Context) (*callctx.Call, *authz.Target, error) {
+	if err := s.configured(); err != nil {
+		return nil, nil, err
+	}
+	return call(ctx)
+}
+
 // call is the authenticated call in ctx and the enforcement layer's target.
 func call(ctx context.Context) (*callctx.Call, *authz.Target, error) {
 	c := callctx.From(ctx)

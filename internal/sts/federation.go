@@ -51,7 +51,7 @@ func longTermOnly(c *callctx.Call, op string) error {
 // (AlwaysAllowed). Its credentials cannot call IAM without MFA nor STS
 // other than AssumeRole and GetCallerIdentity.
 func (s *Service) GetSessionToken(ctx context.Context, req *stsv1.GetSessionTokenRequest) (*stsv1.GetSessionTokenResponse, error) {
-	c, _, err := call(ctx)
+	c, _, err := s.call(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +95,7 @@ func (s *Service) GetSessionToken(ctx context.Context, req *stsv1.GetSessionToke
 // user; the session's principal tags are the user's tags with the session
 // tags over them ("Passing session tags using GetFederationToken").
 func (s *Service) GetFederationToken(ctx context.Context, req *stsv1.GetFederationTokenRequest) (*stsv1.GetFederationTokenResponse, error) {
-	c, _, err := call(ctx)
+	c, _, err := s.call(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -18,7 +18,7 @@ import (
 // emulator did not seal, or an altered one, is
 // InvalidAuthorizationMessageException (wording not verified against AWS).
 func (s *Service) DecodeAuthorizationMessage(ctx context.Context, req *stsv1.DecodeAuthorizationMessageRequest) (*stsv1.DecodeAuthorizationMessageResponse, error) {
-	if _, _, err := call(ctx); err != nil {
+	if _, _, err := s.call(ctx); err != nil {
 		return nil, err
 	}
 	msg, err := authz.DecodeMessage(s.sealer, req.GetEncodedMessage())
@@ -36,7 +36,7 @@ func (s *Service) DecodeAuthorizationMessage(ctx context.Context, req *stsv1.Dec
 // store (IAM users' AKIA keys, whose ids the IAM service draws at random)
 // first. The caller needs sts:GetAccessKeyInfo.
 func (s *Service) GetAccessKeyInfo(ctx context.Context, req *stsv1.GetAccessKeyInfoRequest) (*stsv1.GetAccessKeyInfoResponse, error) {
-	if _, _, err := call(ctx); err != nil {
+	if _, _, err := s.call(ctx); err != nil {
 		return nil, err
 	}
 	id := req.GetAccessKeyId()

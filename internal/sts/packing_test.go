@@ -1,6 +1,7 @@
 package sts
 
 import (
+	"crypto/rand"
 	"strconv"
 	"strings"
 	"testing"
@@ -72,23 +73,12 @@ func requirePackedError(t *testing.T, err error, msg string) {
 	}
 }
 
-// randomResources is a policy naming n resources with random-looking names.
+// randomResources is a policy naming n resources with random names.
 func randomResources(n int) string {
 	var b strings.Builder
-	b.WriteString(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"imagebuilder:GetComponent","Resource":[`)
-	x := uint32(2463534242)
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(`"arn:aws:imagebuilder:*:*:component/`)
-		for j := 0; j < 20; j++ {
-			x ^= x << 13
-			x ^= x >> 17
-			x ^= x << 5
-			b.WriteByte("abcdefghijklmnopqrstuvwxyz234567"[x%32])
-		}
-		b.WriteByte('"')
+	b.WriteString(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"imagebuilder:GetComponent","Resource":["x"`)
+	for range n {
+		b.WriteString(`,"arn:aws:imagebuilder:*:*:component/` + rand.Text()[:20] + `"`)
 	}
 	b.WriteString(`]}]}`)
 	return b.String()

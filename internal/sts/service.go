@@ -2,7 +2,6 @@ package sts
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -33,17 +32,23 @@ type IAM interface {
 	RecordRoleUse(account, roleName, region string, t time.Time)
 }
 
-// Options are what the service needs.
-type Options struct {
-	// Sealer seals session tokens, derives secret keys and opens encoded
-	// authorization messages. Required.
-	Sealer *seal.Sealer
-	// IAM is the IAM store. Required.
-	IAM IAM
-	// Keys answers GetAccessKeyInfo for long-term access keys (IAM users'
-	// AKIA keys). Optional.
-	Keys auth.CredentialSource
+// Option configures the service.
+type Option func(*Service)
+
+// WithSealer sets the sealer that seals session tokens, derives secret
+// keys and opens encoded authorization messages: the emulator's, whose key
+// is in the data file.
+func WithSealer(sealer *seal.Sealer) Option {
+	return func(s *Service) { s.sealer, s.sessions = sealer, &sessions{sealer: sealer} }
 }
+
+// WithIAM sets the IAM store roles, users and managed policies are read
+// from.
+func WithIAM(store IAM) Option { return func(s *Service) { s.iam = store } }
+
+// WithAccessKeys sets the source GetAccessKeyInfo asks about long-term
+// access keys (IAM users' AKIA keys).
+func WithAccessKeys(keys auth.CredentialSource) Option { return func(s *Service) { s.keys = keys } }
 
 // Service is the STS API.
 type Service struct {
@@ -55,22 +60,33 @@ type Service struct {
 	sessions *sessions
 }
 
-// New returns the STS service.
-func New(opts Options) (*Service, error) {
-	if opts.Sealer == nil || opts.IAM == nil {
-		return nil, errors.New("sts: Options.Sealer and Options.IAM are required")
+// New returns the STS service. Without a sealer and an IAM store it serves
+// GetCallerIdentity only; the other operations answer InternalFailure.
+func New(opts ...Option) *Service {
+	s := &Service{}
+	for _, o := range opts {
+		o(s)
 	}
-	return &Service{
-		iam:      opts.IAM,
-		keys:     opts.Keys,
-		sealer:   opts.Sealer,
-		sessions: &sessions{sealer: opts.Sealer},
-	}, nil
+	return s
+}
+
+// configured fails the operations that need the sealer and the IAM store
+// when the service was built without them.
+func (s *Service) configured() error {
+	if s.sealer == nil || s.iam == nil {
+		return awserr.Internal(errNotConfigured)
+	}
+	return nil
 }
 
 // Credentials is the credential source of the temporary credentials this
 // service issues (ASIA access key ids), for the authenticator chain.
-func (s *Service) Credentials() auth.CredentialSource { return s.sessions }
+func (s *Service) Credentials() auth.CredentialSource {
+	if s.sessions == nil {
+		return auth.ChainSource{}
+	}
+	return s.sessions
+}
 
 // GetCallerIdentity returns who signed the request: the root user, the IAM
 // user (also for its GetSessionToken credentials), the assumed-role session
@@ -94,7 +110,10 @@ type wiringError string
 
 func (e wiringError) Error() string { return string(e) }
 
-const errNoCall = wiringError("sts: no authenticated call in the context")
+const (
+	errNoCall        = wiringError("sts: no authenticated call in the context")
+	errNotConfigured = wiringError("sts: built without a sealer or an IAM store")
+)
 
 // internal wraps an unexpected error.
 func internal(err error) error { return awserr.Internal(err) }
