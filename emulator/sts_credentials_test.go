@@ -7,13 +7,19 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/imagebuilder"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	grpcinsecure "google.golang.org/grpc/credentials/insecure"
 
 	"github.com/ibemu/ibemu/emulator"
 	"github.com/ibemu/ibemu/emulator/emulatortest"
+	"github.com/ibemu/ibemu/grpcsigv4"
+	stsv1 "github.com/ibemu/ibemu/proto/sts/v1"
 )
 
 // TestSTSCredentialsExpire: temporary credentials work until their
@@ -155,4 +161,39 @@ func TestSTSDeletedRoleSessions(t *testing.T) {
 	mustRole(t, env.iam, "doomed", trustPolicy([]string{accountA}, "sts:AssumeRole"), allowImageBuild, 0)
 	_, err = ib.CreateComponent(ctx, createInput("after", "1.0.0"))
 	requireAPIError(t, err, "AccessDeniedException", 403)
+}
+
+// TestSTSCredentialsOverGRPC: temporary credentials sign gRPC calls too,
+// the session token travelling in x-amz-security-token; and AssumeRole
+// itself is served over gRPC.
+func TestSTSCredentialsOverGRPC(t *testing.T) {
+	t.Parallel()
+	env := startSTS(t)
+	ctx := testContext(t)
+	roleARN := mustRole(t, env.iam, "r", trustPolicy([]string{accountA}, "sts:AssumeRole"), allowImageBuild, 0)
+	rootConn := stsGRPC(t, env.emu, credentials.NewStaticCredentialsProvider(accountA, emulator.DefaultRootSecret, ""))
+	out, err := rootConn.AssumeRole(ctx, &stsv1.AssumeRoleRequest{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("g1")})
+	if err != nil {
+		t.Fatalf("AssumeRole over gRPC: %v", err)
+	}
+	c := out.GetCredentials()
+	sess := stsGRPC(t, env.emu, credentials.NewStaticCredentialsProvider(c.GetAccessKeyId(), c.GetSecretAccessKey(), c.GetSessionToken()))
+	who, err := sess.GetCallerIdentity(ctx, &stsv1.GetCallerIdentityRequest{})
+	if err != nil || who.GetArn() != "arn:aws:sts::"+accountA+":assumed-role/r/g1" {
+		t.Fatalf("GetCallerIdentity over gRPC = %v, %v", who, err)
+	}
+	bad := stsGRPC(t, env.emu, credentials.NewStaticCredentialsProvider(c.GetAccessKeyId(), c.GetSecretAccessKey(), c.GetSessionToken()+"A"))
+	_, err = bad.GetCallerIdentity(ctx, &stsv1.GetCallerIdentityRequest{})
+	requireGRPCError(t, err, codes.Unauthenticated, "InvalidClientTokenId", "403")
+}
+
+// stsGRPC is an STS gRPC client signing with creds.
+func stsGRPC(t *testing.T, emu *emulator.Emulator, creds aws.CredentialsProvider) stsv1.STSClient {
+	t.Helper()
+	conn, err := grpc.NewClient(emu.GRPCAddr(), grpc.WithTransportCredentials(grpcinsecure.NewCredentials()), grpc.WithPerRPCCredentials(grpcsigv4.New(creds, region)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	return stsv1.NewSTSClient(conn)
 }
