@@ -80,6 +80,8 @@ type Emulator struct {
 	serveErr chan error
 	// decisions keeps recent authorization decisions by request id.
 	decisions *authz.Log
+	// enforcer decides every call (kept for benchmarks of the step alone).
+	enforcer *authz.Enforcer
 	// sealer protects what clients hand back: session tokens, encoded
 	// authorization messages.
 	sealer *seal.Sealer
@@ -166,7 +168,7 @@ func (e *Emulator) build() error {
 	ib := imagebuilder.New(e.db, imagebuilder.Options{Clock: cfg.Clock})
 	iamSvc := iam.New(e.db, iam.Options{Clock: cfg.Clock})
 	stsSvc := sts.New(sts.WithSealer(e.sealer), sts.WithIAM(iamSvc), sts.WithAccessKeys(iamSvc.Credentials()))
-	enforcer, err := authz.New(authz.Options{
+	e.enforcer, err = authz.New(authz.Options{
 		Sealer:     e.sealer,
 		Identities: iamSvc.Identities(),
 		Resolvers: map[string]authz.Resolver{
@@ -181,7 +183,7 @@ func (e *Emulator) build() error {
 	}
 	e.srv, err = server.New(server.Options{
 		Auth:       newAuthenticator(cfg, iamSvc.Credentials(), stsSvc.Credentials()),
-		Authorizer: enforcer,
+		Authorizer: e.enforcer,
 		Internal:   e.decisions.Handler(),
 		Logger:     cfg.Logger,
 		Clock:      cfg.Clock,

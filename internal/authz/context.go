@@ -3,6 +3,7 @@ package authz
 import (
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -25,8 +26,9 @@ const dateFormat = "2006-01-02T15:04:05Z"
 func globalKeys(ctx *policy.Context, c *callctx.Call, caller *Caller, session *auth.Session, via bool) {
 	ctx.AddPrincipalKeys(&caller.Principal)
 	now := c.Time.UTC()
-	ctx.SetString("aws:CurrentTime", now.Format(dateFormat))
-	_ = ctx.Set("aws:EpochTime", policy.TypeNumeric, strconv.FormatInt(now.Unix(), 10))
+	tk := timeKeysAt(now)
+	_ = ctx.Set("aws:CurrentTime", policy.TypeDate, tk.current)
+	_ = ctx.Set("aws:EpochTime", policy.TypeNumeric, tk.epoch)
 	_ = ctx.Set("aws:SecureTransport", policy.TypeBoolean, strconv.FormatBool(c.SecureTransport))
 	// A request a service makes on the caller's behalf carries no source IP
 	// ("aws:SourceIp": not present when the request comes through an AWS
@@ -41,6 +43,25 @@ func globalKeys(ctx *policy.Context, c *callctx.Call, caller *Caller, session *a
 	if session != nil {
 		sessionKeys(ctx, session, now)
 	}
+}
+
+// timeKeys are aws:CurrentTime and aws:EpochTime of one second, formatted
+// once for every request of that second.
+type timeKeys struct {
+	sec            int64
+	current, epoch string
+}
+
+var lastTimeKeys atomic.Pointer[timeKeys]
+
+func timeKeysAt(now time.Time) *timeKeys {
+	sec := now.Unix()
+	if tk := lastTimeKeys.Load(); tk != nil && tk.sec == sec {
+		return tk
+	}
+	tk := &timeKeys{sec: sec, current: now.Format(dateFormat), epoch: strconv.FormatInt(sec, 10)}
+	lastTimeKeys.Store(tk)
+	return tk
 }
 
 func sessionKeys(ctx *policy.Context, s *auth.Session, now time.Time) {

@@ -105,7 +105,7 @@ func (e *Enforcer) Authorize(ctx context.Context, svc *apimodel.Service, op *api
 		e.record(c, &Decision{Action: p.spec.Action, Resource: "*", Outcome: policy.Allowed, Principal: c.Principal.ARN})
 		return ctx, nil
 	}
-	caller, err := e.caller(ctx, &c.Principal)
+	caller, err := e.Caller(ctx, &c.Principal)
 	if err != nil {
 		return nil, err
 	}
@@ -149,8 +149,9 @@ func (e *Enforcer) plan(op *apimodel.Operation) (*plan, error) {
 	return p, nil
 }
 
-// caller resolves the principal; root users need no lookup.
-func (e *Enforcer) caller(ctx context.Context, p *auth.Principal) (*Caller, error) {
+// Caller resolves a principal as the engine sees it, with its policies;
+// root users need no lookup.
+func (e *Enforcer) Caller(ctx context.Context, p *auth.Principal) (*Caller, error) {
 	if p.Kind == auth.PrincipalRoot && p.Session == nil {
 		return RootCaller(p.AccountID), nil
 	}

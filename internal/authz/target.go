@@ -76,12 +76,12 @@ func (e *Enforcer) check(ctx context.Context, t *Target, r CheckRequest) error {
 	if r.As != nil {
 		session = r.As.Session
 		var err error
-		if caller, err = e.caller(ctx, r.As); err != nil {
+		if caller, err = e.Caller(ctx, r.As); err != nil {
 			return err
 		}
 	} else if caller == nil {
 		var err error
-		if caller, err = e.caller(ctx, &c.Principal); err != nil {
+		if caller, err = e.Caller(ctx, &c.Principal); err != nil {
 			return err
 		}
 	}

@@ -105,20 +105,17 @@ func (s *Service) listAttached(ctx context.Context, k *kind, name string, pathPr
 // inline size quota.
 func (s *Service) putInline(ctx context.Context, k *kind, name, policyName, document string) error {
 	return s.editEntityOp(ctx, k, name, func(_ *storage.Tx, _ storage.Scope, e *recordsv1.IAMEntity) error {
-		doc, err := checkPolicy(document, policy.KindIdentity)
-		if err != nil {
-			return err
-		}
 		var kept []*recordsv1.IAMInlinePolicy
-		docs := []string{doc}
+		var others []string
 		for _, p := range e.GetInlinePolicies() {
 			if p.GetName() != policyName {
 				kept = append(kept, p)
-				docs = append(docs, p.GetDocument())
+				others = append(others, p.GetDocument())
 			}
 		}
-		if err := policy.CheckInlinePolicySize(k.inline, e.GetName(), docs...); err != nil {
-			return policyError(err)
+		doc, err := checkPolicy(document, policy.ForInlinePolicy(k.inline, e.GetName(), others...))
+		if err != nil {
+			return err
 		}
 		kept = append(kept, &recordsv1.IAMInlinePolicy{Name: policyName, Document: doc})
 		slices.SortFunc(kept, func(a, b *recordsv1.IAMInlinePolicy) int {

@@ -86,19 +86,15 @@ func encodeDocument(doc string) string {
 	return b.String()
 }
 
-// checkPolicy validates a policy document of the given kind and returns its
-// JSON text (decoded when it came URL-encoded) for storage. It is the one
-// place policy validation happens, so that it can move to the policy
-// package's validation entry point without touching the handlers.
-func checkPolicy(doc string, kind policy.PolicyKind) (string, error) {
-	text, err := policy.DecodeDocument(doc)
-	if err != nil {
-		return "", policyError(err)
+// checkPolicy validates a policy document for a use — its grammar and its
+// size quota, in IAM's order (policy.Validate) — and returns its JSON text
+// (decoded when it came URL-encoded) for storage.
+func checkPolicy(doc string, use policy.Use) (string, error) {
+	p, perr := policy.Validate(doc, use)
+	if perr != nil {
+		return "", policyError(perr)
 	}
-	if _, err := policy.Parse(text, kind); err != nil {
-		return "", policyError(err)
-	}
-	return text, nil
+	return p.Text(), nil
 }
 
 // policyError converts the policy package's errors to the API's.

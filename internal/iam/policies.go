@@ -21,14 +21,7 @@ const maxPolicyVersions = 5
 // checkManaged validates a managed policy document: the language and the
 // managed policy size quota.
 func checkManaged(doc string) (string, error) {
-	text, err := checkPolicy(doc, policy.KindIdentity)
-	if err != nil {
-		return "", err
-	}
-	if err := policy.CheckManagedPolicySize(text); err != nil {
-		return "", policyError(err)
-	}
-	return text, nil
+	return checkPolicy(doc, policy.ForManagedPolicy())
 }
 
 // CreatePolicy creates a customer managed policy; its document is v1, the

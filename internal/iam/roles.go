@@ -48,12 +48,9 @@ func (s *Service) CreateRole(ctx context.Context, req *iamv1.CreateRoleRequest) 
 // principals exist (IAM checks those it can; other accounts' principals
 // cannot be checked here and are accepted). It returns the text to store.
 func checkTrust(tx *storage.Tx, c *callctx.Call, doc string) (string, error) {
-	text, err := checkPolicy(doc, policy.KindTrust)
+	text, err := checkPolicy(doc, policy.ForTrustPolicy(0))
 	if err != nil {
 		return "", err
-	}
-	if err := policy.CheckTrustPolicySize(text, 0); err != nil {
-		return "", policyError(err)
 	}
 	sc := accountScope(c.Account)
 	for _, p := range awsPrincipals(text) {

@@ -52,6 +52,7 @@ type Value struct {
 
 type contextEntry struct {
 	name   string
+	lower  string // name lower-cased, for lookups
 	values []Value
 	// list marks multivalued keys; they cannot be used as policy variables.
 	list bool
@@ -60,13 +61,32 @@ type contextEntry struct {
 // Context is the request context: condition keys and their values. Key names
 // are case-insensitive; they are normalised once, when a key is set, so
 // lookups during evaluation are plain map reads.
+//
+// Entries and single values live in slabs that grow by appending, so setting
+// the dozen keys of a typical request costs a handful of allocations rather
+// than three per key; a value once set is never modified in place (a later
+// Set replaces the entry), so decisions that keep a Context stay valid. A
+// request has a few dozen keys at most, which a linear scan finds faster
+// than a map is built; a map indexes contexts that grow larger.
 type Context struct {
-	keys map[string]*contextEntry
+	entries []contextEntry
+	vals    []Value          // backing store of single-valued keys
+	index   map[string]int32 // lower-cased key → position, past indexAbove entries
 }
+
+// indexAbove is the number of keys past which lookups use a map.
+const indexAbove = 32
+
+// typicalKeys sizes a new Context: the dozen global keys of a request plus
+// a few the request and the resource contribute.
+const typicalKeys = 16
 
 // NewContext returns an empty request context.
 func NewContext() *Context {
-	return &Context{keys: make(map[string]*contextEntry)}
+	return &Context{
+		entries: make([]contextEntry, 0, typicalKeys),
+		vals:    make([]Value, 0, typicalKeys),
+	}
 }
 
 // Set sets a single-valued key (or a key with several values that is not a
@@ -82,24 +102,117 @@ func (c *Context) SetList(key string, typ ValueType, values ...string) error {
 
 // SetString sets a single-valued string key.
 func (c *Context) SetString(key, value string) {
-	_ = c.set(key, TypeString, false, []string{value})
+	c.put(key, contextEntry{name: key, values: c.single(Value{Raw: value, Type: TypeString})})
 }
 
 func (c *Context) set(key string, typ ValueType, list bool, raw []string) error {
-	if c.keys == nil {
-		c.keys = make(map[string]*contextEntry)
-	}
-	e := &contextEntry{name: key, list: list || len(raw) > 1, values: make([]Value, 0, len(raw))}
-	for _, r := range raw {
-		v, err := parseValue(r, typ)
+	e := contextEntry{name: key, list: list || len(raw) > 1}
+	if len(raw) == 1 && !list {
+		v, err := parseValue(raw[0], typ)
 		if err != nil {
 			return fmt.Errorf("context key %s: %w", key, err)
 		}
-		e.values = append(e.values, v)
+		e.values = c.single(v)
+	} else {
+		e.values = make([]Value, 0, len(raw))
+		for _, r := range raw {
+			v, err := parseValue(r, typ)
+			if err != nil {
+				return fmt.Errorf("context key %s: %w", key, err)
+			}
+			e.values = append(e.values, v)
+		}
 	}
-	c.keys[strings.ToLower(key)] = e
+	c.put(key, e)
 	return nil
 }
+
+// single stores v in the value slab and returns it as a one-element slice
+// that appends cannot reach.
+func (c *Context) single(v Value) []Value {
+	c.vals = append(c.vals, v)
+	n := len(c.vals)
+	return c.vals[n-1 : n : n]
+}
+
+func (c *Context) put(key string, e contextEntry) {
+	e.lower = lowerKey(key)
+	if i := c.find(e.lower); i >= 0 {
+		c.entries[i] = e
+		return
+	}
+	c.entries = append(c.entries, e)
+	switch n := len(c.entries); {
+	case c.index != nil:
+		c.index[e.lower] = int32(n - 1)
+	case n > indexAbove:
+		c.index = make(map[string]int32, 2*n)
+		for i := range c.entries {
+			c.index[c.entries[i].lower] = int32(i)
+		}
+	}
+}
+
+// find returns the position of a lower-cased key, or -1.
+func (c *Context) find(lower string) int {
+	if c.index != nil {
+		if i, ok := c.index[lower]; ok {
+			return int(i)
+		}
+		return -1
+	}
+	for i := range c.entries {
+		if c.entries[i].lower == lower {
+			return i
+		}
+	}
+	return -1
+}
+
+// entry returns the entry of a lower-cased key, or nil.
+func (c *Context) entry(lowerKey string) *contextEntry {
+	if c == nil {
+		return nil
+	}
+	if i := c.find(lowerKey); i >= 0 {
+		return &c.entries[i]
+	}
+	return nil
+}
+
+// lowerKey lower-cases a key name without allocating when it is lower case
+// already or is one of the global keys every request carries.
+func lowerKey(key string) string {
+	upper := false
+	for i := 0; i < len(key); i++ {
+		if c := key[i]; c >= 'A' && c <= 'Z' {
+			upper = true
+			break
+		}
+	}
+	if !upper {
+		return key
+	}
+	if l, ok := knownLower[key]; ok {
+		return l
+	}
+	return strings.ToLower(key)
+}
+
+// knownLower holds the lower-case forms of the keys set on every request.
+var knownLower = func() map[string]string {
+	m := map[string]string{}
+	for _, k := range []string{
+		"aws:CurrentTime", "aws:EpochTime", "aws:SecureTransport", "aws:SourceIp", "aws:RequestedRegion",
+		"aws:ViaAWSService", "aws:PrincipalArn", "aws:PrincipalAccount", "aws:PrincipalType",
+		"aws:PrincipalIsAWSService", "aws:PrincipalServiceName", "aws:ResourceAccount", "aws:TokenIssueTime",
+		"aws:MultiFactorAuthPresent", "aws:MultiFactorAuthAge", "aws:SourceIdentity", "aws:TagKeys",
+		"aws:CalledVia", "aws:CalledViaFirst", "aws:CalledViaLast", "aws:FederatedProvider",
+	} {
+		m[k] = strings.ToLower(k)
+	}
+	return m
+}()
 
 func parseValue(raw string, typ ValueType) (Value, error) {
 	v := Value{Raw: raw, Type: typ}
@@ -140,10 +253,7 @@ func (c *Context) Lookup(key string) ([]Value, bool) {
 }
 
 func (c *Context) lookup(lowerKey string) ([]Value, bool) {
-	if c == nil {
-		return nil, false
-	}
-	e := c.keys[lowerKey]
+	e := c.entry(lowerKey)
 	if e == nil || len(e.values) == 0 {
 		return nil, false
 	}
@@ -152,10 +262,7 @@ func (c *Context) lookup(lowerKey string) ([]Value, bool) {
 
 // variable resolves a policy variable: only single-valued keys can be used.
 func (c *Context) variable(lowerKey string) (string, bool) {
-	if c == nil {
-		return "", false
-	}
-	e := c.keys[lowerKey]
+	e := c.entry(lowerKey)
 	if e == nil || e.list || len(e.values) != 1 {
 		return "", false
 	}
@@ -167,9 +274,9 @@ func (c *Context) Keys() []string {
 	if c == nil {
 		return nil
 	}
-	out := make([]string, 0, len(c.keys))
-	for _, e := range c.keys {
-		out = append(out, e.name)
+	out := make([]string, 0, len(c.entries))
+	for i := range c.entries {
+		out = append(out, c.entries[i].name)
 	}
 	sort.Strings(out)
 	return out
@@ -181,16 +288,19 @@ func (c *Context) Clone() *Context {
 	if c == nil {
 		return n
 	}
-	for k, e := range c.keys {
-		cp := *e
-		n.keys[k] = &cp
+	n.entries = append(n.entries, c.entries...)
+	if c.index != nil {
+		n.index = make(map[string]int32, len(c.index))
+		for k, i := range c.index {
+			n.index[k] = i
+		}
 	}
 	return n
 }
 
 // setIfAbsent adds a string key unless the caller already provided it.
 func (c *Context) setIfAbsent(key string, typ ValueType, value string) {
-	if _, exists := c.keys[strings.ToLower(key)]; exists {
+	if c.find(lowerKey(key)) >= 0 {
 		return
 	}
 	_ = c.set(key, typ, false, []string{value})
@@ -206,9 +316,6 @@ func (c *Context) setIfAbsent(key string, typ ValueType, value string) {
 func (c *Context) AddPrincipalKeys(p *Principal) {
 	if p == nil {
 		return
-	}
-	if c.keys == nil {
-		c.keys = make(map[string]*contextEntry)
 	}
 	isService := "false"
 	switch p.Kind {
