@@ -14,8 +14,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/imagebuilder"
 	"github.com/aws/aws-sdk-go-v2/service/imagebuilder/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/ibemu/ibemu/emulator"
 	"github.com/ibemu/ibemu/emulator/emulatortest"
@@ -153,5 +155,51 @@ func BenchmarkStartToHealthy(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
+	}
+}
+
+// benchRole starts an emulator with a role accountA's root user may
+// assume, and returns a root configuration and the AssumeRole input.
+func benchRole(b *testing.B) (*emulator.Emulator, aws.Config, *sts.AssumeRoleInput) {
+	emu := emulatortest.Start(b)
+	cfg := emu.AWSConfig("111122223333")
+	if _, err := iam.NewFromConfig(cfg).CreateRole(context.Background(), &iam.CreateRoleInput{RoleName: aws.String("bench"),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"sts:AssumeRole"}]}`)}); err != nil {
+		b.Fatal(err)
+	}
+	return emu, cfg, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::111122223333:role/bench"), RoleSessionName: aws.String("bench")}
+}
+
+// BenchmarkAssumeRole measures AssumeRole end to end over loopback HTTP:
+// the SDK signs as a root user, the enforcement layer evaluates the trust
+// policy, the handler loads the role and seals a session token.
+func BenchmarkAssumeRole(b *testing.B) {
+	_, cfg, in := benchRole(b)
+	client := sts.NewFromConfig(cfg)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := client.AssumeRole(context.Background(), in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkGetCallerIdentityTemporaryCredentials measures a request signed
+// with a role session's credentials end to end over loopback HTTP.
+func BenchmarkGetCallerIdentityTemporaryCredentials(b *testing.B) {
+	emu, cfg, in := benchRole(b)
+	out, err := sts.NewFromConfig(cfg).AssumeRole(context.Background(), in)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := out.Credentials
+	client := sts.NewFromConfig(emu.AWSConfigWithCredentials(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := client.GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

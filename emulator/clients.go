@@ -30,6 +30,16 @@ func (e *Emulator) AWSConfig(account string) aws.Config {
 	}
 }
 
+// AWSConfigWithCredentials returns an aws-sdk-go-v2 configuration like
+// AWSConfig's that signs with the given access key, secret and session
+// token: an IAM user's access key, or the temporary credentials STS issued
+// (AssumeRole, GetSessionToken, GetFederationToken).
+func (e *Emulator) AWSConfigWithCredentials(accessKeyID, secretAccessKey, sessionToken string) aws.Config {
+	cfg := e.AWSConfig("")
+	cfg.Credentials = credentials.NewStaticCredentialsProvider(accessKeyID, secretAccessKey, sessionToken)
+	return cfg
+}
+
 // ReaderOnlyBodies is an http.RoundTripper that hides io.WriterTo on
 // request bodies. It works around a client-side race in smithy-go that a
 // server as fast as this one on loopback triggers: smithy-go closes the

@@ -167,6 +167,7 @@ func (e *Emulator) build() error {
 	e.decisions = authz.NewLog(0)
 	ib := imagebuilder.New(e.db, imagebuilder.Options{Clock: cfg.Clock})
 	iamSvc := iam.New(e.db, iam.Options{Clock: cfg.Clock})
+	stsSvc := sts.New(sts.WithSealer(e.sealer), sts.WithIAM(iamSvc), sts.WithAccessKeys(iamSvc.Credentials()))
 	e.enforcer, err = authz.New(authz.Options{
 		Sealer:     e.sealer,
 		Identities: iamSvc.Identities(),
@@ -181,7 +182,7 @@ func (e *Emulator) build() error {
 		return err
 	}
 	e.srv, err = server.New(server.Options{
-		Auth:       newAuthenticator(cfg, iamSvc.Credentials()),
+		Auth:       newAuthenticator(cfg, iamSvc.Credentials(), stsSvc.Credentials()),
 		Authorizer: e.enforcer,
 		Internal:   e.decisions.Handler(),
 		Logger:     cfg.Logger,
@@ -196,7 +197,7 @@ func (e *Emulator) build() error {
 	}{
 		{e.srv.Register(ibv1.Model(), &ibv1.Imagebuilder_ServiceDesc, ib)},
 		{e.srv.Register(iamv1.Model(), &iamv1.IAM_ServiceDesc, iamSvc)},
-		{e.srv.Register(stsv1.Model(), &stsv1.STS_ServiceDesc, sts.New())},
+		{e.srv.Register(stsv1.Model(), &stsv1.STS_ServiceDesc, stsSvc)},
 	}
 	for _, r := range regs {
 		if r.err != nil {

@@ -119,6 +119,9 @@ func (a *Authenticator) Authenticate(ctx context.Context, req *sigv4.Request) (*
 	if f := checkSessionToken(cred, res.SessionToken, now); f != nil {
 		return nil, f
 	}
+	if f := checkSessionService(cred.Principal.Session, res.Service); f != nil {
+		return nil, f
+	}
 	p := cred.Principal
 	p.AccessKeyID, p.SessionToken = res.AccessKeyID, res.SessionToken
 	if p.Kind == PrincipalRoot {
@@ -181,4 +184,20 @@ func securityToken(req *sigv4.Request) string {
 		return ""
 	}
 	return q.Get("X-Amz-Security-Token")
+}
+
+// checkSessionService refuses IAM calls that temporary credentials may not
+// make ("Compare AWS STS credentials", IAM User Guide): credentials from
+// GetFederationToken cannot call IAM at all, and credentials from
+// GetSessionToken only when MFA was included in the request for them. IAM
+// answers these with InvalidClientTokenId, "The security token included in
+// the request is invalid", before any policy is looked at.
+func checkSessionService(s *Session, service string) *sigv4.Failure {
+	if s == nil || service != "iam" {
+		return nil
+	}
+	if s.Kind == SessionFederation || (s.Kind == SessionToken && !s.MFA) {
+		return sigv4.InvalidSecurityToken()
+	}
+	return nil
 }

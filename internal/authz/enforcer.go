@@ -96,6 +96,9 @@ func (e *Enforcer) Authorize(ctx context.Context, svc *apimodel.Service, op *api
 	if err != nil {
 		return nil, awserr.Internal(err)
 	}
+	if err := e.restrictSession(c, svc.Protocol, p.spec.Action); err != nil {
+		return nil, err
+	}
 	t := &Target{enforcer: e, call: c, protocol: svc.Protocol}
 	ctx = context.WithValue(ctx, targetKey{}, t)
 	if e.always[p.spec.Action] {
