@@ -206,6 +206,21 @@ func TestSTSGetFederationToken(t *testing.T) {
 	requireAPIError(t, err, "ValidationError", 400)
 	_, err = alice.GetFederationToken(ctx, &sts.GetFederationTokenInput{Name: aws.String("m1"), Policy: aws.String(`{"Statement":[{"Effect":"Allow"}]}`)})
 	requireTyped[*ststypes.MalformedPolicyDocumentException](t, err)
+
+	// A root user's federated session: everything root may do, intersected
+	// with the session policy.
+	fromRoot, err := env.sts.GetFederationToken(ctx, &sts.GetFederationTokenInput{Name: aws.String("rooted"), DurationSeconds: aws.Int32(900),
+		Policy: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"imagebuilder:ListComponents","Resource":"*"}]}`)})
+	if err != nil {
+		t.Fatalf("GetFederationToken as root: %v", err)
+	}
+	rooted := ibClient(t, session(emu, fromRoot.Credentials))
+	if _, err := rooted.ListComponents(ctx, &imagebuilder.ListComponentsInput{}); err != nil {
+		t.Errorf("ListComponents by root's federated session: %v", err)
+	}
+	_, err = rooted.GetComponent(ctx, &imagebuilder.GetComponentInput{ComponentBuildVersionArn: aws.String(made)})
+	requireMessage(t, requireAPIError(t, err, "AccessDeniedException", 403),
+		"User: arn:aws:sts::"+accountA+":federated-user/rooted is not authorized to perform: imagebuilder:GetComponent on resource: "+made+" because no session policy allows the imagebuilder:GetComponent action")
 }
 
 // TestSTSDecodeAuthorizationMessage: the encoded message of a real denial

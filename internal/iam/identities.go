@@ -70,13 +70,23 @@ func callerKey(p *auth.Principal) (cacheKey, bool) {
 	case auth.PrincipalIAMUser:
 		return cacheKey{kind: p.Kind, account: p.AccountID, id: p.UserID}, p.UserID != ""
 	case auth.PrincipalAssumedRole, auth.PrincipalFederatedUser:
-		id := p.AccessKeyID
-		if id == "" {
+		// A session is its token: two sessions never share an entry, even
+		// if their key ids collided.
+		id := p.AccessKeyID + "\x00" + p.SessionToken
+		if p.AccessKeyID == "" {
 			id = p.ARN
 		}
 		return cacheKey{kind: p.Kind, account: p.AccountID, id: id}, p.Session != nil
 	}
 	return cacheKey{}, false
+}
+
+// rootIdentity stands for what a root user may do — everything — when a
+// session derived from it (GetFederationToken) is evaluated as a federated
+// user, whose identity side must allow.
+var rootIdentity = policy.Attached{
+	Name:   "root user",
+	Policy: policy.MustParse(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`, policy.KindIdentity),
 }
 
 // noPolicies is a principal that is allowed nothing: its user or role is
@@ -104,6 +114,14 @@ func (s *Service) buildCaller(tx *storage.Tx, p *auth.Principal) (*authz.Caller,
 	case auth.PrincipalIAMUser:
 		return s.userCaller(tx, p, p.AccountID, p.Name, p.UserID)
 	case auth.PrincipalFederatedUser:
+		if root := "arn:aws:iam::" + p.AccountID + ":root"; p.Session.SourceARN == root {
+			// A root user's federated session: the root user's unlimited
+			// permissions, intersected with the session policies.
+			c := noPolicies(p)
+			c.Principal.Tags = sessionTags(nil, p.Session.Tags)
+			c.Identity = []policy.Attached{rootIdentity}
+			return c, s.addSessionPolicies(tx, c, p.AccountID, p.Session)
+		}
 		account, _, name, ok := splitEntityARN(p.Session.SourceARN, "user")
 		if !ok {
 			return noPolicies(p), nil

@@ -28,6 +28,10 @@ var nameVars = map[string]string{
 	"instance-profile": "InstanceProfileNameWithPath",
 }
 
+// noTrust stands for the trust policy of a role that does not exist: a role
+// trust policy with no statement, which allows no one.
+var noTrust = &policy.Attached{Policy: &policy.Policy{Kind: policy.KindTrust}, Name: "trust policy of a role that does not exist"}
+
 // trustActions are the STS actions decided against a role's trust policy.
 var trustActions = map[string]bool{"sts:AssumeRole": true, "sts:TagSession": true, "sts:SetSourceIdentity": true,
 	"sts:AssumeRoleWithWebIdentity": true, "sts:AssumeRoleWithSAML": true}
@@ -140,6 +144,11 @@ func (r resolver) load(tx *storage.Tx, res *authz.Resource, action, path, name s
 		}
 	}
 	if err != nil || !found || (fixedPath && path != storedPath) {
+		if err == nil && res.Type == "role" && trustActions[action] {
+			// A role that does not exist trusts nobody: the decision denies
+			// (AWS answers AccessDenied, not that the role is missing).
+			res.Policy = noTrust
+		}
 		return err
 	}
 	res.ARN, res.Exists, res.Tags, res.Record = arn(res.Account, res.Type, storedPath, name), true, tagMap(tags), record

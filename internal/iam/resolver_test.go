@@ -53,8 +53,16 @@ func TestResolver(t *testing.T) {
 		t.Errorf("role for AssumeRole = %+v", res)
 	}
 	res = resolve(root, "sts:AssumeRole", &authz.ResourceRef{ARN: "arn:aws:iam::" + acct + ":role/builder", FromMember: true})
-	if res.Exists || res.Policy != nil {
-		t.Errorf("role with the wrong path = %+v", res)
+	if res.Exists || res.Policy == nil || res.Policy.Policy.Kind != policy.KindTrust || len(res.Policy.Policy.Statements) != 0 {
+		t.Errorf("role with the wrong path = %+v, want a trust policy that trusts nobody", res)
+	} else {
+		// Even a caller whose identity policy allows sts:AssumeRole is denied.
+		alice := &policy.Principal{Kind: policy.PrincipalUser, ARN: "arn:aws:iam::" + acct + ":user/alice", Account: acct}
+		allow := policy.Attached{Policy: policy.MustParse(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}`, policy.KindIdentity)}
+		d := policy.Evaluate(&policy.Request{Principal: alice, Action: "sts:AssumeRole", Resource: res.ARN}, &policy.Policies{Identity: []policy.Attached{allow}, Resource: res.Policy})
+		if d.Allowed() {
+			t.Error("assuming a role that does not exist is allowed")
+		}
 	}
 	// A create: the path from the request.
 	res = resolve(root, "iam:CreateUser", &authz.ResourceRef{Spec: spec("user"), ARN: "arn:aws:iam::" + acct + ":user/bob", Vars: map[string]string{"UserNameWithPath": "bob"}, Path: "/ops/"})

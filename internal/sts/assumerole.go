@@ -31,9 +31,10 @@ const (
 // tag keys of the request. This handler checks what the decision does not
 // cover and issues the session:
 //
-//   - the role must exist (the enforcement layer finds no trust policy for
-//     a missing role, yet an identity-based policy may still have allowed)
-//     and must not be service-linked (only its service assumes it);
+//   - the role must exist and must not be service-linked (only its service
+//     assumes it); the enforcement layer already denies both — a missing
+//     role trusts nobody, a service-linked role trusts only its service —
+//     and this handler does not rely on it;
 //   - DurationSeconds from 900 to the role's MaxSessionDuration, and at
 //     most one hour for a role session assuming a role (role chaining);
 //   - session policies (Policy, PolicyArns) and the packed size of policies
