@@ -92,13 +92,21 @@ func AppendError(dst []byte, svc *apimodel.Service, e *awserr.Error, requestID s
 	return dst
 }
 
-// appendStructure writes the members of m that are set, in model order.
+// appendStructure writes the members of m that are set, in model order. A
+// required list or map that is empty is written as an empty element, as AWS
+// answers (ListUsers of an account without users: <Users/>): clients then
+// read an empty list, not a missing one (the CLI's `length(Users)` fails on
+// a missing one).
 func appendStructure(dst []byte, sh *apimodel.Shape, m protoreflect.Message) []byte {
 	for _, mem := range sh.Members {
 		fd := mem.Field
 		// Has is false for unset scalars and messages and for empty lists
 		// and maps, and unlike Get it allocates nothing.
 		if !m.Has(fd) {
+			if mem.Required && (fd.IsList() || fd.IsMap()) {
+				dst = openTag(dst, mem.Name)
+				dst = closeTag(dst, mem.Name)
+			}
 			continue
 		}
 		switch {

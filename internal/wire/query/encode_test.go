@@ -144,6 +144,15 @@ func TestEncodeOutputSkipsUnsetMembers(t *testing.T) {
 	if body != want {
 		t.Errorf("\n got %s\nwant %s", body, want)
 	}
+	// A required list that is empty is an empty element (AWS's <Users/>);
+	// an optional one (a user's Tags) is left out.
+	none := string(EncodeOutput(iamv1.Model(), op, &iamv1.ListUsersResponse{IsTruncated: proto.Bool(false)}, "r"))
+	if want := `<ListUsersResult><Users></Users><IsTruncated>false</IsTruncated></ListUsersResult>`; !strings.Contains(none, want) {
+		t.Errorf("no users: %s", none)
+	}
+	if got := string(EncodeOutput(iamv1.Model(), iamOp("GetUser"), &iamv1.GetUserResponse{User: &iamv1.User{UserName: proto.String("x")}}, "r")); strings.Contains(got, "Tags") {
+		t.Errorf("an empty optional list is written: %s", got)
+	}
 	// No message, or the wrong one, encodes an empty result.
 	empty := `<ListUsersResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><ListUsersResult></ListUsersResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></ListUsersResponse>`
 	if got := string(EncodeOutput(iamv1.Model(), op, nil, "r")); got != empty {
