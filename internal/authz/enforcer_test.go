@@ -474,3 +474,36 @@ func TestEncodedAuthorizationMessage(t *testing.T) {
 		t.Error("another key decoded the message")
 	}
 }
+
+// FuzzMatchesFormat: ARNs come from requests; matching them against every
+// format never panics, and an ARN built from a format with non-empty
+// variables always matches it.
+func FuzzMatchesFormat(f *testing.F) {
+	f.Add("arn:aws:iam::111122223333:user/eng/alice", "alice")
+	f.Add("arn:aws:imagebuilder:us-east-1:111122223333:component/a/1.0.0/1", "x")
+	f.Add("arn:::::", "")
+	f.Add("arn:aws:s3:::bucket/key", "a/b")
+	formats := []string{
+		"arn:${Partition}:iam::${Account}:user/${UserNameWithPath}",
+		"arn:${Partition}:imagebuilder:${Region}:${Account}:component/${ComponentName}/${ComponentVersion}/${ComponentBuildVersion}",
+		"arn:${Partition}:imagebuilder:${Region}:${Account}:component/${ComponentName}/${ComponentVersion}/*",
+		"arn:${Partition}:s3:::${BucketName}/${ObjectName}",
+	}
+	f.Fuzz(func(t *testing.T, arn, value string) {
+		for _, format := range formats {
+			_ = authz.MatchesFormat(arn, format)
+			_, _ = authz.ParseARN(arn)
+			if value == "" || strings.ContainsAny(value, "/:") {
+				continue
+			}
+			vars := map[string]string{}
+			for _, v := range []string{"UserNameWithPath", "ComponentName", "ComponentVersion", "ComponentBuildVersion", "BucketName", "ObjectName"} {
+				vars[v] = value
+			}
+			built := authz.FillARN(format, "us-east-1", acctA, vars, "*")
+			if !authz.MatchesFormat(built, format) {
+				t.Fatalf("%s does not match its own format %s", built, format)
+			}
+		}
+	})
+}

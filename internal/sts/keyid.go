@@ -31,6 +31,8 @@ var keyIDEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 const (
 	accountBits = 40
 	accountMask = uint64(1)<<accountBits - 1
+	// maxAccount is the largest twelve-digit account id.
+	maxAccount = 999_999_999_999
 	// newFormatBit marks the key ids that carry their account.
 	newFormatBit = uint64(1) << 47
 )
@@ -67,10 +69,13 @@ func accountOfKeyID(id string) (string, bool) {
 	var b [8]byte
 	copy(b[2:], raw[:6])
 	head := binary.BigEndian.Uint64(b[:])
-	if head&newFormatBit == 0 {
+	account := head >> 7 & accountMask
+	if head&newFormatBit == 0 || account > maxAccount {
+		// Forty bits hold more than twelve digits: a larger number is no
+		// account, so the id was not issued by this format.
 		return "", false
 	}
-	return fmt.Sprintf("%012d", head>>7&accountMask), true
+	return fmt.Sprintf("%012d", account), true
 }
 
 func isUpperAlpha(s string) bool {

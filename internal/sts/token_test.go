@@ -204,3 +204,29 @@ func TestAccessKeyIDCarriesAccount(t *testing.T) {
 		t.Error("a key id for a malformed account")
 	}
 }
+
+// FuzzAccountOfKeyID: any access key id a client sends decodes without
+// panicking, and a decoded account is twelve digits that a fresh key id of
+// that account decodes to again.
+func FuzzAccountOfKeyID(f *testing.F) {
+	f.Add("ASIAY34FZKBOKMUTVV7A")
+	f.Add("AKIAIOSFODNN7EXAMPLE")
+	f.Add("")
+	f.Add("ASIA")
+	f.Fuzz(func(t *testing.T, id string) {
+		account, ok := accountOfKeyID(id)
+		if !ok {
+			return
+		}
+		if len(account) != 12 || strings.Trim(account, "0123456789") != "" {
+			t.Fatalf("%q decodes to account %q", id, account)
+		}
+		again, err := newAccessKeyID(account)
+		if err != nil {
+			t.Fatalf("account %q of %q: %v", account, id, err)
+		}
+		if got, ok := accountOfKeyID(again); !ok || got != account {
+			t.Fatalf("round trip of %q: %q, %v", account, got, ok)
+		}
+	})
+}
