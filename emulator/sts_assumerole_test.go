@@ -89,7 +89,10 @@ func TestSTSAssumeRoleWithinAccount(t *testing.T) {
 	}
 	slr := "arn:aws:iam::" + accountA + ":role/aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder"
 	_, err = env.sts.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(slr), RoleSessionName: aws.String("s4")})
-	requireIAMError(t, err, "AccessDenied", 403, "User: arn:aws:iam::"+accountA+":root is not authorized to perform: sts:AssumeRole on resource: "+slr+" because no role trust policy allows the sts:AssumeRole action")
+	requireIAMError(t, err, "AccessDenied", 403, "User: "+adminARN+" is not authorized to perform: sts:AssumeRole on resource: "+slr+" because no role trust policy allows the sts:AssumeRole action")
+	// A root user cannot assume roles at all, whatever the trust policy.
+	_, err = env.rootSTS.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("by-root")})
+	requireIAMError(t, err, "AccessDenied", 403, "Roles may not be assumed by root accounts.")
 	_, err = env.sts.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("nothing-valid-in-here"), RoleSessionName: aws.String("s5")})
 	requireIAMError(t, err, "ValidationError", 400, "nothing-valid-in-here is invalid")
 	_, err = env.sts.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("Session1:2")})
@@ -107,8 +110,9 @@ func TestSTSAssumeRoleAcrossAccounts(t *testing.T) {
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + accountB + `:root"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"ext-1234"}}}]}`
 	roleARN := mustRole(t, env.iam, "partner", trust, allowImageBuild, 0)
 
-	rootB := stsClient(t, emu.AWSConfig(accountB))
-	out := mustAssume(t, rootB, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("b0"), ExternalId: aws.String("ext-1234")})
+	// An administrator of accountB: its identity policy allows everything.
+	adminB := stsClient(t, (&stsEnv{emu: emu, iam: iamClient(t, emu.AWSConfig(accountB))}).user(t, "admin", allowAll))
+	out := mustAssume(t, adminB, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("b0"), ExternalId: aws.String("ext-1234")})
 	sess := session(emu, out.Credentials)
 	who, err := stsClient(t, sess).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil || aws.ToString(who.Account) != accountA || aws.ToString(who.Arn) != "arn:aws:sts::"+accountA+":assumed-role/partner/b0" {
@@ -120,9 +124,9 @@ func TestSTSAssumeRoleAcrossAccounts(t *testing.T) {
 		t.Errorf("the session created %s, want a component of %s", arn, accountA)
 	}
 
-	denied := "User: arn:aws:iam::" + accountB + ":root is not authorized to perform: sts:AssumeRole on resource: " + roleARN + " because no role trust policy allows the sts:AssumeRole action"
+	denied := "User: arn:aws:iam::" + accountB + ":user/admin is not authorized to perform: sts:AssumeRole on resource: " + roleARN + " because no role trust policy allows the sts:AssumeRole action"
 	for name, ext := range map[string]*string{"wrong": aws.String("ext-9999"), "missing": nil} {
-		_, err := rootB.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("b0"), ExternalId: ext})
+		_, err := adminB.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("b0"), ExternalId: ext})
 		t.Run(name, func(t *testing.T) { requireIAMError(t, err, "AccessDenied", 403, denied) })
 	}
 

@@ -171,8 +171,12 @@ func TestSTSCredentialsOverGRPC(t *testing.T) {
 	env := startSTS(t)
 	ctx := testContext(t)
 	roleARN := mustRole(t, env.iam, "r", trustPolicy([]string{accountA}, "sts:AssumeRole"), allowImageBuild, 0)
-	rootConn := stsGRPC(t, env.emu, credentials.NewStaticCredentialsProvider(accountA, emulator.DefaultRootSecret, ""))
-	out, err := rootConn.AssumeRole(ctx, &stsv1.AssumeRoleRequest{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("g1")})
+	adminKey, err := env.admin.Credentials.Retrieve(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	adminConn := stsGRPC(t, env.emu, credentials.NewStaticCredentialsProvider(adminKey.AccessKeyID, adminKey.SecretAccessKey, ""))
+	out, err := adminConn.AssumeRole(ctx, &stsv1.AssumeRoleRequest{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("g1")})
 	if err != nil {
 		t.Fatalf("AssumeRole over gRPC: %v", err)
 	}

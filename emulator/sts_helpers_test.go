@@ -19,20 +19,30 @@ import (
 	"github.com/ibemu/ibemu/emulator/emulatortest"
 )
 
-// stsEnv is an emulator with root clients of accountA.
+// stsEnv is an emulator with clients of accountA: IAM as the root user, STS
+// as the IAM user "admin", allowed everything (root users cannot assume
+// roles), and STS as the root user.
 type stsEnv struct {
-	emu  *emulator.Emulator
-	iam  *iam.Client
-	sts  *sts.Client
-	root aws.Config
+	emu     *emulator.Emulator
+	iam     *iam.Client
+	sts     *sts.Client
+	rootSTS *sts.Client
+	root    aws.Config
+	admin   aws.Config
 }
+
+// adminARN is the ARN of the STS tests' admin user.
+const adminARN = "arn:aws:iam::" + accountA + ":user/admin"
 
 // startSTS starts an emulator (configured by configure) for the test.
 func startSTS(t *testing.T, configure ...func(*emulator.Config)) *stsEnv {
 	t.Helper()
 	emu := emulatortest.Start(t, configure...)
 	root := emu.AWSConfig(accountA)
-	return &stsEnv{emu: emu, iam: iamClient(t, root), sts: stsClient(t, root), root: root}
+	e := &stsEnv{emu: emu, iam: iamClient(t, root), rootSTS: stsClient(t, root), root: root}
+	e.admin = e.user(t, "admin", allowAll)
+	e.sts = stsClient(t, e.admin)
+	return e
 }
 
 // user creates an IAM user of accountA with an inline policy (none when

@@ -94,7 +94,7 @@ func TestSTSGetSessionToken(t *testing.T) {
 	requireAPIError(t, err, "ValidationError", 400)
 
 	// The root user: an hour at most, longer requests get an hour.
-	root, err := env.sts.GetSessionToken(ctx, &sts.GetSessionTokenInput{DurationSeconds: aws.Int32(7200)})
+	root, err := env.rootSTS.GetSessionToken(ctx, &sts.GetSessionTokenInput{DurationSeconds: aws.Int32(7200)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,7 +270,8 @@ func TestSTSGetAccessKeyInfo(t *testing.T) {
 	emu := env.emu
 	ctx := testContext(t)
 	roleARN := mustRole(t, env.iam, "r", trustPolicy([]string{accountA, accountB}, "sts:AssumeRole"), "", 0)
-	tmp := mustAssume(t, stsClient(t, emu.AWSConfig(accountB)), &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("k1")})
+	adminB := (&stsEnv{emu: emu, iam: iamClient(t, emu.AWSConfig(accountB))}).user(t, "admin", allowAll)
+	tmp := mustAssume(t, stsClient(t, adminB), &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("k1")})
 	alice := env.user(t, "alice", "")
 	aliceKey, _ := alice.Credentials.Retrieve(ctx)
 	rootB := stsClient(t, emu.AWSConfig(accountB))

@@ -34,27 +34,42 @@ var sessionSTSAllowed = map[auth.SessionKind]map[string]bool{
 // sessionSTSDenied are the STS actions role sessions may not call.
 var sessionSTSDenied = map[string]bool{"sts:GetSessionToken": true, "sts:GetFederationToken": true}
 
-// restrictSession refuses an STS action the call's temporary credentials
-// may not make, and records the refusal.
+// rootAssumeRole is STS's answer to a root user calling AssumeRole: roles
+// cannot be assumed with root credentials ("Roles may not be assumed by root
+// accounts", whatever the trust policy says; the IAM User Guide's role
+// chapter says to use an IAM user or role instead).
+const rootAssumeRole = "Roles may not be assumed by root accounts."
+
+// restrictSession refuses an STS action the caller's credentials may not
+// make whatever the policies say — temporary credentials limited by the
+// operation that issued them, root users assuming roles — and records the
+// refusal.
 func (e *Enforcer) restrictSession(c *callctx.Call, proto apimodel.Protocol, action string) error {
-	s := c.Principal.Session
-	if s == nil || serviceOfAction(action) != "sts" {
+	if serviceOfAction(action) != "sts" {
 		return nil
 	}
-	refused := sessionSTSDenied[action]
-	if allowed, limited := sessionSTSAllowed[s.Kind]; limited {
-		refused = !allowed[action]
+	message := ""
+	if s := c.Principal.Session; s != nil {
+		refused := sessionSTSDenied[action]
+		if allowed, limited := sessionSTSAllowed[s.Kind]; limited {
+			refused = !allowed[action]
+		}
+		if refused {
+			message = "Cannot call " + strings.TrimPrefix(action, "sts:") + " with session credentials"
+		}
 	}
-	if !refused {
+	if message == "" && action == "sts:AssumeRole" && c.Principal.Kind == auth.PrincipalRoot {
+		message = rootAssumeRole
+	}
+	if message == "" {
 		return nil
 	}
-	op := strings.TrimPrefix(action, "sts:")
 	d := &Decision{
 		Principal: c.Principal.ARN,
 		Action:    action,
 		Resource:  "*",
 		Outcome:   policy.ExplicitDeny,
-		Message:   "Cannot call " + op + " with session credentials",
+		Message:   message,
 	}
 	e.record(c, d)
 	return AccessDenied(proto, d.Message)
