@@ -255,3 +255,31 @@ func TestEnforceDenialOverGRPC(t *testing.T) {
 		t.Fatalf("ListComponents over gRPC: %v", err)
 	}
 }
+
+// IAM decides its path listings on the listed path's ARN, not on "*":
+// arn:aws:iam::ACCOUNT:user/ (user/PATH/ with a PathPrefix), role/, group/,
+// instance-profile/ — what AWS's denials name.
+func TestEnforceIAMPathListings(t *testing.T) {
+	t.Parallel()
+	p := newPrincipals(t)
+	_, creds := p.user("lister", map[string]string{
+		"list": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:ListUsers","iam:ListRoles"],"Resource":["arn:aws:iam::` + accountA + `:user/eng/*","arn:aws:iam::` + accountA + `:role/*"]}]}`,
+	})
+	lister := iamClient(t, withKey(p.emu.AWSConfig(accountA), creds.AccessKeyID, creds.SecretAccessKey))
+	if _, err := lister.ListRoles(p.ctx, &iam.ListRolesInput{}); err != nil {
+		t.Fatalf("ListRoles allowed on role/*: %v", err)
+	}
+	if _, err := lister.ListUsers(p.ctx, &iam.ListUsersInput{PathPrefix: aws.String("/eng/")}); err != nil {
+		t.Fatalf("ListUsers under /eng/ allowed on user/eng/*: %v", err)
+	}
+	_, err := lister.ListUsers(p.ctx, &iam.ListUsersInput{})
+	requireIAMError(t, err, "AccessDenied", 403, "User: arn:aws:iam::"+accountA+":user/lister is not authorized to perform: iam:ListUsers on resource: arn:aws:iam::"+accountA+":user/ because no identity-based policy allows the iam:ListUsers action")
+
+	// An allow on "*" is undone by a deny on role/*.
+	p.putUserPolicy(p.root, "lister", "all", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:List*","Resource":"*"},{"Effect":"Deny","Action":"iam:ListRoles","Resource":"arn:aws:iam::*:role/*"}]}`)
+	if _, err := lister.ListUsers(p.ctx, &iam.ListUsersInput{}); err != nil {
+		t.Fatalf("ListUsers allowed on *: %v", err)
+	}
+	_, err = lister.ListRoles(p.ctx, &iam.ListRolesInput{})
+	requireIAMError(t, err, "AccessDenied", 403, "User: arn:aws:iam::"+accountA+":user/lister is not authorized to perform: iam:ListRoles on resource: arn:aws:iam::"+accountA+":role/ with an explicit deny in an identity-based policy")
+}

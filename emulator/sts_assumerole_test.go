@@ -65,7 +65,7 @@ func TestSTSAssumeRoleWithinAccount(t *testing.T) {
 	// What the role allows, and no more.
 	mustCreate(t, ibClient(t, sess), createInput("by-role", "1.0.0"))
 	_, err = iamClient(t, sess).ListUsers(ctx, &iam.ListUsersInput{})
-	requireIAMError(t, err, "AccessDenied", 403, "User: "+sessionARN+" is not authorized to perform: iam:ListUsers because no identity-based policy allows the iam:ListUsers action")
+	requireIAMError(t, err, "AccessDenied", 403, "User: "+sessionARN+" is not authorized to perform: iam:ListUsers on resource: arn:aws:iam::"+accountA+":user/ because no identity-based policy allows the iam:ListUsers action")
 	got, err := env.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("builder")})
 	if err != nil || got.Role.RoleLastUsed == nil || got.Role.RoleLastUsed.LastUsedDate == nil || aws.ToString(got.Role.RoleLastUsed.Region) != region {
 		t.Errorf("RoleLastUsed after AssumeRole = %+v, %v", got.Role.RoleLastUsed, err)

@@ -69,6 +69,9 @@ type ARNVariable struct {
 	// entity's path when the request sets it (CreateUser's Path); empty
 	// otherwise, and the resolver supplies the stored path.
 	PathMember string
+	// Default is the value when the request leaves Member out ("" for
+	// none: the resolver completes it).
+	Default string
 }
 
 // RequestKey binds a condition key to the input member supplying its value.

@@ -191,6 +191,8 @@ func (e *Enforcer) refs(c *callctx.Call, p *plan, in protoreflect.Message) []*Re
 		for _, vp := range rp.vars {
 			if v, ok := vp.value.str(in); ok && v != "" {
 				ref.Vars[vp.name] = v
+			} else if vp.def != "" {
+				ref.Vars[vp.name] = vp.def
 			}
 			if len(vp.dir) > 0 {
 				ref.Path, _ = vp.dir.str(in)

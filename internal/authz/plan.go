@@ -32,6 +32,7 @@ type resourcePlan struct {
 type varPlan struct {
 	name       string
 	value, dir fieldPath
+	def        string // the value when the request leaves the member out
 }
 
 type keyPlan struct {
@@ -67,7 +68,7 @@ func compile(op *apimodel.Operation) (*plan, error) {
 			}
 		}
 		for _, v := range r.Variables {
-			vp := varPlan{name: v.Name}
+			vp := varPlan{name: v.Name, def: v.Default}
 			if vp.value, err = resolvePath(op.Input, v.Member); err != nil {
 				return nil, err
 			}

@@ -79,7 +79,7 @@ type authzResource struct {
 	Variables     []*arnVariable
 }
 
-type arnVariable struct{ Name, Member, PathMember string }
+type arnVariable struct{ Name, Member, PathMember, Default string }
 
 type requestKey struct{ Key, Member, Type string }
 
@@ -89,6 +89,34 @@ type requestKey struct{ Key, Member, Type string }
 // data and this list disagree either way.
 var noAuthzEntry = map[string][]string{
 	"iam": {"UpdateDelegationRequest"},
+}
+
+// pathListings are the IAM listings the reference gives no resource type
+// that IAM nevertheless decides on a resource: the path prefix of the
+// entities listed, arn:aws:iam::ACCOUNT:user/ (or user/PATH/) for ListUsers.
+// AWS's own denials show it ("…is not authorized to perform: iam:ListUsers
+// on resource: arn:aws:iam::123456789012:user/", likewise role/, group/ and
+// instance-profile/ — the IAM API reference's sample error for ListRoles
+// among them), and it decides what a policy naming user/* allows.
+var pathListings = map[string]map[string]string{
+	"iam": {
+		"ListUsers":            "user",
+		"ListRoles":            "role",
+		"ListGroups":           "group",
+		"ListInstanceProfiles": "instance-profile",
+	},
+}
+
+// pathListingResource is the resource of a path listing of entities of
+// type typ: the type's ARN up to the path prefix the request gives ("/" when
+// it gives none).
+func pathListingResource(typ string) *authzResource {
+	return &authzResource{
+		Type:      typ,
+		Required:  true,
+		ARNFormat: "arn:${Partition}:iam::${Account}:" + typ + "${PathPrefix}",
+		Variables: []*arnVariable{{Name: "PathPrefix", Member: "PathPrefix", Default: "/"}},
+	}
 }
 
 // arnMemberOverrides names, per service prefix and "Operation/resourceType",
@@ -292,6 +320,16 @@ func (b *authzBuilder) action(name string, ra *refAction, op *operation) (*authz
 			if err := b.bindResource(op, r); err != nil {
 				return nil, fmt.Errorf("resource %s: %w", rt.Name, err)
 			}
+		}
+		spec.Resources = append(spec.Resources, r)
+	}
+	if typ, ok := pathListings[prefix][name]; ok && op != nil {
+		if len(spec.Resources) > 0 {
+			return nil, fmt.Errorf("pathListings lists %s, which the reference now gives resources: remove it", name)
+		}
+		r := pathListingResource(typ)
+		if _, err := memberPath(op.Input, r.Variables[0].Member); err != nil {
+			return nil, fmt.Errorf("pathListings: %w", err)
 		}
 		spec.Resources = append(spec.Resources, r)
 	}
@@ -597,6 +635,9 @@ func (s *service) authzFile(source string) ([]byte, error) {
 						p("{Name: %q, Member: %q", v.Name, v.Member)
 						if v.PathMember != "" {
 							p(", PathMember: %q", v.PathMember)
+						}
+						if v.Default != "" {
+							p(", Default: %q", v.Default)
 						}
 						p("},\n")
 					}

@@ -2,6 +2,7 @@ package iam
 
 import (
 	"context"
+	"github.com/ibemu/ibemu/internal/apimodel"
 	"strings"
 
 	"github.com/ibemu/ibemu/internal/auth"
@@ -102,11 +103,28 @@ func (r resolver) target(c *callctx.Call, ref *authz.ResourceRef) (typ, account,
 		i := strings.LastIndexByte(rest, '/')
 		return t, a.Account, "/" + rest[:i+1], rest[i+1:]
 	}
+	if !bindsName(ref.Spec, typ) {
+		// The request names no entity but a set of them (ListUsers and the
+		// other path listings): the resource is the ARN built from it.
+		return "", c.Account, "", ""
+	}
 	name = ref.Vars[nameVars[typ]]
 	if name == "" && typ == "user" && c.Principal.Kind == auth.PrincipalIAMUser {
 		return typ, c.Principal.AccountID, "", c.Principal.Name
 	}
 	return typ, c.Account, "", name
+}
+
+// bindsName reports whether a resource type of an operation's spec names
+// one entity by its name variable (GetUser's UserNameWithPath), which the
+// request may leave out for the caller.
+func bindsName(spec *apimodel.AuthzResource, typ string) bool {
+	for _, v := range spec.Variables {
+		if v.Name == nameVars[typ] {
+			return true
+		}
+	}
+	return false
 }
 
 // load completes res from the store. A path fixed by an ARN must match the

@@ -15,7 +15,8 @@ import (
 )
 
 func spec(typ string) *apimodel.AuthzResource {
-	return &apimodel.AuthzResource{Type: typ, ARNFormat: "arn:${Partition}:iam::${Account}:" + typ + "/${" + nameVars[typ] + "}"}
+	return &apimodel.AuthzResource{Type: typ, ARNFormat: "arn:${Partition}:iam::${Account}:" + typ + "/${" + nameVars[typ] + "}",
+		Variables: []*apimodel.ARNVariable{{Name: nameVars[typ], Member: "Name"}}}
 }
 
 // TestResolver: users, roles, policies and instance profiles by name and by
@@ -63,6 +64,13 @@ func TestResolver(t *testing.T) {
 		if d.Allowed() {
 			t.Error("assuming a role that does not exist is allowed")
 		}
+	}
+	// A path listing (ListUsers) names no user, not even the caller's own.
+	listing := &apimodel.AuthzResource{Type: "user", ARNFormat: "arn:${Partition}:iam::${Account}:user${PathPrefix}",
+		Variables: []*apimodel.ARNVariable{{Name: "PathPrefix", Member: "PathPrefix", Default: "/"}}}
+	res = resolve(&callctx.Call{Account: acct, Region: "us-east-1", Principal: *alice}, "iam:ListUsers", &authz.ResourceRef{Spec: listing, ARN: "arn:aws:iam::" + acct + ":user/", Vars: map[string]string{"PathPrefix": "/"}})
+	if res.Exists || res.ARN != "arn:aws:iam::"+acct+":user/" {
+		t.Errorf("ListUsers resource = %+v", res)
 	}
 	// A create: the path from the request.
 	res = resolve(root, "iam:CreateUser", &authz.ResourceRef{Spec: spec("user"), ARN: "arn:aws:iam::" + acct + ":user/bob", Vars: map[string]string{"UserNameWithPath": "bob"}, Path: "/ops/"})

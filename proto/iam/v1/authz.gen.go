@@ -1757,6 +1757,16 @@ var authzListGroupPolicies = &apimodel.Authz{
 var authzListGroups = &apimodel.Authz{
 	Action:      "iam:ListGroups",
 	AccessLevel: "List",
+	Resources: []*apimodel.AuthzResource{
+		{
+			Type:      "group",
+			Required:  true,
+			ARNFormat: "arn:${Partition}:iam::${Account}:group${PathPrefix}",
+			Variables: []*apimodel.ARNVariable{
+				{Name: "PathPrefix", Member: "PathPrefix", Default: "/"},
+			},
+		},
+	},
 }
 
 // ListGroupsForUser: Action=ListGroupsForUser
@@ -1797,6 +1807,16 @@ var authzListInstanceProfileTags = &apimodel.Authz{
 var authzListInstanceProfiles = &apimodel.Authz{
 	Action:      "iam:ListInstanceProfiles",
 	AccessLevel: "List",
+	Resources: []*apimodel.AuthzResource{
+		{
+			Type:      "instance-profile",
+			Required:  true,
+			ARNFormat: "arn:${Partition}:iam::${Account}:instance-profile${PathPrefix}",
+			Variables: []*apimodel.ARNVariable{
+				{Name: "PathPrefix", Member: "PathPrefix", Default: "/"},
+			},
+		},
+	},
 }
 
 // ListInstanceProfilesForRole: Action=ListInstanceProfilesForRole
@@ -1976,6 +1996,16 @@ var authzListRoleTags = &apimodel.Authz{
 var authzListRoles = &apimodel.Authz{
 	Action:      "iam:ListRoles",
 	AccessLevel: "List",
+	Resources: []*apimodel.AuthzResource{
+		{
+			Type:      "role",
+			Required:  true,
+			ARNFormat: "arn:${Partition}:iam::${Account}:role${PathPrefix}",
+			Variables: []*apimodel.ARNVariable{
+				{Name: "PathPrefix", Member: "PathPrefix", Default: "/"},
+			},
+		},
+	},
 }
 
 // ListSAMLProviderTags: Action=ListSAMLProviderTags
@@ -2117,6 +2147,16 @@ var authzListUserTags = &apimodel.Authz{
 var authzListUsers = &apimodel.Authz{
 	Action:      "iam:ListUsers",
 	AccessLevel: "List",
+	Resources: []*apimodel.AuthzResource{
+		{
+			Type:      "user",
+			Required:  true,
+			ARNFormat: "arn:${Partition}:iam::${Account}:user${PathPrefix}",
+			Variables: []*apimodel.ARNVariable{
+				{Name: "PathPrefix", Member: "PathPrefix", Default: "/"},
+			},
+		},
+	},
 }
 
 // ListVirtualMFADevices: Action=ListVirtualMFADevices
