@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/imagebuilder"
 	"github.com/aws/aws-sdk-go-v2/service/imagebuilder/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/ibemu/ibemu/emulator"
 	"github.com/ibemu/ibemu/emulator/emulatortest"
@@ -208,7 +209,17 @@ func TestSharedWithOrganization(t *testing.T) {
 	if got := componentPolicy(t, a, arn); got != doc {
 		t.Fatalf("GetComponentPolicy =\n%s\nwant\n%s", got, doc)
 	}
-	requireSameStrings(t, "B's shared versions", sharedWith(t, b), []string{versionARN(accountA, "org-wide", "1.0.0")})
+	// The policy names B's role, not B's root user: only the role's
+	// sessions see the component, as only they may read it.
+	requireSameStrings(t, "B's root user's shared versions", sharedWith(t, b), nil)
+	envB := &stsEnv{emu: emu, iam: iamClient(t, emu.AWSConfig(accountB))}
+	admin := envB.user(t, "admin", allowAll)
+	mustRole(t, envB.iam, "builders", trustPolicy([]string{accountB}, "sts:AssumeRole"), allowAll, 0)
+	out := mustAssume(t, stsClient(t, admin), &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + accountB + ":role/builders"), RoleSessionName: aws.String("ci")})
+	builders := ibClient(t, session(emu, out.Credentials))
+	requireSameStrings(t, "the role's shared versions", sharedWith(t, builders), []string{versionARN(accountA, "org-wide", "1.0.0")})
+	mustGet(t, builders, arn)
+	requireSameStrings(t, "B's admin's shared versions", sharedWith(t, ibClient(t, admin)), nil)
 }
 
 // TestSharingSurvivesRestart: policies and what they share are in the data

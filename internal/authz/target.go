@@ -104,3 +104,21 @@ func (e *Enforcer) check(ctx context.Context, t *Target, r CheckRequest) error {
 	}
 	return e.decide(c, t.protocol, caller, r.Action, res, rctx, kind)
 }
+
+// Allows reports whether the caller may perform action on the resource arn
+// of account, whose resource-based policy is pol (nil: none) — decided as
+// the call itself would be, without recording anything. It is for listings
+// that show only what the caller could read (resources another account
+// shares with some of the caller's account's principals but not others).
+// It is false outside an authorized call.
+func (t *Target) Allows(action, arn, account string, pol *policy.Attached) bool {
+	if t == nil || t.Caller == nil || t.call == nil {
+		return false
+	}
+	rctx := policy.NewContext()
+	globalKeys(rctx, t.call, t.Caller, t.call.Principal.Session, false)
+	resourceKeys(rctx, &Resource{ARN: arn, Account: account})
+	req := policy.Request{Principal: &t.Caller.Principal, Action: action, Resource: arn, ResourceAccount: account, Context: rctx}
+	pols := policy.Policies{Identity: t.Caller.Identity, Boundary: t.Caller.Boundary, Session: t.Caller.Session, Resource: pol, Organizations: t.enforcer.orgs}
+	return policy.Evaluate(&req, &pols).Allowed()
+}

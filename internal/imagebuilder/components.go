@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	"github.com/ibemu/ibemu/internal/authz"
 	"github.com/ibemu/ibemu/internal/awserr"
 	"github.com/ibemu/ibemu/internal/callctx"
 	"github.com/ibemu/ibemu/internal/imagebuilder/componentdoc"
@@ -447,8 +448,8 @@ func (s *Service) ListComponents(ctx context.Context, req *ibv1.ListComponentsRe
 	switch owner {
 	case ownerSelf, ownerShared:
 		// Own versions are indexed by name / version; versions shared with
-		// the caller by owner / name / version / build, the latest shared
-		// build of a version describing it.
+		// the caller's account by owner / name / version / build, the latest
+		// shared build of a version describing it.
 		table, tail := componentVersions, 0
 		if owner == ownerShared {
 			table, tail = sharedComponents, 4
@@ -456,9 +457,19 @@ func (s *Service) ListComponents(ctx context.Context, req *ibv1.ListComponentsRe
 		if req.GetByName() {
 			tail = 12 + tail
 		}
+		t := authz.TargetFrom(ctx)
 		err := s.db.View(ctx, func(tx *storage.Tx) error {
+			keepKey := func(k []byte, cv *ibv1.ComponentVersion) (bool, error) {
+				if !keep(cv) {
+					return false, nil
+				}
+				if owner != ownerShared {
+					return true, nil
+				}
+				return sharedBuildVisible(tx, t, c, k)
+			}
 			var err error
-			resp.ComponentVersionList, resp.NextToken, err = listLatest(tx, table, scope(c), listing, after, limit, tail, keep)
+			resp.ComponentVersionList, resp.NextToken, err = listLatest(tx, table, scope(c), listing, after, limit, tail, keepKey)
 			return err
 		})
 		if err != nil {
@@ -477,14 +488,19 @@ func (s *Service) ListComponents(ctx context.Context, req *ibv1.ListComponentsRe
 // bytes (fixed-width numbers), so tail 0 lists every entry and a tail
 // covering the version numbers lists the latest version of each name.
 // A page token resumes after the last group listed.
-func listLatest(tx *storage.Tx, table *storage.Table[*ibv1.ComponentVersion], sc storage.Scope, listing string, after []byte, limit, tail int, keep func(*ibv1.ComponentVersion) bool) ([]*ibv1.ComponentVersion, *string, error) {
+func listLatest(tx *storage.Tx, table *storage.Table[*ibv1.ComponentVersion], sc storage.Scope, listing string, after []byte, limit, tail int, keep func(key []byte, cv *ibv1.ComponentVersion) (bool, error)) ([]*ibv1.ComponentVersion, *string, error) {
 	var out []*ibv1.ComponentVersion
 	var next *string
 	var pending *ibv1.ComponentVersion
-	var pendingGroup, lastGroup []byte
+	var pendingKey, pendingGroup, lastGroup []byte
+	var keepErr error
 	flush := func() bool {
-		if pending == nil || !keep(pending) {
+		if pending == nil {
 			return true
+		}
+		if ok, err := keep(pendingKey, pending); err != nil || !ok {
+			keepErr = err
+			return err == nil
 		}
 		if len(out) == limit {
 			next = pageToken(listing, append(bytes.Clone(lastGroup), bytes.Repeat([]byte{0xff}, tail)...))
@@ -500,9 +516,9 @@ func listLatest(tx *storage.Tx, table *storage.Table[*ibv1.ComponentVersion], sc
 		}
 		group := k[:len(k)-tail]
 		if pending != nil && !bytes.Equal(group, pendingGroup) && !flush() {
-			return false, nil
+			return false, keepErr
 		}
-		pending, pendingGroup = cv, group
+		pending, pendingKey, pendingGroup = cv, k, group
 		return true, nil
 	})
 	if err != nil {
@@ -511,7 +527,7 @@ func listLatest(tx *storage.Tx, table *storage.Table[*ibv1.ComponentVersion], sc
 	if next == nil {
 		flush()
 	}
-	return out, next, nil
+	return out, next, keepErr
 }
 
 // ListComponentBuildVersions lists the builds of one component version, or
@@ -556,13 +572,17 @@ func (s *Service) ListComponentBuildVersions(ctx context.Context, req *ibv1.List
 		prefix = versionKey(r.Name, v).Key()
 		listing += "/" + arn
 		if sc.Account != c.Account {
+			t := authz.TargetFrom(ctx)
 			keep = func(tx *storage.Tx, comp *ibv1.Component) (bool, error) {
 				b, err := buildOf(comp.GetArn())
 				if err != nil {
 					return false, err
 				}
-				_, found, err := sharedComponents.Get(tx, scope(c), sharedKey(sc.Account, r.Name, v, b))
-				return found, err
+				key := sharedKey(sc.Account, r.Name, v, b)
+				if _, found, err := sharedComponents.Get(tx, scope(c), key); err != nil || !found {
+					return false, err
+				}
+				return sharedBuildVisible(tx, t, c, key)
 			}
 		}
 	}

@@ -11,6 +11,8 @@ import (
 
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	"github.com/ibemu/ibemu/internal/authz"
+	"github.com/ibemu/ibemu/internal/callctx"
 	"github.com/ibemu/ibemu/internal/iam/policy"
 	"github.com/ibemu/ibemu/internal/storage"
 	ibv1 "github.com/ibemu/ibemu/proto/imagebuilder/v1"
@@ -517,4 +519,32 @@ func reshareComponent(tx *storage.Tx, l *located, before, after []string) error 
 		}
 	}
 	return nil
+}
+
+// sharedBuildVisible decides whether a component build another account
+// shares with the caller's account (key: its entry in the caller's shared
+// index) is one the caller itself may see: the share index is per account,
+// but a component policy may name only some of the account's principals (a
+// role, a user), and a listing shows what the caller could read — the
+// decision imagebuilder:ListComponents gets on the build, with the owner's
+// policy. Without an enforcement layer in the call, every shared build is
+// visible.
+func sharedBuildVisible(tx *storage.Tx, t *authz.Target, c *callctx.Call, key []byte) (bool, error) {
+	if t == nil {
+		return true, nil
+	}
+	owner, name, v, build, err := readSharedKey(key)
+	if err != nil {
+		return false, err
+	}
+	at := resourceARN{Partition: "aws", Region: c.Region, Account: owner, Type: componentType, Name: name, Version: v.String(), Build: build}
+	doc, found, err := resourcePolicies.Get(tx, storage.Scope{Account: owner, Region: c.Region}, policyKey(at))
+	if err != nil || !found {
+		return false, err
+	}
+	p, err := evaluationPolicy(doc.GetValue(), at)
+	if err != nil {
+		return false, nil
+	}
+	return t.Allows("imagebuilder:ListComponents", at.String(), owner, &policy.Attached{Policy: p, Name: at.String() + " component policy"}), nil
 }

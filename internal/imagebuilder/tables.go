@@ -3,6 +3,7 @@ package imagebuilder
 import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	"fmt"
 	"github.com/ibemu/ibemu/internal/storage"
 	ibv1 "github.com/ibemu/ibemu/proto/imagebuilder/v1"
 	recordsv1 "github.com/ibemu/ibemu/proto/records/v1"
@@ -62,4 +63,24 @@ func sharedKey(owner, name string, v Version, build uint32) []byte {
 // sharedVersionPrefix selects the shared builds of one component version.
 func sharedVersionPrefix(owner, name string, v Version) []byte {
 	return storage.NewKey().String(owner).String(name).Uint32(v.Major).Uint32(v.Minor).Uint32(v.Patch).Key()
+}
+
+// readSharedKey splits a sharedKey.
+func readSharedKey(key []byte) (owner, name string, v Version, build uint32, err error) {
+	r := storage.ReadKey(key)
+	if owner, err = r.String(); err != nil {
+		return
+	}
+	if name, err = r.String(); err != nil {
+		return
+	}
+	for _, n := range []*uint32{&v.Major, &v.Minor, &v.Patch, &build} {
+		if *n, err = r.Uint32(); err != nil {
+			return
+		}
+	}
+	if !r.Done() {
+		err = fmt.Errorf("imagebuilder: shared key %q has trailing bytes", key)
+	}
+	return
 }
