@@ -260,6 +260,9 @@ func TestSTSDecodeAuthorizationMessage(t *testing.T) {
 	_, err = env.sts.DecodeAuthorizationMessage(ctx, &sts.DecodeAuthorizationMessageInput{EncodedMessage: aws.String("bm90IGEgbWVzc2FnZQ==")})
 	requireTyped[*ststypes.InvalidAuthorizationMessageException](t, err)
 	requireAPIError(t, err, "InvalidAuthorizationMessageException", 400)
+	// Another account cannot read this account's denials.
+	_, err = stsClient(t, emu.AWSConfig(accountB)).DecodeAuthorizationMessage(ctx, &sts.DecodeAuthorizationMessageInput{EncodedMessage: aws.String(encoded)})
+	requireAPIError(t, err, "InvalidAuthorizationMessageException", 400)
 }
 
 // TestSTSGetAccessKeyInfo: the account of an access key id: read from the

@@ -429,7 +429,7 @@ func TestEncodedAuthorizationMessage(t *testing.T) {
 	if enc == "" {
 		t.Fatal("no encoded message")
 	}
-	raw, err := authz.DecodeMessage(s, enc)
+	raw, err := authz.DecodeMessage(s, enc, acctA)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -466,12 +466,15 @@ func TestEncodedAuthorizationMessage(t *testing.T) {
 	}
 	other, _ := seal.New(bytes.Repeat([]byte{8}, seal.KeySize))
 	for _, bad := range []string{enc[:len(enc)-2], "not a message", ""} {
-		if _, err := authz.DecodeMessage(s, bad); !errors.Is(err, authz.ErrInvalidMessage) {
+		if _, err := authz.DecodeMessage(s, bad, acctA); !errors.Is(err, authz.ErrInvalidMessage) {
 			t.Errorf("DecodeMessage(%q) = %v", bad, err)
 		}
 	}
-	if _, err := authz.DecodeMessage(other, enc); !errors.Is(err, authz.ErrInvalidMessage) {
+	if _, err := authz.DecodeMessage(other, enc, acctA); !errors.Is(err, authz.ErrInvalidMessage) {
 		t.Error("another key decoded the message")
+	}
+	if _, err := authz.DecodeMessage(s, enc, acctB); !errors.Is(err, authz.ErrInvalidMessage) {
+		t.Error("another account decoded the message")
 	}
 }
 

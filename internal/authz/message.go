@@ -137,18 +137,29 @@ func matchedEffect(o policy.Outcome) policy.Effect {
 
 // EncodeMessage seals a decision's authorization message: opaque to the
 // caller, readable only through DecodeMessage (sts:DecodeAuthorizationMessage)
-// with this emulator's key.
+// with this emulator's key, and only in the account of the principal that
+// was denied: the message holds that account's request context (user ids,
+// source address, tags), which another account has no business reading.
 func EncodeMessage(s *seal.Sealer, d *Decision) (string, error) {
 	raw, err := d.authorizationMessage()
 	if err != nil {
 		return "", err
 	}
-	return s.Seal(messagePurpose, raw, nil), nil
+	return s.Seal(messagePurpose, raw, []byte(d.account())), nil
 }
 
-// DecodeMessage returns the JSON of a message EncodeMessage sealed.
-func DecodeMessage(s *seal.Sealer, encoded string) (string, error) {
-	raw, err := s.Open(messagePurpose, strings.TrimSpace(encoded), nil)
+// account is the account of the denied principal.
+func (d *Decision) account() string {
+	if d.req.Principal != nil {
+		return d.req.Principal.Account
+	}
+	return ""
+}
+
+// DecodeMessage returns the JSON of a message EncodeMessage sealed for a
+// principal of account.
+func DecodeMessage(s *seal.Sealer, encoded, account string) (string, error) {
+	raw, err := s.Open(messagePurpose, strings.TrimSpace(encoded), []byte(account))
 	if err != nil {
 		return "", ErrInvalidMessage
 	}

@@ -15,13 +15,16 @@ import (
 // a denial (the enforcement layer seals one for every denial; the decision
 // log shows it as encodedMessage). The caller needs
 // sts:DecodeAuthorizationMessage, decided like any action. A message this
-// emulator did not seal, or an altered one, is
-// InvalidAuthorizationMessageException (wording not verified against AWS).
+// emulator did not seal, an altered one, or one of another account's
+// principal is InvalidAuthorizationMessageException (wording not verified
+// against AWS).
 func (s *Service) DecodeAuthorizationMessage(ctx context.Context, req *stsv1.DecodeAuthorizationMessageRequest) (*stsv1.DecodeAuthorizationMessageResponse, error) {
-	if _, _, err := s.call(ctx); err != nil {
+	c, _, err := s.call(ctx)
+	if err != nil {
 		return nil, err
 	}
-	msg, err := authz.DecodeMessage(s.sealer, req.GetEncodedMessage())
+	// A message decodes only in the account of the principal it denied.
+	msg, err := authz.DecodeMessage(s.sealer, req.GetEncodedMessage(), c.Account)
 	if err != nil {
 		return nil, stsv1.ErrInvalidAuthorizationMessage("Message is not valid")
 	}
