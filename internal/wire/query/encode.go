@@ -46,7 +46,11 @@ func AppendOutput(dst []byte, svc *apimodel.Service, op *apimodel.Operation, msg
 	dst = append(dst, "Result>"...)
 	if msg != nil && op.Output != nil {
 		if m := msg.ProtoReflect(); m.IsValid() && m.Descriptor() == op.Output.Message {
-			dst = appendStructure(dst, op.Output, m)
+			items := ""
+			if op.Paginated != nil {
+				items = op.Paginated.Items
+			}
+			dst = appendStructure(dst, op.Output, m, items)
 		}
 	}
 	dst = append(dst, "</"...)
@@ -93,17 +97,18 @@ func AppendError(dst []byte, svc *apimodel.Service, e *awserr.Error, requestID s
 }
 
 // appendStructure writes the members of m that are set, in model order. A
-// required list or map that is empty is written as an empty element, as AWS
-// answers (ListUsers of an account without users: <Users/>): clients then
-// read an empty list, not a missing one (the CLI's `length(Users)` fails on
-// a missing one).
-func appendStructure(dst []byte, sh *apimodel.Shape, m protoreflect.Message) []byte {
+// required list or map that is empty, and the list a paginated operation
+// pages over (items), is written as an empty element, as AWS answers
+// (ListUsers of an account without users: <Users/>): clients then read an
+// empty list, not a missing one (the CLI's `length(Users)` fails on a
+// missing one).
+func appendStructure(dst []byte, sh *apimodel.Shape, m protoreflect.Message, items string) []byte {
 	for _, mem := range sh.Members {
 		fd := mem.Field
 		// Has is false for unset scalars and messages and for empty lists
 		// and maps, and unlike Get it allocates nothing.
 		if !m.Has(fd) {
-			if mem.Required && (fd.IsList() || fd.IsMap()) {
+			if (mem.Required || (items != "" && mem.Name == items)) && (fd.IsList() || fd.IsMap()) {
 				dst = openTag(dst, mem.Name)
 				dst = closeTag(dst, mem.Name)
 			}
@@ -165,7 +170,7 @@ func appendMap(dst []byte, sh *apimodel.Shape, mp protoreflect.Map) []byte {
 func appendValue(dst []byte, sh *apimodel.Shape, v protoreflect.Value) []byte {
 	switch sh.Kind {
 	case apimodel.Structure:
-		return appendStructure(dst, sh, v.Message())
+		return appendStructure(dst, sh, v.Message(), "")
 	case apimodel.Timestamp:
 		return appendTimestamp(dst, v.Message())
 	case apimodel.Blob:

@@ -19,12 +19,18 @@ import (
 const ContentType = "application/json"
 
 // AppendOutput appends the JSON body of an operation's output message to
-// buf: members in model order, only those that are set.
+// buf: members in model order, only those that are set — except the list a
+// paginated operation pages over, which is written even when empty, as AWS
+// answers ("componentVersionList": []), and required lists and maps.
 func AppendOutput(buf []byte, op *apimodel.Operation, msg proto.Message) []byte {
-	return appendStructure(buf, op.Output, msg.ProtoReflect())
+	items := ""
+	if op.Paginated != nil {
+		items = op.Paginated.Items
+	}
+	return appendStructure(buf, op.Output, msg.ProtoReflect(), items)
 }
 
-func appendStructure(buf []byte, sh *apimodel.Shape, m protoreflect.Message) []byte {
+func appendStructure(buf []byte, sh *apimodel.Shape, m protoreflect.Message, items string) []byte {
 	buf = append(buf, '{')
 	first := true
 	for _, mem := range sh.Members {
@@ -32,10 +38,11 @@ func appendStructure(buf []byte, sh *apimodel.Shape, m protoreflect.Message) []b
 			continue
 		}
 		fd := mem.Field
+		keepEmpty := mem.Required || (items != "" && mem.Name == items)
 		switch {
 		case fd.IsList():
 			l := m.Get(fd).List()
-			if l.Len() == 0 {
+			if l.Len() == 0 && !keepEmpty {
 				continue
 			}
 			buf = appendKey(buf, mem.Name, &first)
@@ -49,7 +56,7 @@ func appendStructure(buf []byte, sh *apimodel.Shape, m protoreflect.Message) []b
 			buf = append(buf, ']')
 		case fd.IsMap():
 			mp := m.Get(fd).Map()
-			if mp.Len() == 0 {
+			if mp.Len() == 0 && !keepEmpty {
 				continue
 			}
 			buf = appendKey(buf, mem.Name, &first)
@@ -97,7 +104,7 @@ func appendMap(buf []byte, sh *apimodel.Shape, mp protoreflect.Map) []byte {
 func appendValue(buf []byte, sh *apimodel.Shape, v protoreflect.Value) []byte {
 	switch sh.Kind {
 	case apimodel.Structure:
-		return appendStructure(buf, sh, v.Message())
+		return appendStructure(buf, sh, v.Message(), "")
 	case apimodel.String, apimodel.Enum:
 		return AppendString(buf, v.String())
 	case apimodel.Boolean:

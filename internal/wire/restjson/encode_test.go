@@ -37,6 +37,20 @@ func TestAppendOutputOmitsUnsetAndKeepsModelOrder(t *testing.T) {
 	}
 }
 
+// The list a paginated operation pages over is written even when empty, as
+// AWS answers: clients read an empty list, not a missing one.
+func TestAppendOutputKeepsAnEmptyPageList(t *testing.T) {
+	got := string(AppendOutput(nil, op(t, "ListComponents"), &ibv1.ListComponentsResponse{RequestId: proto.String("r")}))
+	if want := `{"requestId":"r","componentVersionList":[]}`; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	// Other empty lists stay out (a component's tags, parameters).
+	got = string(AppendOutput(nil, op(t, "GetComponent"), &ibv1.GetComponentResponse{Component: &ibv1.Component{Name: proto.String("c")}}))
+	if want := `{"component":{"name":"c"}}`; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
 func TestAppendStringIsValidJSON(t *testing.T) {
 	for _, s := range []string{"", "plain", "\x00\x1f\"\\/", "\xff\xfe bad utf8", "emoji \U0001F600", "\u2028\u2029", strings.Repeat("é", 100)} {
 		buf := AppendString(nil, s)

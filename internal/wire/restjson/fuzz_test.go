@@ -38,6 +38,6 @@ func FuzzDecodeInput(f *testing.F) {
 			}
 			return
 		}
-		_ = appendStructure(nil, op.Input, in.ProtoReflect())
+		_ = appendStructure(nil, op.Input, in.ProtoReflect(), "")
 	})
 }
