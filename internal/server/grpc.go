@@ -97,7 +97,7 @@ func (s *Server) grpcErrorInterceptor(ctx context.Context, req any, info *grpc.U
 		}
 	}
 	e := awserr.From(err)
-	if e.HTTPStatus >= 500 {
+	if serverFault(e) {
 		s.log.Error("request failed", "request_id", c.RequestID, "method", info.FullMethod, "code", e.Code, "error", e.Unwrap())
 	}
 	return nil, GRPCStatus(e, c.RequestID, s.domainOf(info.FullMethod)).Err()

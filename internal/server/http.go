@@ -185,12 +185,18 @@ func (rc *httpCall) protocol() sigv4.Protocol {
 	return rc.api.sigv4Protocol()
 }
 
+// serverFault reports an error worth an operator's attention: a 5xx other
+// than 501, which only says an operation is not built yet.
+func serverFault(e *awserr.Error) bool {
+	return e.HTTPStatus >= 500 && e.HTTPStatus != http.StatusNotImplemented
+}
+
 // fail writes err in the protocol of the API the request addresses.
 func (rc *httpCall) fail(e *awserr.Error) {
 	if rc.written {
 		return
 	}
-	if e.HTTPStatus >= 500 {
+	if serverFault(e) {
 		rc.s.log.Error("request failed", "request_id", rc.requestID, "operation", rc.op, "code", e.Code, "error", errors.Unwrap(e))
 	}
 	if rc.api != nil && rc.api.Model.Protocol == apimodel.AWSQuery {
