@@ -67,6 +67,12 @@ func TestDenialRequestIDFindsTheTrace(t *testing.T) {
 	if !strings.Contains(string(body), "implicitDeny") || !strings.Contains(string(body), apiErr.ErrorMessage()) {
 		t.Errorf("text trace:\n%s", body)
 	}
+	if got := emu.Explain(id); got != string(body) {
+		t.Errorf("Explain = %q, the endpoint served %q", got, body)
+	}
+	if got := emu.Explain("no-such-request"); got != "" {
+		t.Errorf("Explain of an unknown request = %q", got)
+	}
 	missing, err := http.Get(emu.HTTPURL() + "/_emulator/decisions/no-such-request")
 	if err != nil {
 		t.Fatal(err)

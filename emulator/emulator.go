@@ -249,6 +249,14 @@ func (e *Emulator) HTTPURL() string { return "http://" + e.httpLn.Addr().String(
 // GRPCAddr is the gRPC endpoint's address, e.g. 127.0.0.1:4701.
 func (e *Emulator) GRPCAddr() string { return e.grpcLn.Addr().String() }
 
+// Explain returns the explanation of every authorization decision made for
+// a request — the request id an SDK reports for any response, allowed or
+// denied —, as GET /_emulator/decisions/ID?format=text serves it: what was
+// decided, by which policy and statement, and why each policy considered
+// did or did not apply. It is "" once the request has left the in-memory
+// log (the most recent 4,096 decisions are kept).
+func (e *Emulator) Explain(requestID string) string { return e.decisions.Text(requestID) }
+
 // DataPath is the data file in use.
 func (e *Emulator) DataPath() string { return e.cfg.DataPath }
 

@@ -49,14 +49,7 @@ func (l *Log) Handler() http.Handler {
 		}
 		if r.URL.Query().Get("format") == "text" {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-			var b strings.Builder
-			for i, d := range ds {
-				if i > 0 {
-					b.WriteString("\n")
-				}
-				writeDecisionText(&b, d)
-			}
-			_, _ = w.Write([]byte(b.String()))
+			_, _ = w.Write([]byte(decisionsText(ds)))
 			return
 		}
 		out := struct {
@@ -71,6 +64,23 @@ func (l *Log) Handler() http.Handler {
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(out)
 	})
+}
+
+// Text is the explanation of every decision made for a request, as the
+// decisions endpoint serves it with ?format=text; "" when the log has none.
+func (l *Log) Text(requestID string) string {
+	return decisionsText(l.ByRequestID(requestID))
+}
+
+func decisionsText(ds []*Decision) string {
+	var b strings.Builder
+	for i, d := range ds {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		writeDecisionText(&b, d)
+	}
+	return b.String()
 }
 
 func toJSON(d *Decision) decisionJSON {
