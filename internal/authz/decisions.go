@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ibemu/ibemu/internal/iam/policy"
+	"github.com/ibemu/ibemu/internal/seal"
 )
 
 // Decision is one authorization decision: an API call's own, or a dependent
@@ -22,22 +23,52 @@ type Decision struct {
 	// "dependent" or "forward access via <service>".
 	Check   string
 	Outcome policy.Outcome
-	// Source, Policy and Statement point at what decided (see policy.Decision).
-	Source    policy.PolicyKind
-	Policy    string
-	Statement string
+	// Source is the policy type that decided (see policy.Decision); Policy
+	// and Statement name the deciding policy and statement.
+	Source policy.PolicyKind
 	// Message is the AccessDenied message of a denial ("" when allowed).
 	Message string
-	// EncodedMessage is a denial's sealed authorization message, which
-	// sts:DecodeAuthorizationMessage decodes ("" when allowed or when the
-	// enforcer has no sealer).
-	EncodedMessage string
 
 	req  policy.Request
 	pols policy.Policies
+	// by is the engine's decision, pointing into pols; the names of what
+	// decided are rendered from it only when asked for.
+	by policy.Decision
+	// sealer seals a denial's authorization message, when asked for.
+	sealer  *seal.Sealer
+	encOnce sync.Once
+	encoded string
 
 	once sync.Once
 	x    *policy.Explanation
+}
+
+// Policy names the deciding policy ("" for none).
+func (d *Decision) Policy() string {
+	if d.by.Policy == nil {
+		return ""
+	}
+	return d.by.Policy.Name
+}
+
+// Statement names the deciding statement ("" for none).
+func (d *Decision) Statement() string {
+	if d.by.Statement == nil {
+		return ""
+	}
+	return d.by.Statement.Label()
+}
+
+// EncodedMessage is a denial's sealed authorization message, which
+// sts:DecodeAuthorizationMessage decodes in the denied principal's account;
+// "" when the request was allowed or the enforcer has no sealer. It is made
+// on first request, not on the request path.
+func (d *Decision) EncodedMessage() string {
+	if d.sealer == nil || d.Outcome == policy.Allowed || d.req.Principal == nil {
+		return ""
+	}
+	d.encOnce.Do(func() { d.encoded, _ = EncodeMessage(d.sealer, d) })
+	return d.encoded
 }
 
 // Explain returns the engine's full explanation of the decision: every

@@ -277,18 +277,10 @@ func (e *Enforcer) decide(c *callctx.Call, proto apimodel.Protocol, caller *Call
 		Check:     check,
 	}
 	pd := policy.Evaluate(&d.req, &d.pols)
-	d.Outcome, d.Source = pd.Outcome, pd.Source
-	if pd.Policy != nil {
-		d.Policy = pd.Policy.Name
-	}
-	if pd.Statement != nil {
-		d.Statement = pd.Statement.Label()
-	}
+	d.Outcome, d.Source, d.by = pd.Outcome, pd.Source, pd
 	if !pd.Allowed() {
 		d.Message = policy.AccessDeniedMessage(&d.req, pd)
-		if e.sealer != nil {
-			d.EncodedMessage, _ = EncodeMessage(e.sealer, d)
-		}
+		d.sealer = e.sealer
 	}
 	e.record(c, d)
 	if pd.Allowed() {

@@ -425,7 +425,7 @@ func TestEncodedAuthorizationMessage(t *testing.T) {
 	arn := "arn:aws:imagebuilder:us-east-1:" + acctA + ":component/a/1.0.0/1"
 	_, err = e.Authorize(ctx, ibv1.Model(), getComponentOp(t), &ibv1.GetComponentRequest{ComponentBuildVersionArn: proto.String(arn)})
 	denied(t, err, "AccessDeniedException", "with an explicit deny in an identity-based policy")
-	enc := log.ByRequestID("req-1")[0].EncodedMessage
+	enc := log.ByRequestID("req-1")[0].EncodedMessage()
 	if enc == "" {
 		t.Fatal("no encoded message")
 	}

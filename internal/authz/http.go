@@ -91,10 +91,10 @@ func toJSON(d *Decision) decisionJSON {
 		Resource:  d.Resource,
 		Check:     d.Check,
 		Decision:  d.Outcome.String(),
-		Policy:    d.Policy,
-		Statement: d.Statement,
+		Policy:    d.Policy(),
+		Statement: d.Statement(),
 		Message:   d.Message,
-		Encoded:   d.EncodedMessage,
+		Encoded:   d.EncodedMessage(),
 	}
 	if d.Source != 0 {
 		j.PolicyType = d.Source.String()

@@ -40,14 +40,40 @@ func (t ValueType) String() string {
 
 // Value is one value of a context key. The raw text is always kept; the typed
 // form is parsed once when the value is added, so operators do not re-parse.
+//
+// The typed forms are stored compactly (an address as its 16 bytes, binary
+// data as a string) because a request context holds a dozen values and is
+// built for every request.
 type Value struct {
 	Raw  string
-	Type ValueType
 	num  float64
 	when instant
-	ip   netip.Addr
-	bin  []byte
+	bin  string
+	ip   [16]byte
+	ipV  uint8 // 0: no address, 4 or 6: the family of ip
+	Type ValueType
 	b    bool
+}
+
+// addr is an IP-typed value's address.
+func (v *Value) addr() (netip.Addr, bool) {
+	switch v.ipV {
+	case 4:
+		return netip.AddrFrom4([4]byte(v.ip[:4])), true
+	case 6:
+		return netip.AddrFrom16(v.ip), true
+	}
+	return netip.Addr{}, false
+}
+
+func (v *Value) setAddr(a netip.Addr) {
+	if a.Is4() {
+		b := a.As4()
+		copy(v.ip[:], b[:])
+		v.ipV = 4
+		return
+	}
+	v.ip, v.ipV = a.As16(), 6
 }
 
 type contextEntry struct {
@@ -227,10 +253,13 @@ func parseValue(raw string, typ ValueType) (Value, error) {
 	case TypeDate:
 		v.when, ok = parseDate(raw)
 	case TypeIP:
-		v.ip, ok = parseIPAddr(raw)
+		var a netip.Addr
+		if a, ok = parseIPAddr(raw); ok {
+			v.setAddr(a)
+		}
 	case TypeBinary:
 		b, err := base64.StdEncoding.DecodeString(raw)
-		v.bin, ok = b, err == nil
+		v.bin, ok = string(b), err == nil
 	default:
 		return v, fmt.Errorf("unknown value type %d", typ)
 	}

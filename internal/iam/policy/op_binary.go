@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"bytes"
 	"encoding/base64"
 )
 
@@ -33,10 +32,10 @@ func (m *binaryMatcher) matches(v *Value, _ *Context) bool {
 		if err != nil {
 			return false
 		}
-		got = b
+		got = string(b)
 	}
 	for _, want := range m.values {
-		if bytes.Equal(got, want) {
+		if got == string(want) {
 			return true
 		}
 	}

@@ -25,8 +25,8 @@ func buildIP(values []string, _ bool) matcher {
 }
 
 func (m *ipMatcher) matches(v *Value, _ *Context) bool {
-	a, ok := v.ip, v.Type == TypeIP
-	if !ok {
+	a, ok := v.addr()
+	if !ok || v.Type != TypeIP {
 		if a, ok = parseIPAddr(v.Raw); !ok {
 			return false
 		}
