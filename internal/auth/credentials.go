@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"time"
 
@@ -74,13 +75,8 @@ func checkSessionToken(cred *Credential, sent string, now time.Time) *sigv4.Fail
 	return nil
 }
 
+// constantTimeEqual compares secrets in time that does not depend on where
+// they differ.
 func constantTimeEqual(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	var v byte
-	for i := 0; i < len(a); i++ {
-		v |= a[i] ^ b[i]
-	}
-	return v == 0
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }
