@@ -158,20 +158,34 @@ func BenchmarkStartToHealthy(b *testing.B) {
 	}
 }
 
-// benchRole starts an emulator with a role accountA's root user may
-// assume, and returns a root configuration and the AssumeRole input.
+// benchRole starts an emulator with a role accountA's IAM user "assumer"
+// may assume (root users cannot assume roles), and returns a configuration
+// signing as that user and the AssumeRole input.
 func benchRole(b *testing.B) (*emulator.Emulator, aws.Config, *sts.AssumeRoleInput) {
+	ctx := context.Background()
 	emu := emulatortest.Start(b)
-	cfg := emu.AWSConfig("111122223333")
-	if _, err := iam.NewFromConfig(cfg).CreateRole(context.Background(), &iam.CreateRoleInput{RoleName: aws.String("bench"),
+	root := iam.NewFromConfig(emu.AWSConfig("111122223333"))
+	if _, err := root.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("bench"),
 		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"sts:AssumeRole"}]}`)}); err != nil {
 		b.Fatal(err)
 	}
+	if _, err := root.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("assumer")}); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := root.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("assumer"), PolicyName: aws.String("assume"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}`)}); err != nil {
+		b.Fatal(err)
+	}
+	k, err := root.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("assumer")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := emu.AWSConfigWithCredentials(aws.ToString(k.AccessKey.AccessKeyId), aws.ToString(k.AccessKey.SecretAccessKey), "")
 	return emu, cfg, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::111122223333:role/bench"), RoleSessionName: aws.String("bench")}
 }
 
 // BenchmarkAssumeRole measures AssumeRole end to end over loopback HTTP:
-// the SDK signs as a root user, the enforcement layer evaluates the trust
+// the SDK signs as an IAM user, the enforcement layer evaluates the trust
 // policy, the handler loads the role and seals a session token.
 func BenchmarkAssumeRole(b *testing.B) {
 	_, cfg, in := benchRole(b)
