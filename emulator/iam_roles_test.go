@@ -13,7 +13,7 @@ import (
 // UpdateRoleDescription, UpdateAssumeRolePolicy, tags, DeleteRole and
 // their errors.
 func TestIAMRoles(t *testing.T) {
-	_, c := startIAM(t)
+	emu, c := startIAM(t)
 	ctx := testContext(t)
 	out, err := c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("builder"), Path: aws.String("/svc/"), AssumeRolePolicyDocument: aws.String(ec2Trust),
 		Description: aws.String("builds images"), Tags: []types.Tag{{Key: aws.String("Env"), Value: aws.String("dev")}}})
@@ -36,9 +36,17 @@ func TestIAMRoles(t *testing.T) {
 	ghost := "arn:aws:iam::" + accountA + ":role/ghost"
 	_, err = c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("bad"), AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + ghost + `"},"Action":"sts:AssumeRole"}]}`)})
 	requireIAMError(t, err, "MalformedPolicyDocument", 400, `Invalid principal in policy: "AWS":"`+ghost+`"`)
-	other := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::` + accountB + `:role/anything","arn:aws:iam::` + accountA + `:role/svc/builder"]},"Action":"sts:AssumeRole"}]}`
+	// Another account's principals must exist too (IAM resolves every one of
+	// them); the account itself is always a valid principal.
+	otherGhost := "arn:aws:iam::" + accountB + ":role/anything"
+	_, err = c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("bad"), AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + otherGhost + `"},"Action":"sts:AssumeRole"}]}`)})
+	requireIAMError(t, err, "MalformedPolicyDocument", 400, `Invalid principal in policy: "AWS":"`+otherGhost+`"`)
+	if _, err := iamClient(t, emu.AWSConfig(accountB)).CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("anything"), AssumeRolePolicyDocument: aws.String(ec2Trust)}); err != nil {
+		t.Fatal(err)
+	}
+	other := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::` + accountB + `:role/anything","arn:aws:iam::` + accountA + `:role/svc/builder","arn:aws:iam::777788889999:root"]},"Action":"sts:AssumeRole"}]}`
 	if _, err := c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("trusting"), AssumeRolePolicyDocument: aws.String(other), MaxSessionDuration: aws.Int32(7200)}); err != nil {
-		t.Fatalf("CreateRole trusting an existing role and another account: %v", err)
+		t.Fatalf("CreateRole trusting existing roles and another account: %v", err)
 	}
 	big := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"` + strings.Repeat("1", 2100) + `"}}}]}`
 	_, err = c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("bad"), AssumeRolePolicyDocument: aws.String(big)})

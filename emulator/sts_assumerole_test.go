@@ -279,3 +279,51 @@ func longTags(n, size int) []ststypes.Tag {
 	}
 	return out
 }
+
+// TestSTSTrustFollowsThePrincipalNotItsName: a trust policy trusts the user
+// it named when it was set, not the name: once that user is deleted the
+// policy shows its unique id, and a new user of the same name is not
+// trusted (IAM User Guide, role trust policy examples).
+func TestSTSTrustFollowsThePrincipalNotItsName(t *testing.T) {
+	t.Parallel()
+	env := startSTS(t)
+	ctx := testContext(t)
+	victim := env.user(t, "victim", allowAssumeAny)
+	victimARN := "arn:aws:iam::" + accountA + ":user/victim"
+	roleARN := mustRole(t, env.iam, "trusts-victim", trustPolicy([]string{victimARN}, "sts:AssumeRole"), "", 0)
+	mustAssume(t, stsClient(t, victim), &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("v1")})
+	u, err := env.iam.GetUser(ctx, &iam.GetUserInput{UserName: aws.String("victim")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldID := aws.ToString(u.User.UserId)
+
+	// Delete the user (its key and policy first) and create it again.
+	keys, _ := env.iam.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String("victim")})
+	for _, k := range keys.AccessKeyMetadata {
+		if _, err := env.iam.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: aws.String("victim"), AccessKeyId: k.AccessKeyId}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := env.iam.DeleteUserPolicy(ctx, &iam.DeleteUserPolicyInput{UserName: aws.String("victim"), PolicyName: aws.String("p")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.iam.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String("victim")}); err != nil {
+		t.Fatal(err)
+	}
+	role, err := env.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("trusts-victim")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc := decoded(t, role.Role.AssumeRolePolicyDocument); !strings.Contains(doc, `"`+oldID+`"`) || strings.Contains(doc, victimARN) {
+		t.Fatalf("trust policy after the user was deleted = %s, want the unique id %s", doc, oldID)
+	}
+	again := env.user(t, "victim", allowAssumeAny)
+	_, err = stsClient(t, again).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("v2")})
+	requireIAMError(t, err, "AccessDenied", 403, "User: "+victimARN+" is not authorized to perform: sts:AssumeRole on resource: "+roleARN+" because no role trust policy allows the sts:AssumeRole action")
+	// Setting the policy again binds the new user.
+	if _, err := env.iam.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String("trusts-victim"), PolicyDocument: aws.String(trustPolicy([]string{victimARN}, "sts:AssumeRole"))}); err != nil {
+		t.Fatal(err)
+	}
+	mustAssume(t, stsClient(t, again), &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("v3")})
+}

@@ -58,14 +58,18 @@ func (s *Service) RoleByARN(ctx context.Context, roleARN string) (*Role, bool, e
 		if err != nil || !found || e.GetPath() != path || e.GetName() != name {
 			return err
 		}
-		trust, err := s.parsed.get(policy.KindTrust, "trust\x00"+e.GetAssumeRolePolicy(), e.GetAssumeRolePolicy())
+		text, err := effectiveTrust(tx, e)
+		if err != nil {
+			return err
+		}
+		trust, err := s.parsed.get(policy.KindTrust, "trust\x00"+text, text)
 		if err != nil {
 			return err
 		}
 		a := roleKind.arn(account, e)
 		out = &Role{
 			Account: account, Name: e.GetName(), Path: e.GetPath(), ARN: a, ID: e.GetId(),
-			TrustPolicy: e.GetAssumeRolePolicy(), Trust: &policy.Attached{Policy: trust, Name: a},
+			TrustPolicy: text, Trust: &policy.Attached{Policy: trust, Name: a},
 			MaxSessionDuration: time.Duration(e.GetMaxSessionDuration()) * time.Second,
 			Tags:               tagMap(e.GetTags()), ServiceLinked: e.GetServiceLinked(),
 		}

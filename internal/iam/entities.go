@@ -262,14 +262,20 @@ func apiGroup(account string, e *recordsv1.IAMEntity) *iamv1.Group {
 
 // apiRole is the Role shape. GetRole (full) adds the boundary, tags and
 // RoleLastUsed; listings and the instance profile's role leave them out.
-func apiRole(account string, e *recordsv1.IAMEntity, full bool) *iamv1.Role {
+func apiRole(tx *storage.Tx, account string, e *recordsv1.IAMEntity, full bool) *iamv1.Role {
+	trust, err := effectiveTrust(tx, e)
+	if err != nil {
+		// A failed read of the principals it names (a corrupt file) shows
+		// the policy as stored; decisions do not take this path.
+		trust = e.GetAssumeRolePolicy()
+	}
 	r := &iamv1.Role{
 		Path:                     ptr(e.GetPath()),
 		RoleName:                 ptr(e.GetName()),
 		RoleId:                   ptr(e.GetId()),
 		Arn:                      ptr(roleKind.arn(account, e)),
 		CreateDate:               e.GetCreateDate(),
-		AssumeRolePolicyDocument: ptr(encodeDocument(e.GetAssumeRolePolicy())),
+		AssumeRolePolicyDocument: ptr(encodeDocument(trust)),
 		MaxSessionDuration:       ptr(e.GetMaxSessionDuration()),
 	}
 	if e.GetDescription() != "" {

@@ -123,7 +123,7 @@ func entityDetail(tx *storage.Tx, sc storage.Scope, k *kind, e *recordsv1.IAMEnt
 			GroupPolicyList: inline, AttachedManagedPolicies: attached,
 		}}, nil
 	}
-	r := apiRole(sc.Account, e, true)
+	r := apiRole(tx, sc.Account, e, true)
 	d := &iamv1.RoleDetail{
 		Path: r.Path, RoleName: r.RoleName, RoleId: r.RoleId, Arn: r.Arn, CreateDate: r.CreateDate,
 		AssumeRolePolicyDocument: r.AssumeRolePolicyDocument, RolePolicyList: inline, AttachedManagedPolicies: attached,

@@ -41,7 +41,7 @@ func apiProfile(tx *storage.Tx, sc storage.Scope, p *recordsv1.IAMInstanceProfil
 		if err != nil {
 			return nil, err
 		}
-		out.Roles = append(out.Roles, apiRole(sc.Account, r, false))
+		out.Roles = append(out.Roles, apiRole(tx, sc.Account, r, false))
 	}
 	if withTags {
 		out.Tags = apiTags(p.GetTags())

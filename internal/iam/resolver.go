@@ -177,7 +177,11 @@ func (r resolver) load(tx *storage.Tx, res *authz.Resource, action, path, name s
 		res.Keys = append(res.Keys, authz.Key{Name: "iam:PermissionsBoundary", Type: policy.TypeString, Values: []string{b}})
 	}
 	if res.Type == "role" && trustActions[action] {
-		trust, err := r.s.parsed.get(policy.KindTrust, "trust\x00"+entity.GetAssumeRolePolicy(), entity.GetAssumeRolePolicy())
+		text, err := effectiveTrust(tx, entity)
+		if err != nil {
+			return err
+		}
+		trust, err := r.s.parsed.get(policy.KindTrust, "trust\x00"+text, text)
 		if err != nil {
 			return err
 		}

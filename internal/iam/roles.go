@@ -3,6 +3,8 @@ package iam
 import (
 	"context"
 	"encoding/json"
+	"strconv"
+	"strings"
 
 	"github.com/ibemu/ibemu/internal/callctx"
 	"github.com/ibemu/ibemu/internal/iam/policy"
@@ -18,12 +20,13 @@ const defaultMaxSessionDuration = 3600
 func (s *Service) CreateRole(ctx context.Context, req *iamv1.CreateRoleRequest) (*iamv1.CreateRoleResponse, error) {
 	var out *iamv1.Role
 	err := s.update(ctx, func(tx *storage.Tx, c *callctx.Call) error {
-		trust, err := checkTrust(tx, c, req.GetAssumeRolePolicyDocument())
+		trust, err := checkTrust(tx, req.GetAssumeRolePolicyDocument())
 		if err != nil {
 			return err
 		}
 		e, err := createEntity(tx, c, roleKind, req.GetRoleName(), req.Path, req.PermissionsBoundary, req.Tags, func(e *recordsv1.IAMEntity) error {
-			e.AssumeRolePolicy, e.Description = trust, req.GetDescription()
+			trust.set(e)
+			e.Description = req.GetDescription()
 			e.MaxSessionDuration = defaultMaxSessionDuration
 			if req.MaxSessionDuration != nil {
 				e.MaxSessionDuration = *req.MaxSessionDuration
@@ -33,7 +36,7 @@ func (s *Service) CreateRole(ctx context.Context, req *iamv1.CreateRoleRequest) 
 		if err != nil {
 			return err
 		}
-		out = apiRole(c.Account, e, false)
+		out = apiRole(tx, c.Account, e, false)
 		out.PermissionsBoundary, out.Tags = boundaryOf(e), apiTags(e.GetTags())
 		return nil
 	})
@@ -43,27 +46,67 @@ func (s *Service) CreateRole(ctx context.Context, req *iamv1.CreateRoleRequest) 
 	return &iamv1.CreateRoleResponse{Role: out}, nil
 }
 
+// trustPolicy is a validated trust policy to store: its text and the
+// unique ids of the IAM users and roles it names.
+type trustPolicy struct {
+	text string
+	ids  map[string]string
+}
+
+// set stores the trust policy on a role.
+func (t trustPolicy) set(e *recordsv1.IAMEntity) {
+	e.AssumeRolePolicy, e.TrustPrincipalIds = t.text, t.ids
+}
+
 // checkTrust validates a role trust policy: the language, the trust policy
-// size quota, and that the IAM users and roles of this account it names as
-// principals exist (IAM checks those it can; other accounts' principals
-// cannot be checked here and are accepted). It returns the text to store.
-func checkTrust(tx *storage.Tx, c *callctx.Call, doc string) (string, error) {
+// size quota, and that the IAM users and roles it names as principals exist
+// — in any account: IAM resolves each to its unique id, which is what the
+// policy then trusts (an unknown one is MalformedPolicyDocument "Invalid
+// principal in policy").
+func checkTrust(tx *storage.Tx, doc string) (trustPolicy, error) {
 	text, err := checkPolicy(doc, policy.ForTrustPolicy(0))
 	if err != nil {
-		return "", err
+		return trustPolicy{}, err
 	}
-	sc := accountScope(c.Account)
+	t := trustPolicy{text: text}
 	for _, p := range awsPrincipals(text) {
-		k, path, name, ok := sameAccountEntity(c.Account, p)
+		k, account, path, name, ok := entityPrincipal(p)
 		if !ok {
 			continue
 		}
-		e, found, err := k.get(tx, sc, name)
+		e, found, err := k.get(tx, accountScope(account), name)
+		if err != nil {
+			return trustPolicy{}, err
+		}
+		if !found || e.GetPath() != path || e.GetName() != name {
+			return trustPolicy{}, iamv1.ErrMalformedPolicyDocument("Invalid principal in policy: \"AWS\":\"%s\"", p)
+		}
+		if t.ids == nil {
+			t.ids = map[string]string{}
+		}
+		t.ids[p] = e.GetId()
+	}
+	return t, nil
+}
+
+// effectiveTrust is a role's trust policy as IAM holds it now: a principal
+// that was deleted since the policy was set, or deleted and created again,
+// is no longer its name but the unique id it had, which no caller has any
+// more (the IAM User Guide's role trust policy examples warn of exactly
+// this). GetRole shows this text and AssumeRole is decided on it.
+func effectiveTrust(tx *storage.Tx, e *recordsv1.IAMEntity) (string, error) {
+	text := e.GetAssumeRolePolicy()
+	for arn, id := range e.GetTrustPrincipalIds() {
+		k, account, path, name, ok := entityPrincipal(arn)
+		if !ok {
+			continue
+		}
+		cur, found, err := k.get(tx, accountScope(account), name)
 		if err != nil {
 			return "", err
 		}
-		if !found || e.GetPath() != path || e.GetName() != name {
-			return "", iamv1.ErrMalformedPolicyDocument("Invalid principal in policy: \"AWS\":\"%s\"", p)
+		if !found || cur.GetId() != id || cur.GetPath() != path || cur.GetName() != name {
+			text = strings.ReplaceAll(text, strconv.Quote(arn), strconv.Quote(id))
 		}
 	}
 	return text, nil
@@ -109,15 +152,14 @@ func stringOrList(raw json.RawMessage) []string {
 	return list
 }
 
-// sameAccountEntity recognises arn:aws:iam::ACCOUNT:user/… and role/… ARNs
-// of account.
-func sameAccountEntity(account, principal string) (k *kind, path, name string, ok bool) {
+// entityPrincipal recognises arn:aws:iam::ACCOUNT:user/… and role/… ARNs.
+func entityPrincipal(principal string) (k *kind, account, path, name string, ok bool) {
 	for _, k := range []*kind{userKind, roleKind} {
-		if a, path, name, ok := splitEntityARN(principal, k.name); ok && a == account {
-			return k, path, name, true
+		if a, path, name, ok := splitEntityARN(principal, k.name); ok {
+			return k, a, path, name, true
 		}
 	}
-	return nil, "", "", false
+	return nil, "", "", "", false
 }
 
 // GetRole returns a role with its boundary, tags and last use.
@@ -128,7 +170,7 @@ func (s *Service) GetRole(ctx context.Context, req *iamv1.GetRoleRequest) (*iamv
 		if err != nil {
 			return err
 		}
-		out = apiRole(c.Account, s.usage.role(c.Account, e), true)
+		out = apiRole(tx, c.Account, s.usage.role(c.Account, e), true)
 		return nil
 	})
 	if err != nil {
@@ -142,7 +184,7 @@ func (s *Service) ListRoles(ctx context.Context, req *iamv1.ListRolesRequest) (*
 	var pg page[*iamv1.Role]
 	err := s.view(ctx, func(tx *storage.Tx, c *callctx.Call) error {
 		var err error
-		pg, err = listEntities(tx, c, roleKind, req.PathPrefix, req.Marker, req.MaxItems, func(e *recordsv1.IAMEntity) *iamv1.Role { return apiRole(c.Account, e, false) })
+		pg, err = listEntities(tx, c, roleKind, req.PathPrefix, req.Marker, req.MaxItems, func(e *recordsv1.IAMEntity) *iamv1.Role { return apiRole(tx, c.Account, e, false) })
 		return err
 	})
 	if err != nil {
@@ -183,13 +225,13 @@ func (s *Service) UpdateRoleDescription(ctx context.Context, req *iamv1.UpdateRo
 
 // UpdateAssumeRolePolicy replaces a role's trust policy.
 func (s *Service) UpdateAssumeRolePolicy(ctx context.Context, req *iamv1.UpdateAssumeRolePolicyRequest) (*iamv1.UpdateAssumeRolePolicyResponse, error) {
-	var trust string
+	var trust trustPolicy
 	_, err := s.editRole(ctx, req.GetRoleName(), true, func(e *recordsv1.IAMEntity) error {
-		e.AssumeRolePolicy = trust
+		trust.set(e)
 		return nil
-	}, func(tx *storage.Tx, c *callctx.Call) error {
+	}, func(tx *storage.Tx, _ *callctx.Call) error {
 		var err error
-		trust, err = checkTrust(tx, c, req.GetPolicyDocument())
+		trust, err = checkTrust(tx, req.GetPolicyDocument())
 		return err
 	})
 	if err != nil {
@@ -222,7 +264,7 @@ func (s *Service) editRole(ctx context.Context, name string, protected bool, fn 
 		if err := fn(e); err != nil {
 			return err
 		}
-		out = apiRole(c.Account, e, true)
+		out = apiRole(tx, c.Account, e, true)
 		return roleKind.put(tx, sc, e)
 	})
 	return out, err

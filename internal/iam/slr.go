@@ -75,7 +75,7 @@ func (s *Service) CreateServiceLinkedRole(ctx context.Context, req *iamv1.Create
 		if err != nil {
 			return err
 		}
-		out = apiRole(c.Account, e, false)
+		out = apiRole(tx, c.Account, e, false)
 		return nil
 	})
 	if err != nil {

@@ -171,8 +171,14 @@ type IAMEntity struct {
 	ServiceLinked string `protobuf:"bytes,16,opt,name=service_linked,json=serviceLinked,proto3" json:"service_linked,omitempty"`
 	// InstanceProfiles (roles) names the instance profiles holding the role.
 	InstanceProfiles []string `protobuf:"bytes,17,rep,name=instance_profiles,json=instanceProfiles,proto3" json:"instance_profiles,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// TrustPrincipalIds (roles) binds each IAM user or role ARN the trust
+	// policy names to that principal's unique id when the policy was set: IAM
+	// trusts the principal, not its name, so once the principal is deleted
+	// (or deleted and created again) the policy shows, and matches, the old
+	// id only.
+	TrustPrincipalIds map[string]string `protobuf:"bytes,18,rep,name=trust_principal_ids,json=trustPrincipalIds,proto3" json:"trust_principal_ids,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *IAMEntity) Reset() {
@@ -320,6 +326,13 @@ func (x *IAMEntity) GetServiceLinked() string {
 func (x *IAMEntity) GetInstanceProfiles() []string {
 	if x != nil {
 		return x.InstanceProfiles
+	}
+	return nil
+}
+
+func (x *IAMEntity) GetTrustPrincipalIds() map[string]string {
+	if x != nil {
+		return x.TrustPrincipalIds
 	}
 	return nil
 }
@@ -917,7 +930,7 @@ const file_records_v1_iam_records_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value\"A\n" +
 	"\x0fIAMInlinePolicy\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1a\n" +
-	"\bdocument\x18\x02 \x01(\tR\bdocument\"\xc5\x05\n" +
+	"\bdocument\x18\x02 \x01(\tR\bdocument\"\xef\x06\n" +
 	"\tIAMEntity\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12\x12\n" +
@@ -937,7 +950,11 @@ const file_records_v1_iam_records_proto_rawDesc = "" +
 	"\tlast_used\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\blastUsed\x12(\n" +
 	"\x10last_used_region\x18\x0f \x01(\tR\x0elastUsedRegion\x12%\n" +
 	"\x0eservice_linked\x18\x10 \x01(\tR\rserviceLinked\x12+\n" +
-	"\x11instance_profiles\x18\x11 \x03(\tR\x10instanceProfiles\"\x8a\x01\n" +
+	"\x11instance_profiles\x18\x11 \x03(\tR\x10instanceProfiles\x12b\n" +
+	"\x13trust_principal_ids\x18\x12 \x03(\v22.ibemu.records.v1.IAMEntity.TrustPrincipalIdsEntryR\x11trustPrincipalIds\x1aD\n" +
+	"\x16TrustPrincipalIdsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x8a\x01\n" +
 	"\x10IAMPolicyVersion\x12\x1d\n" +
 	"\n" +
 	"version_id\x18\x01 \x01(\tR\tversionId\x12\x1a\n" +
@@ -1003,7 +1020,7 @@ func file_records_v1_iam_records_proto_rawDescGZIP() []byte {
 	return file_records_v1_iam_records_proto_rawDescData
 }
 
-var file_records_v1_iam_records_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_records_v1_iam_records_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_records_v1_iam_records_proto_goTypes = []any{
 	(*IAMTag)(nil),                // 0: ibemu.records.v1.IAMTag
 	(*IAMInlinePolicy)(nil),       // 1: ibemu.records.v1.IAMInlinePolicy
@@ -1016,29 +1033,31 @@ var file_records_v1_iam_records_proto_goTypes = []any{
 	(*IAMAccessKeyRef)(nil),       // 8: ibemu.records.v1.IAMAccessKeyRef
 	(*IAMDeletionTask)(nil),       // 9: ibemu.records.v1.IAMDeletionTask
 	(*IAMAccount)(nil),            // 10: ibemu.records.v1.IAMAccount
-	(*timestamppb.Timestamp)(nil), // 11: google.protobuf.Timestamp
+	nil,                           // 11: ibemu.records.v1.IAMEntity.TrustPrincipalIdsEntry
+	(*timestamppb.Timestamp)(nil), // 12: google.protobuf.Timestamp
 }
 var file_records_v1_iam_records_proto_depIdxs = []int32{
-	11, // 0: ibemu.records.v1.IAMEntity.create_date:type_name -> google.protobuf.Timestamp
+	12, // 0: ibemu.records.v1.IAMEntity.create_date:type_name -> google.protobuf.Timestamp
 	0,  // 1: ibemu.records.v1.IAMEntity.tags:type_name -> ibemu.records.v1.IAMTag
 	1,  // 2: ibemu.records.v1.IAMEntity.inline_policies:type_name -> ibemu.records.v1.IAMInlinePolicy
-	11, // 3: ibemu.records.v1.IAMEntity.last_used:type_name -> google.protobuf.Timestamp
-	11, // 4: ibemu.records.v1.IAMPolicyVersion.create_date:type_name -> google.protobuf.Timestamp
-	11, // 5: ibemu.records.v1.IAMManagedPolicy.create_date:type_name -> google.protobuf.Timestamp
-	11, // 6: ibemu.records.v1.IAMManagedPolicy.update_date:type_name -> google.protobuf.Timestamp
-	3,  // 7: ibemu.records.v1.IAMManagedPolicy.versions:type_name -> ibemu.records.v1.IAMPolicyVersion
-	0,  // 8: ibemu.records.v1.IAMManagedPolicy.tags:type_name -> ibemu.records.v1.IAMTag
-	11, // 9: ibemu.records.v1.IAMInstanceProfile.create_date:type_name -> google.protobuf.Timestamp
-	0,  // 10: ibemu.records.v1.IAMInstanceProfile.tags:type_name -> ibemu.records.v1.IAMTag
-	11, // 11: ibemu.records.v1.IAMAccessKey.create_date:type_name -> google.protobuf.Timestamp
-	11, // 12: ibemu.records.v1.IAMAccessKey.last_used_date:type_name -> google.protobuf.Timestamp
-	11, // 13: ibemu.records.v1.IAMDeletionTask.create_date:type_name -> google.protobuf.Timestamp
-	11, // 14: ibemu.records.v1.IAMAccount.create_date:type_name -> google.protobuf.Timestamp
-	15, // [15:15] is the sub-list for method output_type
-	15, // [15:15] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	12, // 3: ibemu.records.v1.IAMEntity.last_used:type_name -> google.protobuf.Timestamp
+	11, // 4: ibemu.records.v1.IAMEntity.trust_principal_ids:type_name -> ibemu.records.v1.IAMEntity.TrustPrincipalIdsEntry
+	12, // 5: ibemu.records.v1.IAMPolicyVersion.create_date:type_name -> google.protobuf.Timestamp
+	12, // 6: ibemu.records.v1.IAMManagedPolicy.create_date:type_name -> google.protobuf.Timestamp
+	12, // 7: ibemu.records.v1.IAMManagedPolicy.update_date:type_name -> google.protobuf.Timestamp
+	3,  // 8: ibemu.records.v1.IAMManagedPolicy.versions:type_name -> ibemu.records.v1.IAMPolicyVersion
+	0,  // 9: ibemu.records.v1.IAMManagedPolicy.tags:type_name -> ibemu.records.v1.IAMTag
+	12, // 10: ibemu.records.v1.IAMInstanceProfile.create_date:type_name -> google.protobuf.Timestamp
+	0,  // 11: ibemu.records.v1.IAMInstanceProfile.tags:type_name -> ibemu.records.v1.IAMTag
+	12, // 12: ibemu.records.v1.IAMAccessKey.create_date:type_name -> google.protobuf.Timestamp
+	12, // 13: ibemu.records.v1.IAMAccessKey.last_used_date:type_name -> google.protobuf.Timestamp
+	12, // 14: ibemu.records.v1.IAMDeletionTask.create_date:type_name -> google.protobuf.Timestamp
+	12, // 15: ibemu.records.v1.IAMAccount.create_date:type_name -> google.protobuf.Timestamp
+	16, // [16:16] is the sub-list for method output_type
+	16, // [16:16] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_records_v1_iam_records_proto_init() }
@@ -1052,7 +1071,7 @@ func file_records_v1_iam_records_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_records_v1_iam_records_proto_rawDesc), len(file_records_v1_iam_records_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   11,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
