@@ -16,6 +16,7 @@ import (
 
 	"github.com/ibemu/ibemu/emulator"
 	"github.com/ibemu/ibemu/emulator/emulatortest"
+	"github.com/ibemu/ibemu/internal/apimodel"
 	"github.com/ibemu/ibemu/internal/iam/simulate"
 	iamv1 "github.com/ibemu/ibemu/proto/iam/v1"
 )
@@ -33,9 +34,8 @@ const simulateGoldenDir = "../testdata/simulate"
 // it (following Marker as the CLI does) with a raw signed request, and
 // requires the XML answer to say what the offline command prints for the
 // same input: the same results, decisions, statements and positions, or the
-// same error. The one difference is the wire's: the Query encoder leaves
-// empty lists and maps out, where the offline command prints [] and {} as
-// the CLI does for IAM's empty elements, so empty ones are not compared.
+// same error, empty lists included. Empty maps are not compared (see
+// comparable).
 func TestIAMSimulateCustomPolicyAsTheCLI(t *testing.T) {
 	t.Parallel()
 	emu := emulatortest.Start(t)
@@ -171,9 +171,11 @@ func serverError(t *testing.T, emu *emulator.Emulator, path string) (code, messa
 	return e["Code"].(string), e["Message"].(string)
 }
 
-// xmlTree reads a Query response as botocore does: an element of <member>
-// elements is a list, one of <entry><key/><value/></entry> a map, one with
-// text a string, any other a structure.
+// xmlTree reads a Query response as botocore does: by the model, an element
+// of a list member is a list (empty when it has no <member>), of a map
+// member a map, of a structure a structure, any other a string. Elements
+// outside the SimulatePolicyResponse shape (the error) are read by their
+// children.
 func xmlTree(t *testing.T, body []byte) map[string]any {
 	t.Helper()
 	type node struct {
@@ -185,37 +187,52 @@ func xmlTree(t *testing.T, body []byte) map[string]any {
 	if err := xml.Unmarshal(body, &root); err != nil {
 		t.Fatalf("not XML: %v\n%s", err, body)
 	}
-	var conv func(n node) any
-	conv = func(n node) any {
-		if len(n.Children) == 0 {
-			return n.Text
-		}
-		switch n.Children[0].XMLName.Local {
-		case "member":
-			l := make([]any, len(n.Children))
-			for i, c := range n.Children {
-				l[i] = conv(c)
+	result, _ := iamv1.Model().Shape("SimulatePolicyResponse")
+	var conv func(n node, sh *apimodel.Shape) any
+	conv = func(n node, sh *apimodel.Shape) any {
+		switch {
+		case sh != nil && sh.Kind == apimodel.List:
+			l := make([]any, 0, len(n.Children))
+			for _, c := range n.Children {
+				l = append(l, conv(c, sh.Elem))
 			}
 			return l
-		case "entry":
+		case sh != nil && sh.Kind == apimodel.Map:
 			m := map[string]any{}
 			for _, c := range n.Children {
-				e := conv(c).(map[string]any)
-				m[e["key"].(string)] = e["value"]
+				e := conv(c, nil).(map[string]any)
+				m[e["key"].(string)] = conv(node{Text: fmt.Sprint(e["value"])}, sh.Elem)
 			}
 			return m
+		case len(n.Children) == 0 && (sh == nil || sh.Kind != apimodel.Structure):
+			return n.Text
 		}
 		m := map[string]any{}
 		for _, c := range n.Children {
-			m[c.XMLName.Local] = conv(c)
+			var cs *apimodel.Shape
+			if n.XMLName.Local == "SimulateCustomPolicyResult" {
+				cs = memberTarget(result, c.XMLName.Local)
+			} else if sh != nil {
+				cs = memberTarget(sh, c.XMLName.Local)
+			}
+			m[c.XMLName.Local] = conv(c, cs)
 		}
 		return m
 	}
-	return conv(root).(map[string]any)
+	return conv(root, nil).(map[string]any)
 }
 
-// comparable drops empty lists and maps and turns every scalar into its
-// text, as the XML has it.
+func memberTarget(sh *apimodel.Shape, name string) *apimodel.Shape {
+	if m, ok := sh.Member(name); ok {
+		return m.Target
+	}
+	return nil
+}
+
+// comparable drops empty maps (the CLI prints EvalDecisionDetails {} where
+// IAM sends it empty, which a protobuf map cannot tell from absent) and
+// turns every scalar into its text, as the XML has it. Empty lists are
+// compared: the server sends those AWS sends.
 func comparable(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
@@ -230,9 +247,6 @@ func comparable(v any) any {
 		}
 		return out
 	case []any:
-		if len(x) == 0 {
-			return nil
-		}
 		out := make([]any, len(x))
 		for i, e := range x {
 			out[i] = comparable(e)

@@ -169,6 +169,9 @@ type Member struct {
 	IdempotencyToken bool
 	HasDefault       bool
 	Default          string // JSON text of smithy.api#default, when HasDefault
+	// SentEmpty marks an output list or map AWS sends even when empty; the
+	// codecs write it as an empty list (required ones are written too).
+	SentEmpty bool
 }
 
 // ErrorShape is a modeled error.

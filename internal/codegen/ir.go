@@ -91,6 +91,20 @@ type member struct {
 	Default          string
 }
 
+// sentEmpty lists, per model file, the output members ("Shape.member") AWS
+// sends even when empty, which a protobuf message cannot tell from absent:
+// the wire codecs write them as empty lists. IAM's simulation results carry
+// their MatchedStatements and MissingContextValues as [] (the AWS CLI's
+// documented simulate-custom-policy output).
+var sentEmpty = map[string]map[string]bool{
+	"iam.json": {
+		"EvaluationResult.MatchedStatements":          true,
+		"EvaluationResult.MissingContextValues":       true,
+		"ResourceSpecificResult.MatchedStatements":    true,
+		"ResourceSpecificResult.MissingContextValues": true,
+	},
+}
+
 type errorShape struct {
 	Name   string
 	Code   string

@@ -78,6 +78,9 @@ func (s *service) modelFile(modulePath string) ([]byte, error) {
 			if m.HasDefault {
 				p(", HasDefault: true, Default: %q", m.Default)
 			}
+			if sentEmpty[s.cfg.Model][sh.Name+"."+m.Name] {
+				p(", SentEmpty: true")
+			}
 			p("},\n")
 		}
 		p("\t}\n")

@@ -154,18 +154,22 @@ func messageJSON(m protoreflect.Message) jsonNode {
 }
 
 // sentEmpty tells the empty lists and maps IAM still sends (and botocore
-// parses as [] or {}): the page's EvaluationResults, every result's
-// MatchedStatements and
-// MissingContextValues, and EvalDecisionDetails when specific resources
-// were simulated. A protobuf message cannot hold an empty list apart from
-// a missing one, so the rule lives here.
+// parses as [] or {}): those the model marks SentEmpty or required and the
+// page's EvaluationResults — what the server's Query codec writes too — and,
+// from the CLI's documented output, EvalDecisionDetails when specific
+// resources were simulated. A protobuf message cannot hold an empty list
+// apart from a missing one, so the rule lives in the model.
 func sentEmpty(m protoreflect.Message, fd protoreflect.FieldDescriptor) bool {
 	switch fd.FullName() {
-	case "ibemu.iam.v1.SimulatePolicyResponse.evaluation_results", "ibemu.iam.v1.EvaluationResult.matched_statements", "ibemu.iam.v1.EvaluationResult.missing_context_values",
-		"ibemu.iam.v1.ResourceSpecificResult.matched_statements", "ibemu.iam.v1.ResourceSpecificResult.missing_context_values":
+	case "ibemu.iam.v1.SimulatePolicyResponse.evaluation_results":
 		return true
 	case "ibemu.iam.v1.EvaluationResult.eval_decision_details":
 		return m.Has(m.Descriptor().Fields().ByName("resource_specific_results"))
+	}
+	if sh, ok := iamv1.Model().Shape(string(m.Descriptor().Name())); ok {
+		if mem, ok := sh.Member(fd.JSONName()); ok {
+			return mem.SentEmpty || mem.Required
+		}
 	}
 	return false
 }

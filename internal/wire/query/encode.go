@@ -97,8 +97,9 @@ func AppendError(dst []byte, svc *apimodel.Service, e *awserr.Error, requestID s
 }
 
 // appendStructure writes the members of m that are set, in model order. A
-// required list or map that is empty, and the list a paginated operation
-// pages over (items), is written as an empty element, as AWS answers
+// required list or map that is empty, one the model marks SentEmpty, and the
+// list a paginated operation pages over (items), is written as an empty
+// element, as AWS answers
 // (ListUsers of an account without users: <Users/>): clients then read an
 // empty list, not a missing one (the CLI's `length(Users)` fails on a
 // missing one).
@@ -108,7 +109,7 @@ func appendStructure(dst []byte, sh *apimodel.Shape, m protoreflect.Message, ite
 		// Has is false for unset scalars and messages and for empty lists
 		// and maps, and unlike Get it allocates nothing.
 		if !m.Has(fd) {
-			if (mem.Required || (items != "" && mem.Name == items)) && (fd.IsList() || fd.IsMap()) {
+			if (mem.Required || mem.SentEmpty || (items != "" && mem.Name == items)) && (fd.IsList() || fd.IsMap()) {
 				dst = openTag(dst, mem.Name)
 				dst = closeTag(dst, mem.Name)
 			}

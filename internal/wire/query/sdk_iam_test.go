@@ -308,7 +308,7 @@ func TestIAMSimulateCustomPolicyThroughSDK(t *testing.T) {
 	}
 	r2 := out.EvaluationResults[1]
 	checkStr(t, "EvalActionName", r2.EvalActionName, "s3:PutObject")
-	if r2.EvalDecision != types.PolicyEvaluationDecisionTypeImplicitDeny || r2.EvalDecisionDetails != nil || r2.MatchedStatements != nil {
+	if r2.EvalDecision != types.PolicyEvaluationDecisionTypeImplicitDeny || len(r2.EvalDecisionDetails) != 0 || len(r2.MatchedStatements) != 0 {
 		t.Errorf("second result = %+v", r2)
 	}
 }

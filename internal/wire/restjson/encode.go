@@ -38,7 +38,7 @@ func appendStructure(buf []byte, sh *apimodel.Shape, m protoreflect.Message, ite
 			continue
 		}
 		fd := mem.Field
-		keepEmpty := mem.Required || (items != "" && mem.Name == items)
+		keepEmpty := mem.Required || mem.SentEmpty || (items != "" && mem.Name == items)
 		switch {
 		case fd.IsList():
 			l := m.Get(fd).List()

@@ -1080,8 +1080,8 @@ var model = func() *apimodel.Service {
 		{Name: "EvalActionName", FieldName: "eval_action_name", Target: &s[10], Required: true},
 		{Name: "EvalResourceName", FieldName: "eval_resource_name", Target: &s[385]},
 		{Name: "EvalDecision", FieldName: "eval_decision", Target: &s[339], Required: true},
-		{Name: "MatchedStatements", FieldName: "matched_statements", Target: &s[425]},
-		{Name: "MissingContextValues", FieldName: "missing_context_values", Target: &s[41]},
+		{Name: "MatchedStatements", FieldName: "matched_statements", Target: &s[425], SentEmpty: true},
+		{Name: "MissingContextValues", FieldName: "missing_context_values", Target: &s[41], SentEmpty: true},
 		{Name: "OrganizationsDecisionDetail", FieldName: "organizations_decision_detail", Target: &s[332]},
 		{Name: "PermissionsBoundaryDecisionDetail", FieldName: "permissions_boundary_decision_detail", Target: &s[336]},
 		{Name: "EvalDecisionDetails", FieldName: "eval_decision_details", Target: &s[160]},
@@ -1927,8 +1927,8 @@ var model = func() *apimodel.Service {
 	s[386].Members = []*apimodel.Member{
 		{Name: "EvalResourceName", FieldName: "eval_resource_name", Target: &s[385], Required: true},
 		{Name: "EvalResourceDecision", FieldName: "eval_resource_decision", Target: &s[339], Required: true},
-		{Name: "MatchedStatements", FieldName: "matched_statements", Target: &s[425]},
-		{Name: "MissingContextValues", FieldName: "missing_context_values", Target: &s[41]},
+		{Name: "MatchedStatements", FieldName: "matched_statements", Target: &s[425], SentEmpty: true},
+		{Name: "MissingContextValues", FieldName: "missing_context_values", Target: &s[41], SentEmpty: true},
 		{Name: "EvalDecisionDetails", FieldName: "eval_decision_details", Target: &s[160]},
 		{Name: "PermissionsBoundaryDecisionDetail", FieldName: "permissions_boundary_decision_detail", Target: &s[336]},
 	}
