@@ -11,6 +11,17 @@ func (st *Statement) InScope(req *Request) bool {
 	return st.CoversAction(req) && st.matchesResource(req.Resource, fifthColon(req.Resource), req.Context)
 }
 
+// ResourceVariables lists the context keys the statement's Resource (or
+// NotResource) patterns refer to through policy variables: without them the
+// patterns cannot match, so a simulation that leaves them out needs them.
+func (st *Statement) ResourceVariables() []string {
+	var out []string
+	for i := range st.resources {
+		out = append(out, st.resources[i].variables()...)
+	}
+	return sortedUnique(out)
+}
+
 // CoversAction reports whether the statement's Principal and Action elements
 // cover the request, ignoring its Resource element and conditions.
 func (st *Statement) CoversAction(req *Request) bool {

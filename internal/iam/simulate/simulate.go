@@ -524,7 +524,10 @@ func (c *compiled) missingKeys(req *policy.Request, pols *policy.Policies) []str
 			// Simulating "*" means all resources: every statement for the
 			// action may need its keys.
 			inScope := st.InScope(req)
-			if req.Resource == "*" {
+			if req.Resource == "*" || (!inScope && c.lacksAny(st.ResourceVariables()) && st.CoversAction(req)) {
+				// A Resource built from a policy variable the simulation
+				// does not supply (user/${aws:username}) cannot match, yet
+				// the statement is about this request: its keys are missing.
 				inScope = st.CoversAction(req)
 			}
 			if !inScope {
@@ -540,6 +543,16 @@ func (c *compiled) missingKeys(req *policy.Request, pols *policy.Policies) []str
 		}
 	}
 	return out
+}
+
+// lacksAny reports whether the simulation supplies none of some keys.
+func (c *compiled) lacksAny(keys []string) bool {
+	for _, k := range keys {
+		if !c.ctx.Has(k) {
+			return true
+		}
+	}
+	return false
 }
 
 // appendKeys adds the keys dst does not hold yet (context keys compare

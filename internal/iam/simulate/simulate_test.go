@@ -265,3 +265,31 @@ func TestKeyPolicyAppliesToKeysOnly(t *testing.T) {
 		t.Errorf("decisions = %v; want the alias and the malformed key ARN allowed by the identity policy, the key denied by its key policy", got)
 	}
 }
+
+// A Resource built from a policy variable the simulation does not supply
+// cannot match, and the variable's key is reported missing — with a default
+// or without (MissingContextValues: the keys the policies need and the
+// request did not give).
+func TestMissingResourceVariables(t *testing.T) {
+	for _, resource := range []string{"arn:aws:iam::*:user/${aws:username}", "arn:aws:iam::*:user/${aws:username, 'nobody'}"} {
+		doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetUser","Resource":"` + resource + `"}]}`
+		r := custom([]string{"iam:GetUser"}, doc)
+		r.ResourceArns = []string{"arn:aws:iam::111122223333:user/alice"}
+		out, err := SimulateCustomPolicy(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := out.EvaluationResults[0]
+		if res.GetEvalDecision() != "implicitDeny" || strings.Join(res.MissingContextValues, ",") != "aws:username" {
+			t.Errorf("%s: %s, missing %v; want implicitDeny missing aws:username", resource, res.GetEvalDecision(), res.MissingContextValues)
+		}
+		r.ContextEntries = []*iamv1.ContextEntry{{ContextKeyName: ptr("aws:username"), ContextKeyType: ptr("string"), ContextKeyValues: []string{"alice"}}}
+		out, err = SimulateCustomPolicy(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res := out.EvaluationResults[0]; res.GetEvalDecision() != "allowed" || len(res.MissingContextValues) != 0 {
+			t.Errorf("%s with aws:username: %s, missing %v", resource, res.GetEvalDecision(), res.MissingContextValues)
+		}
+	}
+}
