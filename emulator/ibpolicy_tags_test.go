@@ -83,3 +83,16 @@ func TestComponentTags(t *testing.T) {
 	requireAPIError(t, err, "InvalidParameterException", 400)
 	requireTags(t, "tags after the refused TagResource", tagsOf(t, a, arn), want)
 }
+
+// A component ARN without a version names no component build to tag.
+func TestComponentTagsNeedAVersion(t *testing.T) {
+	t.Parallel()
+	_, c := startClient(t)
+	ctx := testContext(t)
+	mustCreate(t, c, createInput("tagme", "1.0.0"))
+	arn := "arn:aws:imagebuilder:" + region + ":" + accountA + ":component/tagme"
+	_, err := c.ListTagsForResource(ctx, &imagebuilder.ListTagsForResourceInput{ResourceArn: aws.String(arn)})
+	requireAPIError(t, err, "ResourceNotFoundException", 404)
+	_, err = c.TagResource(ctx, &imagebuilder.TagResourceInput{ResourceArn: aws.String(arn), Tags: map[string]string{"a": "b"}})
+	requireAPIError(t, err, "ResourceNotFoundException", 404)
+}

@@ -95,13 +95,26 @@ type member struct {
 // sends even when empty, which a protobuf message cannot tell from absent:
 // the wire codecs write them as empty lists. IAM's simulation results carry
 // their MatchedStatements and MissingContextValues as [] (the AWS CLI's
-// documented simulate-custom-policy output).
+// documented simulate-custom-policy output), and GetAccountAuthorizationDetails
+// every list of its entries (dumps of real accounts show "GroupList": [],
+// "Tags": [] and the like).
 var sentEmpty = map[string]map[string]bool{
 	"iam.json": {
 		"EvaluationResult.MatchedStatements":          true,
 		"EvaluationResult.MissingContextValues":       true,
 		"ResourceSpecificResult.MatchedStatements":    true,
 		"ResourceSpecificResult.MissingContextValues": true,
+		"UserDetail.UserPolicyList":                   true,
+		"UserDetail.GroupList":                        true,
+		"UserDetail.AttachedManagedPolicies":          true,
+		"UserDetail.Tags":                             true,
+		"RoleDetail.InstanceProfileList":              true,
+		"RoleDetail.RolePolicyList":                   true,
+		"RoleDetail.AttachedManagedPolicies":          true,
+		"RoleDetail.Tags":                             true,
+		"GroupDetail.GroupPolicyList":                 true,
+		"GroupDetail.AttachedManagedPolicies":         true,
+		"ManagedPolicyDetail.PolicyVersionList":       true,
 	},
 }
 

@@ -81,7 +81,9 @@ func (s *Service) resolveARN(ctx context.Context, c *callctx.Call, member, arn s
 	if r.Account == awsOwner {
 		res.Policy = amazonReadable
 	}
-	if r.Type != componentType || r.Region != c.Region {
+	if r.Type != componentType || r.Region != c.Region || r.Version == "" {
+		// Only components are stored; a component ARN without a version
+		// (component/name, which a resourceArn may be) names no build.
 		return res, nil
 	}
 	if r.Account == awsOwner {

@@ -1362,8 +1362,8 @@ var model = func() *apimodel.Service {
 		{Name: "GroupId", FieldName: "group_id", Target: &s[548]},
 		{Name: "Arn", FieldName: "arn", Target: &s[509]},
 		{Name: "CreateDate", FieldName: "create_date", Target: &s[529]},
-		{Name: "GroupPolicyList", FieldName: "group_policy_list", Target: &s[586]},
-		{Name: "AttachedManagedPolicies", FieldName: "attached_managed_policies", Target: &s[512]},
+		{Name: "GroupPolicyList", FieldName: "group_policy_list", Target: &s[586], SentEmpty: true},
+		{Name: "AttachedManagedPolicies", FieldName: "attached_managed_policies", Target: &s[512], SentEmpty: true},
 	}
 	s[236].Members = []*apimodel.Member{
 		{Name: "Path", FieldName: "path", Target: &s[581], Required: true},
@@ -1779,7 +1779,7 @@ var model = func() *apimodel.Service {
 		{Name: "Description", FieldName: "description", Target: &s[585]},
 		{Name: "CreateDate", FieldName: "create_date", Target: &s[529]},
 		{Name: "UpdateDate", FieldName: "update_date", Target: &s[529]},
-		{Name: "PolicyVersionList", FieldName: "policy_version_list", Target: &s[588]},
+		{Name: "PolicyVersionList", FieldName: "policy_version_list", Target: &s[588], SentEmpty: true},
 	}
 	s[324].Members = []*apimodel.Member{
 		{Name: "message", FieldName: "message", Target: &s[570]},
@@ -1958,11 +1958,11 @@ var model = func() *apimodel.Service {
 		{Name: "Arn", FieldName: "arn", Target: &s[509]},
 		{Name: "CreateDate", FieldName: "create_date", Target: &s[529]},
 		{Name: "AssumeRolePolicyDocument", FieldName: "assume_role_policy_document", Target: &s[587]},
-		{Name: "InstanceProfileList", FieldName: "instance_profile_list", Target: &s[549]},
-		{Name: "RolePolicyList", FieldName: "role_policy_list", Target: &s[586]},
-		{Name: "AttachedManagedPolicies", FieldName: "attached_managed_policies", Target: &s[512]},
+		{Name: "InstanceProfileList", FieldName: "instance_profile_list", Target: &s[549], SentEmpty: true},
+		{Name: "RolePolicyList", FieldName: "role_policy_list", Target: &s[586], SentEmpty: true},
+		{Name: "AttachedManagedPolicies", FieldName: "attached_managed_policies", Target: &s[512], SentEmpty: true},
 		{Name: "PermissionsBoundary", FieldName: "permissions_boundary", Target: &s[26]},
-		{Name: "Tags", FieldName: "tags", Target: &s[648]},
+		{Name: "Tags", FieldName: "tags", Target: &s[648], SentEmpty: true},
 		{Name: "RoleLastUsed", FieldName: "role_last_used", Target: &s[392]},
 	}
 	s[392].Members = []*apimodel.Member{
@@ -2312,11 +2312,11 @@ var model = func() *apimodel.Service {
 		{Name: "UserId", FieldName: "user_id", Target: &s[548]},
 		{Name: "Arn", FieldName: "arn", Target: &s[509]},
 		{Name: "CreateDate", FieldName: "create_date", Target: &s[529]},
-		{Name: "UserPolicyList", FieldName: "user_policy_list", Target: &s[586]},
-		{Name: "GroupList", FieldName: "group_list", Target: &s[546]},
-		{Name: "AttachedManagedPolicies", FieldName: "attached_managed_policies", Target: &s[512]},
+		{Name: "UserPolicyList", FieldName: "user_policy_list", Target: &s[586], SentEmpty: true},
+		{Name: "GroupList", FieldName: "group_list", Target: &s[546], SentEmpty: true},
+		{Name: "AttachedManagedPolicies", FieldName: "attached_managed_policies", Target: &s[512], SentEmpty: true},
 		{Name: "PermissionsBoundary", FieldName: "permissions_boundary", Target: &s[26]},
-		{Name: "Tags", FieldName: "tags", Target: &s[648]},
+		{Name: "Tags", FieldName: "tags", Target: &s[648], SentEmpty: true},
 	}
 	s[501].Members = []*apimodel.Member{
 		{Name: "SerialNumber", FieldName: "serial_number", Target: &s[622], Required: true},
