@@ -210,6 +210,10 @@ func (e *Emulator) build() error {
 
 // trackConn remembers connections that have not sent a request yet.
 func (e *Emulator) trackConn(c net.Conn, state http.ConnState) {
+	if state == http.StateActive {
+		// A request began on c: from here a shutdown drains it.
+		e.cfg.Logger.Debug("connection active", "remote", c.RemoteAddr().String())
+	}
 	e.connMu.Lock()
 	defer e.connMu.Unlock()
 	if state != http.StateNew {

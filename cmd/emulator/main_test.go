@@ -104,7 +104,7 @@ func TestSIGTERMDrainsRequestsInFlight(t *testing.T) {
 	dir := t.TempDir()
 	httpAddr, grpcAddr := freeAddr(t), freeAddr(t)
 	data := filepath.Join(dir, "e.db")
-	cmd := exec.Command(os.Args[0], "-test.run=^$", "--", "serve", "--http", httpAddr, "--grpc", grpcAddr, "--data", data)
+	cmd := exec.Command(os.Args[0], "-test.run=^$", "--", "serve", "--http", httpAddr, "--grpc", grpcAddr, "--data", data, "--log-level", "debug")
 	cmd.Env = append(os.Environ(), "IBEMU_TEST_MAIN=1")
 	var stderr syncWriter
 	cmd.Stderr = &stderr
@@ -134,7 +134,9 @@ func TestSIGTERMDrainsRequestsInFlight(t *testing.T) {
 	if _, err := conn.Write(append(head.Bytes(), body[:half]...)); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(100 * time.Millisecond) // let the server start reading the request
+	// Signal only once the server has started reading the request: from
+	// then on a shutdown drains it.
+	waitLog(t, &stderr, `msg="connection active" remote=`+conn.LocalAddr().String())
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -173,10 +175,14 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
+// waitHealthy polls the health endpoint until it answers 200; the deadline
+// only bounds a server that never starts.
 func waitHealthy(t *testing.T, base string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
+	deadline := time.After(10 * time.Second)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
 		resp, err := http.Get(base + "/_emulator/health")
 		if err == nil {
 			resp.Body.Close()
@@ -184,21 +190,29 @@ func waitHealthy(t *testing.T, base string) {
 				return
 			}
 		}
-		time.Sleep(10 * time.Millisecond)
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatalf("%s never became healthy", base)
+		}
 	}
-	t.Fatalf("%s never became healthy", base)
 }
 
+// waitLog waits for the captured log to say text, woken by each write.
 func waitLog(t *testing.T, w *syncWriter, text string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
+	deadline := time.After(10 * time.Second)
+	for {
+		changed := w.next()
 		if strings.Contains(w.String(), text) {
 			return
 		}
-		time.Sleep(5 * time.Millisecond)
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatalf("log never said %q:\n%s", text, w.String())
+		}
 	}
-	t.Fatalf("log never said %q:\n%s", text, w.String())
 }
 
 func signedRequest(t *testing.T, method, url, secret string, body []byte) *http.Request {
