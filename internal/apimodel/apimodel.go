@@ -24,6 +24,8 @@ type Protocol uint8
 const (
 	RESTJSON1 Protocol = iota + 1 // aws.protocols#restJson1
 	AWSQuery                      // aws.protocols#awsQuery
+	RESTXML                       // aws.protocols#restXml (S3)
+	AWSJSON11                     // aws.protocols#awsJson1_1 (KMS)
 )
 
 func (p Protocol) String() string {
@@ -32,6 +34,10 @@ func (p Protocol) String() string {
 		return "restJson1"
 	case AWSQuery:
 		return "awsQuery"
+	case RESTXML:
+		return "restXml"
+	case AWSJSON11:
+		return "awsJson1_1"
 	}
 	return fmt.Sprintf("Protocol(%d)", p)
 }
@@ -71,6 +77,15 @@ const (
 	Label                  // URI path label: /tags/{resourceArn}
 	Query                  // URI query string parameter
 	Header                 // HTTP header
+	// Payload is smithy.api#httpPayload: the member is the whole body (a
+	// blob or string as raw bytes, a structure as one XML or JSON document).
+	Payload
+	// PrefixHeaders is smithy.api#httpPrefixHeaders: a map whose entries
+	// travel as headers named LocationName+key (S3's x-amz-meta-*).
+	PrefixHeaders
+	// ResponseCode is smithy.api#httpResponseCode: an output member holding
+	// the HTTP status.
+	ResponseCode
 )
 
 // Service describes one AWS service.
@@ -80,7 +95,10 @@ type Service struct {
 	SigningName  string   // SigV4 service name, e.g. "imagebuilder"
 	Protocol     Protocol //
 	APIVersion   string   // e.g. "2019-12-02"
-	XMLNamespace string   // awsQuery only
+	XMLNamespace string   // awsQuery and restXml
+	// TargetPrefix is the X-Amz-Target prefix of an awsJson1_1 service, the
+	// Smithy service shape's name: "TrentService" for KMS.
+	TargetPrefix string
 	GRPCService  string   // full protobuf service name
 	Operations   []*Operation
 	Shapes       []*Shape // every shape, indexed by Shape.Index
@@ -103,8 +121,11 @@ type Service struct {
 // Operation is one API operation.
 type Operation struct {
 	Name       string // e.g. "CreateComponent"
-	HTTPMethod string // restJson1 only
-	HTTPURI    string // restJson1 only; may contain {label} segments
+	HTTPMethod string // restJson1 and restXml
+	// HTTPURI is the smithy.api#http URI: {label} and greedy {label+}
+	// segments, and for restXml literal query parameters ("?policy",
+	// "?list-type=2", "?x-id=GetObject") that select the operation.
+	HTTPURI string
 	HTTPCode   int    // success status
 	Input      *Shape
 	Output     *Shape
@@ -114,6 +135,13 @@ type Operation struct {
 	OutputUnit bool
 	Errors     []string // error shape names
 	Paginated  *Pagination
+	// UnwrappedOutput is aws.customizations#s3UnwrappedXmlOutput: the output
+	// body is its one member's element, not wrapped in the output's
+	// (GetBucketLocation's <LocationConstraint>).
+	UnwrappedOutput bool
+	// ChecksumRequired is aws.protocols#httpChecksum's requestChecksumRequired:
+	// the request must carry Content-MD5 or an x-amz-checksum-* value.
+	ChecksumRequired bool
 	// GRPCMethod is the full gRPC method name, e.g.
 	// "/ibemu.imagebuilder.v1.Imagebuilder/CreateComponent".
 	GRPCMethod string
@@ -150,6 +178,18 @@ type Shape struct {
 	MinValue, MaxValue *float64
 	EnumValues         []string
 	Sensitive          bool
+	// XMLName is the shape's smithy.api#xmlName: the element name of a
+	// structure serialized as a whole body (S3's "ListBucketResult").
+	XMLName string
+	// ElemXMLName is a list's member element name ("member" when the model
+	// names none); KeyXMLName and ValueXMLName name a map's entries.
+	ElemXMLName, KeyXMLName, ValueXMLName string
+	// TimestampFormat is the shape's smithy.api#timestampFormat
+	// ("date-time", "http-date", "epoch-seconds"); "" for the protocol's
+	// default.
+	TimestampFormat string
+	// Streaming marks a smithy.api#streaming blob (S3 object bodies).
+	Streaming bool
 
 	patternOnce sync.Once
 	patternRe   *regexp.Regexp
@@ -172,6 +212,27 @@ type Member struct {
 	// SentEmpty marks an output list or map AWS sends even when empty; the
 	// codecs write it as an empty list (required ones are written too).
 	SentEmpty bool
+	// XMLName is the member's element name in XML ("" for Name).
+	XMLName string
+	// XMLFlattened is smithy.api#xmlFlattened: list items repeat as
+	// elements named after the member, without a wrapper.
+	XMLFlattened bool
+	// XMLAttribute is smithy.api#xmlAttribute: the member is an attribute
+	// of its structure's element.
+	XMLAttribute bool
+	// XMLNamespace and XMLPrefix are the member's smithy.api#xmlNamespace.
+	XMLNamespace, XMLPrefix string
+	// TimestampFormat is the member's smithy.api#timestampFormat ("" when
+	// the member does not override its target's).
+	TimestampFormat string
+}
+
+// ElementName is the member's XML element (or attribute) name.
+func (m *Member) ElementName() string {
+	if m.XMLName != "" {
+		return m.XMLName
+	}
+	return m.Name
 }
 
 // ErrorShape is a modeled error.

@@ -178,7 +178,8 @@ func scalarText(v protoreflect.Value, fd protoreflect.FieldDescriptor) string {
 }
 
 // tags reads a tags member: a map of strings, or a list of structures with
-// Key and Value members (IAM's and STS's Tag).
+// Key and Value members (IAM's and STS's Tag), or TagKey and TagValue
+// (KMS's).
 func (fp fieldPath) tags(m protoreflect.Message, fn func(k, v string)) {
 	v, fd, ok := fp.value(m)
 	if !ok {
@@ -217,9 +218,9 @@ func tagFields(md protoreflect.MessageDescriptor) (k, v protoreflect.FieldDescri
 	for i := 0; i < fs.Len(); i++ {
 		f := fs.Get(i)
 		switch strings.ToLower(string(f.Name())) {
-		case "key":
+		case "key", "tag_key": // KMS's Tag is TagKey/TagValue
 			k = f
-		case "value":
+		case "value", "tag_value":
 			v = f
 		}
 	}

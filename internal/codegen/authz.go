@@ -61,6 +61,7 @@ type refConditionKeyDef struct {
 // authzSpec is the generator's form of apimodel.Authz.
 type authzSpec struct {
 	Name             string     // action name without the prefix
+	Var              string     // Go variable in authz.gen.go
 	Op               *operation // nil for an action no operation calls
 	Action           string
 	AccessLevel      string
@@ -89,6 +90,83 @@ type requestKey struct{ Key, Member, Type string }
 // data and this list disagree either way.
 var noAuthzEntry = map[string][]string{
 	"iam": {"UpdateDelegationRequest"},
+	// S3 Express One Zone (s3express:CreateSession, ListAllMyDirectoryBuckets,
+	// RenameObject) and S3 Object Lambda (s3-object-lambda:WriteGetObjectResponse)
+	// are authorized under prefixes of their own, which the emulator does not
+	// serve.
+	"s3": {"CreateSession", "ListDirectoryBuckets", "RenameObject", "WriteGetObjectResponse"},
+}
+
+// operationActions maps, per service prefix, the operations whose IAM action
+// is not named after them to that action. S3 is the service where they
+// differ: the table is the S3 User Guide's "Required permissions for Amazon
+// S3 API operations" (ListObjectsV2 and HeadBucket are s3:ListBucket,
+// HeadObject is s3:GetObject, the Delete*Configuration operations need the
+// Put* action, …). Several operations may share an action; each still gets
+// its own spec, as their inputs bind resources differently.
+var operationActions = map[string]map[string]string{
+	"s3": {
+		"CompleteMultipartUpload":                     "PutObject",
+		"CopyObject":                                  "PutObject",
+		"CreateMultipartUpload":                       "PutObject",
+		"UploadPart":                                  "PutObject",
+		"UploadPartCopy":                              "PutObject",
+		"DeleteObjects":                               "DeleteObject",
+		"HeadBucket":                                  "ListBucket",
+		"HeadObject":                                  "GetObject",
+		"SelectObjectContent":                         "GetObject",
+		"ListObjects":                                 "ListBucket",
+		"ListObjectsV2":                               "ListBucket",
+		"ListObjectVersions":                          "ListBucketVersions",
+		"ListBuckets":                                 "ListAllMyBuckets",
+		"ListMultipartUploads":                        "ListBucketMultipartUploads",
+		"ListParts":                                   "ListMultipartUploadParts",
+		"DeleteBucketAnalyticsConfiguration":          "PutAnalyticsConfiguration",
+		"GetBucketAnalyticsConfiguration":             "GetAnalyticsConfiguration",
+		"ListBucketAnalyticsConfigurations":           "GetAnalyticsConfiguration",
+		"PutBucketAnalyticsConfiguration":             "PutAnalyticsConfiguration",
+		"DeleteBucketCors":                            "PutBucketCORS",
+		"GetBucketCors":                               "GetBucketCORS",
+		"PutBucketCors":                               "PutBucketCORS",
+		"DeleteBucketEncryption":                      "PutEncryptionConfiguration",
+		"GetBucketEncryption":                         "GetEncryptionConfiguration",
+		"PutBucketEncryption":                         "PutEncryptionConfiguration",
+		"DeleteBucketIntelligentTieringConfiguration": "PutIntelligentTieringConfiguration",
+		"GetBucketIntelligentTieringConfiguration":    "GetIntelligentTieringConfiguration",
+		"ListBucketIntelligentTieringConfigurations":  "GetIntelligentTieringConfiguration",
+		"PutBucketIntelligentTieringConfiguration":    "PutIntelligentTieringConfiguration",
+		"DeleteBucketInventoryConfiguration":          "PutInventoryConfiguration",
+		"GetBucketInventoryConfiguration":             "GetInventoryConfiguration",
+		"ListBucketInventoryConfigurations":           "GetInventoryConfiguration",
+		"PutBucketInventoryConfiguration":             "PutInventoryConfiguration",
+		"DeleteBucketLifecycle":                       "PutLifecycleConfiguration",
+		"GetBucketLifecycleConfiguration":             "GetLifecycleConfiguration",
+		"PutBucketLifecycleConfiguration":             "PutLifecycleConfiguration",
+		"DeleteBucketMetricsConfiguration":            "PutMetricsConfiguration",
+		"GetBucketMetricsConfiguration":               "GetMetricsConfiguration",
+		"ListBucketMetricsConfigurations":             "GetMetricsConfiguration",
+		"PutBucketMetricsConfiguration":               "PutMetricsConfiguration",
+		"DeleteBucketOwnershipControls":               "PutBucketOwnershipControls",
+		"DeleteBucketReplication":                     "PutReplicationConfiguration",
+		"GetBucketReplication":                        "GetReplicationConfiguration",
+		"PutBucketReplication":                        "PutReplicationConfiguration",
+		"DeleteBucketTagging":                         "PutBucketTagging",
+		"DeletePublicAccessBlock":                     "PutBucketPublicAccessBlock",
+		"GetPublicAccessBlock":                        "GetBucketPublicAccessBlock",
+		"PutPublicAccessBlock":                        "PutBucketPublicAccessBlock",
+		"GetBucketAccelerateConfiguration":            "GetAccelerateConfiguration",
+		"PutBucketAccelerateConfiguration":            "PutAccelerateConfiguration",
+		"GetBucketNotificationConfiguration":          "GetBucketNotification",
+		"PutBucketNotificationConfiguration":          "PutBucketNotification",
+		"GetObjectLockConfiguration":                  "GetBucketObjectLockConfiguration",
+		"CreateBucketMetadataConfiguration":           "CreateBucketMetadataTableConfiguration",
+		"DeleteBucketMetadataConfiguration":           "DeleteBucketMetadataTableConfiguration",
+		"GetBucketMetadataConfiguration":              "GetBucketMetadataTableConfiguration",
+		"PutObjectLockConfiguration":                  "PutBucketObjectLockConfiguration",
+	},
+	// ReEncrypt is kms:ReEncryptFrom on the source key; the handler checks
+	// kms:ReEncryptTo on the destination key as a dependent action.
+	"kms": {"ReEncrypt": "ReEncryptFrom"},
 }
 
 // pathListings are the IAM listings the reference gives no resource type
@@ -234,34 +312,62 @@ func (s *service) buildAuthz(ref *authzRef) error {
 	if prefix != s.SigningName {
 		return fmt.Errorf("authz: service prefix %q, signing name %q", prefix, s.SigningName)
 	}
-	ops := map[string]*operation{}
-	for _, op := range s.Operations {
-		ops[op.Name] = op
-	}
 	missing := map[string]bool{}
 	for _, name := range noAuthzEntry[prefix] {
 		missing[name] = true
-		if ops[name] == nil {
+		if !s.hasOperation(name) {
 			return fmt.Errorf("authz: noAuthzEntry lists %s, which the model does not have", name)
 		}
 	}
+	opsByAction := map[string][]*operation{}
 	for _, op := range s.Operations {
-		_, has := ref.Actions[op.Name]
+		action := op.Name
+		if a, ok := operationActions[prefix][op.Name]; ok {
+			b.used["op:"+op.Name] = true
+			action = a
+		}
+		_, has := ref.Actions[action]
 		if !has && !missing[op.Name] {
-			return fmt.Errorf("authz: operation %s has no action in the reference (list it in noAuthzEntry if that is right)", op.Name)
+			return fmt.Errorf("authz: operation %s has no action %s in the reference (map it in operationActions, or list it in noAuthzEntry if that is right)", op.Name, action)
 		}
 		if has && missing[op.Name] {
 			return fmt.Errorf("authz: operation %s has an action in the reference now: remove it from noAuthzEntry", op.Name)
 		}
+		if has {
+			opsByAction[action] = append(opsByAction[action], op)
+		}
 	}
 	for _, name := range sortedKeys(ref.Actions) {
-		spec, err := b.action(name, ref.Actions[name], ops[name])
+		// The action's own entry binds to the operation named after it; an
+		// action only other operations map to keeps no bindings there.
+		var own *operation
+		for _, op := range opsByAction[name] {
+			if op.Name == name {
+				own = op
+			}
+		}
+		spec, err := b.action(name, ref.Actions[name], own)
 		if err != nil {
 			return fmt.Errorf("authz: %s:%s: %w", prefix, name, err)
 		}
+		spec.Var = name
 		s.Actions = append(s.Actions, spec)
-		if spec.Op != nil {
-			spec.Op.Authz = spec
+		for _, op := range opsByAction[name] {
+			if op == own {
+				op.Authz = spec
+				continue
+			}
+			os, err := b.action(name, ref.Actions[name], op)
+			if err != nil {
+				return fmt.Errorf("authz: %s:%s (operation %s): %w", prefix, name, op.Name, err)
+			}
+			os.Var = "Op" + op.Name
+			op.Authz = os
+		}
+	}
+	for _, k := range sortedKeys(operationActions[prefix]) {
+		if !b.used["op:"+k] {
+			return fmt.Errorf("authz: operationActions maps %s, which the model does not have", k)
 		}
 	}
 	for _, table := range []map[string]string{arnMemberOverrides[prefix], arnTypeAliases[prefix], variableOverrides[prefix], requestKeyOverrides[prefix]} {
@@ -487,7 +593,11 @@ func isTags(t *shape) bool {
 	case "Map":
 		return t.Elem.Kind == "String"
 	case "List":
-		return t.Elem.Kind == "Structure" && memberFold(t.Elem, "Key") != nil && memberFold(t.Elem, "Value") != nil
+		if t.Elem.Kind != "Structure" {
+			return false
+		}
+		return (memberFold(t.Elem, "Key") != nil && memberFold(t.Elem, "Value") != nil) ||
+			(memberFold(t.Elem, "TagKey") != nil && memberFold(t.Elem, "TagValue") != nil) // KMS
 	}
 	return false
 }
@@ -600,10 +710,16 @@ func (s *service) authzFile(source string) ([]byte, error) {
 	p("// Reference, sorted by name: the operations' Authz, and the actions IAM\n// evaluates that no operation of the model is named after.\n")
 	p("var authzActions = []*apimodel.Authz{\n")
 	for _, a := range s.Actions {
-		p("\tauthz%s,\n", a.Name)
+		p("\tauthz%s,\n", a.Var)
 	}
 	p("}\n")
-	for _, a := range s.Actions {
+	specs := append([]*authzSpec(nil), s.Actions...)
+	for _, op := range s.Operations {
+		if op.Authz != nil && op.Authz.Op == op && op.Authz.Var != op.Authz.Name {
+			specs = append(specs, op.Authz)
+		}
+	}
+	for _, a := range specs {
 		p("\n")
 		switch {
 		case a.Op == nil:
@@ -613,7 +729,7 @@ func (s *service) authzFile(source string) ([]byte, error) {
 		default:
 			p("// %s: Action=%s\n", a.Op.Name, a.Op.Name)
 		}
-		p("var authz%s = &apimodel.Authz{\n", a.Name)
+		p("var authz%s = &apimodel.Authz{\n", a.Var)
 		p("Action: %q,\nAccessLevel: %q,\n", a.Action, a.AccessLevel)
 		if len(a.Resources) > 0 {
 			p("Resources: []*apimodel.AuthzResource{\n")
@@ -685,4 +801,14 @@ func formatGo(src, what string) ([]byte, error) {
 		return nil, fmt.Errorf("format %s: %w", what, err)
 	}
 	return out, nil
+}
+
+// hasOperation reports whether the model has an operation of that name.
+func (s *service) hasOperation(name string) bool {
+	for _, op := range s.Operations {
+		if op.Name == name {
+			return true
+		}
+	}
+	return false
 }

@@ -45,6 +45,9 @@ type operation struct {
 	Errors     []string
 	Pagination *pagination
 	Authz      *authzSpec // nil when the reference has no action for it
+	// UnwrappedOutput and ChecksumRequired: see apimodel.Operation.
+	UnwrappedOutput  bool
+	ChecksumRequired bool
 }
 
 type pagination struct {
@@ -71,6 +74,10 @@ type shape struct {
 	EnumValues []string
 	Sensitive  bool
 	Error      *errorShape
+	// XML and timestamp bindings (restXml; see apimodel.Shape).
+	XMLName, ElemXMLName, KeyXMLName, ValueXMLName string
+	TimestampFormat                                string
+	Streaming                                      bool
 	// ReservedNumbers and ReservedNames are the field numbers and names of
 	// members that left the model (see fieldlock.go).
 	ReservedNumbers []int
@@ -89,6 +96,12 @@ type member struct {
 	IdempotencyToken bool
 	HasDefault       bool
 	Default          string
+	XMLName          string
+	XMLFlattened     bool
+	XMLAttribute     bool
+	XMLNamespace     string
+	XMLPrefix        string
+	TimestampFormat  string
 }
 
 // sentEmpty lists, per model file, the output members ("Shape.member") AWS
@@ -129,6 +142,9 @@ var kindByType = map[string]string{
 	"string": "String", "enum": "Enum", "boolean": "Boolean", "integer": "Integer",
 	"long": "Long", "float": "Float", "double": "Double", "timestamp": "Timestamp",
 	"blob": "Blob", "list": "List", "map": "Map", "structure": "Structure",
+	// A union is a structure of which one member is set; the codecs need
+	// nothing more, and a proto3 message of optional members carries it.
+	"union": "Structure",
 }
 
 // buildService turns a Smithy model into the intermediate form, keeping
@@ -167,6 +183,10 @@ func buildService(cfg serviceConfig, m *smithyModel) (*service, error) {
 		s.Protocol = "restJson1"
 	case raw.hasTrait("aws.protocols#awsQuery"):
 		s.Protocol = "awsQuery"
+	case raw.hasTrait("aws.protocols#restXml"):
+		s.Protocol = "restXml"
+	case raw.hasTrait("aws.protocols#awsJson1_1"):
+		s.Protocol = "awsJson1_1"
 	default:
 		return nil, fmt.Errorf("%s: unsupported protocol", cfg.Model)
 	}
@@ -194,7 +214,7 @@ func buildService(cfg serviceConfig, m *smithyModel) (*service, error) {
 		sh := &shape{ID: id, Name: localName(id), raw: rs}
 		s.byID[id] = sh
 		switch rs.Type {
-		case "structure":
+		case "structure", "union":
 			for _, mem := range rs.Members {
 				if err := visit(mem.Target); err != nil {
 					return err
@@ -299,6 +319,13 @@ func (s *service) fillShape(sh *shape) error {
 	if _, err := traitInto(rs.Traits, "smithy.api#pattern", &sh.Pattern); err != nil {
 		return err
 	}
+	if _, err := traitInto(rs.Traits, "smithy.api#xmlName", &sh.XMLName); err != nil {
+		return err
+	}
+	if _, err := traitInto(rs.Traits, "smithy.api#timestampFormat", &sh.TimestampFormat); err != nil {
+		return err
+	}
+	sh.Streaming = rs.hasTrait("smithy.api#streaming")
 	if sh.Pattern != "" {
 		var err error
 		if sh.GoPattern, sh.Excludes, err = translatePattern(sh.Pattern); err != nil {
@@ -318,19 +345,28 @@ func (s *service) fillShape(sh *shape) error {
 		}
 	case "list":
 		sh.Elem = s.byID[rs.Member.Target]
+		if _, err := traitInto(rs.Member.Traits, "smithy.api#xmlName", &sh.ElemXMLName); err != nil {
+			return err
+		}
 		if sh.Elem.raw.Type == "list" || sh.Elem.raw.Type == "map" {
 			return fmt.Errorf("nested collections are not supported")
 		}
 	case "map":
 		sh.Key = s.byID[rs.Key.Target]
 		sh.Elem = s.byID[rs.Value.Target]
+		if _, err := traitInto(rs.Key.Traits, "smithy.api#xmlName", &sh.KeyXMLName); err != nil {
+			return err
+		}
+		if _, err := traitInto(rs.Value.Traits, "smithy.api#xmlName", &sh.ValueXMLName); err != nil {
+			return err
+		}
 		if sh.Key.raw.Type != "string" && sh.Key.raw.Type != "enum" {
 			return fmt.Errorf("map keys must be strings")
 		}
 		if sh.Elem.raw.Type == "list" || sh.Elem.raw.Type == "map" {
 			return fmt.Errorf("nested collections are not supported")
 		}
-	case "structure":
+	case "structure", "union":
 		fields := map[string]string{}
 		for _, rm := range rs.Members {
 			mem := &member{
@@ -363,7 +399,35 @@ func (s *service) fillShape(sh *shape) error {
 			} else if ok {
 				mem.Location, mem.LocationName = "Header", h
 			}
-			for _, t := range []string{"smithy.api#httpPayload", "smithy.api#httpPrefixHeaders", "smithy.api#httpQueryParams", "smithy.api#httpResponseCode", "smithy.api#xmlName", "smithy.api#xmlFlattened", "smithy.api#xmlAttribute", "smithy.api#jsonName", "smithy.api#timestampFormat"} {
+			if rm.hasTrait("smithy.api#httpPayload") {
+				mem.Location = "Payload"
+			}
+			var prefix string
+			if ok, err := traitInto(rm.Traits, "smithy.api#httpPrefixHeaders", &prefix); err != nil {
+				return err
+			} else if ok {
+				mem.Location, mem.LocationName = "PrefixHeaders", prefix
+			}
+			if rm.hasTrait("smithy.api#httpResponseCode") {
+				mem.Location = "ResponseCode"
+			}
+			if _, err := traitInto(rm.Traits, "smithy.api#xmlName", &mem.XMLName); err != nil {
+				return err
+			}
+			mem.XMLFlattened = rm.hasTrait("smithy.api#xmlFlattened")
+			mem.XMLAttribute = rm.hasTrait("smithy.api#xmlAttribute")
+			var ns struct {
+				URI    string `json:"uri"`
+				Prefix string `json:"prefix"`
+			}
+			if _, err := traitInto(rm.Traits, "smithy.api#xmlNamespace", &ns); err != nil {
+				return err
+			}
+			mem.XMLNamespace, mem.XMLPrefix = ns.URI, ns.Prefix
+			if _, err := traitInto(rm.Traits, "smithy.api#timestampFormat", &mem.TimestampFormat); err != nil {
+				return err
+			}
+			for _, t := range []string{"smithy.api#httpQueryParams", "smithy.api#jsonName"} {
 				if rm.hasTrait(t) {
 					return fmt.Errorf("member %s: trait %s is not supported yet", rm.Name, t)
 				}
@@ -416,12 +480,20 @@ func (s *service) buildOperation(id string, rs *smithyShape) (*operation, error)
 		if http.Code != 0 {
 			op.Code = http.Code
 		}
-	} else if s.Protocol == "restJson1" {
-		return nil, fmt.Errorf("restJson1 operation without an http trait")
+	} else if s.Protocol == "restJson1" || s.Protocol == "restXml" {
+		return nil, fmt.Errorf("%s operation without an http trait", s.Protocol)
 	}
 	for _, e := range rs.Errors {
 		op.Errors = append(op.Errors, localName(e.Target))
 	}
+	op.UnwrappedOutput = rs.hasTrait("aws.customizations#s3UnwrappedXmlOutput")
+	var checksum struct {
+		Required bool `json:"requestChecksumRequired"`
+	}
+	if _, err := traitInto(rs.Traits, "aws.protocols#httpChecksum", &checksum); err != nil {
+		return nil, err
+	}
+	op.ChecksumRequired = checksum.Required
 	var p pagination
 	if ok, err := traitInto(rs.Traits, "smithy.api#paginated", &p); err != nil {
 		return nil, err

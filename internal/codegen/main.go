@@ -28,6 +28,8 @@ var services = []serviceConfig{
 	{Model: "imagebuilder.json", Dir: "imagebuilder/v1", ProtoPackage: "ibemu.imagebuilder.v1", GoPackage: "imagebuilderv1", GRPCService: "Imagebuilder", Authz: "imagebuilder-authz.json"},
 	{Model: "iam.json", Dir: "iam/v1", ProtoPackage: "ibemu.iam.v1", GoPackage: "iamv1", GRPCService: "IAM", Authz: "iam-authz.json"},
 	{Model: "sts.json", Dir: "sts/v1", ProtoPackage: "ibemu.sts.v1", GoPackage: "stsv1", GRPCService: "STS", Authz: "sts-authz.json"},
+	{Model: "s3.json", Dir: "s3/v1", ProtoPackage: "ibemu.s3.v1", GoPackage: "s3v1", GRPCService: "S3", Authz: "s3-authz.json"},
+	{Model: "kms.json", Dir: "kms/v1", ProtoPackage: "ibemu.kms.v1", GoPackage: "kmsv1", GRPCService: "KMS", Authz: "kms-authz.json"},
 }
 
 func main() {

@@ -130,6 +130,12 @@ func memberComment(m *member) string {
 		parts = append(parts, "query ?"+m.LocationName+"=")
 	case "Header":
 		parts = append(parts, "header "+m.LocationName)
+	case "Payload":
+		parts = append(parts, "HTTP payload")
+	case "PrefixHeaders":
+		parts = append(parts, "headers "+m.LocationName+"*")
+	case "ResponseCode":
+		parts = append(parts, "HTTP status code")
 	}
 	if m.IdempotencyToken {
 		parts = append(parts, "idempotency token")

@@ -57,6 +57,24 @@ func (s *service) modelFile(modulePath string) ([]byte, error) {
 		if sh.Sensitive {
 			p(", Sensitive: true")
 		}
+		if sh.XMLName != "" {
+			p(", XMLName: %q", sh.XMLName)
+		}
+		if sh.ElemXMLName != "" {
+			p(", ElemXMLName: %q", sh.ElemXMLName)
+		}
+		if sh.KeyXMLName != "" {
+			p(", KeyXMLName: %q", sh.KeyXMLName)
+		}
+		if sh.ValueXMLName != "" {
+			p(", ValueXMLName: %q", sh.ValueXMLName)
+		}
+		if sh.TimestampFormat != "" {
+			p(", TimestampFormat: %q", sh.TimestampFormat)
+		}
+		if sh.Streaming {
+			p(", Streaming: true")
+		}
 		p("}\n")
 	}
 	for _, sh := range s.Shapes {
@@ -67,7 +85,25 @@ func (s *service) modelFile(modulePath string) ([]byte, error) {
 		for _, m := range sh.Members {
 			p("\t\t{Name: %q, FieldName: %q, Target: &s[%d]", m.Name, m.Field, m.Target.Index)
 			if m.Location != "Body" {
-				p(", Location: apimodel.%s, LocationName: %q", m.Location, m.LocationName)
+				p(", Location: apimodel.%s", m.Location)
+				if m.LocationName != "" {
+					p(", LocationName: %q", m.LocationName)
+				}
+			}
+			if m.XMLName != "" {
+				p(", XMLName: %q", m.XMLName)
+			}
+			if m.XMLFlattened {
+				p(", XMLFlattened: true")
+			}
+			if m.XMLAttribute {
+				p(", XMLAttribute: true")
+			}
+			if m.XMLNamespace != "" {
+				p(", XMLNamespace: %q, XMLPrefix: %q", m.XMLNamespace, m.XMLPrefix)
+			}
+			if m.TimestampFormat != "" {
+				p(", TimestampFormat: %q", m.TimestampFormat)
 			}
 			if m.Required {
 				p(", Required: true")
@@ -87,9 +123,12 @@ func (s *service) modelFile(modulePath string) ([]byte, error) {
 	}
 	p("\treturn &apimodel.Service{\n")
 	p("\t\tName: %q, SDKID: %q, SigningName: %q, Protocol: apimodel.%s, APIVersion: %q,\n",
-		s.Name, s.SDKID, s.SigningName, map[string]string{"restJson1": "RESTJSON1", "awsQuery": "AWSQuery"}[s.Protocol], s.Version)
+		s.Name, s.SDKID, s.SigningName, map[string]string{"restJson1": "RESTJSON1", "awsQuery": "AWSQuery", "restXml": "RESTXML", "awsJson1_1": "AWSJSON11"}[s.Protocol], s.Version)
 	if s.XMLNamespace != "" {
 		p("\t\tXMLNamespace: %q,\n", s.XMLNamespace)
+	}
+	if s.Protocol == "awsJson1_1" {
+		p("\t\tTargetPrefix: %q,\n", s.Name)
 	}
 	p("\t\tGRPCService: %q,\n", s.cfg.ProtoPackage+"."+s.cfg.GRPCService)
 	p("\t\tShapes: []*apimodel.Shape{")
@@ -109,6 +148,12 @@ func (s *service) modelFile(modulePath string) ([]byte, error) {
 		if op.OutputUnit {
 			p(", OutputUnit: true")
 		}
+		if op.UnwrappedOutput {
+			p(", UnwrappedOutput: true")
+		}
+		if op.ChecksumRequired {
+			p(", ChecksumRequired: true")
+		}
 		if len(op.Errors) > 0 {
 			p(", Errors: %#v", op.Errors)
 		}
@@ -116,7 +161,7 @@ func (s *service) modelFile(modulePath string) ([]byte, error) {
 			p(", Paginated: &apimodel.Pagination{InputToken: %q, OutputToken: %q, Items: %q, PageSize: %q}", pg.InputToken, pg.OutputToken, pg.Items, pg.PageSize)
 		}
 		if op.Authz != nil {
-			p(", Authz: authz%s", op.Authz.Name)
+			p(", Authz: authz%s", op.Authz.Var)
 		}
 		p("},\n")
 	}
