@@ -99,7 +99,7 @@ type Service struct {
 	// TargetPrefix is the X-Amz-Target prefix of an awsJson1_1 service, the
 	// Smithy service shape's name: "TrentService" for KMS.
 	TargetPrefix string
-	GRPCService  string   // full protobuf service name
+	GRPCService  string // full protobuf service name
 	Operations   []*Operation
 	Shapes       []*Shape // every shape, indexed by Shape.Index
 	Errors       []*ErrorShape
@@ -125,10 +125,10 @@ type Operation struct {
 	// HTTPURI is the smithy.api#http URI: {label} and greedy {label+}
 	// segments, and for restXml literal query parameters ("?policy",
 	// "?list-type=2", "?x-id=GetObject") that select the operation.
-	HTTPURI string
-	HTTPCode   int    // success status
-	Input      *Shape
-	Output     *Shape
+	HTTPURI  string
+	HTTPCode int // success status
+	Input    *Shape
+	Output   *Shape
 	// OutputUnit marks an operation the model declares without output
 	// (smithy.api#Unit); Output is then an empty synthesized structure.
 	// Query responses of such operations carry no <OpResult> element.
