@@ -88,10 +88,14 @@ func compile(op *apimodel.Operation) (*plan, error) {
 		}
 		kp := keyPlan{key: k.Key, path: path}
 		kp.typ, kp.list = keyType(k.Type)
-		switch {
-		case strings.HasSuffix(k.Key, "/${TagKey}"):
-			kp.key, kp.prefix = strings.TrimSuffix(k.Key, "${TagKey}"), true
-		case strings.EqualFold(k.Key, "aws:TagKeys") || strings.HasSuffix(k.Key, "TagKeys"):
+		switch i := strings.Index(k.Key, "${"); {
+		case i > 0 && strings.HasSuffix(k.Key, "}"):
+			// A template key: aws:RequestTag/${TagKey},
+			// kms:EncryptionContext:${EncryptionContextKey}.
+			kp.key, kp.prefix = k.Key[:i], true
+		case strings.HasSuffix(k.Key, "Keys"):
+			// The keys of a tags or map member: aws:TagKeys,
+			// kms:EncryptionContextKeys.
 			kp.tagKey, kp.list = true, true
 		}
 		p.keys = append(p.keys, kp)

@@ -247,6 +247,12 @@ var variableOverrides = map[string]map[string]string{
 		"infrastructureConfiguration/ResourceId":        "name",
 		"workflowStepExecution/WorkflowStepExecutionId": "stepExecutionId",
 	},
+	"s3": {
+		// Buckets and objects are named by the Bucket and Key members.
+		"bucket/BucketName": "Bucket",
+		"object/BucketName": "Bucket",
+		"object/ObjectName": "Key",
+	},
 	"iam": {
 		"server-certificate/CertificateNameWithPath": "ServerCertificateName",
 		"mfa/MfaTokenIdWithPath":                     "VirtualMFADeviceName",
@@ -263,6 +269,46 @@ var requestKeyOverrides = map[string]map[string]string{
 		"imagebuilder:Ec2MetadataHttpTokens":        "instanceMetadataOptions.httpTokens",
 		"imagebuilder:StatusTopicArn":               "snsTopicArn",
 		"imagebuilder:LifecyclePolicyResourceType":  "resourceType",
+	},
+}
+
+// requestKeyMembers binds, per service prefix, condition keys to the member
+// path supplying them in the inputs that have that member; inputs without it
+// do not carry the key. Each entry must bind at least once. S3's keys are
+// named after the headers (s3:x-amz-server-side-encryption is the
+// x-amz-server-side-encryption header, member ServerSideEncryption); KMS's
+// encryption context keys come from the EncryptionContext map.
+var requestKeyMembers = map[string]map[string]string{
+	"s3": {
+		"s3:x-amz-server-side-encryption":                    "ServerSideEncryption",
+		"s3:x-amz-server-side-encryption-aws-kms-key-id":     "SSEKMSKeyId",
+		"s3:x-amz-server-side-encryption-customer-algorithm": "SSECustomerAlgorithm",
+		"s3:x-amz-acl":                       "ACL",
+		"s3:x-amz-copy-source":               "CopySource",
+		"s3:x-amz-metadata-directive":        "MetadataDirective",
+		"s3:x-amz-storage-class":             "StorageClass",
+		"s3:x-amz-website-redirect-location": "WebsiteRedirectLocation",
+		"s3:x-amz-grant-full-control":        "GrantFullControl",
+		"s3:x-amz-grant-read":                "GrantRead",
+		"s3:x-amz-grant-read-acp":            "GrantReadACP",
+		"s3:x-amz-grant-write":               "GrantWrite",
+		"s3:x-amz-grant-write-acp":           "GrantWriteACP",
+		"s3:x-amz-object-ownership":          "ObjectOwnership",
+		"s3:locationconstraint":              "CreateBucketConfiguration.LocationConstraint",
+		"s3:max-keys":                        "MaxKeys",
+		"s3:if-match":                        "IfMatch",
+		"s3:if-none-match":                   "IfNoneMatch",
+		"s3:object-lock-mode":                "ObjectLockMode",
+		"s3:object-lock-retain-until-date":   "ObjectLockRetainUntilDate",
+		"s3:object-lock-legal-hold":          "ObjectLockLegalHoldStatus",
+	},
+	"kms": {
+		"kms:EncryptionContext:${EncryptionContextKey}": "EncryptionContext",
+		"kms:EncryptionContextKeys":                     "EncryptionContext",
+		"kms:GrantOperations":                           "Operations",
+		"kms:KeyOrigin":                                 "Origin",
+		"kms:ScheduleKeyDeletionPendingWindowInDays":    "PendingWindowInDays",
+		"kms:DataKeyPairSpec":                           "KeyPairSpec",
 	},
 }
 
@@ -368,6 +414,11 @@ func (s *service) buildAuthz(ref *authzRef) error {
 	for _, k := range sortedKeys(operationActions[prefix]) {
 		if !b.used["op:"+k] {
 			return fmt.Errorf("authz: operationActions maps %s, which the model does not have", k)
+		}
+	}
+	for _, k := range sortedKeys(requestKeyMembers[prefix]) {
+		if !b.used["key:"+k] {
+			return fmt.Errorf("authz: requestKeyMembers binds %s, which no input carries", k)
 		}
 	}
 	for _, table := range []map[string]string{arnMemberOverrides[prefix], arnTypeAliases[prefix], variableOverrides[prefix], requestKeyOverrides[prefix]} {
@@ -558,6 +609,13 @@ func (b *authzBuilder) requestKeyMember(op *operation, k string) (string, error)
 		if _, err := memberPath(op.Input, path); err != nil {
 			return "", fmt.Errorf("requestKeyOverrides: %w", err)
 		}
+		return path, nil
+	}
+	if path, ok := requestKeyMembers[prefix][k]; ok {
+		if _, err := memberPath(op.Input, path); err != nil {
+			return "", nil // this input does not carry the key
+		}
+		b.used["key:"+k] = true
 		return path, nil
 	}
 	switch k {

@@ -172,6 +172,7 @@ var authzCreateGrant = &apimodel.Authz{
 		"kms:ViaService",
 	},
 	RequestKeys: []*apimodel.RequestKey{
+		{Key: "kms:GrantOperations", Member: "Operations", Type: "ArrayOfString"},
 		{Key: "kms:GranteePrincipal", Member: "GranteePrincipal", Type: "String"},
 		{Key: "kms:RetiringPrincipal", Member: "RetiringPrincipal", Type: "String"},
 	},
@@ -198,6 +199,7 @@ var authzCreateKey = &apimodel.Authz{
 		{Key: "aws:RequestTag/${TagKey}", Member: "Tags", Type: "String"},
 		{Key: "aws:TagKeys", Member: "Tags", Type: "ArrayOfString"},
 		{Key: "kms:BypassPolicyLockoutSafetyCheck", Member: "BypassPolicyLockoutSafetyCheck", Type: "Bool"},
+		{Key: "kms:KeyOrigin", Member: "Origin", Type: "String"},
 		{Key: "kms:KeySpec", Member: "KeySpec", Type: "String"},
 		{Key: "kms:KeyUsage", Member: "KeyUsage", Type: "String"},
 		{Key: "kms:MultiRegion", Member: "MultiRegion", Type: "Bool"},
@@ -294,6 +296,8 @@ var authzDecrypt = &apimodel.Authz{
 	},
 	RequestKeys: []*apimodel.RequestKey{
 		{Key: "kms:EncryptionAlgorithm", Member: "EncryptionAlgorithm", Type: "String"},
+		{Key: "kms:EncryptionContext:${EncryptionContextKey}", Member: "EncryptionContext", Type: "String"},
+		{Key: "kms:EncryptionContextKeys", Member: "EncryptionContext", Type: "ArrayOfString"},
 	},
 }
 
@@ -629,6 +633,8 @@ var authzEncrypt = &apimodel.Authz{
 	},
 	RequestKeys: []*apimodel.RequestKey{
 		{Key: "kms:EncryptionAlgorithm", Member: "EncryptionAlgorithm", Type: "String"},
+		{Key: "kms:EncryptionContext:${EncryptionContextKey}", Member: "EncryptionContext", Type: "String"},
+		{Key: "kms:EncryptionContextKeys", Member: "EncryptionContext", Type: "ArrayOfString"},
 	},
 }
 
@@ -719,6 +725,10 @@ var authzGenerateDataKey = &apimodel.Authz{
 		"kms:RecipientAttestation:PCR9",
 		"kms:RequestAlias",
 		"kms:ViaService",
+	},
+	RequestKeys: []*apimodel.RequestKey{
+		{Key: "kms:EncryptionContext:${EncryptionContextKey}", Member: "EncryptionContext", Type: "String"},
+		{Key: "kms:EncryptionContextKeys", Member: "EncryptionContext", Type: "ArrayOfString"},
 	},
 }
 
@@ -811,6 +821,11 @@ var authzGenerateDataKeyPair = &apimodel.Authz{
 		"kms:RequestAlias",
 		"kms:ViaService",
 	},
+	RequestKeys: []*apimodel.RequestKey{
+		{Key: "kms:DataKeyPairSpec", Member: "KeyPairSpec", Type: "String"},
+		{Key: "kms:EncryptionContext:${EncryptionContextKey}", Member: "EncryptionContext", Type: "String"},
+		{Key: "kms:EncryptionContextKeys", Member: "EncryptionContext", Type: "ArrayOfString"},
+	},
 }
 
 // GenerateDataKeyPairWithoutPlaintext: Action=GenerateDataKeyPairWithoutPlaintext
@@ -845,6 +860,11 @@ var authzGenerateDataKeyPairWithoutPlaintext = &apimodel.Authz{
 		"kms:RequestAlias",
 		"kms:ViaService",
 	},
+	RequestKeys: []*apimodel.RequestKey{
+		{Key: "kms:DataKeyPairSpec", Member: "KeyPairSpec", Type: "String"},
+		{Key: "kms:EncryptionContext:${EncryptionContextKey}", Member: "EncryptionContext", Type: "String"},
+		{Key: "kms:EncryptionContextKeys", Member: "EncryptionContext", Type: "ArrayOfString"},
+	},
 }
 
 // GenerateDataKeyWithoutPlaintext: Action=GenerateDataKeyWithoutPlaintext
@@ -877,6 +897,10 @@ var authzGenerateDataKeyWithoutPlaintext = &apimodel.Authz{
 		"kms:EncryptionContextKeys",
 		"kms:RequestAlias",
 		"kms:ViaService",
+	},
+	RequestKeys: []*apimodel.RequestKey{
+		{Key: "kms:EncryptionContext:${EncryptionContextKey}", Member: "EncryptionContext", Type: "String"},
+		{Key: "kms:EncryptionContextKeys", Member: "EncryptionContext", Type: "ArrayOfString"},
 	},
 }
 
@@ -1492,6 +1516,9 @@ var authzScheduleKeyDeletion = &apimodel.Authz{
 		"kms:ScheduleKeyDeletionPendingWindowInDays",
 		"kms:TrailingDaysWithoutKeyUsage",
 		"kms:ViaService",
+	},
+	RequestKeys: []*apimodel.RequestKey{
+		{Key: "kms:ScheduleKeyDeletionPendingWindowInDays", Member: "PendingWindowInDays", Type: "Numeric"},
 	},
 }
 

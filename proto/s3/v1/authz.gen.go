@@ -211,6 +211,10 @@ var authzAbortMultipartUpload = &apimodel.Authz{
 			Type:          "object",
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+				{Name: "ObjectName", Member: "Key"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -458,6 +462,9 @@ var authzCreateBucket = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -479,6 +486,16 @@ var authzCreateBucket = &apimodel.Authz{
 		"s3:x-amz-grant-write-acp",
 		"s3:x-amz-object-ownership",
 	},
+	RequestKeys: []*apimodel.RequestKey{
+		{Key: "s3:locationconstraint", Member: "CreateBucketConfiguration.LocationConstraint", Type: "String"},
+		{Key: "s3:x-amz-acl", Member: "ACL", Type: "String"},
+		{Key: "s3:x-amz-grant-full-control", Member: "GrantFullControl", Type: "String"},
+		{Key: "s3:x-amz-grant-read", Member: "GrantRead", Type: "String"},
+		{Key: "s3:x-amz-grant-read-acp", Member: "GrantReadACP", Type: "String"},
+		{Key: "s3:x-amz-grant-write", Member: "GrantWrite", Type: "String"},
+		{Key: "s3:x-amz-grant-write-acp", Member: "GrantWriteACP", Type: "String"},
+		{Key: "s3:x-amz-object-ownership", Member: "ObjectOwnership", Type: "String"},
+	},
 }
 
 // CreateBucketMetadataTableConfiguration: POST /{Bucket}?metadataTable
@@ -491,6 +508,9 @@ var authzCreateBucketMetadataTableConfiguration = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -778,6 +798,9 @@ var authzDeleteBucket = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -800,6 +823,9 @@ var authzDeleteBucketMetadataTableConfiguration = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -822,6 +848,9 @@ var authzDeleteBucketPolicy = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -844,6 +873,9 @@ var authzDeleteBucketWebsite = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -924,6 +956,10 @@ var authzDeleteObject = &apimodel.Authz{
 			Type:          "object",
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+				{Name: "ObjectName", Member: "Key"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -935,6 +971,9 @@ var authzDeleteObject = &apimodel.Authz{
 		"s3:signatureAge",
 		"s3:signatureversion",
 		"s3:x-amz-content-sha256",
+	},
+	RequestKeys: []*apimodel.RequestKey{
+		{Key: "s3:if-match", Member: "IfMatch", Type: "String"},
 	},
 }
 
@@ -994,6 +1033,10 @@ var authzDeleteObjectTagging = &apimodel.Authz{
 			Type:          "object",
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+				{Name: "ObjectName", Member: "Key"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -1610,6 +1653,9 @@ var authzGetBucketAbac = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -1642,6 +1688,9 @@ var authzGetBucketAcl = &apimodel.Authz{
 			Type:          "bucket",
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -1706,6 +1755,9 @@ var authzGetBucketLocation = &apimodel.Authz{
 			Type:          "bucket",
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -1728,6 +1780,9 @@ var authzGetBucketLogging = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -1750,6 +1805,9 @@ var authzGetBucketMetadataTableConfiguration = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -1826,6 +1884,9 @@ var authzGetBucketOwnershipControls = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -1858,6 +1919,9 @@ var authzGetBucketPolicy = &apimodel.Authz{
 			Type:          "bucket",
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -1880,6 +1944,9 @@ var authzGetBucketPolicyStatus = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -1924,6 +1991,9 @@ var authzGetBucketRequestPayment = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -1946,6 +2016,9 @@ var authzGetBucketTagging = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -1968,6 +2041,9 @@ var authzGetBucketVersioning = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -1990,6 +2066,9 @@ var authzGetBucketWebsite = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -2270,6 +2349,10 @@ var authzGetObject = &apimodel.Authz{
 			Type:          "object",
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+				{Name: "ObjectName", Member: "Key"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -2305,6 +2388,10 @@ var authzGetObjectAcl = &apimodel.Authz{
 			Type:          "object",
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+				{Name: "ObjectName", Member: "Key"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -2374,6 +2461,10 @@ var authzGetObjectAttributes = &apimodel.Authz{
 			Type:          "object",
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+				{Name: "ObjectName", Member: "Key"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -2408,6 +2499,10 @@ var authzGetObjectLegalHold = &apimodel.Authz{
 			Type:          "object",
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+				{Name: "ObjectName", Member: "Key"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -2441,6 +2536,10 @@ var authzGetObjectRetention = &apimodel.Authz{
 			Type:          "object",
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+				{Name: "ObjectName", Member: "Key"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -2474,6 +2573,10 @@ var authzGetObjectTagging = &apimodel.Authz{
 			Type:          "object",
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+				{Name: "ObjectName", Member: "Key"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -2497,6 +2600,10 @@ var authzGetObjectTorrent = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+				{Name: "ObjectName", Member: "Key"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -3535,6 +3642,9 @@ var authzPutBucketAbac = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -3557,6 +3667,9 @@ var authzPutBucketAcl = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -3572,6 +3685,14 @@ var authzPutBucketAcl = &apimodel.Authz{
 		"s3:x-amz-grant-read-acp",
 		"s3:x-amz-grant-write",
 		"s3:x-amz-grant-write-acp",
+	},
+	RequestKeys: []*apimodel.RequestKey{
+		{Key: "s3:x-amz-acl", Member: "ACL", Type: "String"},
+		{Key: "s3:x-amz-grant-full-control", Member: "GrantFullControl", Type: "String"},
+		{Key: "s3:x-amz-grant-read", Member: "GrantRead", Type: "String"},
+		{Key: "s3:x-amz-grant-read-acp", Member: "GrantReadACP", Type: "String"},
+		{Key: "s3:x-amz-grant-write", Member: "GrantWrite", Type: "String"},
+		{Key: "s3:x-amz-grant-write-acp", Member: "GrantWriteACP", Type: "String"},
 	},
 }
 
@@ -3607,6 +3728,9 @@ var authzPutBucketLogging = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -3672,6 +3796,9 @@ var authzPutBucketOwnershipControls = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -3694,6 +3821,9 @@ var authzPutBucketPolicy = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -3738,6 +3868,9 @@ var authzPutBucketRequestPayment = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -3760,6 +3893,9 @@ var authzPutBucketTagging = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -3782,6 +3918,9 @@ var authzPutBucketVersioning = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -3804,6 +3943,9 @@ var authzPutBucketWebsite = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -3997,6 +4139,10 @@ var authzPutObject = &apimodel.Authz{
 			Type:          "object",
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+				{Name: "ObjectName", Member: "Key"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -4033,6 +4179,23 @@ var authzPutObject = &apimodel.Authz{
 		"s3:x-amz-storage-class",
 		"s3:x-amz-website-redirect-location",
 	},
+	RequestKeys: []*apimodel.RequestKey{
+		{Key: "s3:if-match", Member: "IfMatch", Type: "String"},
+		{Key: "s3:if-none-match", Member: "IfNoneMatch", Type: "String"},
+		{Key: "s3:object-lock-legal-hold", Member: "ObjectLockLegalHoldStatus", Type: "String"},
+		{Key: "s3:object-lock-mode", Member: "ObjectLockMode", Type: "String"},
+		{Key: "s3:object-lock-retain-until-date", Member: "ObjectLockRetainUntilDate", Type: "Date"},
+		{Key: "s3:x-amz-acl", Member: "ACL", Type: "String"},
+		{Key: "s3:x-amz-grant-full-control", Member: "GrantFullControl", Type: "String"},
+		{Key: "s3:x-amz-grant-read", Member: "GrantRead", Type: "String"},
+		{Key: "s3:x-amz-grant-read-acp", Member: "GrantReadACP", Type: "String"},
+		{Key: "s3:x-amz-grant-write-acp", Member: "GrantWriteACP", Type: "String"},
+		{Key: "s3:x-amz-server-side-encryption", Member: "ServerSideEncryption", Type: "String"},
+		{Key: "s3:x-amz-server-side-encryption-aws-kms-key-id", Member: "SSEKMSKeyId", Type: "ARN"},
+		{Key: "s3:x-amz-server-side-encryption-customer-algorithm", Member: "SSECustomerAlgorithm", Type: "String"},
+		{Key: "s3:x-amz-storage-class", Member: "StorageClass", Type: "String"},
+		{Key: "s3:x-amz-website-redirect-location", Member: "WebsiteRedirectLocation", Type: "String"},
+	},
 }
 
 // PutObjectAcl: PUT /{Bucket}/{Key+}?acl
@@ -4056,6 +4219,10 @@ var authzPutObjectAcl = &apimodel.Authz{
 			Type:          "object",
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+				{Name: "ObjectName", Member: "Key"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -4074,6 +4241,14 @@ var authzPutObjectAcl = &apimodel.Authz{
 		"s3:x-amz-grant-write",
 		"s3:x-amz-grant-write-acp",
 		"s3:x-amz-storage-class",
+	},
+	RequestKeys: []*apimodel.RequestKey{
+		{Key: "s3:x-amz-acl", Member: "ACL", Type: "String"},
+		{Key: "s3:x-amz-grant-full-control", Member: "GrantFullControl", Type: "String"},
+		{Key: "s3:x-amz-grant-read", Member: "GrantRead", Type: "String"},
+		{Key: "s3:x-amz-grant-read-acp", Member: "GrantReadACP", Type: "String"},
+		{Key: "s3:x-amz-grant-write", Member: "GrantWrite", Type: "String"},
+		{Key: "s3:x-amz-grant-write-acp", Member: "GrantWriteACP", Type: "String"},
 	},
 }
 
@@ -4133,6 +4308,10 @@ var authzPutObjectLegalHold = &apimodel.Authz{
 			Type:          "object",
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+				{Name: "ObjectName", Member: "Key"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -4167,6 +4346,10 @@ var authzPutObjectRetention = &apimodel.Authz{
 			Type:          "object",
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+				{Name: "ObjectName", Member: "Key"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -4205,6 +4388,10 @@ var authzPutObjectTagging = &apimodel.Authz{
 			Type:          "object",
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+				{Name: "ObjectName", Member: "Key"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -4513,6 +4700,10 @@ var authzRestoreObject = &apimodel.Authz{
 			Type:          "object",
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+				{Name: "ObjectName", Member: "Key"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -4711,6 +4902,9 @@ var authzUpdateBucketMetadataInventoryTableConfiguration = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -4733,6 +4927,9 @@ var authzUpdateBucketMetadataJournalTableConfiguration = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -4816,6 +5013,10 @@ var authzUpdateObjectEncryption = &apimodel.Authz{
 			Type:          "object",
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+				{Name: "ObjectName", Member: "Key"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -4874,6 +5075,10 @@ var authzOpCompleteMultipartUpload = &apimodel.Authz{
 			Type:          "object",
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+				{Name: "ObjectName", Member: "Key"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -4909,6 +5114,11 @@ var authzOpCompleteMultipartUpload = &apimodel.Authz{
 		"s3:x-amz-server-side-encryption-customer-algorithm",
 		"s3:x-amz-storage-class",
 		"s3:x-amz-website-redirect-location",
+	},
+	RequestKeys: []*apimodel.RequestKey{
+		{Key: "s3:if-match", Member: "IfMatch", Type: "String"},
+		{Key: "s3:if-none-match", Member: "IfNoneMatch", Type: "String"},
+		{Key: "s3:x-amz-server-side-encryption-customer-algorithm", Member: "SSECustomerAlgorithm", Type: "String"},
 	},
 }
 
@@ -4933,6 +5143,10 @@ var authzOpCopyObject = &apimodel.Authz{
 			Type:          "object",
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+				{Name: "ObjectName", Member: "Key"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -4969,6 +5183,25 @@ var authzOpCopyObject = &apimodel.Authz{
 		"s3:x-amz-storage-class",
 		"s3:x-amz-website-redirect-location",
 	},
+	RequestKeys: []*apimodel.RequestKey{
+		{Key: "s3:if-match", Member: "IfMatch", Type: "String"},
+		{Key: "s3:if-none-match", Member: "IfNoneMatch", Type: "String"},
+		{Key: "s3:object-lock-legal-hold", Member: "ObjectLockLegalHoldStatus", Type: "String"},
+		{Key: "s3:object-lock-mode", Member: "ObjectLockMode", Type: "String"},
+		{Key: "s3:object-lock-retain-until-date", Member: "ObjectLockRetainUntilDate", Type: "Date"},
+		{Key: "s3:x-amz-acl", Member: "ACL", Type: "String"},
+		{Key: "s3:x-amz-copy-source", Member: "CopySource", Type: "String"},
+		{Key: "s3:x-amz-grant-full-control", Member: "GrantFullControl", Type: "String"},
+		{Key: "s3:x-amz-grant-read", Member: "GrantRead", Type: "String"},
+		{Key: "s3:x-amz-grant-read-acp", Member: "GrantReadACP", Type: "String"},
+		{Key: "s3:x-amz-grant-write-acp", Member: "GrantWriteACP", Type: "String"},
+		{Key: "s3:x-amz-metadata-directive", Member: "MetadataDirective", Type: "String"},
+		{Key: "s3:x-amz-server-side-encryption", Member: "ServerSideEncryption", Type: "String"},
+		{Key: "s3:x-amz-server-side-encryption-aws-kms-key-id", Member: "SSEKMSKeyId", Type: "ARN"},
+		{Key: "s3:x-amz-server-side-encryption-customer-algorithm", Member: "SSECustomerAlgorithm", Type: "String"},
+		{Key: "s3:x-amz-storage-class", Member: "StorageClass", Type: "String"},
+		{Key: "s3:x-amz-website-redirect-location", Member: "WebsiteRedirectLocation", Type: "String"},
+	},
 }
 
 // CreateBucketMetadataConfiguration: POST /{Bucket}?metadataConfiguration
@@ -4981,6 +5214,9 @@ var authzOpCreateBucketMetadataConfiguration = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -5014,6 +5250,10 @@ var authzOpCreateMultipartUpload = &apimodel.Authz{
 			Type:          "object",
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+				{Name: "ObjectName", Member: "Key"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -5050,6 +5290,21 @@ var authzOpCreateMultipartUpload = &apimodel.Authz{
 		"s3:x-amz-storage-class",
 		"s3:x-amz-website-redirect-location",
 	},
+	RequestKeys: []*apimodel.RequestKey{
+		{Key: "s3:object-lock-legal-hold", Member: "ObjectLockLegalHoldStatus", Type: "String"},
+		{Key: "s3:object-lock-mode", Member: "ObjectLockMode", Type: "String"},
+		{Key: "s3:object-lock-retain-until-date", Member: "ObjectLockRetainUntilDate", Type: "Date"},
+		{Key: "s3:x-amz-acl", Member: "ACL", Type: "String"},
+		{Key: "s3:x-amz-grant-full-control", Member: "GrantFullControl", Type: "String"},
+		{Key: "s3:x-amz-grant-read", Member: "GrantRead", Type: "String"},
+		{Key: "s3:x-amz-grant-read-acp", Member: "GrantReadACP", Type: "String"},
+		{Key: "s3:x-amz-grant-write-acp", Member: "GrantWriteACP", Type: "String"},
+		{Key: "s3:x-amz-server-side-encryption", Member: "ServerSideEncryption", Type: "String"},
+		{Key: "s3:x-amz-server-side-encryption-aws-kms-key-id", Member: "SSEKMSKeyId", Type: "ARN"},
+		{Key: "s3:x-amz-server-side-encryption-customer-algorithm", Member: "SSECustomerAlgorithm", Type: "String"},
+		{Key: "s3:x-amz-storage-class", Member: "StorageClass", Type: "String"},
+		{Key: "s3:x-amz-website-redirect-location", Member: "WebsiteRedirectLocation", Type: "String"},
+	},
 }
 
 // DeleteBucketAnalyticsConfiguration: DELETE /{Bucket}?analytics
@@ -5062,6 +5317,9 @@ var authzOpDeleteBucketAnalyticsConfiguration = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -5084,6 +5342,9 @@ var authzOpDeleteBucketCors = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -5106,6 +5367,9 @@ var authzOpDeleteBucketEncryption = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -5128,6 +5392,9 @@ var authzOpDeleteBucketIntelligentTieringConfiguration = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -5150,6 +5417,9 @@ var authzOpDeleteBucketInventoryConfiguration = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -5173,6 +5443,9 @@ var authzOpDeleteBucketLifecycle = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -5195,6 +5468,9 @@ var authzOpDeleteBucketMetadataConfiguration = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -5217,6 +5493,9 @@ var authzOpDeleteBucketMetricsConfiguration = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -5239,6 +5518,9 @@ var authzOpDeleteBucketOwnershipControls = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -5261,6 +5543,9 @@ var authzOpDeleteBucketReplication = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -5284,6 +5569,9 @@ var authzOpDeleteBucketTagging = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -5317,6 +5605,9 @@ var authzOpDeleteObjects = &apimodel.Authz{
 			Type:          "object",
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -5341,6 +5632,9 @@ var authzOpDeletePublicAccessBlock = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -5363,6 +5657,9 @@ var authzOpGetBucketAccelerateConfiguration = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -5385,6 +5682,9 @@ var authzOpGetBucketAnalyticsConfiguration = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -5417,6 +5717,9 @@ var authzOpGetBucketCors = &apimodel.Authz{
 			Type:          "bucket",
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -5439,6 +5742,9 @@ var authzOpGetBucketEncryption = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -5461,6 +5767,9 @@ var authzOpGetBucketIntelligentTieringConfiguration = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -5483,6 +5792,9 @@ var authzOpGetBucketInventoryConfiguration = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -5505,6 +5817,9 @@ var authzOpGetBucketLifecycleConfiguration = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -5527,6 +5842,9 @@ var authzOpGetBucketMetadataConfiguration = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -5549,6 +5867,9 @@ var authzOpGetBucketMetricsConfiguration = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -5581,6 +5902,9 @@ var authzOpGetBucketNotificationConfiguration = &apimodel.Authz{
 			Type:          "bucket",
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -5603,6 +5927,9 @@ var authzOpGetBucketReplication = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -5625,6 +5952,9 @@ var authzOpGetObjectLockConfiguration = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -5647,6 +5977,9 @@ var authzOpGetPublicAccessBlock = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -5679,6 +6012,9 @@ var authzOpHeadBucket = &apimodel.Authz{
 			Type:          "bucket",
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -5716,6 +6052,10 @@ var authzOpHeadObject = &apimodel.Authz{
 			Type:          "object",
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+				{Name: "ObjectName", Member: "Key"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -5740,6 +6080,9 @@ var authzOpListBucketAnalyticsConfigurations = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -5762,6 +6105,9 @@ var authzOpListBucketIntelligentTieringConfigurations = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -5784,6 +6130,9 @@ var authzOpListBucketInventoryConfigurations = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -5806,6 +6155,9 @@ var authzOpListBucketMetricsConfigurations = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -5842,6 +6194,9 @@ var authzOpListMultipartUploads = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -5880,6 +6235,9 @@ var authzOpListObjectVersions = &apimodel.Authz{
 			Type:          "bucket",
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -5896,6 +6254,7 @@ var authzOpListObjectVersions = &apimodel.Authz{
 	},
 	RequestKeys: []*apimodel.RequestKey{
 		{Key: "s3:delimiter", Member: "Delimiter", Type: "String"},
+		{Key: "s3:max-keys", Member: "MaxKeys", Type: "Numeric"},
 		{Key: "s3:prefix", Member: "Prefix", Type: "String"},
 	},
 }
@@ -5920,6 +6279,9 @@ var authzOpListObjects = &apimodel.Authz{
 			Type:          "bucket",
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -5936,6 +6298,7 @@ var authzOpListObjects = &apimodel.Authz{
 	},
 	RequestKeys: []*apimodel.RequestKey{
 		{Key: "s3:delimiter", Member: "Delimiter", Type: "String"},
+		{Key: "s3:max-keys", Member: "MaxKeys", Type: "Numeric"},
 		{Key: "s3:prefix", Member: "Prefix", Type: "String"},
 	},
 }
@@ -5960,6 +6323,9 @@ var authzOpListObjectsV2 = &apimodel.Authz{
 			Type:          "bucket",
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -5976,6 +6342,7 @@ var authzOpListObjectsV2 = &apimodel.Authz{
 	},
 	RequestKeys: []*apimodel.RequestKey{
 		{Key: "s3:delimiter", Member: "Delimiter", Type: "String"},
+		{Key: "s3:max-keys", Member: "MaxKeys", Type: "Numeric"},
 		{Key: "s3:prefix", Member: "Prefix", Type: "String"},
 	},
 }
@@ -6001,6 +6368,10 @@ var authzOpListParts = &apimodel.Authz{
 			Type:          "object",
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+				{Name: "ObjectName", Member: "Key"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -6024,6 +6395,9 @@ var authzOpPutBucketAccelerateConfiguration = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -6046,6 +6420,9 @@ var authzOpPutBucketAnalyticsConfiguration = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -6068,6 +6445,9 @@ var authzOpPutBucketCors = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -6090,6 +6470,9 @@ var authzOpPutBucketEncryption = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -6112,6 +6495,9 @@ var authzOpPutBucketIntelligentTieringConfiguration = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -6134,6 +6520,9 @@ var authzOpPutBucketInventoryConfiguration = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -6157,6 +6546,9 @@ var authzOpPutBucketLifecycleConfiguration = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -6179,6 +6571,9 @@ var authzOpPutBucketMetricsConfiguration = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -6201,6 +6596,9 @@ var authzOpPutBucketNotificationConfiguration = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -6223,6 +6621,9 @@ var authzOpPutBucketReplication = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -6246,6 +6647,9 @@ var authzOpPutObjectLockConfiguration = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -6267,6 +6671,9 @@ var authzOpPutPublicAccessBlock = &apimodel.Authz{
 			Required:      true,
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -6300,6 +6707,10 @@ var authzOpSelectObjectContent = &apimodel.Authz{
 			Type:          "object",
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+				{Name: "ObjectName", Member: "Key"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -6335,6 +6746,10 @@ var authzOpUploadPart = &apimodel.Authz{
 			Type:          "object",
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+				{Name: "ObjectName", Member: "Key"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -6370,6 +6785,9 @@ var authzOpUploadPart = &apimodel.Authz{
 		"s3:x-amz-server-side-encryption-customer-algorithm",
 		"s3:x-amz-storage-class",
 		"s3:x-amz-website-redirect-location",
+	},
+	RequestKeys: []*apimodel.RequestKey{
+		{Key: "s3:x-amz-server-side-encryption-customer-algorithm", Member: "SSECustomerAlgorithm", Type: "String"},
 	},
 }
 
@@ -6394,6 +6812,10 @@ var authzOpUploadPartCopy = &apimodel.Authz{
 			Type:          "object",
 			ARNFormat:     "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
 			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "BucketName", Member: "Bucket"},
+				{Name: "ObjectName", Member: "Key"},
+			},
 		},
 	},
 	ConditionKeys: []string{
@@ -6429,5 +6851,9 @@ var authzOpUploadPartCopy = &apimodel.Authz{
 		"s3:x-amz-server-side-encryption-customer-algorithm",
 		"s3:x-amz-storage-class",
 		"s3:x-amz-website-redirect-location",
+	},
+	RequestKeys: []*apimodel.RequestKey{
+		{Key: "s3:x-amz-copy-source", Member: "CopySource", Type: "String"},
+		{Key: "s3:x-amz-server-side-encryption-customer-algorithm", Member: "SSECustomerAlgorithm", Type: "String"},
 	},
 }
