@@ -24,6 +24,12 @@ const (
 	// Deprecated: it answers Image Builder's codes whatever service was
 	// called. Use GRPCError with the called service's protocol.
 	GRPC
+	// RESTXML is S3's protocol: S3's own codes (InvalidAccessKeyId,
+	// SignatureDoesNotMatch, RequestTimeTooSkewed, …) in <Error> documents.
+	RESTXML
+	// AWSJSON is KMS's protocol (awsJson1_1): the same "…Exception" codes
+	// as REST-JSON.
+	AWSJSON
 )
 
 func (p Protocol) String() string {
@@ -34,6 +40,10 @@ func (p Protocol) String() string {
 		return "Query"
 	case GRPC:
 		return "gRPC"
+	case RESTXML:
+		return "REST-XML"
+	case AWSJSON:
+		return "AWS-JSON"
 	}
 	return "Protocol(?)"
 }
@@ -86,7 +96,7 @@ func (f *Failure) AWSError(p Protocol) *awserr.Error {
 		return awserr.Internal(f)
 	}
 	msg := f.Message
-	if p == Query {
+	if p == Query || p == RESTXML { // TODO(issue 7): S3's own codes
 		if f.Kind == KindMissingAuthentication {
 			msg = msgMissingAuthenticationQuery
 		}
