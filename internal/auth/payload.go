@@ -84,4 +84,3 @@ func (a *Authenticator) AuthenticateHTTPStreaming(r *http.Request) (*Identity, *
 	}
 	return id, &Payload{r: r, mode: mode}, nil
 }
-
