@@ -25,7 +25,8 @@ const (
 	// called. Use GRPCError with the called service's protocol.
 	GRPC
 	// RESTXML is S3's protocol: S3's own codes (InvalidAccessKeyId,
-	// SignatureDoesNotMatch, RequestTimeTooSkewed, …) in <Error> documents.
+	// SignatureDoesNotMatch, RequestTimeTooSkewed, AccessDenied for an
+	// unsigned request, …) in <Error> documents; see s3Errors.
 	RESTXML
 	// AWSJSON is KMS's protocol (awsJson1_1): the same "…Exception" codes
 	// as REST-JSON.
@@ -71,6 +72,51 @@ var wireErrors = map[Kind]wireError{
 	KindExpiredToken:          {"ExpiredToken", http.StatusForbidden, "ExpiredTokenException", http.StatusForbidden},
 }
 
+// s3Error is S3's answer to a failure kind ("Error Responses", Amazon S3
+// API Reference): its code, status and fixed message ("" keeps the
+// failure's own message).
+type s3Error struct {
+	code    string
+	status  int
+	message string
+}
+
+// s3Errors: S3 has its own vocabulary. An unsigned request is anonymous and
+// denied; an expired presigned URL is AccessDenied "Request has expired";
+// token errors are 400s.
+var s3Errors = map[Kind]s3Error{
+	KindMissingAuthentication: {"AccessDenied", http.StatusForbidden, "Access Denied"},
+	KindIncompleteSignature:   {"AuthorizationHeaderMalformed", http.StatusBadRequest, ""},
+	KindUnknownAccessKey:      {"InvalidAccessKeyId", http.StatusForbidden, "The AWS Access Key Id you provided does not exist in our records."},
+	KindInvalidSecurityToken:  {"InvalidToken", http.StatusBadRequest, "The provided token is malformed or otherwise invalid."},
+	KindSignatureMismatch:     {"SignatureDoesNotMatch", http.StatusForbidden, ""},
+	KindRequestTimeTooSkewed:  {"RequestTimeTooSkewed", http.StatusForbidden, "The difference between the request time and the current time is too large."},
+	KindPresignExpired:        {"AccessDenied", http.StatusForbidden, "Request has expired"},
+	KindExpiredToken:          {"ExpiredToken", http.StatusBadRequest, "The provided token has expired."},
+}
+
+// msgSignatureMismatchS3 is S3's wording of a signature mismatch.
+const msgSignatureMismatchS3 = "The request signature we calculated does not match the signature you provided. Check your key and signing method."
+
+// s3AWSError maps a failure to S3's code, status and message.
+func (f *Failure) s3AWSError() *awserr.Error {
+	row, ok := s3Errors[f.Kind]
+	if !ok {
+		return awserr.Internal(f)
+	}
+	code, msg := row.code, row.message
+	switch {
+	case f.Kind == KindIncompleteSignature && f.Presigned:
+		code = "AuthorizationQueryParametersError"
+	case f.Kind == KindSignatureMismatch && f.Message == msgSignatureMismatch:
+		msg = msgSignatureMismatchS3
+	}
+	if msg == "" {
+		msg = f.Message
+	}
+	return awserr.New(code, row.status, msg)
+}
+
 // GRPCError converts the failure to the error a gRPC call to a service of
 // protocol p answers: the code, message and HTTP status that service sends
 // over HTTP, with the gRPC status Unauthenticated (InternalFailure keeps
@@ -88,15 +134,21 @@ func (f *Failure) AWSError(p Protocol) *awserr.Error {
 	if p == GRPC {
 		return f.GRPCError(RESTJSON)
 	}
-	if f.Kind == KindInternal {
+	switch f.Kind {
+	case KindInternal:
 		return awserr.Internal(f)
+	case KindBadRequest:
+		return awserr.New(f.Code, http.StatusBadRequest, f.Message)
+	}
+	if p == RESTXML {
+		return f.s3AWSError()
 	}
 	row, ok := wireErrors[f.Kind]
 	if !ok {
 		return awserr.Internal(f)
 	}
 	msg := f.Message
-	if p == Query || p == RESTXML { // TODO(issue 7): S3's own codes
+	if p == Query {
 		if f.Kind == KindMissingAuthentication {
 			msg = msgMissingAuthenticationQuery
 		}

@@ -13,11 +13,16 @@ const Algorithm = "AWS4-HMAC-SHA256"
 //
 //	METHOD \n URI \n QUERY \n HEADERS \n SIGNEDHEADERS \n PAYLOADHASH
 //
-// params must already be sorted; skip names the query parameter left out.
-func appendCanonicalRequest(dst []byte, req *Request, params []queryParam, skip, signedHeaders, payloadHash string) []byte {
+// params must already be sorted; skip names the query parameter left out;
+// s3 selects S3's canonical URI (the path is not normalized).
+func appendCanonicalRequest(dst []byte, req *Request, params []queryParam, skip, signedHeaders, payloadHash string, s3 bool) []byte {
 	dst = append(dst, req.Method...)
 	dst = append(dst, '\n')
-	dst = appendCanonicalURI(dst, req.Path)
+	if s3 {
+		dst = appendS3CanonicalURI(dst, req.Path)
+	} else {
+		dst = appendCanonicalURI(dst, req.Path)
+	}
 	dst = append(dst, '\n')
 	dst = appendCanonicalQuery(dst, params, skip)
 	dst = append(dst, '\n')
@@ -50,6 +55,7 @@ func appendStringToSign(dst []byte, amzDate, scope string, canonicalRequest []by
 
 // CanonicalRequest returns the canonical request of req for the given
 // ';'-separated signed headers; presigned requests leave out X-Amz-Signature.
+// S3's canonical URI is used when req.ExpectedService is "s3".
 func CanonicalRequest(req *Request, signedHeaders string, presigned bool) string {
 	params := parseQuery(nil, req.RawQuery)
 	sortParams(params)
@@ -57,7 +63,7 @@ func CanonicalRequest(req *Request, signedHeaders string, presigned bool) string
 	if presigned {
 		skip = queryKeySignature
 	}
-	return string(appendCanonicalRequest(nil, req, params, skip, signedHeaders, req.PayloadHash))
+	return string(appendCanonicalRequest(nil, req, params, skip, signedHeaders, req.PayloadHash, req.ExpectedService == "s3"))
 }
 
 // StringToSign returns the string to sign for a canonical request.

@@ -75,6 +75,33 @@ func appendCanonicalURI(dst []byte, rawPath string) []byte {
 	return dst
 }
 
+// appendS3CanonicalURI appends the canonical URI S3 signs: the path as
+// the client escaped it, without normalization ("Signature Calculations for
+// the Authorization Header", Amazon S3 API Reference: "CanonicalURI is the
+// URI-encoded version of the absolute path component of the URI", encoded
+// once; S3 signers set DisableURIPathEscaping). Dot segments and repeated
+// slashes are part of an object key and stay. Each byte is decoded if
+// percent-encoded and re-encoded canonically, so a client's choice of
+// escaping for unreserved bytes or hex case does not change the result.
+func appendS3CanonicalURI(dst []byte, rawPath string) []byte {
+	if rawPath == "" {
+		return append(dst, '/')
+	}
+	for i := 0; i < len(rawPath); i++ {
+		c := rawPath[i]
+		if c == '%' && i+2 < len(rawPath) && isHex(rawPath[i+1]) && isHex(rawPath[i+2]) {
+			c = unhex(rawPath[i+1])<<4 | unhex(rawPath[i+2])
+			i += 2
+		}
+		if unreserved[c] || c == '/' {
+			dst = append(dst, c)
+		} else {
+			dst = append(dst, '%', upperHex[c>>4], upperHex[c&15])
+		}
+	}
+	return dst
+}
+
 // CanonicalURI returns the canonical URI of a raw request path.
 func CanonicalURI(rawPath string) string {
 	return string(appendCanonicalURI(nil, rawPath))

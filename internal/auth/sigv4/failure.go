@@ -35,6 +35,11 @@ const (
 	KindExpiredToken
 	// KindInternal: the credential store failed; nothing the client did.
 	KindInternal
+	// KindBadRequest: the request breaks a rule of the called service's
+	// signing profile (S3: x-amz-content-sha256 missing or not a mode S3
+	// knows). Failure.Code is the service's error code, sent with 400 in
+	// every protocol.
+	KindBadRequest
 )
 
 var kindNames = map[Kind]string{
@@ -47,6 +52,7 @@ var kindNames = map[Kind]string{
 	KindPresignExpired:        "PresignExpired",
 	KindExpiredToken:          "ExpiredToken",
 	KindInternal:              "Internal",
+	KindBadRequest:            "BadRequest",
 }
 
 func (k Kind) String() string {
@@ -62,6 +68,12 @@ func (k Kind) String() string {
 type Failure struct {
 	Kind    Kind
 	Message string
+	// Code is the AWS error code of a KindBadRequest failure.
+	Code string
+	// Presigned reports that the signature was in the query string, which
+	// S3 reports malformed as AuthorizationQueryParametersError rather than
+	// AuthorizationHeaderMalformed.
+	Presigned bool
 
 	// CanonicalRequest and StringToSign are what the server computed, kept
 	// for a signature mismatch so operators can explain it (they never
@@ -120,6 +132,11 @@ func WrongService(expected string) *Failure {
 // WrongRegion is the failure for a credential scope without a valid region.
 func WrongRegion() *Failure {
 	return failure(KindSignatureMismatch, "Credential should be scoped to a valid region. ")
+}
+
+// BadRequest is a KindBadRequest failure with the service's code.
+func BadRequest(code, message string) *Failure {
+	return &Failure{Kind: KindBadRequest, Code: code, Message: message}
 }
 
 // Internal wraps a credential-store error; the cause never reaches clients.

@@ -55,6 +55,10 @@ type Result struct {
 	// Expires is when a presigned request stops being valid (zero when it
 	// carries no X-Amz-Expires).
 	Expires time.Time
+	// Chain verifies the chunk and trailer signatures of the body when the
+	// payload hash is StreamingPayload or StreamingPayloadTrailer (nil
+	// otherwise). Its seed is this request's signature.
+	Chain *ChunkChain
 }
 
 // Defaults match AWS.
@@ -151,13 +155,20 @@ type claims struct {
 
 // Verify checks the request's signature as of now. On success it returns
 // what the signature proves; otherwise a *Failure saying why, in AWS terms.
-func (v *Verifier) Verify(req *Request, now time.Time, keys KeyLookup) (*Result, *Failure) {
+func (v *Verifier) Verify(req *Request, now time.Time, keys KeyLookup) (_ *Result, fail *Failure) {
 	sc := scratchPool.Get().(*scratch)
 	defer putScratch(sc)
 
 	sc.params = parseQuery(sc.params[:0], req.RawQuery)
 	authz := headerValues(req.Header, "authorization")
 	presigned := isPresigned(sc.params)
+	if presigned {
+		defer func() {
+			if fail != nil && fail.Kind == KindIncompleteSignature {
+				fail.Presigned = true
+			}
+		}()
+	}
 
 	var c claims
 	var f *Failure
@@ -200,7 +211,7 @@ func (v *Verifier) Verify(req *Request, now time.Time, keys KeyLookup) (*Result,
 	if c.presigned {
 		skip = queryKeySignature
 	}
-	sc.creq = appendCanonicalRequest(sc.creq[:0], req, sc.params, skip, c.signedHeaders, payloadHash)
+	sc.creq = appendCanonicalRequest(sc.creq[:0], req, sc.params, skip, c.signedHeaders, payloadHash, c.cred.Service == "s3")
 	sc.sts = appendStringToSign(sc.sts[:0], c.amzDate, c.cred.Scope, sc.creq)
 	key := v.keys.get(sc.mac, secret, c.cred.Date, c.cred.Region, c.cred.Service)
 	mac := key.sum(sc.mac, sc.sts)
@@ -210,7 +221,12 @@ func (v *Verifier) Verify(req *Request, now time.Time, keys KeyLookup) (*Result,
 		return nil, mismatch
 	}
 
+	var chain *ChunkChain
+	if payloadHash == StreamingPayload || payloadHash == StreamingPayloadTrailer {
+		chain = newChunkChain(key, c.amzDate, c.cred.Scope, c.signature)
+	}
 	return &Result{
+		Chain:              chain,
 		AccessKeyID:        c.cred.AccessKeyID,
 		SessionToken:       c.sessionToken,
 		SessionTokenSigned: c.tokenSigned,
