@@ -109,27 +109,33 @@ func (a *Authenticator) AuthenticateGRPC(ctx context.Context, fullMethod, author
 
 // Authenticate verifies a request described for the SigV4 verifier.
 func (a *Authenticator) Authenticate(ctx context.Context, req *sigv4.Request) (*Identity, *sigv4.Failure) {
+	id, _, f := a.authenticate(ctx, req)
+	return id, f
+}
+
+// authenticate is Authenticate also returning the verifier's result.
+func (a *Authenticator) authenticate(ctx context.Context, req *sigv4.Request) (*Identity, *sigv4.Result, *sigv4.Failure) {
 	now := a.clock()
 	lookup := &sourceLookup{ctx: ctx, source: a.sources, token: securityToken(req)}
 	res, f := a.verifier.Verify(req, now, lookup)
 	if f != nil {
-		return nil, f
+		return nil, nil, f
 	}
 	cred := lookup.found
 	if f := checkSessionToken(cred, res.SessionToken, now); f != nil {
-		return nil, f
+		return nil, nil, f
 	}
 	if f := checkSessionService(cred.Principal.Session, res.Service); f != nil {
-		return nil, f
+		return nil, nil, f
 	}
 	p := cred.Principal
 	p.AccessKeyID, p.SessionToken = res.AccessKeyID, res.SessionToken
 	if p.Kind == PrincipalRoot {
 		if f := a.ensureAccount(ctx, p.AccountID); f != nil {
-			return nil, f
+			return nil, nil, f
 		}
 	}
-	return &Identity{Principal: p, Region: res.Region, Service: res.Service, RequestTime: res.SigningTime, Presigned: res.Presigned}, nil
+	return &Identity{Principal: p, Region: res.Region, Service: res.Service, RequestTime: res.SigningTime, Presigned: res.Presigned}, res, nil
 }
 
 // ensureAccount runs the provisioner once per account.
