@@ -78,12 +78,12 @@ func (s *s3Server) client(secret string) *s3.Client {
 func (s *s3Server) clientWith(secret string, calc aws.RequestChecksumCalculation) *s3.Client {
 	return s3.New(s3.Options{
 		RequestChecksumCalculation: calc,
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(s.URL),
-		UsePathStyle: true,
-		Credentials:  credentials.NewStaticCredentialsProvider(docKeyID, secret, ""),
-		HTTPClient:   s.Client(),
-		Retryer:      aws.NopRetryer{},
+		Region:                     "us-east-1",
+		BaseEndpoint:               aws.String(s.URL),
+		UsePathStyle:               true,
+		Credentials:                credentials.NewStaticCredentialsProvider(docKeyID, secret, ""),
+		HTTPClient:                 s.Client(),
+		Retryer:                    aws.NopRetryer{},
 	})
 }
 
