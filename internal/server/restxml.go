@@ -83,14 +83,12 @@ func (rc *httpCall) serveRESTXMLStreaming(api *API) {
 		rc.fail(aerr)
 		return
 	}
-	header := r.Header
-	if len(body) > 0 || r.ContentLength >= 0 {
-		// net/http keeps Content-Length out of the map; the modeled
-		// ContentLength is the decoded payload's length (aws-chunked
-		// bodies are longer on the wire).
-		header = header.Clone()
-		header.Set("Content-Length", strconv.Itoa(len(body)))
-	}
+	// net/http keeps Content-Length out of the map; the modeled
+	// ContentLength is the decoded payload's length (aws-chunked bodies are
+	// longer on the wire).
+	header := r.Header.Clone()
+	header.Set("Content-Length", strconv.Itoa(len(body)))
+	payloadFacts(header, payload)
 	out, err := rc.invoke(c, op, func(msg proto.Message) *awserr.Error {
 		return restxml.DecodeInput(op, restxml.Request{Labels: labels, Query: query, Header: header, Body: body}, msg)
 	})
@@ -206,4 +204,28 @@ func (s *Server) virtualHostBucket(host string) string {
 		}
 	}
 	return best
+}
+
+// payloadFacts puts what reading the payload established into the headers
+// the input is decoded from: flexible checksums that came as trailers (the
+// x-amz-checksum-* members) and the Content-Encoding without aws-chunked,
+// which only describes the transfer. Payloads that report neither (an
+// authenticator verifying no trailers) leave the headers as sent.
+func payloadFacts(h http.Header, payload *auth.Payload) {
+	var p any = payload
+	if c, ok := p.(interface{ Checksums() map[string]string }); ok {
+		for name, v := range c.Checksums() {
+			h.Set(name, v)
+		}
+	}
+	if c, ok := p.(interface {
+		ContentEncoding() string
+		Streaming() bool
+	}); ok && c.Streaming() {
+		if enc := c.ContentEncoding(); enc != "" {
+			h.Set("Content-Encoding", enc)
+		} else {
+			h.Del("Content-Encoding")
+		}
+	}
 }

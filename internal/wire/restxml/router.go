@@ -112,8 +112,10 @@ type Labels map[string]string
 // unescaped on its own, so keys keep '/', "//", a leading '/' and escaped
 // characters. Among the routes whose method and path match, those whose
 // query literals are all present compete: more literals matched win, then
-// the x-id hint, then more of the operation's required query parameters
-// and headers present, then model order.
+// the x-id hint, then the balance of the operation's required query
+// parameters and headers present over those absent (PUT with partNumber
+// and uploadId is UploadPart; without, PutObject rather than CopyObject,
+// which needs x-amz-copy-source), then model order.
 //
 // A request no route takes gets S3's answers: 405 MethodNotAllowed when
 // the path is served with other methods, 400 InvalidRequest otherwise.
@@ -137,7 +139,7 @@ func (r *Router) Match(method, escapedPath string, query url.Values, header http
 		if rt.method != method {
 			continue
 		}
-		score := 0
+		score := 100 // room below for missing required parameters
 		for _, l := range rt.literals {
 			v, present := query[l.name]
 			if !present || (l.hasValue && (len(v) == 0 || v[0] != l.value)) {
@@ -158,11 +160,15 @@ func (r *Router) Match(method, escapedPath string, query url.Values, header http
 		for _, q := range rt.hintQuery {
 			if query.Has(q) {
 				score++
+			} else {
+				score--
 			}
 		}
 		for _, h := range rt.hintHeader {
 			if header.Get(h) != "" {
 				score++
+			} else {
+				score--
 			}
 		}
 		if score > bestScore {
