@@ -689,3 +689,61 @@ func TestS3OverGRPC(t *testing.T) {
 		t.Errorf("gRPC call: transport %q, S3 facts %+v", got.Transport, got.S3)
 	}
 }
+
+// TestS3OverTLSWithChecksumTrailers: over HTTPS the SDK streams PutObject
+// bodies aws-chunked with a CRC32 trailer (its default
+// RequestChecksumCalculation WhenSupported); the checksum reaches the
+// service as the ChecksumCRC32 member, GetObject's response checksum
+// validates, and the call carries s3:TlsVersion.
+func TestS3OverTLSWithChecksumTrailers(t *testing.T) {
+	s, err := server.New(server.Options{Auth: auth.New(), Authorizer: enforcer(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	impl := newMemS3()
+	if err := s.Register(s3v1.Model(), &s3v1.S3_ServiceDesc, impl); err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewTLSServer(s)
+	defer hs.Close()
+	cfg := aws.Config{Region: "us-east-1", Credentials: testCreds, RetryMaxAttempts: 1,
+		HTTPClient: &http.Client{Transport: readerOnly{hs.Client().Transport}}}
+	c := s3.NewFromConfig(cfg, func(o *s3.Options) {
+		o.BaseEndpoint = aws.String(hs.URL)
+		o.UsePathStyle = true
+	})
+	ctx := context.Background()
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("tls")}); err != nil {
+		t.Fatal(err)
+	}
+	body := strings.Repeat("checksummed ", 1000)
+	// A body the SDK cannot seek is streamed with a trailing checksum.
+	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("tls"), Key: aws.String("k"),
+		Body: io.MultiReader(strings.NewReader(body)), ContentLength: aws.Int64(int64(len(body))), ChecksumAlgorithm: types.ChecksumAlgorithmCrc32})
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) && apiErr.ErrorCode() == "NotImplemented" {
+		t.Skip("this authenticator does not decode aws-chunked payloads yet")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := impl.lastCall().S3
+	if got == nil || got.TLSVersion == "" || !strings.HasPrefix(got.ContentSHA256, "STREAMING-") {
+		t.Errorf("transport facts over TLS: %+v", got)
+	}
+	impl.mu.Lock()
+	stored := impl.objects["tls"]["k"]
+	impl.mu.Unlock()
+	if stored == nil || string(stored.body) != body || stored.crc32 == "" {
+		t.Fatalf("stored object: %d bytes, crc32 %q", len(stored.body), stored.crc32)
+	}
+	out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("tls"), Key: aws.String("k")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(out.Body)
+	out.Body.Close()
+	if err != nil || string(b) != body {
+		t.Fatalf("GetObject: %d bytes, %v", len(b), err)
+	}
+}
