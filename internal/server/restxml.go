@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -39,21 +40,10 @@ func (rc *httpCall) serveRESTXMLStreaming(api *API) {
 		return
 	}
 	if ident.Service != api.Model.SigningName {
-		// The scope was read before verification; a verified scope that
-		// names another service is served by that service's codec, which
-		// needs the body read first.
-		other, ok := s.bySigner[ident.Service]
-		if !ok || other.Model.Protocol == apimodel.RESTXML {
-			rc.fail(unrecognizedService(s, ident.Service))
-			return
-		}
-		rc.api = other
-		body, aerr := rc.readBody()
-		if aerr != nil {
-			rc.fail(aerr)
-			return
-		}
-		rc.dispatch(start, ident, body)
+		// The scope read before verification named this API; a verified
+		// scope cannot differ, and a body verified only through
+		// x-amz-content-sha256 is never handed to another codec.
+		rc.fail(unrecognizedService(s, ident.Service))
 		return
 	}
 	c := rc.newCall(start, ident)
@@ -150,7 +140,7 @@ func hostID(requestID string) string {
 }
 
 // s3Transport collects the values of S3's transport condition keys.
-func s3Transport(r *http.Request, ident *auth.Identity, payload *auth.Payload, now interface{ UnixMilli() int64 }) *callctx.S3Transport {
+func s3Transport(r *http.Request, ident *auth.Identity, payload *auth.Payload, now time.Time) *callctx.S3Transport {
 	t := &callctx.S3Transport{AuthType: "REST-HEADER", SignatureVersion: "AWS4-HMAC-SHA256", ContentSHA256: payload.Mode()}
 	if ident.Presigned {
 		t.AuthType = "REST-QUERY-STRING"
