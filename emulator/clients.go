@@ -1,11 +1,17 @@
 package emulator
 
 import (
+	"context"
 	"io"
+	"net"
 	"net/http"
+	"strings"
+	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 // RootAccessKeyID returns the access key id of an account's root user: the
@@ -26,8 +32,46 @@ func (e *Emulator) AWSConfig(account string) aws.Config {
 		Region:       DefaultRegion,
 		Credentials:  credentials.NewStaticCredentialsProvider(RootAccessKeyID(account), e.cfg.RootSecret, ""),
 		BaseEndpoint: aws.String(e.HTTPURL()),
-		HTTPClient:   &http.Client{Transport: ReaderOnlyBodies{Next: http.DefaultTransport}},
+		HTTPClient:   &http.Client{Transport: ReaderOnlyBodies{Next: PinnedTransport(e.httpLn.Addr().String())}},
 	}
+}
+
+// S3Client returns an S3 client for cfg (from AWSConfig or
+// AWSConfigWithCredentials, whose HTTP client reaches the emulator whatever
+// the host name) that sends to this emulator in path style
+// (http://localhost:PORT/BUCKET/KEY) or, as the SDK does by default, in
+// virtual-hosted style (http://BUCKET.localhost:PORT/KEY). The emulator
+// takes the bucket from a Host under "localhost" (see server.Options
+// S3BaseHosts). Checksums are the SDK's defaults: CRC32 computed for
+// uploads, response checksums validated when S3 returns them.
+func (e *Emulator) S3Client(cfg aws.Config, pathStyle bool, optFns ...func(*s3.Options)) *s3.Client {
+	endpoint := "http://" + strings.Replace(e.httpLn.Addr().String(), "127.0.0.1", "localhost", 1)
+	return s3.NewFromConfig(cfg, append([]func(*s3.Options){func(o *s3.Options) {
+		o.BaseEndpoint = aws.String(endpoint)
+		o.UsePathStyle = pathStyle
+	}}, optFns...)...)
+}
+
+var pinned sync.Map // address → *http.Transport
+
+// PinnedTransport returns an HTTP transport that connects to addr (the
+// emulator's HTTP listener, host:port) whatever host a request names, so
+// that virtual-hosted-style S3 names such as my-bucket.localhost:4700 need
+// no DNS. The Host header and the signature still carry the name. One
+// transport (and its connection pool) is shared per address; no proxy is
+// used.
+func PinnedTransport(addr string) *http.Transport {
+	if t, ok := pinned.Load(addr); ok {
+		return t.(*http.Transport)
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.Proxy = nil
+	d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
+	t.DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return d.DialContext(ctx, network, addr)
+	}
+	actual, _ := pinned.LoadOrStore(addr, t)
+	return actual.(*http.Transport)
 }
 
 // AWSConfigWithCredentials returns an aws-sdk-go-v2 configuration like

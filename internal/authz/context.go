@@ -22,7 +22,7 @@ const dateFormat = "2006-01-02T15:04:05Z"
 // principal's keys, aws:CurrentTime, aws:EpochTime, aws:SecureTransport,
 // aws:SourceIp, aws:RequestedRegion, aws:ViaAWSService, and for temporary
 // credentials aws:TokenIssueTime, aws:MultiFactorAuthPresent and Age and
-// aws:SourceIdentity.
+// aws:SourceIdentity; for S3 requests S3's transport keys.
 func globalKeys(ctx *policy.Context, c *callctx.Call, caller *Caller, session *auth.Session, via bool) {
 	ctx.AddPrincipalKeys(&caller.Principal)
 	now := c.Time.UTC()
@@ -42,6 +42,33 @@ func globalKeys(ctx *policy.Context, c *callctx.Call, caller *Caller, session *a
 	_ = ctx.Set("aws:ViaAWSService", policy.TypeBoolean, strconv.FormatBool(via))
 	if session != nil {
 		sessionKeys(ctx, session, now)
+	}
+	if !via && c.S3 != nil {
+		s3TransportKeys(ctx, c.S3)
+	}
+}
+
+// s3TransportKeys adds S3's keys about how the request was signed and
+// carried ("Condition keys for Amazon S3", Service Authorization Reference):
+// s3:authType, s3:signatureversion, s3:signatureAge (presigned URLs only,
+// milliseconds), s3:x-amz-content-sha256 and, over TLS, s3:TlsVersion. The
+// transport sets them for S3 requests only; a request a service makes on the
+// caller's behalf carries none.
+func s3TransportKeys(ctx *policy.Context, t *callctx.S3Transport) {
+	if t.AuthType != "" {
+		ctx.SetString("s3:authType", t.AuthType)
+	}
+	if t.SignatureVersion != "" {
+		ctx.SetString("s3:signatureversion", t.SignatureVersion)
+	}
+	if t.HasSignatureAge {
+		_ = ctx.Set("s3:signatureAge", policy.TypeNumeric, strconv.FormatInt(t.SignatureAge, 10))
+	}
+	if t.ContentSHA256 != "" {
+		ctx.SetString("s3:x-amz-content-sha256", t.ContentSHA256)
+	}
+	if t.TLSVersion != "" {
+		_ = ctx.Set("s3:TlsVersion", policy.TypeNumeric, t.TLSVersion)
 	}
 }
 

@@ -40,6 +40,29 @@ type Call struct {
 	// SecureTransport reports that the call came over TLS: what
 	// aws:SecureTransport is.
 	SecureTransport bool
+	// S3 holds the transport facts of an S3 request over HTTP, from which
+	// the s3: transport condition keys are set; nil for other calls.
+	S3 *S3Transport
+}
+
+// S3Transport is how an S3 request was signed and carried: the values of
+// S3's transport condition keys ("Amazon S3 condition keys", Service
+// Authorization Reference).
+type S3Transport struct {
+	// AuthType is s3:authType: "REST-HEADER" (Authorization header) or
+	// "REST-QUERY-STRING" (presigned URL).
+	AuthType string
+	// SignatureVersion is s3:signatureversion: "AWS4-HMAC-SHA256".
+	SignatureVersion string
+	// SignatureAge is s3:signatureAge in milliseconds since the signing
+	// time; set (HasSignatureAge) for presigned URLs only.
+	SignatureAge    int64
+	HasSignatureAge bool
+	// ContentSHA256 is s3:x-amz-content-sha256: the payload mode signed (a
+	// hex SHA-256, UNSIGNED-PAYLOAD or a STREAMING-* mode).
+	ContentSHA256 string
+	// TLSVersion is s3:TlsVersion ("1.2", "1.3"); "" without TLS.
+	TLSVersion string
 }
 
 type key struct{}

@@ -14,6 +14,7 @@ import (
 	"github.com/ibemu/ibemu/internal/apimodel"
 	"github.com/ibemu/ibemu/internal/auth/sigv4"
 	"github.com/ibemu/ibemu/internal/wire/restjson"
+	"github.com/ibemu/ibemu/internal/wire/restxml"
 )
 
 // API is one AWS service served by the emulator: its model, its generated
@@ -25,6 +26,7 @@ type API struct {
 
 	methods map[string]*grpc.MethodDesc // by operation name
 	rest    *restjson.Router            // restJson1 APIs only
+	restXML *restxml.Router             // restXml APIs only
 }
 
 func newAPI(model *apimodel.Service, desc *grpc.ServiceDesc, impl any) (*API, error) {
@@ -44,14 +46,20 @@ func newAPI(model *apimodel.Service, desc *grpc.ServiceDesc, impl any) (*API, er
 	if model.Protocol == apimodel.RESTJSON1 {
 		a.rest = restjson.NewRouter(model)
 	}
+	if model.Protocol == apimodel.RESTXML {
+		a.restXML = restxml.NewRouter(model)
+	}
 	return a, nil
 }
 
 // sigv4Protocol is the error vocabulary authentication failures of this API
 // are reported in, over every transport.
 func (a *API) sigv4Protocol() sigv4.Protocol {
-	if a.Model.Protocol == apimodel.AWSQuery {
+	switch a.Model.Protocol {
+	case apimodel.AWSQuery:
 		return sigv4.Query
+	case apimodel.RESTXML:
+		return sigv4.RESTXML
 	}
 	return sigv4.RESTJSON
 }

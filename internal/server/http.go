@@ -8,14 +8,17 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
 	"github.com/ibemu/ibemu/internal/apimodel"
+	"github.com/ibemu/ibemu/internal/auth"
 	"github.com/ibemu/ibemu/internal/auth/sigv4"
 	"github.com/ibemu/ibemu/internal/awserr"
 	"github.com/ibemu/ibemu/internal/callctx"
 	"github.com/ibemu/ibemu/internal/wire/restjson"
+	"github.com/ibemu/ibemu/internal/wire/restxml"
 )
 
 // HealthPath answers 200 with a small JSON body once the server is ready.
@@ -60,11 +63,18 @@ type httpCall struct {
 	written   bool
 	status    int
 	op        string
+	labels    restxml.Labels // restXml: the URI labels, named in errors
 }
 
 func (rc *httpCall) serve() {
 	s, r := rc.s, rc.r
 	start := s.now()
+	if api := s.apiForScope(r); api != nil && api.Model.Protocol == apimodel.RESTXML {
+		// S3 bodies are objects: authenticate first, read after.
+		rc.api = api
+		rc.serveRESTXMLStreaming(api)
+		return
+	}
 	body, aerr := rc.readBody()
 	if aerr != nil {
 		rc.api = s.guessAPI(r, nil)
@@ -81,21 +91,40 @@ func (rc *httpCall) serve() {
 		return
 	}
 	api, ok := s.bySigner[ident.Service]
-	if !ok {
-		rc.fail(awserr.Newf("UnrecognizedServiceException", http.StatusBadRequest, "This endpoint does not serve the service %q named in the credential scope; it serves %s.", ident.Service, strings.Join(s.Services(), ", ")))
+	if !ok || api.Model.Protocol == apimodel.RESTXML {
+		// A restXml API is reached only through a credential scope read
+		// before the body; anything else is not a request to it.
+		rc.fail(unrecognizedService(s, ident.Service))
 		return
 	}
 	rc.api = api
+	rc.dispatch(start, ident, body)
+}
+
+func unrecognizedService(s *Server, service string) *awserr.Error {
+	return awserr.Newf("UnrecognizedServiceException", http.StatusBadRequest, "This endpoint does not serve the service %q named in the credential scope; it serves %s.", service, strings.Join(s.Services(), ", "))
+}
+
+// newCall describes the authenticated call for the layers below.
+func (rc *httpCall) newCall(start time.Time, ident *auth.Identity) *callctx.Call {
 	c := &callctx.Call{
 		RequestID: rc.requestID,
-		Service:   api.Model.SigningName,
+		Service:   rc.api.Model.SigningName,
 		Region:    ident.Region,
 		Account:   ident.Principal.AccountID,
 		Principal: ident.Principal,
 		Time:      start,
 		Transport: "http",
 	}
-	c.SourceIP, c.SecureTransport = httpSource(r)
+	c.SourceIP, c.SecureTransport = httpSource(rc.r)
+	return c
+}
+
+// dispatch serves an authenticated request whose body was read, in the
+// protocol of rc.api.
+func (rc *httpCall) dispatch(start time.Time, ident *auth.Identity, body []byte) {
+	s, api := rc.s, rc.api
+	c := rc.newCall(start, ident)
 	switch api.Model.Protocol {
 	case apimodel.RESTJSON1:
 		rc.serveRESTJSON(c, body)
@@ -203,6 +232,10 @@ func (rc *httpCall) fail(e *awserr.Error) {
 		rc.writeQueryError(e)
 		return
 	}
+	if rc.api != nil && rc.api.Model.Protocol == apimodel.RESTXML {
+		rc.writeRESTXMLError(e)
+		return
+	}
 	restjson.SetErrorHeaders(rc.w.Header(), e)
 	rc.write(e.HTTPStatus, restjson.ContentType, restjson.AppendError(nil, e))
 }
@@ -211,14 +244,26 @@ func (rc *httpCall) write(status int, contentType string, body []byte) {
 	h := rc.w.Header()
 	h.Set("Content-Type", contentType)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
-	h.Set("X-Amzn-RequestId", rc.requestID)
-	// The SDKs correct their clock skew from the Date header.
-	h.Set("Date", rc.s.now().UTC().Format(http.TimeFormat))
+	rc.setCommonHeaders()
 	rc.w.WriteHeader(status)
 	if rc.r.Method != http.MethodHead {
 		_, _ = rc.w.Write(body)
 	}
 	rc.written, rc.status = true, status
+}
+
+// setCommonHeaders sets the request id (x-amzn-requestid; for restXml,
+// S3's x-amz-request-id and x-amz-id-2) and the Date header, from which the
+// SDKs correct their clock skew.
+func (rc *httpCall) setCommonHeaders() {
+	h := rc.w.Header()
+	if rc.api != nil && rc.api.Model.Protocol == apimodel.RESTXML {
+		h.Set(s3RequestIDHeader, rc.requestID)
+		h.Set(s3HostIDHeader, hostID(rc.requestID))
+	} else {
+		h.Set("X-Amzn-RequestId", rc.requestID)
+	}
+	h.Set("Date", rc.s.now().UTC().Format(http.TimeFormat))
 }
 
 // apiForScope finds the API named by the credential scope of the request's
@@ -243,7 +288,8 @@ func (s *Server) apiForScope(r *http.Request) *API {
 }
 
 // guessAPI picks the API whose error format an unauthenticated request
-// most likely expects: Query for form posts and ?Action=, else restJson1.
+// most likely expects: Query for form posts and ?Action=, restJson1 for its
+// routes, else restXml (S3) when registered.
 func (s *Server) guessAPI(r *http.Request, body []byte) *API {
 	wantQuery := strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") || r.URL.Query().Has("Action")
 	var fallback *API
@@ -258,10 +304,38 @@ func (s *Server) guessAPI(r *http.Request, body []byte) *API {
 			return a
 		}
 	}
+	if !wantQuery && r.Header.Get("X-Amz-Target") == "" {
+		// An unsigned request no restJson1 route takes is most likely an
+		// S3 request (anonymous GET of an object, a browser).
+		if xml := s.restXMLAPI(); xml != nil && !s.restJSONRoutes(r) {
+			return xml
+		}
+	}
 	if fallback == nil && len(s.apis) > 0 {
 		fallback = s.apis[0]
 	}
 	return fallback
+}
+
+func (s *Server) restXMLAPI() *API {
+	for _, a := range s.apis {
+		if a.Model.Protocol == apimodel.RESTXML {
+			return a
+		}
+	}
+	return nil
+}
+
+func (s *Server) restJSONRoutes(r *http.Request) bool {
+	for _, a := range s.apis {
+		if a.rest == nil {
+			continue
+		}
+		if _, _, found := a.rest.Match(r.Method, r.URL.EscapedPath()); found {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) actionIn(a *API, r *http.Request, body []byte) bool {

@@ -11,6 +11,7 @@ import (
 	"github.com/ibemu/ibemu/internal/apimodel"
 	"github.com/ibemu/ibemu/internal/awserr"
 	"github.com/ibemu/ibemu/internal/callctx"
+	"github.com/ibemu/ibemu/internal/wire/restxml"
 )
 
 // chainInterceptors composes unary interceptors, the first outermost.
@@ -69,7 +70,14 @@ func (s *Server) validateInterceptor(ctx context.Context, req any, info *grpc.Un
 		return nil, awserr.Internal(fmt.Errorf("server: %s: input is %T", info.FullMethod, req))
 	}
 	if vs := apimodel.Validate(rt.op.Input, msg.ProtoReflect()); len(vs) > 0 {
-		return nil, rt.api.Model.ValidationError(vs)
+		if rt.api.Model.Protocol != apimodel.RESTXML {
+			return nil, rt.api.Model.ValidationError(vs)
+		}
+		// S3 has no ValidationException: its own codes, and enum values
+		// left to the service.
+		if e := restxml.ValidationError(rt.op.Input, vs); e != nil {
+			return nil, e
+		}
 	}
 	return handler(ctx, req)
 }

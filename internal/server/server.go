@@ -22,6 +22,10 @@ import (
 type Authenticator interface {
 	// AuthenticateHTTP verifies an AWS wire request whose body was read.
 	AuthenticateHTTP(r *http.Request, body []byte) (*auth.Identity, *sigv4.Failure)
+	// AuthenticateHTTPStreaming verifies a request whose body has not been
+	// read (S3): the body is read, and verified against the signed
+	// x-amz-content-sha256 mode, through the returned Payload.
+	AuthenticateHTTPStreaming(r *http.Request) (*auth.Identity, *auth.Payload, *sigv4.Failure)
 	// AuthenticateGRPC verifies the signature a gRPC call carries in its
 	// metadata.
 	AuthenticateGRPC(ctx context.Context, fullMethod, authority string, md metadata.MD) (*auth.Identity, *sigv4.Failure)
@@ -48,7 +52,19 @@ type Options struct {
 	Logger   *slog.Logger
 	Clock    func() time.Time
 	// MaxBodyBytes caps request bodies; larger ones are refused with 413.
+	// For restXml APIs (S3) it caps XML documents, refused with S3's
+	// EntityTooLarge.
 	MaxBodyBytes int64
+	// MaxObjectBytes caps raw payloads of restXml operations (S3 object
+	// bodies: PutObject, UploadPart); larger ones are refused with
+	// EntityTooLarge (400). Default DefaultMaxObjectBytes.
+	MaxObjectBytes int64
+	// S3BaseHosts are the host names under which S3 requests are
+	// virtual-hosted: a request to BUCKET.BASE (any port) addresses the
+	// bucket BUCKET. A "*" stands for one DNS label
+	// ("s3.*.amazonaws.com"). Nil means DefaultS3BaseHosts; requests to
+	// IP-literal hosts are always path style.
+	S3BaseHosts []string
 	// Version is reported by the health endpoint.
 	Version string
 }
@@ -56,6 +72,17 @@ type Options struct {
 // DefaultMaxBodyBytes is the default cap on request bodies. Image Builder's
 // largest documents are 16,000 characters; IAM policies are smaller.
 const DefaultMaxBodyBytes = 2 << 20
+
+// DefaultMaxObjectBytes is the default cap on S3 object bodies: 64 MiB.
+// The emulator keeps objects in its database; larger uploads are refused
+// with EntityTooLarge.
+const DefaultMaxObjectBytes = 64 << 20
+
+// DefaultS3BaseHosts are the virtual-hosted-style base hosts recognized by
+// default: *.localhost (every name under localhost reaches the loopback
+// interface, RFC 6761), *.s3.localhost, and AWS's own S3 endpoint names, for
+// clients configured to send them to the emulator.
+var DefaultS3BaseHosts = []string{"localhost", "s3.localhost", "s3.amazonaws.com", "s3.*.amazonaws.com"}
 
 // Server serves the registered APIs over HTTP and gRPC.
 type Server struct {
@@ -86,6 +113,12 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.MaxObjectBytes <= 0 {
+		opts.MaxObjectBytes = DefaultMaxObjectBytes
+	}
+	if opts.S3BaseHosts == nil {
+		opts.S3BaseHosts = DefaultS3BaseHosts
 	}
 	s := &Server{
 		opts:     opts,
