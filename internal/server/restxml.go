@@ -199,20 +199,13 @@ func (s *Server) virtualHostBucket(host string) string {
 // payloadFacts puts what reading the payload established into the headers
 // the input is decoded from: flexible checksums that came as trailers (the
 // x-amz-checksum-* members) and the Content-Encoding without aws-chunked,
-// which only describes the transfer. Payloads that report neither (an
-// authenticator verifying no trailers) leave the headers as sent.
+// which only describes the transfer.
 func payloadFacts(h http.Header, payload *auth.Payload) {
-	var p any = payload
-	if c, ok := p.(interface{ Checksums() map[string]string }); ok {
-		for name, v := range c.Checksums() {
-			h.Set(name, v)
-		}
+	for name, v := range payload.Checksums() {
+		h.Set(name, v)
 	}
-	if c, ok := p.(interface {
-		ContentEncoding() string
-		Streaming() bool
-	}); ok && c.Streaming() {
-		if enc := c.ContentEncoding(); enc != "" {
+	if payload.Streaming() {
+		if enc := payload.ContentEncoding(); enc != "" {
 			h.Set("Content-Encoding", enc)
 		} else {
 			h.Del("Content-Encoding")

@@ -467,10 +467,6 @@ func TestS3KeysThatNeedEscaping(t *testing.T) {
 		}
 		for _, k := range keys {
 			_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("b"), Key: aws.String(k), Body: strings.NewReader(k)})
-			var apiErr smithy.APIError
-			if errors.As(err, &apiErr) && apiErr.ErrorCode() == "SignatureDoesNotMatch" {
-				t.Skip("this sigv4 verifier does not compute S3's canonical URI yet")
-			}
 			if err != nil {
 				t.Fatalf("PutObject(%q): %v", k, err)
 			}
@@ -720,10 +716,6 @@ func TestS3OverTLSWithChecksumTrailers(t *testing.T) {
 	// A body the SDK cannot seek is streamed with a trailing checksum.
 	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("tls"), Key: aws.String("k"),
 		Body: io.MultiReader(strings.NewReader(body)), ContentLength: aws.Int64(int64(len(body))), ChecksumAlgorithm: types.ChecksumAlgorithmCrc32})
-	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) && apiErr.ErrorCode() == "NotImplemented" {
-		t.Skip("this authenticator does not decode aws-chunked payloads yet")
-	}
 	if err != nil {
 		t.Fatal(err)
 	}
