@@ -50,8 +50,11 @@ func newAPI(model *apimodel.Service, desc *grpc.ServiceDesc, impl any) (*API, er
 // sigv4Protocol is the error vocabulary authentication failures of this API
 // are reported in, over every transport.
 func (a *API) sigv4Protocol() sigv4.Protocol {
-	if a.Model.Protocol == apimodel.AWSQuery {
+	switch a.Model.Protocol {
+	case apimodel.AWSQuery:
 		return sigv4.Query
+	case apimodel.AWSJSON11:
+		return sigv4.AWSJSON
 	}
 	return sigv4.RESTJSON
 }
