@@ -4,8 +4,10 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/aws/smithy-go/middleware"
 )
 
 // kmsClient returns a KMS client for cfg, retries off.
@@ -56,4 +58,14 @@ func allowTo(principal string, actions ...string) string {
 		a += `"` + x + `"`
 	}
 	return `{"Effect":"Allow","Principal":{"AWS":"` + principal + `"},"Action":` + a + `],"Resource":"*"}`
+}
+
+// responseRequestID is the request id of a successful SDK call.
+func responseRequestID(t *testing.T, md middleware.Metadata) string {
+	t.Helper()
+	id, ok := awsmiddleware.GetRequestIDMetadata(md)
+	if !ok || id == "" {
+		t.Fatal("the response carries no request id")
+	}
+	return id
 }
