@@ -25,12 +25,14 @@ import (
 	"github.com/ibemu/ibemu/internal/authz"
 	"github.com/ibemu/ibemu/internal/iam"
 	"github.com/ibemu/ibemu/internal/imagebuilder"
+	"github.com/ibemu/ibemu/internal/kms"
 	"github.com/ibemu/ibemu/internal/seal"
 	"github.com/ibemu/ibemu/internal/server"
 	"github.com/ibemu/ibemu/internal/storage"
 	"github.com/ibemu/ibemu/internal/sts"
 	iamv1 "github.com/ibemu/ibemu/proto/iam/v1"
 	ibv1 "github.com/ibemu/ibemu/proto/imagebuilder/v1"
+	kmsv1 "github.com/ibemu/ibemu/proto/kms/v1"
 	stsv1 "github.com/ibemu/ibemu/proto/sts/v1"
 )
 
@@ -85,6 +87,9 @@ type Emulator struct {
 	// sealer protects what clients hand back: session tokens, encoded
 	// authorization messages.
 	sealer *seal.Sealer
+	// kms is the KMS service, whose Go API (internal/kms/datakeys.go) other
+	// services use to encrypt for their callers.
+	kms *kms.Service
 
 	closeOnce sync.Once
 	closeErr  error
@@ -167,6 +172,9 @@ func (e *Emulator) build() error {
 	e.decisions = authz.NewLog(0)
 	ib := imagebuilder.New(e.db, imagebuilder.Options{Clock: cfg.Clock})
 	iamSvc := iam.New(e.db, iam.Options{Clock: cfg.Clock})
+	if e.kms, err = kms.New(e.db, kms.Options{Clock: cfg.Clock, Sealer: e.sealer}); err != nil {
+		return err
+	}
 	stsSvc := sts.New(sts.WithSealer(e.sealer), sts.WithIAM(iamSvc), sts.WithAccessKeys(iamSvc.Credentials()))
 	e.enforcer, err = authz.New(authz.Options{
 		Sealer:     e.sealer,
@@ -174,6 +182,7 @@ func (e *Emulator) build() error {
 		Resolvers: map[string]authz.Resolver{
 			"imagebuilder": ib.Resolver(),
 			"iam":          iamSvc.Resolver(),
+			"kms":          e.kms.Resolver(),
 		},
 		AlwaysAllowed: sts.AlwaysAllowed,
 		Recorder:      e.decisions,
@@ -198,6 +207,7 @@ func (e *Emulator) build() error {
 		{e.srv.Register(ibv1.Model(), &ibv1.Imagebuilder_ServiceDesc, ib)},
 		{e.srv.Register(iamv1.Model(), &iamv1.IAM_ServiceDesc, iamSvc)},
 		{e.srv.Register(stsv1.Model(), &stsv1.STS_ServiceDesc, stsSvc)},
+		{e.srv.Register(kmsv1.Model(), &kmsv1.KMS_ServiceDesc, e.kms)},
 	}
 	for _, r := range regs {
 		if r.err != nil {

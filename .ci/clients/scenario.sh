@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The AWS CLI against a running emulator: create a user and its keys, attach
-# a policy, assume a role, list components, and a denial with its message.
+# a policy, assume a role, list components, a denial with its message, and a
+# KMS key with an encrypt/decrypt round trip.
 # Usage: scenario.sh ENDPOINT AWS_CLI
 set -euo pipefail
 endpoint=$1
@@ -49,4 +50,21 @@ want="AccessDeniedException"
 [[ $out == *"$want"* ]] || fail "the denial does not say $want: $out"
 want="User: arn:aws:sts::$account:assumed-role/builder/cli is not authorized to perform: imagebuilder:CreateComponent"
 [[ $out == *"$want"* ]] || fail "the denial does not explain itself: $out"
+# KMS: a key, and a round trip through encrypt and decrypt of a file.
+key_id=$(as_root kms create-key --description cli --output text --query KeyMetadata.KeyId)
+[[ $key_id =~ ^[0-9a-f-]{36}$ ]] || fail "create-key returned key id $key_id"
+as_root kms create-alias --alias-name alias/cli --target-key-id "$key_id"
+kms_dir=$(mktemp -d)
+printf 'kms secret\n' >"$kms_dir/plain"
+as_root kms encrypt --key-id alias/cli --plaintext "fileb://$kms_dir/plain" --encryption-context purpose=cli \
+  --output text --query CiphertextBlob | base64 -d >"$kms_dir/blob"
+decrypted=$(as_root kms decrypt --ciphertext-blob "fileb://$kms_dir/blob" --encryption-context purpose=cli \
+  --output text --query Plaintext | base64 -d)
+[[ $decrypted == "kms secret" ]] || fail "kms decrypt returned $decrypted"
+set +e
+out=$(as_root kms decrypt --ciphertext-blob "fileb://$kms_dir/blob" 2>&1)
+status=$?
+set -e
+rm -rf "$kms_dir"
+[[ $status -ne 0 && $out == *InvalidCiphertextException* ]] || fail "decrypt without the context: $out"
 echo "cli scenario: ok ($("$aws_cli" --version 2>&1 | cut -d' ' -f1))"

@@ -184,10 +184,10 @@ func (e *Enforcer) refs(c *callctx.Call, p *plan, in protoreflect.Message) []*Re
 				named = v
 				continue
 			}
-			out = append(out, &ResourceRef{Spec: rp.spec, ARN: v, FromMember: true})
+			out = append(out, &ResourceRef{Spec: rp.spec, ARN: v, FromMember: true, Input: in})
 			continue
 		}
-		ref := &ResourceRef{Spec: rp.spec, Vars: map[string]string{}}
+		ref := &ResourceRef{Spec: rp.spec, Vars: map[string]string{}, Input: in}
 		for _, vp := range rp.vars {
 			if v, ok := vp.value.str(in); ok && v != "" {
 				ref.Vars[vp.name] = v
@@ -209,7 +209,7 @@ func (e *Enforcer) refs(c *callctx.Call, p *plan, in protoreflect.Message) []*Re
 		if arn == "" {
 			arn = "*"
 		}
-		out = append(out, &ResourceRef{ARN: arn, FromMember: named != ""})
+		out = append(out, &ResourceRef{ARN: arn, FromMember: named != "", Input: in})
 	}
 	return out
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 
+	"google.golang.org/protobuf/reflect/protoreflect"
+
 	"github.com/ibemu/ibemu/internal/apimodel"
 	"github.com/ibemu/ibemu/internal/callctx"
 	"github.com/ibemu/ibemu/internal/iam/policy"
@@ -65,6 +67,10 @@ type ResourceRef struct {
 	Path string
 	// FromMember reports that ARN came whole from a request member.
 	FromMember bool
+	// Input is the request's input message, for resolvers that find the
+	// resource in more than the members the spec binds (KMS's Decrypt names
+	// its key inside the ciphertext blob). Nil for checks a service asks for.
+	Input protoreflect.Message
 }
 
 // Resolver loads the resources of one service for the enforcement layer.

@@ -253,6 +253,12 @@ var variableOverrides = map[string]map[string]string{
 		"object/BucketName": "Bucket",
 		"object/ObjectName": "Key",
 	},
+	"kms": {
+		// Aliases are named by AliasName ("alias/…"; the KMS resolver drops
+		// the doubled "alias/"), the key an alias points at by TargetKeyId.
+		"alias/Alias": "AliasName",
+		"key/KeyId":   "TargetKeyId",
+	},
 	"iam": {
 		"server-certificate/CertificateNameWithPath": "ServerCertificateName",
 		"mfa/MfaTokenIdWithPath":                     "VirtualMFADeviceName",

@@ -451,9 +451,13 @@ func (s *service) fillShape(sh *shape) error {
 				Code   string `json:"code"`
 				Status int    `json:"httpResponseCode"`
 			}
+			// awsQueryError is the code of the awsQuery protocol (and of
+			// awsQueryCompatible JSON services, which send it in a header
+			// besides the shape name); KMS's awsJson1_1 answers the shape
+			// name ("NotFoundException") as __type.
 			if ok, err := traitInto(rs.Traits, "aws.protocols#awsQueryError", &qe); err != nil {
 				return err
-			} else if ok {
+			} else if ok && s.Protocol == "awsQuery" {
 				e.Code, e.Status = qe.Code, qe.Status
 			}
 			sh.Error = e

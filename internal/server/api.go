@@ -60,6 +60,8 @@ func (a *API) sigv4Protocol() sigv4.Protocol {
 		return sigv4.Query
 	case apimodel.RESTXML:
 		return sigv4.RESTXML
+	case apimodel.AWSJSON11:
+		return sigv4.AWSJSON
 	}
 	return sigv4.RESTJSON
 }

@@ -130,6 +130,8 @@ func (rc *httpCall) dispatch(start time.Time, ident *auth.Identity, body []byte)
 		rc.serveRESTJSON(c, body)
 	case apimodel.AWSQuery:
 		rc.serveQuery(c, body)
+	case apimodel.AWSJSON11:
+		rc.serveAWSJSON(c, body)
 	default:
 		rc.fail(awserr.Internal(fmt.Errorf("server: %s: unsupported protocol", api.Model.Name)))
 	}
@@ -234,6 +236,10 @@ func (rc *httpCall) fail(e *awserr.Error) {
 	}
 	if rc.api != nil && rc.api.Model.Protocol == apimodel.RESTXML {
 		rc.writeRESTXMLError(e)
+		return
+	}
+	if rc.api != nil && rc.api.Model.Protocol == apimodel.AWSJSON11 {
+		rc.writeAWSJSONError(e)
 		return
 	}
 	restjson.SetErrorHeaders(rc.w.Header(), e)

@@ -108,6 +108,9 @@ var authzCreateAlias = &apimodel.Authz{
 			Type:      "alias",
 			Required:  true,
 			ARNFormat: "arn:${Partition}:kms:${Region}:${Account}:alias/${Alias}",
+			Variables: []*apimodel.ARNVariable{
+				{Name: "Alias", Member: "AliasName"},
+			},
 		},
 		{
 			Type:      "key",
@@ -121,6 +124,9 @@ var authzCreateAlias = &apimodel.Authz{
 				"kms:MultiRegion",
 				"kms:MultiRegionKeyType",
 				"kms:ResourceAliases",
+			},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "KeyId", Member: "TargetKeyId"},
 			},
 		},
 	},
@@ -310,6 +316,9 @@ var authzDeleteAlias = &apimodel.Authz{
 			Type:      "alias",
 			Required:  true,
 			ARNFormat: "arn:${Partition}:kms:${Region}:${Account}:alias/${Alias}",
+			Variables: []*apimodel.ARNVariable{
+				{Name: "Alias", Member: "AliasName"},
+			},
 		},
 		{
 			Type:      "key",
@@ -1648,6 +1657,9 @@ var authzUpdateAlias = &apimodel.Authz{
 			Type:      "alias",
 			Required:  true,
 			ARNFormat: "arn:${Partition}:kms:${Region}:${Account}:alias/${Alias}",
+			Variables: []*apimodel.ARNVariable{
+				{Name: "Alias", Member: "AliasName"},
+			},
 		},
 		{
 			Type:      "key",
@@ -1661,6 +1673,9 @@ var authzUpdateAlias = &apimodel.Authz{
 				"kms:MultiRegion",
 				"kms:MultiRegionKeyType",
 				"kms:ResourceAliases",
+			},
+			Variables: []*apimodel.ARNVariable{
+				{Name: "KeyId", Member: "TargetKeyId"},
 			},
 		},
 	},

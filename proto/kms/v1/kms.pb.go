@@ -104,7 +104,7 @@ func (x *AliasListEntry) GetLastUpdatedDate() *timestamppb.Timestamp {
 	return nil
 }
 
-// AlreadyExistsException is the error "AlreadyExists" (HTTP 409).
+// AlreadyExistsException is the error "AlreadyExistsException" (HTTP 409).
 type AlreadyExistsException struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Message       *string                `protobuf:"bytes,1,opt,name=message,proto3,oneof" json:"message,omitempty"`
@@ -1947,7 +1947,7 @@ func (x *DeleteImportedKeyMaterialResponse) GetKeyMaterialId() string {
 	return ""
 }
 
-// DependencyTimeoutException is the error "DependencyTimeout" (HTTP 503).
+// DependencyTimeoutException is the error "DependencyTimeoutException" (HTTP 503).
 type DependencyTimeoutException struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Message       *string                `protobuf:"bytes,1,opt,name=message,proto3,oneof" json:"message,omitempty"`
@@ -2555,7 +2555,7 @@ func (*DisableKeyRotationResponse) Descriptor() ([]byte, []int) {
 	return file_kms_v1_kms_proto_rawDescGZIP(), []int{43}
 }
 
-// DisabledException is the error "Disabled" (HTTP 409).
+// DisabledException is the error "DisabledException" (HTTP 409).
 type DisabledException struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Message       *string                `protobuf:"bytes,1,opt,name=message,proto3,oneof" json:"message,omitempty"`
@@ -2681,7 +2681,7 @@ func (*DisconnectCustomKeyStoreResponse) Descriptor() ([]byte, []int) {
 	return file_kms_v1_kms_proto_rawDescGZIP(), []int{46}
 }
 
-// DryRunOperationException is the error "DryRunOperation" (HTTP 412).
+// DryRunOperationException is the error "DryRunOperationException" (HTTP 412).
 type DryRunOperationException struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Message       *string                `protobuf:"bytes,1,opt,name=message,proto3,oneof" json:"message,omitempty"`
@@ -5131,7 +5131,7 @@ func (x *IncorrectTrustAnchorException) GetMessage() string {
 	return ""
 }
 
-// InvalidAliasNameException is the error "InvalidAliasName" (HTTP 400).
+// InvalidAliasNameException is the error "InvalidAliasNameException" (HTTP 400).
 type InvalidAliasNameException struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Message       *string                `protobuf:"bytes,1,opt,name=message,proto3,oneof" json:"message,omitempty"`
@@ -5176,7 +5176,7 @@ func (x *InvalidAliasNameException) GetMessage() string {
 	return ""
 }
 
-// InvalidArnException is the error "InvalidArn" (HTTP 400).
+// InvalidArnException is the error "InvalidArnException" (HTTP 400).
 type InvalidArnException struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Message       *string                `protobuf:"bytes,1,opt,name=message,proto3,oneof" json:"message,omitempty"`
@@ -5221,7 +5221,7 @@ func (x *InvalidArnException) GetMessage() string {
 	return ""
 }
 
-// InvalidCiphertextException is the error "InvalidCiphertext" (HTTP 400).
+// InvalidCiphertextException is the error "InvalidCiphertextException" (HTTP 400).
 type InvalidCiphertextException struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Message       *string                `protobuf:"bytes,1,opt,name=message,proto3,oneof" json:"message,omitempty"`
@@ -5266,7 +5266,7 @@ func (x *InvalidCiphertextException) GetMessage() string {
 	return ""
 }
 
-// InvalidGrantIdException is the error "InvalidGrantId" (HTTP 400).
+// InvalidGrantIdException is the error "InvalidGrantIdException" (HTTP 400).
 type InvalidGrantIdException struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Message       *string                `protobuf:"bytes,1,opt,name=message,proto3,oneof" json:"message,omitempty"`
@@ -5311,7 +5311,7 @@ func (x *InvalidGrantIdException) GetMessage() string {
 	return ""
 }
 
-// InvalidGrantTokenException is the error "InvalidGrantToken" (HTTP 400).
+// InvalidGrantTokenException is the error "InvalidGrantTokenException" (HTTP 400).
 type InvalidGrantTokenException struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Message       *string                `protobuf:"bytes,1,opt,name=message,proto3,oneof" json:"message,omitempty"`
@@ -5401,7 +5401,7 @@ func (x *InvalidImportTokenException) GetMessage() string {
 	return ""
 }
 
-// InvalidKeyUsageException is the error "InvalidKeyUsage" (HTTP 400).
+// InvalidKeyUsageException is the error "InvalidKeyUsageException" (HTTP 400).
 type InvalidKeyUsageException struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Message       *string                `protobuf:"bytes,1,opt,name=message,proto3,oneof" json:"message,omitempty"`
@@ -5446,7 +5446,7 @@ func (x *InvalidKeyUsageException) GetMessage() string {
 	return ""
 }
 
-// InvalidMarkerException is the error "InvalidMarker" (HTTP 400).
+// InvalidMarkerException is the error "InvalidMarkerException" (HTTP 400).
 type InvalidMarkerException struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Message       *string                `protobuf:"bytes,1,opt,name=message,proto3,oneof" json:"message,omitempty"`
@@ -5491,7 +5491,7 @@ func (x *InvalidMarkerException) GetMessage() string {
 	return ""
 }
 
-// KMSInternalException is the error "KMSInternal" (HTTP 500).
+// KMSInternalException is the error "KMSInternalException" (HTTP 500).
 type KMSInternalException struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Message       *string                `protobuf:"bytes,1,opt,name=message,proto3,oneof" json:"message,omitempty"`
@@ -5536,7 +5536,7 @@ func (x *KMSInternalException) GetMessage() string {
 	return ""
 }
 
-// KMSInvalidMacException is the error "KMSInvalidMac" (HTTP 400).
+// KMSInvalidMacException is the error "KMSInvalidMacException" (HTTP 400).
 type KMSInvalidMacException struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Message       *string                `protobuf:"bytes,1,opt,name=message,proto3,oneof" json:"message,omitempty"`
@@ -5581,7 +5581,7 @@ func (x *KMSInvalidMacException) GetMessage() string {
 	return ""
 }
 
-// KMSInvalidSignatureException is the error "KMSInvalidSignature" (HTTP 400).
+// KMSInvalidSignatureException is the error "KMSInvalidSignatureException" (HTTP 400).
 type KMSInvalidSignatureException struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Message       *string                `protobuf:"bytes,1,opt,name=message,proto3,oneof" json:"message,omitempty"`
@@ -6057,7 +6057,7 @@ func (x *KeyMetadata) GetCurrentKeyMaterialId() string {
 	return ""
 }
 
-// KeyUnavailableException is the error "KeyUnavailable" (HTTP 500).
+// KeyUnavailableException is the error "KeyUnavailableException" (HTTP 500).
 type KeyUnavailableException struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Message       *string                `protobuf:"bytes,1,opt,name=message,proto3,oneof" json:"message,omitempty"`
@@ -6102,7 +6102,7 @@ func (x *KeyUnavailableException) GetMessage() string {
 	return ""
 }
 
-// LimitExceededException is the error "LimitExceeded" (HTTP 400).
+// LimitExceededException is the error "LimitExceededException" (HTTP 400).
 type LimitExceededException struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Message       *string                `protobuf:"bytes,1,opt,name=message,proto3,oneof" json:"message,omitempty"`
@@ -6979,7 +6979,7 @@ func (x *ListRetirableGrantsRequest) GetRetiringPrincipal() string {
 	return ""
 }
 
-// MalformedPolicyDocumentException is the error "MalformedPolicyDocument" (HTTP 400).
+// MalformedPolicyDocumentException is the error "MalformedPolicyDocumentException" (HTTP 400).
 type MalformedPolicyDocumentException struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Message       *string                `protobuf:"bytes,1,opt,name=message,proto3,oneof" json:"message,omitempty"`
@@ -7139,7 +7139,7 @@ func (x *MultiRegionKey) GetRegion() string {
 	return ""
 }
 
-// NotFoundException is the error "NotFound" (HTTP 404).
+// NotFoundException is the error "NotFoundException" (HTTP 404).
 type NotFoundException struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Message       *string                `protobuf:"bytes,1,opt,name=message,proto3,oneof" json:"message,omitempty"`
@@ -8594,7 +8594,7 @@ func (*TagResourceResponse) Descriptor() ([]byte, []int) {
 	return file_kms_v1_kms_proto_rawDescGZIP(), []int{139}
 }
 
-// UnsupportedOperationException is the error "UnsupportedOperation" (HTTP 400).
+// UnsupportedOperationException is the error "UnsupportedOperationException" (HTTP 400).
 type UnsupportedOperationException struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Message       *string                `protobuf:"bytes,1,opt,name=message,proto3,oneof" json:"message,omitempty"`
@@ -9473,7 +9473,7 @@ func (x *VerifyResponse) GetSigningAlgorithm() string {
 	return ""
 }
 
-// XksKeyAlreadyInUseException is the error "XksKeyAlreadyInUse" (HTTP 400).
+// XksKeyAlreadyInUseException is the error "XksKeyAlreadyInUseException" (HTTP 400).
 type XksKeyAlreadyInUseException struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Message       *string                `protobuf:"bytes,1,opt,name=message,proto3,oneof" json:"message,omitempty"`
@@ -9563,7 +9563,7 @@ func (x *XksKeyConfigurationType) GetId() string {
 	return ""
 }
 
-// XksKeyInvalidConfigurationException is the error "XksKeyInvalidConfiguration" (HTTP 400).
+// XksKeyInvalidConfigurationException is the error "XksKeyInvalidConfigurationException" (HTTP 400).
 type XksKeyInvalidConfigurationException struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Message       *string                `protobuf:"bytes,1,opt,name=message,proto3,oneof" json:"message,omitempty"`

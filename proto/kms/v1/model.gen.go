@@ -1135,7 +1135,7 @@ var model = func() *apimodel.Service {
 		},
 		Actions: authzActions,
 		Errors: []*apimodel.ErrorShape{
-			{Name: "AlreadyExistsException", Code: "AlreadyExists", HTTPStatus: 409, Server: false},
+			{Name: "AlreadyExistsException", Code: "AlreadyExistsException", HTTPStatus: 409, Server: false},
 			{Name: "CloudHsmClusterInUseException", Code: "CloudHsmClusterInUseException", HTTPStatus: 400, Server: false},
 			{Name: "CloudHsmClusterInvalidConfigurationException", Code: "CloudHsmClusterInvalidConfigurationException", HTTPStatus: 400, Server: false},
 			{Name: "CloudHsmClusterNotActiveException", Code: "CloudHsmClusterNotActiveException", HTTPStatus: 400, Server: false},
@@ -1146,33 +1146,33 @@ var model = func() *apimodel.Service {
 			{Name: "CustomKeyStoreInvalidStateException", Code: "CustomKeyStoreInvalidStateException", HTTPStatus: 400, Server: false},
 			{Name: "CustomKeyStoreNameInUseException", Code: "CustomKeyStoreNameInUseException", HTTPStatus: 400, Server: false},
 			{Name: "CustomKeyStoreNotFoundException", Code: "CustomKeyStoreNotFoundException", HTTPStatus: 400, Server: false},
-			{Name: "DependencyTimeoutException", Code: "DependencyTimeout", HTTPStatus: 503, Server: true},
-			{Name: "DisabledException", Code: "Disabled", HTTPStatus: 409, Server: false},
-			{Name: "DryRunOperationException", Code: "DryRunOperation", HTTPStatus: 412, Server: false},
+			{Name: "DependencyTimeoutException", Code: "DependencyTimeoutException", HTTPStatus: 503, Server: true},
+			{Name: "DisabledException", Code: "DisabledException", HTTPStatus: 409, Server: false},
+			{Name: "DryRunOperationException", Code: "DryRunOperationException", HTTPStatus: 412, Server: false},
 			{Name: "ExpiredImportTokenException", Code: "ExpiredImportTokenException", HTTPStatus: 400, Server: false},
 			{Name: "IncorrectKeyException", Code: "IncorrectKeyException", HTTPStatus: 400, Server: false},
 			{Name: "IncorrectKeyMaterialException", Code: "IncorrectKeyMaterialException", HTTPStatus: 400, Server: false},
 			{Name: "IncorrectTrustAnchorException", Code: "IncorrectTrustAnchorException", HTTPStatus: 400, Server: false},
-			{Name: "InvalidAliasNameException", Code: "InvalidAliasName", HTTPStatus: 400, Server: false},
-			{Name: "InvalidArnException", Code: "InvalidArn", HTTPStatus: 400, Server: false},
-			{Name: "InvalidCiphertextException", Code: "InvalidCiphertext", HTTPStatus: 400, Server: false},
-			{Name: "InvalidGrantIdException", Code: "InvalidGrantId", HTTPStatus: 400, Server: false},
-			{Name: "InvalidGrantTokenException", Code: "InvalidGrantToken", HTTPStatus: 400, Server: false},
+			{Name: "InvalidAliasNameException", Code: "InvalidAliasNameException", HTTPStatus: 400, Server: false},
+			{Name: "InvalidArnException", Code: "InvalidArnException", HTTPStatus: 400, Server: false},
+			{Name: "InvalidCiphertextException", Code: "InvalidCiphertextException", HTTPStatus: 400, Server: false},
+			{Name: "InvalidGrantIdException", Code: "InvalidGrantIdException", HTTPStatus: 400, Server: false},
+			{Name: "InvalidGrantTokenException", Code: "InvalidGrantTokenException", HTTPStatus: 400, Server: false},
 			{Name: "InvalidImportTokenException", Code: "InvalidImportTokenException", HTTPStatus: 400, Server: false},
-			{Name: "InvalidKeyUsageException", Code: "InvalidKeyUsage", HTTPStatus: 400, Server: false},
-			{Name: "InvalidMarkerException", Code: "InvalidMarker", HTTPStatus: 400, Server: false},
-			{Name: "KMSInternalException", Code: "KMSInternal", HTTPStatus: 500, Server: true},
-			{Name: "KMSInvalidMacException", Code: "KMSInvalidMac", HTTPStatus: 400, Server: false},
-			{Name: "KMSInvalidSignatureException", Code: "KMSInvalidSignature", HTTPStatus: 400, Server: false},
+			{Name: "InvalidKeyUsageException", Code: "InvalidKeyUsageException", HTTPStatus: 400, Server: false},
+			{Name: "InvalidMarkerException", Code: "InvalidMarkerException", HTTPStatus: 400, Server: false},
+			{Name: "KMSInternalException", Code: "KMSInternalException", HTTPStatus: 500, Server: true},
+			{Name: "KMSInvalidMacException", Code: "KMSInvalidMacException", HTTPStatus: 400, Server: false},
+			{Name: "KMSInvalidSignatureException", Code: "KMSInvalidSignatureException", HTTPStatus: 400, Server: false},
 			{Name: "KMSInvalidStateException", Code: "KMSInvalidStateException", HTTPStatus: 409, Server: false},
-			{Name: "KeyUnavailableException", Code: "KeyUnavailable", HTTPStatus: 500, Server: true},
-			{Name: "LimitExceededException", Code: "LimitExceeded", HTTPStatus: 400, Server: false},
-			{Name: "MalformedPolicyDocumentException", Code: "MalformedPolicyDocument", HTTPStatus: 400, Server: false},
-			{Name: "NotFoundException", Code: "NotFound", HTTPStatus: 404, Server: false},
+			{Name: "KeyUnavailableException", Code: "KeyUnavailableException", HTTPStatus: 500, Server: true},
+			{Name: "LimitExceededException", Code: "LimitExceededException", HTTPStatus: 400, Server: false},
+			{Name: "MalformedPolicyDocumentException", Code: "MalformedPolicyDocumentException", HTTPStatus: 400, Server: false},
+			{Name: "NotFoundException", Code: "NotFoundException", HTTPStatus: 404, Server: false},
 			{Name: "TagException", Code: "TagException", HTTPStatus: 400, Server: false},
-			{Name: "UnsupportedOperationException", Code: "UnsupportedOperation", HTTPStatus: 400, Server: false},
-			{Name: "XksKeyAlreadyInUseException", Code: "XksKeyAlreadyInUse", HTTPStatus: 400, Server: false},
-			{Name: "XksKeyInvalidConfigurationException", Code: "XksKeyInvalidConfiguration", HTTPStatus: 400, Server: false},
+			{Name: "UnsupportedOperationException", Code: "UnsupportedOperationException", HTTPStatus: 400, Server: false},
+			{Name: "XksKeyAlreadyInUseException", Code: "XksKeyAlreadyInUseException", HTTPStatus: 400, Server: false},
+			{Name: "XksKeyInvalidConfigurationException", Code: "XksKeyInvalidConfigurationException", HTTPStatus: 400, Server: false},
 			{Name: "XksKeyNotFoundException", Code: "XksKeyNotFoundException", HTTPStatus: 400, Server: false},
 			{Name: "XksProxyIncorrectAuthenticationCredentialException", Code: "XksProxyIncorrectAuthenticationCredentialException", HTTPStatus: 400, Server: false},
 			{Name: "XksProxyInvalidConfigurationException", Code: "XksProxyInvalidConfigurationException", HTTPStatus: 400, Server: false},
@@ -1187,9 +1187,9 @@ var model = func() *apimodel.Service {
 	}
 }()
 
-// ErrAlreadyExists returns the modeled error AlreadyExists (HTTP 409).
+// ErrAlreadyExists returns the modeled error AlreadyExistsException (HTTP 409).
 func ErrAlreadyExists(format string, args ...any) *awserr.Error {
-	return awserr.Newf("AlreadyExists", 409, format, args...)
+	return awserr.Newf("AlreadyExistsException", 409, format, args...)
 }
 
 // ErrCloudHsmClusterInUse returns the modeled error CloudHsmClusterInUseException (HTTP 400).
@@ -1242,19 +1242,19 @@ func ErrCustomKeyStoreNotFound(format string, args ...any) *awserr.Error {
 	return awserr.Newf("CustomKeyStoreNotFoundException", 400, format, args...)
 }
 
-// ErrDependencyTimeout returns the modeled error DependencyTimeout (HTTP 503).
+// ErrDependencyTimeout returns the modeled error DependencyTimeoutException (HTTP 503).
 func ErrDependencyTimeout(format string, args ...any) *awserr.Error {
-	return awserr.Newf("DependencyTimeout", 503, format, args...)
+	return awserr.Newf("DependencyTimeoutException", 503, format, args...)
 }
 
-// ErrDisabled returns the modeled error Disabled (HTTP 409).
+// ErrDisabled returns the modeled error DisabledException (HTTP 409).
 func ErrDisabled(format string, args ...any) *awserr.Error {
-	return awserr.Newf("Disabled", 409, format, args...)
+	return awserr.Newf("DisabledException", 409, format, args...)
 }
 
-// ErrDryRunOperation returns the modeled error DryRunOperation (HTTP 412).
+// ErrDryRunOperation returns the modeled error DryRunOperationException (HTTP 412).
 func ErrDryRunOperation(format string, args ...any) *awserr.Error {
-	return awserr.Newf("DryRunOperation", 412, format, args...)
+	return awserr.Newf("DryRunOperationException", 412, format, args...)
 }
 
 // ErrExpiredImportToken returns the modeled error ExpiredImportTokenException (HTTP 400).
@@ -1277,29 +1277,29 @@ func ErrIncorrectTrustAnchor(format string, args ...any) *awserr.Error {
 	return awserr.Newf("IncorrectTrustAnchorException", 400, format, args...)
 }
 
-// ErrInvalidAliasName returns the modeled error InvalidAliasName (HTTP 400).
+// ErrInvalidAliasName returns the modeled error InvalidAliasNameException (HTTP 400).
 func ErrInvalidAliasName(format string, args ...any) *awserr.Error {
-	return awserr.Newf("InvalidAliasName", 400, format, args...)
+	return awserr.Newf("InvalidAliasNameException", 400, format, args...)
 }
 
-// ErrInvalidArn returns the modeled error InvalidArn (HTTP 400).
+// ErrInvalidArn returns the modeled error InvalidArnException (HTTP 400).
 func ErrInvalidArn(format string, args ...any) *awserr.Error {
-	return awserr.Newf("InvalidArn", 400, format, args...)
+	return awserr.Newf("InvalidArnException", 400, format, args...)
 }
 
-// ErrInvalidCiphertext returns the modeled error InvalidCiphertext (HTTP 400).
+// ErrInvalidCiphertext returns the modeled error InvalidCiphertextException (HTTP 400).
 func ErrInvalidCiphertext(format string, args ...any) *awserr.Error {
-	return awserr.Newf("InvalidCiphertext", 400, format, args...)
+	return awserr.Newf("InvalidCiphertextException", 400, format, args...)
 }
 
-// ErrInvalidGrantId returns the modeled error InvalidGrantId (HTTP 400).
+// ErrInvalidGrantId returns the modeled error InvalidGrantIdException (HTTP 400).
 func ErrInvalidGrantId(format string, args ...any) *awserr.Error {
-	return awserr.Newf("InvalidGrantId", 400, format, args...)
+	return awserr.Newf("InvalidGrantIdException", 400, format, args...)
 }
 
-// ErrInvalidGrantToken returns the modeled error InvalidGrantToken (HTTP 400).
+// ErrInvalidGrantToken returns the modeled error InvalidGrantTokenException (HTTP 400).
 func ErrInvalidGrantToken(format string, args ...any) *awserr.Error {
-	return awserr.Newf("InvalidGrantToken", 400, format, args...)
+	return awserr.Newf("InvalidGrantTokenException", 400, format, args...)
 }
 
 // ErrInvalidImportToken returns the modeled error InvalidImportTokenException (HTTP 400).
@@ -1307,29 +1307,29 @@ func ErrInvalidImportToken(format string, args ...any) *awserr.Error {
 	return awserr.Newf("InvalidImportTokenException", 400, format, args...)
 }
 
-// ErrInvalidKeyUsage returns the modeled error InvalidKeyUsage (HTTP 400).
+// ErrInvalidKeyUsage returns the modeled error InvalidKeyUsageException (HTTP 400).
 func ErrInvalidKeyUsage(format string, args ...any) *awserr.Error {
-	return awserr.Newf("InvalidKeyUsage", 400, format, args...)
+	return awserr.Newf("InvalidKeyUsageException", 400, format, args...)
 }
 
-// ErrInvalidMarker returns the modeled error InvalidMarker (HTTP 400).
+// ErrInvalidMarker returns the modeled error InvalidMarkerException (HTTP 400).
 func ErrInvalidMarker(format string, args ...any) *awserr.Error {
-	return awserr.Newf("InvalidMarker", 400, format, args...)
+	return awserr.Newf("InvalidMarkerException", 400, format, args...)
 }
 
-// ErrKMSInternal returns the modeled error KMSInternal (HTTP 500).
+// ErrKMSInternal returns the modeled error KMSInternalException (HTTP 500).
 func ErrKMSInternal(format string, args ...any) *awserr.Error {
-	return awserr.Newf("KMSInternal", 500, format, args...)
+	return awserr.Newf("KMSInternalException", 500, format, args...)
 }
 
-// ErrKMSInvalidMac returns the modeled error KMSInvalidMac (HTTP 400).
+// ErrKMSInvalidMac returns the modeled error KMSInvalidMacException (HTTP 400).
 func ErrKMSInvalidMac(format string, args ...any) *awserr.Error {
-	return awserr.Newf("KMSInvalidMac", 400, format, args...)
+	return awserr.Newf("KMSInvalidMacException", 400, format, args...)
 }
 
-// ErrKMSInvalidSignature returns the modeled error KMSInvalidSignature (HTTP 400).
+// ErrKMSInvalidSignature returns the modeled error KMSInvalidSignatureException (HTTP 400).
 func ErrKMSInvalidSignature(format string, args ...any) *awserr.Error {
-	return awserr.Newf("KMSInvalidSignature", 400, format, args...)
+	return awserr.Newf("KMSInvalidSignatureException", 400, format, args...)
 }
 
 // ErrKMSInvalidState returns the modeled error KMSInvalidStateException (HTTP 409).
@@ -1337,24 +1337,24 @@ func ErrKMSInvalidState(format string, args ...any) *awserr.Error {
 	return awserr.Newf("KMSInvalidStateException", 409, format, args...)
 }
 
-// ErrKeyUnavailable returns the modeled error KeyUnavailable (HTTP 500).
+// ErrKeyUnavailable returns the modeled error KeyUnavailableException (HTTP 500).
 func ErrKeyUnavailable(format string, args ...any) *awserr.Error {
-	return awserr.Newf("KeyUnavailable", 500, format, args...)
+	return awserr.Newf("KeyUnavailableException", 500, format, args...)
 }
 
-// ErrLimitExceeded returns the modeled error LimitExceeded (HTTP 400).
+// ErrLimitExceeded returns the modeled error LimitExceededException (HTTP 400).
 func ErrLimitExceeded(format string, args ...any) *awserr.Error {
-	return awserr.Newf("LimitExceeded", 400, format, args...)
+	return awserr.Newf("LimitExceededException", 400, format, args...)
 }
 
-// ErrMalformedPolicyDocument returns the modeled error MalformedPolicyDocument (HTTP 400).
+// ErrMalformedPolicyDocument returns the modeled error MalformedPolicyDocumentException (HTTP 400).
 func ErrMalformedPolicyDocument(format string, args ...any) *awserr.Error {
-	return awserr.Newf("MalformedPolicyDocument", 400, format, args...)
+	return awserr.Newf("MalformedPolicyDocumentException", 400, format, args...)
 }
 
-// ErrNotFound returns the modeled error NotFound (HTTP 404).
+// ErrNotFound returns the modeled error NotFoundException (HTTP 404).
 func ErrNotFound(format string, args ...any) *awserr.Error {
-	return awserr.Newf("NotFound", 404, format, args...)
+	return awserr.Newf("NotFoundException", 404, format, args...)
 }
 
 // ErrTag returns the modeled error TagException (HTTP 400).
@@ -1362,19 +1362,19 @@ func ErrTag(format string, args ...any) *awserr.Error {
 	return awserr.Newf("TagException", 400, format, args...)
 }
 
-// ErrUnsupportedOperation returns the modeled error UnsupportedOperation (HTTP 400).
+// ErrUnsupportedOperation returns the modeled error UnsupportedOperationException (HTTP 400).
 func ErrUnsupportedOperation(format string, args ...any) *awserr.Error {
-	return awserr.Newf("UnsupportedOperation", 400, format, args...)
+	return awserr.Newf("UnsupportedOperationException", 400, format, args...)
 }
 
-// ErrXksKeyAlreadyInUse returns the modeled error XksKeyAlreadyInUse (HTTP 400).
+// ErrXksKeyAlreadyInUse returns the modeled error XksKeyAlreadyInUseException (HTTP 400).
 func ErrXksKeyAlreadyInUse(format string, args ...any) *awserr.Error {
-	return awserr.Newf("XksKeyAlreadyInUse", 400, format, args...)
+	return awserr.Newf("XksKeyAlreadyInUseException", 400, format, args...)
 }
 
-// ErrXksKeyInvalidConfiguration returns the modeled error XksKeyInvalidConfiguration (HTTP 400).
+// ErrXksKeyInvalidConfiguration returns the modeled error XksKeyInvalidConfigurationException (HTTP 400).
 func ErrXksKeyInvalidConfiguration(format string, args ...any) *awserr.Error {
-	return awserr.Newf("XksKeyInvalidConfiguration", 400, format, args...)
+	return awserr.Newf("XksKeyInvalidConfigurationException", 400, format, args...)
 }
 
 // ErrXksKeyNotFound returns the modeled error XksKeyNotFoundException (HTTP 400).
