@@ -25,12 +25,14 @@ import (
 	"github.com/ibemu/ibemu/internal/authz"
 	"github.com/ibemu/ibemu/internal/iam"
 	"github.com/ibemu/ibemu/internal/imagebuilder"
+	s3svc "github.com/ibemu/ibemu/internal/s3"
 	"github.com/ibemu/ibemu/internal/seal"
 	"github.com/ibemu/ibemu/internal/server"
 	"github.com/ibemu/ibemu/internal/storage"
 	"github.com/ibemu/ibemu/internal/sts"
 	iamv1 "github.com/ibemu/ibemu/proto/iam/v1"
 	ibv1 "github.com/ibemu/ibemu/proto/imagebuilder/v1"
+	s3v1 "github.com/ibemu/ibemu/proto/s3/v1"
 	stsv1 "github.com/ibemu/ibemu/proto/sts/v1"
 )
 
@@ -65,6 +67,9 @@ type Config struct {
 	// NoSync skips fsync on commit: faster, and a crash may lose recent
 	// writes. For throwaway test databases only.
 	NoSync bool
+	// MaxObjectSize is the largest S3 object stored, in bytes; 0 means
+	// s3.DefaultMaxObjectSize (64 MiB).
+	MaxObjectSize int64
 }
 
 // Emulator is a running emulator.
@@ -85,6 +90,8 @@ type Emulator struct {
 	// sealer protects what clients hand back: session tokens, encoded
 	// authorization messages.
 	sealer *seal.Sealer
+	// s3 is the S3 service (KMS and Image Builder are wired to it).
+	s3 *s3svc.Service
 
 	closeOnce sync.Once
 	closeErr  error
@@ -167,6 +174,7 @@ func (e *Emulator) build() error {
 	e.decisions = authz.NewLog(0)
 	ib := imagebuilder.New(e.db, imagebuilder.Options{Clock: cfg.Clock})
 	iamSvc := iam.New(e.db, iam.Options{Clock: cfg.Clock})
+	e.s3 = s3svc.New(e.db, s3svc.Options{Clock: cfg.Clock, MaxObjectSize: cfg.MaxObjectSize})
 	stsSvc := sts.New(sts.WithSealer(e.sealer), sts.WithIAM(iamSvc), sts.WithAccessKeys(iamSvc.Credentials()))
 	e.enforcer, err = authz.New(authz.Options{
 		Sealer:     e.sealer,
@@ -174,6 +182,7 @@ func (e *Emulator) build() error {
 		Resolvers: map[string]authz.Resolver{
 			"imagebuilder": ib.Resolver(),
 			"iam":          iamSvc.Resolver(),
+			"s3":           e.s3.Resolver(),
 		},
 		AlwaysAllowed: sts.AlwaysAllowed,
 		Recorder:      e.decisions,
@@ -198,6 +207,7 @@ func (e *Emulator) build() error {
 		{e.srv.Register(ibv1.Model(), &ibv1.Imagebuilder_ServiceDesc, ib)},
 		{e.srv.Register(iamv1.Model(), &iamv1.IAM_ServiceDesc, iamSvc)},
 		{e.srv.Register(stsv1.Model(), &stsv1.STS_ServiceDesc, stsSvc)},
+		{e.srv.Register(s3v1.Model(), &s3v1.S3_ServiceDesc, e.s3)},
 	}
 	for _, r := range regs {
 		if r.err != nil {
