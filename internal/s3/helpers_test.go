@@ -17,6 +17,7 @@ import (
 	"github.com/ibemu/ibemu/internal/awserr"
 	"github.com/ibemu/ibemu/internal/callctx"
 	"github.com/ibemu/ibemu/internal/storage"
+	recordsv1 "github.com/ibemu/ibemu/proto/records/v1"
 	s3v1 "github.com/ibemu/ibemu/proto/s3/v1"
 )
 
@@ -166,4 +167,27 @@ func (f *fakeKeys) DecryptFor(_ context.Context, ct []byte, encCtx map[string]st
 
 func (f *fakeKeys) DescribeKeyFor(context.Context, string) (string, bool, error) {
 	return fakeKeyARN, true, nil
+}
+
+type storageTx = storage.Tx
+
+func storageScope(account, region string) storage.Scope {
+	return storage.Scope{Account: account, Region: region}
+}
+
+func mustObject(t testing.TB, s *Service, bucket, key string) *recordsv1.S3Object {
+	t.Helper()
+	var o *recordsv1.S3Object
+	err := s.db.View(context.Background(), func(tx *storage.Tx) error {
+		b, err := mustBucket(tx, bucket)
+		if err != nil {
+			return err
+		}
+		o, _, err = objects.Get(tx, dataScope(b), objectKey(bucket, key))
+		return err
+	})
+	if err != nil || o == nil {
+		t.Fatalf("object %s/%s: %v", bucket, key, err)
+	}
+	return o
 }
