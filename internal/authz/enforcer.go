@@ -299,10 +299,10 @@ func (e *Enforcer) record(c *callctx.Call, d *Decision) {
 
 // AccessDenied is the error of a denied request in an API's protocol:
 // AccessDeniedException for JSON protocols, AccessDenied for the Query
-// protocol, HTTP 403 (gRPC PermissionDenied) either way.
+// protocol and for S3 (restXml), HTTP 403 (gRPC PermissionDenied) either way.
 func AccessDenied(p apimodel.Protocol, message string) *awserr.Error {
 	code := "AccessDeniedException"
-	if p == apimodel.AWSQuery {
+	if p == apimodel.AWSQuery || p == apimodel.RESTXML {
 		code = "AccessDenied"
 	}
 	return awserr.New(code, http.StatusForbidden, message)
