@@ -191,3 +191,8 @@ func mustObject(t testing.TB, s *Service, bucket, key string) *recordsv1.S3Objec
 	}
 	return o
 }
+
+func callctxOf(t testing.TB, account string) *callctx.Call {
+	t.Helper()
+	return callctx.From(callAs(account))
+}
