@@ -26,6 +26,7 @@ import (
 	"github.com/ibemu/ibemu/internal/iam"
 	"github.com/ibemu/ibemu/internal/imagebuilder"
 	"github.com/ibemu/ibemu/internal/kms"
+	s3svc "github.com/ibemu/ibemu/internal/s3"
 	"github.com/ibemu/ibemu/internal/seal"
 	"github.com/ibemu/ibemu/internal/server"
 	"github.com/ibemu/ibemu/internal/storage"
@@ -33,6 +34,7 @@ import (
 	iamv1 "github.com/ibemu/ibemu/proto/iam/v1"
 	ibv1 "github.com/ibemu/ibemu/proto/imagebuilder/v1"
 	kmsv1 "github.com/ibemu/ibemu/proto/kms/v1"
+	s3v1 "github.com/ibemu/ibemu/proto/s3/v1"
 	stsv1 "github.com/ibemu/ibemu/proto/sts/v1"
 )
 
@@ -67,6 +69,9 @@ type Config struct {
 	// NoSync skips fsync on commit: faster, and a crash may lose recent
 	// writes. For throwaway test databases only.
 	NoSync bool
+	// MaxObjectSize is the largest S3 object stored, in bytes; 0 means
+	// s3.DefaultMaxObjectSize (64 MiB).
+	MaxObjectSize int64
 }
 
 // Emulator is a running emulator.
@@ -90,6 +95,8 @@ type Emulator struct {
 	// kms is the KMS service, whose Go API (internal/kms/datakeys.go) other
 	// services use to encrypt for their callers.
 	kms *kms.Service
+	// s3 is the S3 service (KMS and Image Builder are wired to it).
+	s3 *s3svc.Service
 
 	closeOnce sync.Once
 	closeErr  error
@@ -175,6 +182,7 @@ func (e *Emulator) build() error {
 	if e.kms, err = kms.New(e.db, kms.Options{Clock: cfg.Clock, Sealer: e.sealer}); err != nil {
 		return err
 	}
+	e.s3 = s3svc.New(e.db, s3svc.Options{Clock: cfg.Clock, MaxObjectSize: cfg.MaxObjectSize})
 	stsSvc := sts.New(sts.WithSealer(e.sealer), sts.WithIAM(iamSvc), sts.WithAccessKeys(iamSvc.Credentials()))
 	e.enforcer, err = authz.New(authz.Options{
 		Sealer:     e.sealer,
@@ -183,6 +191,7 @@ func (e *Emulator) build() error {
 			"imagebuilder": ib.Resolver(),
 			"iam":          iamSvc.Resolver(),
 			"kms":          e.kms.Resolver(),
+			"s3":           e.s3.Resolver(),
 		},
 		AlwaysAllowed: sts.AlwaysAllowed,
 		Recorder:      e.decisions,
@@ -208,6 +217,7 @@ func (e *Emulator) build() error {
 		{e.srv.Register(iamv1.Model(), &iamv1.IAM_ServiceDesc, iamSvc)},
 		{e.srv.Register(stsv1.Model(), &stsv1.STS_ServiceDesc, stsSvc)},
 		{e.srv.Register(kmsv1.Model(), &kmsv1.KMS_ServiceDesc, e.kms)},
+		{e.srv.Register(s3v1.Model(), &s3v1.S3_ServiceDesc, e.s3)},
 	}
 	for _, r := range regs {
 		if r.err != nil {

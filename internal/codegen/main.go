@@ -162,7 +162,10 @@ func readFieldLock(path string) (*fieldLock, error) {
 
 // handWritten lists the .proto files under the proto root that are written
 // by hand rather than generated from a Smithy model.
-var handWritten = []string{"records/v1/records.proto", "records/v1/iam_records.proto", "records/v1/sts_records.proto", "records/v1/kms_records.proto"}
+var handWritten = []string{
+	"records/v1/records.proto", "records/v1/iam_records.proto", "records/v1/sts_records.proto",
+	"records/v1/kms_records.proto", "records/v1/s3_records.proto",
+}
 
 func findModuleRoot() (string, error) {
 	dir, err := os.Getwd()
