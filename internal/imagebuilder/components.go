@@ -5,13 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/ibemu/ibemu/internal/authz"
-	"github.com/ibemu/ibemu/internal/awserr"
 	"github.com/ibemu/ibemu/internal/callctx"
 	"github.com/ibemu/ibemu/internal/imagebuilder/componentdoc"
 	"github.com/ibemu/ibemu/internal/storage"
@@ -39,9 +37,9 @@ func (s *Service) CreateComponent(ctx context.Context, req *ibv1.CreateComponent
 	if aerr != nil {
 		return nil, aerr
 	}
-	data, typ, params, aerr := componentDocument(req.Data, req.Uri, req.GetPlatform())
-	if aerr != nil {
-		return nil, aerr
+	data, typ, params, err := s.componentDocument(ctx, req.Data, req.Uri, req.GetPlatform())
+	if err != nil {
+		return nil, err
 	}
 	if req.GetDryRun() {
 		return nil, ibv1.ErrDryRunOperation("The dry run operation of the resource was successful, and no resources or mutations were actually performed due to the dry run flag in the request.")
@@ -63,7 +61,11 @@ func (s *Service) CreateComponent(ctx context.Context, req *ibv1.CreateComponent
 		Tags:                req.Tags,
 		Obfuscate:           ptr(false),
 	}
-	return createBuild(s, ctx, c, "CreateComponent", req, comp, v, func(arn string) *ibv1.CreateComponentResponse {
+	dataKey, err := s.componentDataKey(ctx, c, req.KmsKeyId, arnName(req.GetName()), v)
+	if err != nil {
+		return nil, err
+	}
+	return createBuild(s, ctx, c, "CreateComponent", req, comp, v, dataKey, func(arn string) *ibv1.CreateComponentResponse {
 		return &ibv1.CreateComponentResponse{
 			RequestId:                ptr(c.RequestID),
 			ClientToken:              req.ClientToken,
@@ -84,9 +86,9 @@ func (s *Service) ImportComponent(ctx context.Context, req *ibv1.ImportComponent
 	if aerr != nil {
 		return nil, aerr
 	}
-	data, aerr := importedDocument(req)
-	if aerr != nil {
-		return nil, aerr
+	data, err := s.importedDocument(ctx, req)
+	if err != nil {
+		return nil, err
 	}
 	comp := &ibv1.Component{
 		Name:              req.Name,
@@ -103,7 +105,11 @@ func (s *Service) ImportComponent(ctx context.Context, req *ibv1.ImportComponent
 		Tags:              req.Tags,
 		Obfuscate:         ptr(false),
 	}
-	return createBuild(s, ctx, c, "ImportComponent", req, comp, v, func(arn string) *ibv1.ImportComponentResponse {
+	dataKey, err := s.componentDataKey(ctx, c, req.KmsKeyId, arnName(req.GetName()), v)
+	if err != nil {
+		return nil, err
+	}
+	return createBuild(s, ctx, c, "ImportComponent", req, comp, v, dataKey, func(arn string) *ibv1.ImportComponentResponse {
 		return &ibv1.ImportComponentResponse{
 			RequestId:                ptr(c.RequestID),
 			ClientToken:              req.ClientToken,
@@ -113,13 +119,14 @@ func (s *Service) ImportComponent(ctx context.Context, req *ibv1.ImportComponent
 }
 
 // createBuild stores comp as a new build of version v in one transaction,
-// and answers a retry carrying the same client token with the first answer.
-func createBuild[T proto.Message](s *Service, ctx context.Context, c *callctx.Call, op string, req proto.Message, comp *ibv1.Component, v Version, answer func(arn string) T) (T, error) {
+// with the data key KMS generated for it (nil for none), and answers a
+// retry carrying the same client token with the first answer.
+func createBuild[T proto.Message](s *Service, ctx context.Context, c *callctx.Call, op string, req proto.Message, comp *ibv1.Component, v Version, dataKey []byte, answer func(arn string) T) (T, error) {
 	var resp T
 	err := s.db.Update(ctx, func(tx *storage.Tx) error {
 		var err error
 		resp, err = idempotent(tx, scope(c), op, req, c.RequestID, c.Time, func() (T, error) {
-			arn, err := s.putComponentBuild(tx, c, comp, v)
+			arn, err := s.putComponentBuild(tx, c, comp, v, dataKey)
 			if err != nil {
 				var zero T
 				return zero, err
@@ -137,7 +144,7 @@ func createBuild[T proto.Message](s *Service, ctx context.Context, c *callctx.Ca
 
 // putComponentBuild stores comp as the next build of its version and
 // updates the version index. It returns the build version ARN.
-func (s *Service) putComponentBuild(tx *storage.Tx, c *callctx.Call, tmpl *ibv1.Component, v Version) (string, error) {
+func (s *Service) putComponentBuild(tx *storage.Tx, c *callctx.Call, tmpl *ibv1.Component, v Version, dataKey []byte) (string, error) {
 	sc := scope(c)
 	name := arnName(tmpl.GetName())
 	build, last, err := nextBuild(tx, sc, name, v)
@@ -159,6 +166,11 @@ func (s *Service) putComponentBuild(tx *storage.Tx, c *callctx.Call, tmpl *ibv1.
 	comp.DateCreated = ptr(timestamp(c.Time))
 	if err := componentBuilds.Insert(tx, sc, buildKey(name, v, build), comp); err != nil {
 		return "", err
+	}
+	if dataKey != nil {
+		if err := componentDataKeys.Put(tx, sc, buildKey(name, v, build), wrapperspb.Bytes(dataKey)); err != nil {
+			return "", err
+		}
 	}
 	if err := componentVersions.Put(tx, sc, vkey, versionOf(comp, c.Region)); err != nil {
 		return "", err
@@ -235,21 +247,21 @@ func componentBase(region, account, name string) string {
 	return typeARN(region, account, "component") + "/" + name
 }
 
-// componentDocument validates the document source of CreateComponent and
-// returns the document text, the component type and its parameters.
-func componentDocument(data, uri *string, platform string) (*string, string, []*ibv1.ComponentParameterDetail, *awserr.Error) {
+// componentDocument returns the document of CreateComponent, inline (data)
+// or read from S3 as the caller (uri), validated for the platform, with the
+// component type and its parameters.
+func (s *Service) componentDocument(ctx context.Context, data, uri *string, platform string) (*string, string, []*ibv1.ComponentParameterDetail, error) {
 	switch {
 	case data != nil && uri != nil:
 		return nil, "", nil, ibv1.ErrInvalidParameterCombination("The value supplied for parameter 'data' is not valid. You can specify either data or uri, not both.")
 	case data == nil && uri == nil:
 		return nil, "", nil, ibv1.ErrInvalidParameterValue("The value supplied for parameter 'data' is not valid. Specify the component document either inline in data or as an S3 object in uri.")
 	case uri != nil:
-		if aerr := checkS3URI("uri", *uri); aerr != nil {
-			return nil, "", nil, aerr
+		text, err := s.readS3Document(ctx, "uri", *uri)
+		if err != nil {
+			return nil, "", nil, err
 		}
-		// The document lives in S3, which the emulator does not reach; the
-		// component keeps the reference.
-		return nil, "BUILD", nil, nil
+		data = &text
 	}
 	doc, err := componentdoc.ParseForPlatform(*data, platform)
 	if err != nil {
@@ -274,16 +286,6 @@ func componentDocument(data, uri *string, platform string) (*string, string, []*
 	return data, typ, params, nil
 }
 
-// checkS3URI accepts s3://bucket/key.
-func checkS3URI(member, uri string) *awserr.Error {
-	rest, ok := strings.CutPrefix(uri, "s3://")
-	bucket, key, _ := strings.Cut(rest, "/")
-	if !ok || bucket == "" || key == "" {
-		return ibv1.ErrInvalidParameterValue("The value supplied for parameter '%s' is not valid. The URI %s must point to an S3 object: s3://bucket/key.", member, uri)
-	}
-	return nil
-}
-
 // GetComponent returns a component build version. The ARN may name a build
 // (.../1.0.0/2), a version (.../1.0.0, its latest build) or a version
 // selector (.../1.x.x, the latest matching version), in the caller's
@@ -300,6 +302,9 @@ func (s *Service) GetComponent(ctx context.Context, req *ibv1.GetComponentReques
 	}
 	if !res.Exists {
 		return nil, componentSharing.notFound(arn)
+	}
+	if err := s.checkComponentDecrypt(ctx, l.component, l); err != nil {
+		return nil, err
 	}
 	v, _ := ParseVersion(l.at.Version)
 	return &ibv1.GetComponentResponse{
@@ -388,6 +393,9 @@ func (s *Service) DeleteComponent(ctx context.Context, req *ibv1.DeleteComponent
 		}
 		if !deleted {
 			return componentSharing.notFound(arn)
+		}
+		if _, err := componentDataKeys.Delete(tx, sc, buildKey(l.at.Name, v, l.at.Build)); err != nil {
+			return err
 		}
 		if err := dropPolicy(tx, componentSharing, l); err != nil {
 			return err

@@ -1,6 +1,7 @@
 package imagebuilder
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -29,7 +30,7 @@ func FuzzImportedDocument(f *testing.F) {
 			platform = "Windows"
 		}
 		req := &ibv1.ImportComponentRequest{Name: ptr("fuzzed"), Data: &script, Platform: &platform, Type: ptr("BUILD")}
-		doc, aerr := importedDocument(req)
+		doc, aerr := (&Service{}).importedDocument(context.Background(), req)
 		if aerr != nil {
 			t.Fatalf("script %q refused: %v", script, aerr)
 		}

@@ -2,6 +2,7 @@ package imagebuilder
 
 import (
 	"bytes"
+	"context"
 
 	"go.yaml.in/yaml/v3"
 
@@ -17,17 +18,19 @@ import (
 // The document is emitted by the YAML encoder rather than by formatting
 // text, so that any script survives verbatim: leading spaces, tabs, lines
 // that look like YAML markers or comments.
-func importedDocument(req *ibv1.ImportComponentRequest) (*string, *awserr.Error) {
+func (s *Service) importedDocument(ctx context.Context, req *ibv1.ImportComponentRequest) (*string, error) {
+	script := req.GetData()
 	switch {
 	case req.Data != nil && req.Uri != nil:
 		return nil, ibv1.ErrInvalidParameterCombination("The value supplied for parameter 'data' is not valid. You can specify either data or uri, not both.")
 	case req.Data == nil && req.Uri == nil:
 		return nil, ibv1.ErrInvalidParameterValue("The value supplied for parameter 'data' is not valid. Specify the script either inline in data or as an S3 object in uri.")
 	case req.Uri != nil:
-		if aerr := checkS3URI("uri", *req.Uri); aerr != nil {
-			return nil, aerr
+		text, err := s.readS3Document(ctx, "uri", *req.Uri)
+		if err != nil {
+			return nil, err
 		}
-		return nil, nil
+		script = text
 	}
 	action := "ExecuteBash"
 	if req.GetPlatform() == "Windows" {
@@ -40,9 +43,9 @@ func importedDocument(req *ibv1.ImportComponentRequest) (*string, *awserr.Error)
 	// A literal block keeps the script readable; where the encoder cannot
 	// write one that reads back verbatim (a line starting with a tab), the
 	// script is double-quoted instead.
-	text, err := encodeImported(req.GetName(), phase, action, req.GetData(), yaml.LiteralStyle)
-	if err == nil && !scriptSurvives(text, req.GetData()) {
-		text, err = encodeImported(req.GetName(), phase, action, req.GetData(), yaml.DoubleQuotedStyle)
+	text, err := encodeImported(req.GetName(), phase, action, script, yaml.LiteralStyle)
+	if err == nil && !scriptSurvives(text, script) {
+		text, err = encodeImported(req.GetName(), phase, action, script, yaml.DoubleQuotedStyle)
 	}
 	if err != nil {
 		return nil, awserr.Internal(err)

@@ -22,19 +22,27 @@ import (
 type Service struct {
 	ibv1.UnsupportedImagebuilderServer
 
-	db  *storage.DB
-	now func() time.Time
+	db      *storage.DB
+	now     func() time.Time
+	objects Objects
+	keys    Keys
 }
 
 // Options configure a Service.
 type Options struct {
 	// Clock returns the current time; nil means time.Now.
 	Clock func() time.Time
+	// Objects reads component documents from S3 as the caller; without it
+	// a uri is answered as unsupported.
+	Objects Objects
+	// Keys is KMS for components encrypted under a customer managed key;
+	// without it a kmsKeyId is answered as unsupported.
+	Keys Keys
 }
 
 // New returns the Image Builder service over db.
 func New(db *storage.DB, opts Options) *Service {
-	s := &Service{db: db, now: opts.Clock}
+	s := &Service{db: db, now: opts.Clock, objects: opts.Objects, keys: opts.Keys}
 	if s.now == nil {
 		s.now = time.Now
 	}
