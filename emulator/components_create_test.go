@@ -19,12 +19,12 @@ import (
 // member and reads it back by its build version ARN.
 func TestCreateComponentInlineData(t *testing.T) {
 	t.Parallel()
-	_, c := startClient(t)
+	emu, c := startClient(t)
 	ctx := testContext(t)
 
 	doc := linuxDoc("InstallPackage")
 	tags := map[string]string{"team": "platform", "cost-center": "42"}
-	kms := "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	kms := aws.ToString(mustKey(t, kmsClient(t, emu.AWSConfig(accountA)), "").Arn)
 	out, err := c.CreateComponent(ctx, &imagebuilder.CreateComponentInput{
 		Name:                aws.String("InstallPackage"),
 		SemanticVersion:     aws.String("1.2.3"),
@@ -171,25 +171,38 @@ func TestCreateComponentWindows(t *testing.T) {
 	}
 }
 
-// TestCreateComponentFromS3URI keeps the uri and stores no inline data.
+// TestCreateComponentFromS3URI reads the document from S3 as the caller:
+// the component then carries it as data, as if it had been given inline.
 func TestCreateComponentFromS3URI(t *testing.T) {
 	t.Parallel()
-	_, c := startClient(t)
+	emu, c := startClient(t)
+	ctx := testContext(t)
+	doc := linuxDoc("from-s3")
+	bucket := uniqueBucket("components")
+	putS3Object(t, emu, accountA, bucket, "components/from-s3.yaml", doc)
 	arn := mustCreate(t, c, &imagebuilder.CreateComponentInput{
 		Name:            aws.String("from-s3"),
 		SemanticVersion: aws.String("2.0.0"),
 		Platform:        types.PlatformLinux,
-		Uri:             aws.String("s3://my-bucket/components/from-s3.yaml"),
+		Uri:             aws.String("s3://" + bucket + "/components/from-s3.yaml"),
 	})
 	if want := componentARN(accountA, "from-s3", "2.0.0", 1); arn != want {
 		t.Errorf("arn = %s, want %s", arn, want)
 	}
 	comp := mustGet(t, c, arn).Component
-	if comp.Data != nil {
-		t.Errorf("data = %q, want none for a document in S3", aws.ToString(comp.Data))
+	if got := aws.ToString(comp.Data); got != doc {
+		t.Errorf("data = %q, want the S3 object's document %q", got, doc)
 	}
 	if comp.Type != types.ComponentTypeBuild {
 		t.Errorf("type = %s, want BUILD", comp.Type)
+	}
+	// A missing object is the uri's fault, named in the message.
+	_, err := c.CreateComponent(ctx, &imagebuilder.CreateComponentInput{
+		Name: aws.String("missing"), SemanticVersion: aws.String("1.0.0"), Platform: types.PlatformLinux,
+		Uri: aws.String("s3://" + bucket + "/components/missing.yaml"),
+	})
+	if e := requireAPIError(t, err, "InvalidParameterValueException", 400); !strings.Contains(e.ErrorMessage(), "NoSuchKey") {
+		t.Errorf("message %q does not name NoSuchKey", e.ErrorMessage())
 	}
 }
 

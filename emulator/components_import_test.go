@@ -148,7 +148,7 @@ func TestImportComponentScriptVerbatim(t *testing.T) {
 // same version rules as CreateComponent.
 func TestImportComponentErrors(t *testing.T) {
 	t.Parallel()
-	_, c := startClient(t)
+	emu, c := startClient(t)
 	ctx := testContext(t)
 
 	both := importInput("both", "1.0.0", types.PlatformLinux, types.ComponentTypeBuild, "echo hi")
@@ -172,15 +172,18 @@ func TestImportComponentErrors(t *testing.T) {
 
 	requireNoComponents(t, c)
 
-	// From S3: stored with the reference, no inline data.
+	// From S3: the script is read as the caller and wrapped like inline data.
+	bucket := uniqueBucket("scripts")
+	putS3Object(t, emu, accountA, bucket, "scripts/install.sh", "yum install -y jq")
 	fromS3 := importInput("from-s3", "1.0.0", types.PlatformLinux, types.ComponentTypeBuild, "")
 	fromS3.Data = nil
-	fromS3.Uri = aws.String("s3://bucket/scripts/install.sh")
+	fromS3.Uri = aws.String("s3://" + bucket + "/scripts/install.sh")
 	out, err := c.ImportComponent(ctx, fromS3)
 	if err != nil {
 		t.Fatalf("ImportComponent from S3: %v", err)
 	}
-	if got := mustGet(t, c, aws.ToString(out.ComponentBuildVersionArn)).Component; got.Type != types.ComponentTypeBuild {
-		t.Errorf("imported from S3: %+v", got)
+	got := mustGet(t, c, aws.ToString(out.ComponentBuildVersionArn)).Component
+	if got.Type != types.ComponentTypeBuild || !strings.Contains(aws.ToString(got.Data), "yum install -y jq") {
+		t.Errorf("imported from S3: type %s, data %q", got.Type, aws.ToString(got.Data))
 	}
 }

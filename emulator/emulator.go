@@ -177,12 +177,16 @@ func (e *Emulator) build() error {
 		return err
 	}
 	e.decisions = authz.NewLog(0)
-	ib := imagebuilder.New(e.db, imagebuilder.Options{Clock: cfg.Clock})
 	iamSvc := iam.New(e.db, iam.Options{Clock: cfg.Clock})
 	if e.kms, err = kms.New(e.db, kms.Options{Clock: cfg.Clock, Sealer: e.sealer}); err != nil {
 		return err
 	}
+	// S3 encrypts SSE-KMS objects, and Image Builder reads component
+	// documents and encrypts components, through KMS and S3's Go APIs:
+	// forward access requests decided as the caller.
 	e.s3 = s3svc.New(e.db, s3svc.Options{Clock: cfg.Clock, MaxObjectSize: cfg.MaxObjectSize})
+	e.s3.SetKeys(e.kms)
+	ib := imagebuilder.New(e.db, imagebuilder.Options{Clock: cfg.Clock, Objects: e.s3, Keys: e.kms})
 	stsSvc := sts.New(sts.WithSealer(e.sealer), sts.WithIAM(iamSvc), sts.WithAccessKeys(iamSvc.Credentials()))
 	e.enforcer, err = authz.New(authz.Options{
 		Sealer:     e.sealer,
@@ -206,6 +210,8 @@ func (e *Emulator) build() error {
 		Logger:     cfg.Logger,
 		Clock:      cfg.Clock,
 		Version:    Version,
+		// The transport refuses what the S3 service would not store.
+		MaxObjectBytes: e.s3.MaxObjectSize(),
 	})
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
 
+	"github.com/ibemu/ibemu/internal/apimodel"
 	"github.com/ibemu/ibemu/internal/auth/sigv4"
 	"github.com/ibemu/ibemu/internal/awserr"
 	"github.com/ibemu/ibemu/internal/callctx"
@@ -26,7 +27,8 @@ const RequestIDMetadata = "x-amzn-requestid"
 func (s *Server) NewGRPCServer(extra ...grpc.ServerOption) (*grpc.Server, *health.Server) {
 	opts := append([]grpc.ServerOption{
 		grpc.ChainUnaryInterceptor(s.grpcErrorInterceptor, s.grpcAuthInterceptor),
-		grpc.MaxRecvMsgSize(int(s.opts.MaxBodyBytes)),
+		grpc.MaxRecvMsgSize(s.maxGRPCMessage()),
+		grpc.MaxSendMsgSize(s.maxGRPCMessage()),
 	}, extra...)
 	gs := grpc.NewServer(opts...)
 	hs := health.NewServer()
@@ -37,6 +39,20 @@ func (s *Server) NewGRPCServer(extra ...grpc.ServerOption) (*grpc.Server, *healt
 	healthpb.RegisterHealthServer(gs, hs)
 	reflection.Register(gs)
 	return gs, hs
+}
+
+// maxGRPCMessage is the largest message either way: an S3 object (a
+// PutObject request, a GetObject response) travels in one message, so the
+// limit is the object limit plus room for the other members, when any
+// served API is restXml; otherwise the request body limit.
+func (s *Server) maxGRPCMessage() int {
+	limit := s.opts.MaxBodyBytes
+	for _, a := range s.apis {
+		if a.Model.Protocol == apimodel.RESTXML && s.opts.MaxObjectBytes+s.opts.MaxBodyBytes > limit {
+			limit = s.opts.MaxObjectBytes + s.opts.MaxBodyBytes
+		}
+	}
+	return int(limit)
 }
 
 // grpcAuthInterceptor verifies the SigV4 signature carried in metadata, puts
