@@ -174,7 +174,9 @@ func TestOversizedBody(t *testing.T) {
 }
 
 // TestUnauthenticatedHTTP: requests without a valid signature get AWS-style
-// JSON errors (never HTML), store nothing, and are not served.
+// errors (never HTML), store nothing, and are not served. An unsigned request
+// that no Image Builder route takes is answered as S3 answers an anonymous
+// request: most unsigned requests to an S3-serving endpoint are S3's.
 func TestUnauthenticatedHTTP(t *testing.T) {
 	t.Parallel()
 	emu, c := startClient(t)
@@ -186,7 +188,8 @@ func TestUnauthenticatedHTTP(t *testing.T) {
 
 	unsignedUnknown := raw.request("GET", "/favicon.ico", nil, 0)
 	resp := raw.send(unsignedUnknown)
-	if resp.header.Get("X-Amzn-ErrorType") == "" || !strings.HasPrefix(resp.header.Get("Content-Type"), "application/json") {
+	if resp.status != http.StatusForbidden || !strings.HasPrefix(resp.header.Get("Content-Type"), "application/xml") ||
+		!strings.Contains(string(resp.body), "<Code>AccessDenied</Code>") || resp.header.Get("X-Amz-Request-Id") == "" {
 		t.Errorf("unsigned unknown path: HTTP %d %q %s", resp.status, resp.header.Get("Content-Type"), resp.body)
 	}
 
