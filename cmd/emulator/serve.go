@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -62,6 +63,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	logLevel := fs.String("log-level", env("IBEMU_LOG_LEVEL", "info"), "log `level`: debug, info, warn or error (env IBEMU_LOG_LEVEL)")
 	logFormat := fs.String("log-format", env("IBEMU_LOG_FORMAT", "text"), "log `format`: text or json (env IBEMU_LOG_FORMAT)")
 	fs.DurationVar(&m.DrainTimeout, "drain-timeout", 30*time.Second, "how long shutdown waits for requests in flight")
+	maxObject := fs.String("max-object-size", env("IBEMU_MAX_OBJECT_SIZE", ""), "largest S3 object stored, in `bytes` (default 64 MiB; env IBEMU_MAX_OBJECT_SIZE)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -71,6 +73,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "emulator serve: unexpected argument %q\n", fs.Arg(0))
 		return 2
+	}
+	if *maxObject != "" {
+		n, err := strconv.ParseInt(*maxObject, 10, 64)
+		if err != nil || n <= 0 {
+			fmt.Fprintf(stderr, "emulator serve: bad -max-object-size %q: a positive number of bytes\n", *maxObject)
+			return 2
+		}
+		m.Config.MaxObjectSize = n
 	}
 	logger, err := newLogger(stderr, *logLevel, *logFormat)
 	if err != nil {
