@@ -50,6 +50,12 @@ func TestUnknownCommandAndHelp(t *testing.T) {
 	if code := run(context.Background(), []string{"serve", "--log-level", "loud"}, nil, &out, &errOut, func(string) string { return "" }); code != 2 {
 		t.Errorf("bad log level: %d", code)
 	}
+	for _, size := range []string{"0", "-1", "64MiB"} {
+		errOut.Reset()
+		if code := run(context.Background(), []string{"serve", "--max-object-size", size}, nil, &out, &errOut, func(string) string { return "" }); code != 2 || !strings.Contains(errOut.String(), "max-object-size") {
+			t.Errorf("--max-object-size %s: code %d, stderr %q", size, code, errOut.String())
+		}
+	}
 }
 
 // TestServeTakesEnvironmentDefaults runs serve in-process with IBEMU_*
