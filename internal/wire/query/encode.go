@@ -13,6 +13,7 @@ import (
 
 	"github.com/ibemu/ibemu/internal/apimodel"
 	"github.com/ibemu/ibemu/internal/awserr"
+	"github.com/ibemu/ibemu/internal/wire/xmltext"
 )
 
 // EncodeOutput returns the XML body of a successful response:
@@ -36,7 +37,7 @@ func AppendOutput(dst []byte, svc *apimodel.Service, op *apimodel.Operation, msg
 	dst = append(dst, '<')
 	dst = append(dst, op.Name...)
 	dst = append(dst, `Response xmlns="`...)
-	dst = appendAttr(dst, svc.XMLNamespace)
+	dst = xmltext.AppendAttr(dst, svc.XMLNamespace)
 	dst = append(dst, `">`...)
 	if op.OutputUnit {
 		return appendResponseMetadata(dst, op, requestID)
@@ -61,7 +62,7 @@ func AppendOutput(dst []byte, svc *apimodel.Service, op *apimodel.Operation, msg
 
 func appendResponseMetadata(dst []byte, op *apimodel.Operation, requestID string) []byte {
 	dst = append(dst, "<ResponseMetadata><RequestId>"...)
-	dst = appendEscaped(dst, requestID)
+	dst = xmltext.AppendText(dst, requestID)
 	dst = append(dst, "</RequestId></ResponseMetadata></"...)
 	dst = append(dst, op.Name...)
 	dst = append(dst, "Response>"...)
@@ -79,19 +80,19 @@ func EncodeError(svc *apimodel.Service, e *awserr.Error, requestID string) []byt
 // AppendError is EncodeError appending to dst.
 func AppendError(dst []byte, svc *apimodel.Service, e *awserr.Error, requestID string) []byte {
 	dst = append(dst, `<ErrorResponse xmlns="`...)
-	dst = appendAttr(dst, svc.XMLNamespace)
+	dst = xmltext.AppendAttr(dst, svc.XMLNamespace)
 	dst = append(dst, `"><Error><Type>`...)
 	dst = append(dst, e.Fault()...)
 	dst = append(dst, "</Type><Code>"...)
-	dst = appendEscaped(dst, e.Code)
+	dst = xmltext.AppendText(dst, e.Code)
 	dst = append(dst, "</Code>"...)
 	if e.Message != "" {
 		dst = append(dst, "<Message>"...)
-		dst = appendEscaped(dst, e.Message)
+		dst = xmltext.AppendText(dst, e.Message)
 		dst = append(dst, "</Message>"...)
 	}
 	dst = append(dst, "</Error><RequestId>"...)
-	dst = appendEscaped(dst, requestID)
+	dst = xmltext.AppendText(dst, requestID)
 	dst = append(dst, "</RequestId></ErrorResponse>"...)
 	return dst
 }
@@ -158,7 +159,7 @@ func appendMap(dst []byte, sh *apimodel.Shape, mp protoreflect.Map) []byte {
 	})
 	for _, k := range keys {
 		dst = append(dst, "<entry><key>"...)
-		dst = appendEscaped(dst, k.String())
+		dst = xmltext.AppendText(dst, k.String())
 		dst = append(dst, "</key><value>"...)
 		dst = appendValue(dst, sh.Elem, mp.Get(k))
 		dst = append(dst, "</value></entry>"...)
@@ -177,7 +178,7 @@ func appendValue(dst []byte, sh *apimodel.Shape, v protoreflect.Value) []byte {
 	case apimodel.Blob:
 		return base64.StdEncoding.AppendEncode(dst, v.Bytes())
 	case apimodel.String, apimodel.Enum:
-		return appendEscaped(dst, v.String())
+		return xmltext.AppendText(dst, v.String())
 	case apimodel.Boolean:
 		return strconv.AppendBool(dst, v.Bool())
 	case apimodel.Integer, apimodel.Long:

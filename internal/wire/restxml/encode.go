@@ -14,6 +14,7 @@ import (
 
 	"github.com/ibemu/ibemu/internal/apimodel"
 	"github.com/ibemu/ibemu/internal/awserr"
+	"github.com/ibemu/ibemu/internal/wire/xmltext"
 )
 
 // ContentType is the media type of restXml documents.
@@ -232,7 +233,7 @@ func (w *writer) open(name, ns string, mem *apimodel.Member, attrs func()) {
 	w.buf = append(w.buf, name...)
 	if ns != "" {
 		w.buf = append(w.buf, ` xmlns="`...)
-		w.buf = appendEscaped(w.buf, ns, true)
+		w.buf = xmltext.AppendAttr(w.buf, ns)
 		w.buf = append(w.buf, '"')
 	}
 	if mem != nil && mem.XMLNamespace != "" {
@@ -242,7 +243,7 @@ func (w *writer) open(name, ns string, mem *apimodel.Member, attrs func()) {
 			w.buf = append(w.buf, mem.XMLPrefix...)
 		}
 		w.buf = append(w.buf, `="`...)
-		w.buf = appendEscaped(w.buf, mem.XMLNamespace, true)
+		w.buf = xmltext.AppendAttr(w.buf, mem.XMLNamespace)
 		w.buf = append(w.buf, '"')
 	}
 	if attrs != nil {
@@ -268,7 +269,7 @@ func (w *writer) structure(name, ns string, mem *apimodel.Member, sh *apimodel.S
 			w.buf = append(w.buf, ' ')
 			w.buf = append(w.buf, a.ElementName()...)
 			w.buf = append(w.buf, `="`...)
-			w.buf = appendEscaped(w.buf, string(appendScalarText(nil, a, a.Target, m.Get(a.Field))), true)
+			w.buf = xmltext.AppendAttr(w.buf, string(appendScalarText(nil, a, a.Target, m.Get(a.Field))))
 			w.buf = append(w.buf, '"')
 		}
 	})
@@ -335,7 +336,7 @@ func (w *writer) member(mem *apimodel.Member, m protoreflect.Message) {
 			}
 			w.open(entry, "", nil, nil)
 			w.open(keyName, "", nil, nil)
-			w.buf = appendEscaped(w.buf, k, false)
+			w.buf = xmltext.AppendText(w.buf, k)
 			w.close(keyName)
 			w.value(valName, nil, sh.Elem, mp.Get(protoreflect.ValueOfString(k).MapKey()))
 			w.close(entry)
@@ -363,7 +364,7 @@ func (w *writer) value(name string, mem *apimodel.Member, sh *apimodel.Shape, v 
 
 func (w *writer) scalar(mem *apimodel.Member, sh *apimodel.Shape, v protoreflect.Value) {
 	if sh.Kind == apimodel.String || sh.Kind == apimodel.Enum {
-		w.buf = appendEscaped(w.buf, v.String(), false)
+		w.buf = xmltext.AppendText(w.buf, v.String())
 		return
 	}
 	w.buf = appendScalarText(w.buf, mem, sh, v)
@@ -375,22 +376,22 @@ func (w *writer) scalar(mem *apimodel.Member, sh *apimodel.Shape, v protoreflect
 func AppendError(buf []byte, e *awserr.Error, requestID, hostID string, extra ...string) []byte {
 	buf = append(buf, xmlHeader...)
 	buf = append(buf, "<Error><Code>"...)
-	buf = appendEscaped(buf, e.Code, false)
+	buf = xmltext.AppendText(buf, e.Code)
 	buf = append(buf, "</Code><Message>"...)
-	buf = appendEscaped(buf, e.Message, false)
+	buf = xmltext.AppendText(buf, e.Message)
 	buf = append(buf, "</Message>"...)
 	for i := 0; i+1 < len(extra); i += 2 {
 		buf = append(buf, '<')
 		buf = append(buf, extra[i]...)
 		buf = append(buf, '>')
-		buf = appendEscaped(buf, extra[i+1], false)
+		buf = xmltext.AppendText(buf, extra[i+1])
 		buf = append(buf, "</"...)
 		buf = append(buf, extra[i]...)
 		buf = append(buf, '>')
 	}
 	buf = append(buf, "<RequestId>"...)
-	buf = appendEscaped(buf, requestID, false)
+	buf = xmltext.AppendText(buf, requestID)
 	buf = append(buf, "</RequestId><HostId>"...)
-	buf = appendEscaped(buf, hostID, false)
+	buf = xmltext.AppendText(buf, hostID)
 	return append(buf, "</HostId></Error>"...)
 }

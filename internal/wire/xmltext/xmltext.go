@@ -1,17 +1,19 @@
-package query
+// Package xmltext escapes text for the XML documents the Query and restXml
+// codecs write.
+package xmltext
 
 import "unicode/utf8"
 
-// appendEscaped appends s as XML character data. Besides the markup
+// AppendText appends s as XML character data. Besides the markup
 // characters it escapes
 // carriage returns, which an XML parser would otherwise turn into line feeds,
 // and it replaces what XML 1.0 cannot carry at all (other control
 // characters, invalid UTF-8, U+FFFE and U+FFFF) with U+FFFD, so that every
 // response parses.
-func appendEscaped(dst []byte, s string) []byte { return appendXML(dst, s, false) }
+func AppendText(dst []byte, s string) []byte { return appendXML(dst, s, false) }
 
-// appendAttr appends s escaped for a double-quoted attribute value.
-func appendAttr(dst []byte, s string) []byte { return appendXML(dst, s, true) }
+// AppendAttr appends s escaped for a double-quoted attribute value.
+func AppendAttr(dst []byte, s string) []byte { return appendXML(dst, s, true) }
 
 func appendXML(dst []byte, s string, attr bool) []byte {
 	start := 0
