@@ -67,7 +67,6 @@ func (s *Service) CreateComponent(ctx context.Context, req *ibv1.CreateComponent
 	}
 	return createBuild(s, ctx, c, "CreateComponent", req, comp, v, dataKey, func(arn string) *ibv1.CreateComponentResponse {
 		return &ibv1.CreateComponentResponse{
-			RequestId:                ptr(c.RequestID),
 			ClientToken:              req.ClientToken,
 			ComponentBuildVersionArn: ptr(arn),
 			LatestVersionReferences:  latestReferences(componentBase(c.Region, c.Account, arnName(comp.GetName())), v),
@@ -111,7 +110,6 @@ func (s *Service) ImportComponent(ctx context.Context, req *ibv1.ImportComponent
 	}
 	return createBuild(s, ctx, c, "ImportComponent", req, comp, v, dataKey, func(arn string) *ibv1.ImportComponentResponse {
 		return &ibv1.ImportComponentResponse{
-			RequestId:                ptr(c.RequestID),
 			ClientToken:              req.ClientToken,
 			ComponentBuildVersionArn: ptr(arn),
 		}
@@ -125,7 +123,7 @@ func createBuild[T proto.Message](s *Service, ctx context.Context, c *callctx.Ca
 	var resp T
 	err := s.db.Update(ctx, func(tx *storage.Tx) error {
 		var err error
-		resp, err = idempotent(tx, scope(c), op, req, c.RequestID, c.Time, func() (T, error) {
+		resp, err = idempotent(tx, scope(c), op, req, c.Time, func() (T, error) {
 			arn, err := s.putComponentBuild(tx, c, comp, v, dataKey)
 			if err != nil {
 				var zero T
@@ -308,7 +306,6 @@ func (s *Service) GetComponent(ctx context.Context, req *ibv1.GetComponentReques
 	}
 	v, _ := ParseVersion(l.at.Version)
 	return &ibv1.GetComponentResponse{
-		RequestId:               ptr(c.RequestID),
 		Component:               l.component,
 		LatestVersionReferences: latestReferences(componentBase(l.at.Region, l.at.Account, l.at.Name), v),
 	}, nil
@@ -415,7 +412,7 @@ func (s *Service) DeleteComponent(ctx context.Context, req *ibv1.DeleteComponent
 	if err != nil {
 		return nil, storageError(err)
 	}
-	return &ibv1.DeleteComponentResponse{RequestId: ptr(c.RequestID), ComponentBuildVersionArn: &arn}, nil
+	return &ibv1.DeleteComponentResponse{ComponentBuildVersionArn: &arn}, nil
 }
 
 // ListComponents lists component versions (or, byName, the latest version of
@@ -447,7 +444,7 @@ func (s *Service) ListComponents(ctx context.Context, req *ibv1.ListComponentsRe
 		return nil, aerr
 	}
 	limit := pageSize(req.MaxResults)
-	resp := &ibv1.ListComponentsResponse{RequestId: ptr(c.RequestID)}
+	resp := &ibv1.ListComponentsResponse{}
 	keep := func(cv *ibv1.ComponentVersion) bool {
 		return fs.match("name", cv.GetName()) && fs.match("platform", cv.GetPlatform()) &&
 			fs.match("type", cv.GetType()) && fs.match("version", cv.GetVersion()) &&
@@ -550,7 +547,7 @@ func (s *Service) ListComponentBuildVersions(ctx context.Context, req *ibv1.List
 	var prefix []byte
 	sc := scope(c)
 	listing := "ListComponentBuildVersions"
-	resp := &ibv1.ListComponentBuildVersionsResponse{RequestId: ptr(c.RequestID)}
+	resp := &ibv1.ListComponentBuildVersionsResponse{}
 	keep := func(*storage.Tx, *ibv1.Component) (bool, error) { return true, nil }
 	if req.ComponentVersionArn != nil {
 		const member = "componentVersionArn"
