@@ -165,8 +165,8 @@ func (e *Emulator) build() error {
 		return err
 	}
 	e.decisions = authz.NewLog(0)
-	ib := imagebuilder.New(e.db, imagebuilder.Options{Clock: cfg.Clock})
 	iamSvc := iam.New(e.db, iam.Options{Clock: cfg.Clock})
+	ib := imagebuilder.New(e.db, imagebuilder.Options{Clock: cfg.Clock, Profiles: iamSvc})
 	stsSvc := sts.New(sts.WithSealer(e.sealer), sts.WithIAM(iamSvc), sts.WithAccessKeys(iamSvc.Credentials()))
 	e.enforcer, err = authz.New(authz.Options{
 		Sealer:     e.sealer,
