@@ -105,7 +105,7 @@ func (n *named[T]) find(s *Service, ctx context.Context, action, member, arn str
 	if r, aerr := parseARN(member, arn); aerr != nil {
 		return zero, nil, aerr
 	} else if r.Type != n.typ || r.Version != "" {
-		return zero, nil, ibv1.ErrInvalidParameterValue("The value supplied for parameter '%s' is not valid. The ARN %s is not the ARN of an %s.", member, arn, n.noun)
+		return zero, nil, ibv1.ErrInvalidParameterValue("The value supplied for parameter '%s' is not valid. The ARN %s does not name a %s: expected %s/NAME.", member, arn, n.noun, typeARN(r.Region, r.Account, n.typ))
 	}
 	res, l, err := s.locate(ctx, c, action, member, arn)
 	if err != nil {
