@@ -1,7 +1,6 @@
 package imagebuilder
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -67,7 +66,6 @@ func (s *Service) CreateComponent(ctx context.Context, req *ibv1.CreateComponent
 	}
 	return createBuild(s, ctx, c, "CreateComponent", req, comp, v, dataKey, func(arn string) *ibv1.CreateComponentResponse {
 		return &ibv1.CreateComponentResponse{
-			RequestId:                ptr(c.RequestID),
 			ClientToken:              req.ClientToken,
 			ComponentBuildVersionArn: ptr(arn),
 			LatestVersionReferences:  latestReferences(componentBase(c.Region, c.Account, arnName(comp.GetName())), v),
@@ -111,7 +109,6 @@ func (s *Service) ImportComponent(ctx context.Context, req *ibv1.ImportComponent
 	}
 	return createBuild(s, ctx, c, "ImportComponent", req, comp, v, dataKey, func(arn string) *ibv1.ImportComponentResponse {
 		return &ibv1.ImportComponentResponse{
-			RequestId:                ptr(c.RequestID),
 			ClientToken:              req.ClientToken,
 			ComponentBuildVersionArn: ptr(arn),
 		}
@@ -125,7 +122,7 @@ func createBuild[T proto.Message](s *Service, ctx context.Context, c *callctx.Ca
 	var resp T
 	err := s.db.Update(ctx, func(tx *storage.Tx) error {
 		var err error
-		resp, err = idempotent(tx, scope(c), op, req, c.RequestID, c.Time, func() (T, error) {
+		resp, err = idempotent(tx, scope(c), op, req, c.Time, func() (T, error) {
 			arn, err := s.putComponentBuild(tx, c, comp, v, dataKey)
 			if err != nil {
 				var zero T
@@ -308,7 +305,6 @@ func (s *Service) GetComponent(ctx context.Context, req *ibv1.GetComponentReques
 	}
 	v, _ := ParseVersion(l.at.Version)
 	return &ibv1.GetComponentResponse{
-		RequestId:               ptr(c.RequestID),
 		Component:               l.component,
 		LatestVersionReferences: latestReferences(componentBase(l.at.Region, l.at.Account, l.at.Name), v),
 	}, nil
@@ -415,7 +411,7 @@ func (s *Service) DeleteComponent(ctx context.Context, req *ibv1.DeleteComponent
 	if err != nil {
 		return nil, storageError(err)
 	}
-	return &ibv1.DeleteComponentResponse{RequestId: ptr(c.RequestID), ComponentBuildVersionArn: &arn}, nil
+	return &ibv1.DeleteComponentResponse{ComponentBuildVersionArn: &arn}, nil
 }
 
 // ListComponents lists component versions (or, byName, the latest version of
@@ -442,12 +438,11 @@ func (s *Service) ListComponents(ctx context.Context, req *ibv1.ListComponentsRe
 	if req.GetByName() {
 		listing += "/byName"
 	}
-	after, aerr := parsePageToken(listing, req.NextToken)
+	pg, aerr := newPage(listing, nil, req.MaxResults, req.NextToken)
 	if aerr != nil {
 		return nil, aerr
 	}
-	limit := pageSize(req.MaxResults)
-	resp := &ibv1.ListComponentsResponse{RequestId: ptr(c.RequestID)}
+	resp := &ibv1.ListComponentsResponse{}
 	keep := func(cv *ibv1.ComponentVersion) bool {
 		return fs.match("name", cv.GetName()) && fs.match("platform", cv.GetPlatform()) &&
 			fs.match("type", cv.GetType()) && fs.match("version", cv.GetVersion()) &&
@@ -457,13 +452,14 @@ func (s *Service) ListComponents(ctx context.Context, req *ibv1.ListComponentsRe
 	case ownerSelf, ownerShared:
 		// Own versions are indexed by name / version; versions shared with
 		// the caller's account by owner / name / version / build, the latest
-		// shared build of a version describing it.
-		table, tail := componentVersions, 0
+		// shared build of a version describing it. byName lists the latest
+		// version of each name: the version numbers (12 bytes) are the tail.
+		table := componentVersions
 		if owner == ownerShared {
-			table, tail = sharedComponents, 4
+			table, pg.tail = sharedComponents, 4
 		}
 		if req.GetByName() {
-			tail = 12 + tail
+			pg.tail += 12
 		}
 		t := authz.TargetFrom(ctx)
 		err := s.db.View(ctx, func(tx *storage.Tx) error {
@@ -477,66 +473,23 @@ func (s *Service) ListComponents(ctx context.Context, req *ibv1.ListComponentsRe
 				return sharedBuildVisible(tx, t, c, k)
 			}
 			var err error
-			resp.ComponentVersionList, resp.NextToken, err = listLatest(tx, table, scope(c), listing, after, limit, tail, keepKey)
+			resp.ComponentVersionList, resp.NextToken, err = collect(tx, table, scope(c), pg, keepKey, same[*ibv1.ComponentVersion])
 			return err
 		})
 		if err != nil {
 			return nil, storageError(err)
 		}
 	case ownerAmazon:
-		resp.ComponentVersionList, resp.NextToken = listAmazonComponents(c.Region, listing, after, limit, req.GetByName(), keep)
+		resp.ComponentVersionList, resp.NextToken = listAmazonComponents(c.Region, listing, pg.after, pg.limit, req.GetByName(), keep)
 	default:
 		// ThirdParty and AWSMarketplace: none are published here.
 	}
 	return resp, nil
 }
 
-// listLatest pages over a table of ListComponents entries, listing the last
-// entry of each group of adjacent keys: a group is a key less its last tail
-// bytes (fixed-width numbers), so tail 0 lists every entry and a tail
-// covering the version numbers lists the latest version of each name.
-// A page token resumes after the last group listed.
-func listLatest(tx *storage.Tx, table *storage.Table[*ibv1.ComponentVersion], sc storage.Scope, listing string, after []byte, limit, tail int, keep func(key []byte, cv *ibv1.ComponentVersion) (bool, error)) ([]*ibv1.ComponentVersion, *string, error) {
-	var out []*ibv1.ComponentVersion
-	var next *string
-	var pending *ibv1.ComponentVersion
-	var pendingKey, pendingGroup, lastGroup []byte
-	var keepErr error
-	flush := func() bool {
-		if pending == nil {
-			return true
-		}
-		if ok, err := keep(pendingKey, pending); err != nil || !ok {
-			keepErr = err
-			return err == nil
-		}
-		if len(out) == limit {
-			next = pageToken(listing, append(bytes.Clone(lastGroup), bytes.Repeat([]byte{0xff}, tail)...))
-			return false
-		}
-		out = append(out, pending)
-		lastGroup = pendingGroup
-		return true
-	}
-	err := table.Scan(tx, sc, storage.ScanOptions{StartAfter: after}, func(k []byte, cv *ibv1.ComponentVersion) (bool, error) {
-		if len(k) < tail {
-			return false, fmt.Errorf("imagebuilder: %s key %q is shorter than its version numbers", table.Name(), k)
-		}
-		group := k[:len(k)-tail]
-		if pending != nil && !bytes.Equal(group, pendingGroup) && !flush() {
-			return false, keepErr
-		}
-		pending, pendingKey, pendingGroup = cv, k, group
-		return true, nil
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	if next == nil {
-		flush()
-	}
-	return out, next, keepErr
-}
+// same is the identity mapping, for listings whose stored entries are the
+// output items.
+func same[T any](v T) T { return v }
 
 // ListComponentBuildVersions lists the builds of one component version, or
 // every build the caller owns when no version is given. The builds of a
@@ -550,8 +503,8 @@ func (s *Service) ListComponentBuildVersions(ctx context.Context, req *ibv1.List
 	var prefix []byte
 	sc := scope(c)
 	listing := "ListComponentBuildVersions"
-	resp := &ibv1.ListComponentBuildVersionsResponse{RequestId: ptr(c.RequestID)}
-	keep := func(*storage.Tx, *ibv1.Component) (bool, error) { return true, nil }
+	resp := &ibv1.ListComponentBuildVersionsResponse{}
+	var keep func(tx *storage.Tx, comp *ibv1.Component) (bool, error)
 	if req.ComponentVersionArn != nil {
 		const member = "componentVersionArn"
 		arn := req.GetComponentVersionArn()
@@ -594,25 +547,18 @@ func (s *Service) ListComponentBuildVersions(ctx context.Context, req *ibv1.List
 			}
 		}
 	}
-	after, aerr := parsePageToken(listing, req.NextToken)
+	pg, aerr := newPage(listing, prefix, req.MaxResults, req.NextToken)
 	if aerr != nil {
 		return nil, aerr
 	}
-	limit := pageSize(req.MaxResults)
 	err := s.db.View(ctx, func(tx *storage.Tx) error {
-		var lastKey []byte
-		return componentBuilds.Scan(tx, sc, storage.ScanOptions{Prefix: prefix, StartAfter: after}, func(k []byte, comp *ibv1.Component) (bool, error) {
-			if ok, err := keep(tx, comp); err != nil || !ok {
-				return err == nil, err
-			}
-			if len(resp.ComponentSummaryList) == limit {
-				resp.NextToken = pageToken(listing, lastKey)
-				return false, nil
-			}
-			lastKey = k
-			resp.ComponentSummaryList = append(resp.ComponentSummaryList, summaryOf(comp))
-			return true, nil
-		})
+		var keepKey func([]byte, *ibv1.Component) (bool, error)
+		if keep != nil {
+			keepKey = func(_ []byte, comp *ibv1.Component) (bool, error) { return keep(tx, comp) }
+		}
+		var err error
+		resp.ComponentSummaryList, resp.NextToken, err = collect(tx, componentBuilds, sc, pg, keepKey, summaryOf)
+		return err
 	})
 	if err != nil {
 		return nil, storageError(err)

@@ -22,11 +22,11 @@ const clientTokenTTL = 24 * time.Hour
 var deterministic = proto.MarshalOptions{Deterministic: true}
 
 // idempotent runs create in tx unless an earlier request carried the same
-// client token: a retry of the same request gets the same answer (with its
-// own request id), a different request with the token is refused with
+// client token: a retry of the same request gets the same answer (the
+// server gives it its own request id), a different request with the token is refused with
 // IdempotentParameterMismatchException. The answer is recorded in the same
 // transaction as the write it describes.
-func idempotent[T proto.Message](tx *storage.Tx, sc storage.Scope, op string, req proto.Message, requestID string, now time.Time, create func() (T, error)) (T, error) {
+func idempotent[T proto.Message](tx *storage.Tx, sc storage.Scope, op string, req proto.Message, now time.Time, create func() (T, error)) (T, error) {
 	var zero T
 	token := stringField(req, "client_token")
 	if token == "" {
@@ -49,7 +49,6 @@ func idempotent[T proto.Message](tx *storage.Tx, sc storage.Scope, op string, re
 		if err := proto.Unmarshal(rec.GetResponse(), resp); err != nil {
 			return zero, awserr.Internal(err)
 		}
-		setStringField(resp, "request_id", requestID)
 		return resp, nil
 	}
 	resp, err := create()

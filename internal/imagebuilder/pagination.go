@@ -1,8 +1,14 @@
 package imagebuilder
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/binary"
+	"fmt"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/ibemu/ibemu/internal/storage"
 
 	"github.com/ibemu/ibemu/internal/awserr"
 	ibv1 "github.com/ibemu/ibemu/proto/imagebuilder/v1"
@@ -69,4 +75,82 @@ func pageSize(maxResults *int32) int {
 		return defaultMaxResults
 	}
 	return int(*maxResults)
+}
+
+// page is one page of a listing over a storage table: every list operation
+// pages through collect, so tokens, page sizes and filters behave the same
+// in all of them.
+type page struct {
+	// listing names what is listed; a token is bound to it, so a token of
+	// another listing (another operation, owner, version ARN) is refused.
+	listing string
+	// prefix restricts the scan to keys that start with it.
+	prefix []byte
+	// after is the key the token resumes after; nil on the first page.
+	after []byte
+	// limit is the page size: maxResults, or the model's default.
+	limit int
+	// tail groups keys: a group is a key less its last tail bytes (fixed
+	// width numbers), and a listing shows the last entry of each group (the
+	// latest version of each name). Zero lists every entry.
+	tail int
+}
+
+// newPage reads a list request's paging members. The model has already
+// bounded maxResults (at most 25 for Image Builder lists).
+func newPage(listing string, prefix []byte, maxResults *int32, token *string) (*page, *awserr.Error) {
+	after, aerr := parsePageToken(listing, token)
+	if aerr != nil {
+		return nil, aerr
+	}
+	return &page{listing: listing, prefix: prefix, after: after, limit: pageSize(maxResults)}, nil
+}
+
+// collect lists one page of table in sc: the entries keep accepts (nil
+// keeps all), mapped to output items by item, and the token of the next
+// page when more entries follow (nil when the listing is complete: a full
+// last page carries no token). keep sees the entry's key.
+func collect[T proto.Message, O any](tx *storage.Tx, table *storage.Table[T], sc storage.Scope, p *page, keep func(key []byte, v T) (bool, error), item func(T) O) ([]O, *string, error) {
+	out := []O{}
+	var next *string
+	var pending T
+	var has bool
+	var pendingKey, pendingGroup, lastGroup []byte
+	var keepErr error
+	flush := func() bool {
+		if !has {
+			return true
+		}
+		if keep != nil {
+			if ok, err := keep(pendingKey, pending); err != nil || !ok {
+				keepErr = err
+				return err == nil
+			}
+		}
+		if len(out) == p.limit {
+			next = pageToken(p.listing, append(bytes.Clone(lastGroup), bytes.Repeat([]byte{0xff}, p.tail)...))
+			return false
+		}
+		out = append(out, item(pending))
+		lastGroup = pendingGroup
+		return true
+	}
+	err := table.Scan(tx, sc, storage.ScanOptions{Prefix: p.prefix, StartAfter: p.after}, func(k []byte, v T) (bool, error) {
+		if len(k) < p.tail {
+			return false, fmt.Errorf("imagebuilder: %s key %q is shorter than its grouping tail", table.Name(), k)
+		}
+		group := k[:len(k)-p.tail]
+		if has && !bytes.Equal(group, pendingGroup) && !flush() {
+			return false, keepErr
+		}
+		pending, pendingKey, pendingGroup, has = v, k, group, true
+		return true, nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if next == nil && keepErr == nil {
+		flush()
+	}
+	return out, next, keepErr
 }

@@ -82,98 +82,98 @@ func (k *sharing) actions() []string {
 
 // PutComponentPolicy applies a policy to a component build version.
 func (s *Service) PutComponentPolicy(ctx context.Context, req *ibv1.PutComponentPolicyRequest) (*ibv1.PutComponentPolicyResponse, error) {
-	id, err := s.putPolicy(ctx, componentSharing, "componentArn", req.GetComponentArn(), req.GetPolicy())
+	err := s.putPolicy(ctx, componentSharing, "componentArn", req.GetComponentArn(), req.GetPolicy())
 	if err != nil {
 		return nil, err
 	}
-	return &ibv1.PutComponentPolicyResponse{RequestId: id, ComponentArn: req.ComponentArn}, nil
+	return &ibv1.PutComponentPolicyResponse{ComponentArn: req.ComponentArn}, nil
 }
 
 // GetComponentPolicy returns a component build version's policy.
 func (s *Service) GetComponentPolicy(ctx context.Context, req *ibv1.GetComponentPolicyRequest) (*ibv1.GetComponentPolicyResponse, error) {
-	id, doc, err := s.getPolicy(ctx, componentSharing, "componentArn", req.GetComponentArn())
+	doc, err := s.getPolicy(ctx, componentSharing, "componentArn", req.GetComponentArn())
 	if err != nil {
 		return nil, err
 	}
-	return &ibv1.GetComponentPolicyResponse{RequestId: id, Policy: doc}, nil
+	return &ibv1.GetComponentPolicyResponse{Policy: doc}, nil
 }
 
 // PutImagePolicy applies a policy to an image build version.
 func (s *Service) PutImagePolicy(ctx context.Context, req *ibv1.PutImagePolicyRequest) (*ibv1.PutImagePolicyResponse, error) {
-	id, err := s.putPolicy(ctx, imageSharing, "imageArn", req.GetImageArn(), req.GetPolicy())
+	err := s.putPolicy(ctx, imageSharing, "imageArn", req.GetImageArn(), req.GetPolicy())
 	if err != nil {
 		return nil, err
 	}
-	return &ibv1.PutImagePolicyResponse{RequestId: id, ImageArn: req.ImageArn}, nil
+	return &ibv1.PutImagePolicyResponse{ImageArn: req.ImageArn}, nil
 }
 
 // GetImagePolicy returns an image build version's policy.
 func (s *Service) GetImagePolicy(ctx context.Context, req *ibv1.GetImagePolicyRequest) (*ibv1.GetImagePolicyResponse, error) {
-	id, doc, err := s.getPolicy(ctx, imageSharing, "imageArn", req.GetImageArn())
+	doc, err := s.getPolicy(ctx, imageSharing, "imageArn", req.GetImageArn())
 	if err != nil {
 		return nil, err
 	}
-	return &ibv1.GetImagePolicyResponse{RequestId: id, Policy: doc}, nil
+	return &ibv1.GetImagePolicyResponse{Policy: doc}, nil
 }
 
 // PutImageRecipePolicy applies a policy to an image recipe.
 func (s *Service) PutImageRecipePolicy(ctx context.Context, req *ibv1.PutImageRecipePolicyRequest) (*ibv1.PutImageRecipePolicyResponse, error) {
-	id, err := s.putPolicy(ctx, imageRecipeSharing, "imageRecipeArn", req.GetImageRecipeArn(), req.GetPolicy())
+	err := s.putPolicy(ctx, imageRecipeSharing, "imageRecipeArn", req.GetImageRecipeArn(), req.GetPolicy())
 	if err != nil {
 		return nil, err
 	}
-	return &ibv1.PutImageRecipePolicyResponse{RequestId: id, ImageRecipeArn: req.ImageRecipeArn}, nil
+	return &ibv1.PutImageRecipePolicyResponse{ImageRecipeArn: req.ImageRecipeArn}, nil
 }
 
 // GetImageRecipePolicy returns an image recipe's policy.
 func (s *Service) GetImageRecipePolicy(ctx context.Context, req *ibv1.GetImageRecipePolicyRequest) (*ibv1.GetImageRecipePolicyResponse, error) {
-	id, doc, err := s.getPolicy(ctx, imageRecipeSharing, "imageRecipeArn", req.GetImageRecipeArn())
+	doc, err := s.getPolicy(ctx, imageRecipeSharing, "imageRecipeArn", req.GetImageRecipeArn())
 	if err != nil {
 		return nil, err
 	}
-	return &ibv1.GetImageRecipePolicyResponse{RequestId: id, Policy: doc}, nil
+	return &ibv1.GetImageRecipePolicyResponse{Policy: doc}, nil
 }
 
 // PutContainerRecipePolicy applies a policy to a container recipe.
 func (s *Service) PutContainerRecipePolicy(ctx context.Context, req *ibv1.PutContainerRecipePolicyRequest) (*ibv1.PutContainerRecipePolicyResponse, error) {
-	id, err := s.putPolicy(ctx, containerRecipeSharing, "containerRecipeArn", req.GetContainerRecipeArn(), req.GetPolicy())
+	err := s.putPolicy(ctx, containerRecipeSharing, "containerRecipeArn", req.GetContainerRecipeArn(), req.GetPolicy())
 	if err != nil {
 		return nil, err
 	}
-	return &ibv1.PutContainerRecipePolicyResponse{RequestId: id, ContainerRecipeArn: req.ContainerRecipeArn}, nil
+	return &ibv1.PutContainerRecipePolicyResponse{ContainerRecipeArn: req.ContainerRecipeArn}, nil
 }
 
 // GetContainerRecipePolicy returns a container recipe's policy.
 func (s *Service) GetContainerRecipePolicy(ctx context.Context, req *ibv1.GetContainerRecipePolicyRequest) (*ibv1.GetContainerRecipePolicyResponse, error) {
-	id, doc, err := s.getPolicy(ctx, containerRecipeSharing, "containerRecipeArn", req.GetContainerRecipeArn())
+	doc, err := s.getPolicy(ctx, containerRecipeSharing, "containerRecipeArn", req.GetContainerRecipeArn())
 	if err != nil {
 		return nil, err
 	}
-	return &ibv1.GetContainerRecipePolicyResponse{RequestId: id, Policy: doc}, nil
+	return &ibv1.GetContainerRecipePolicyResponse{Policy: doc}, nil
 }
 
 // putPolicy validates doc as a policy of type k for arn and stores it on the
 // resource, replacing any previous one, and updates what the accounts it
 // grants (before and after) see, in one transaction. It returns the request
 // id.
-func (s *Service) putPolicy(ctx context.Context, k *sharing, member, arn, doc string) (*string, error) {
+func (s *Service) putPolicy(ctx context.Context, k *sharing, member, arn, doc string) error {
 	c, aerr := call(ctx)
 	if aerr != nil {
-		return nil, aerr
+		return aerr
 	}
 	if _, aerr := parseARN(member, arn); aerr != nil {
-		return nil, aerr
+		return aerr
 	}
 	grantees, err := k.validate(doc, arn)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	res, l, err := s.locate(ctx, c, "imagebuilder:Put"+k.op+"Policy", member, arn)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if !res.Exists || k.present == nil {
-		return nil, k.notFound(arn)
+		return k.notFound(arn)
 	}
 	sc := l.scope()
 	err = s.db.Update(ctx, func(tx *storage.Tx) error {
@@ -194,29 +194,29 @@ func (s *Service) putPolicy(ctx context.Context, k *sharing, member, arn, doc st
 		return k.reshare(tx, l, before, grantees)
 	})
 	if err != nil {
-		return nil, storageError(err)
+		return storageError(err)
 	}
-	return ptr(c.RequestID), nil
+	return nil
 }
 
 // getPolicy returns the policy document stored on arn's resource, as it was
 // put.
-func (s *Service) getPolicy(ctx context.Context, k *sharing, member, arn string) (*string, *string, error) {
+func (s *Service) getPolicy(ctx context.Context, k *sharing, member, arn string) (*string, error) {
 	c, aerr := call(ctx)
 	if aerr != nil {
-		return nil, nil, aerr
+		return nil, aerr
 	}
 	res, l, err := s.locate(ctx, c, "imagebuilder:Get"+k.op+"Policy", member, arn)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if !res.Exists {
-		return nil, nil, k.notFound(arn)
+		return nil, k.notFound(arn)
 	}
 	if l.policy == "" {
-		return nil, nil, ibv1.ErrResourceNotFound("The %s %s has no policy.", k.noun, arn)
+		return nil, ibv1.ErrResourceNotFound("The %s %s has no policy.", k.noun, arn)
 	}
-	return ptr(c.RequestID), ptr(l.policy), nil
+	return ptr(l.policy), nil
 }
 
 func (k *sharing) notFound(arn string) error {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/ibemu/ibemu/internal/authz"
 	"github.com/ibemu/ibemu/internal/awserr"
 	"github.com/ibemu/ibemu/internal/callctx"
@@ -44,9 +46,13 @@ type located struct {
 	// at is the resource itself: for a component version or selector, the
 	// build it resolved to.
 	at resourceARN
-	// component is the component build (stored, or from the Amazon
-	// catalogue); nil when the resource does not exist or is not a
-	// component.
+	// kind is the ARN's resource type; nil for a type Image Builder does
+	// not have.
+	kind *kind
+	// record is the stored record (or the Amazon catalogue's); nil when the
+	// resource does not exist.
+	record proto.Message
+	// component is record for a component build; nil otherwise.
 	component *ibv1.Component
 	// policy is the resource's policy document as stored; "" for none.
 	policy string
@@ -58,10 +64,11 @@ func (l *located) scope() storage.Scope {
 	return storage.Scope{Account: l.at.Account, Region: l.at.Region}
 }
 
-// resolveARN loads what arn names. Image Builder resources are regional: an
-// ARN of another region than the call's names nothing this endpoint serves.
-// Only components are stored today; other resource types resolve to their
-// ARN, not existing.
+// resolveARN loads what arn names, through its kind: existence, the owner's
+// scope, tags (aws:ResourceTag/*) and the resource policy. Image Builder
+// resources are regional: an ARN of another region than the call's names
+// nothing this endpoint serves. A versioned type's ARN without a version, or
+// an unversioned type's ARN with one, names nothing either.
 //
 // A component version ARN followed by "/*" is the resource type of
 // ListComponentBuildVersions (allComponentBuildVersions: every build of the
@@ -76,23 +83,27 @@ func (s *Service) resolveARN(ctx context.Context, c *callctx.Call, member, arn s
 	if aerr != nil {
 		return nil, aerr
 	}
-	l := &located{given: given, at: r}
+	k := kinds[r.Type]
+	l := &located{given: given, at: r, kind: k}
 	res := &authz.Resource{ARN: arn, Account: r.Account, Region: r.Region, Record: l}
-	if r.Account == awsOwner {
+	if k == componentKind && r.Account == awsOwner {
 		res.Policy = amazonReadable
 	}
-	if r.Type != componentType || r.Region != c.Region || r.Version == "" {
-		// Only components are stored; a component ARN without a version
-		// (component/name, which a resourceArn may be) names no build.
+	if k == nil || k.store == nil || r.Region != c.Region || k.versioned != (r.Version != "") {
+		// A component ARN without a version (component/name, which a
+		// resourceArn may be) names no build.
 		return res, nil
 	}
 	if r.Account == awsOwner {
+		if k != componentKind {
+			return res, nil
+		}
 		comp, found, aerr := amazonComponent(c.Region, r)
 		if aerr != nil {
 			return nil, aerr
 		}
 		if found {
-			l.component = comp
+			l.record, l.component = comp, comp
 			l.at, _ = parseARN("arn", comp.GetArn())
 			res.Exists = true
 			if !all {
@@ -102,12 +113,15 @@ func (s *Service) resolveARN(ctx context.Context, c *callctx.Call, member, arn s
 		return res, nil
 	}
 	err := s.db.View(ctx, func(tx *storage.Tx) error {
-		comp, found, err := findComponent(tx, l.scope(), r)
+		rec, at, found, err := k.store.load(tx, l.scope(), r)
 		if err != nil || !found {
 			return err
 		}
-		l.component = comp
-		l.at, _ = parseARN("arn", comp.GetArn())
+		l.record, l.at = rec, at
+		l.component, _ = rec.(*ibv1.Component)
+		if k.sharing == nil {
+			return nil
+		}
 		doc, _, err := resourcePolicies.Get(tx, l.scope(), policyKey(l.at))
 		l.policy = doc.GetValue()
 		return err
@@ -115,38 +129,65 @@ func (s *Service) resolveARN(ctx context.Context, c *callctx.Call, member, arn s
 	if err != nil {
 		return nil, storageError(err)
 	}
-	if l.component == nil {
+	if l.record == nil {
 		return res, nil
 	}
 	res.Exists = true
 	if !all {
-		res.ARN, res.Tags = l.component.GetArn(), l.component.GetTags()
+		res.ARN, res.Tags = l.at.String(), recordTags(l.record)
 	}
 	if l.policy != "" {
 		p, err := evaluationPolicy(l.policy, l.at)
 		if err != nil {
 			// Stored documents passed the same validation when they were put.
-			return nil, awserr.Internal(fmt.Errorf("imagebuilder: stored policy of %s: %w", l.component.GetArn(), err))
+			return nil, awserr.Internal(fmt.Errorf("imagebuilder: stored policy of %s: %w", l.at, err))
 		}
-		res.Policy = &policy.Attached{Policy: p, Name: "component policy of " + l.component.GetArn()}
+		res.Policy = &policy.Attached{Policy: p, Name: k.noun + " policy of " + l.at.String()}
 	}
 	return res, nil
 }
 
-// resolveCreate names the build a CreateComponent or ImportComponent will
-// produce: the next build number of the version, under the ARN name segment
-// the service derives from the name. A reference that is not a component
-// create keeps the ARN the enforcement layer filled in.
+// resolveCreate names the resource a create will produce: the ARN the
+// enforcement layer filled in from the request, with the name segment the
+// service derives from the name (lower case, spaces as hyphens); for a
+// component, the next build number of the version. A reference that is not
+// an Image Builder ARN keeps what the enforcement layer filled in.
 func (s *Service) resolveCreate(ctx context.Context, ref *authz.ResourceRef) (*authz.Resource, error) {
 	res := &authz.Resource{ARN: ref.ARN}
 	a, ok := authz.ParseARN(ref.ARN)
 	if ok {
 		res.Account, res.Region = a.Account, a.Region
 	}
-	name, named := ref.Vars["ComponentName"]
-	v, aerr := ParseVersion(ref.Vars["ComponentVersion"])
-	if !ok || !named || aerr != nil || a.Service != "imagebuilder" || a.Account == "" || a.Region == "" {
+	if !ok || a.Service != "imagebuilder" || a.Account == "" || a.Region == "" {
 		// The handler refuses such a request with the proper error.
+		return res, nil
+	}
+	if name, named := ref.Vars["ComponentName"]; named {
+		return s.resolveComponentCreate(ctx, res, a, name, ref.Vars["ComponentVersion"])
+	}
+	typ, rest, _ := strings.Cut(a.Resource, "/")
+	if strings.HasPrefix(a.Resource, "workflow/") {
+		var sub string
+		sub, rest, _ = strings.Cut(rest, "/")
+		typ += "/" + sub
+	}
+	if kinds[typ] == nil {
+		return res, nil
+	}
+	name, tail, _ := strings.Cut(rest, "/")
+	a.Resource = typ + "/" + arnName(name)
+	if tail != "" {
+		a.Resource += "/" + tail
+	}
+	res.ARN = a.String()
+	return res, nil
+}
+
+// resolveComponentCreate names the build a CreateComponent or
+// ImportComponent will produce: the next build number of the version.
+func (s *Service) resolveComponentCreate(ctx context.Context, res *authz.Resource, a authz.ARN, name, version string) (*authz.Resource, error) {
+	v, aerr := ParseVersion(version)
+	if aerr != nil {
 		return res, nil
 	}
 	seg := arnName(name)

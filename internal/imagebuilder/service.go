@@ -22,10 +22,12 @@ import (
 type Service struct {
 	ibv1.UnsupportedImagebuilderServer
 
-	db      *storage.DB
-	now     func() time.Time
-	objects Objects
-	keys    Keys
+	db       *storage.DB
+	now      func() time.Time
+	objects  Objects
+	keys     Keys
+	profiles Profiles
+	buckets  Buckets
 }
 
 // Options configure a Service.
@@ -38,11 +40,17 @@ type Options struct {
 	// Keys is KMS for components encrypted under a customer managed key;
 	// without it a kmsKeyId is answered as unsupported.
 	Keys Keys
+	// Profiles reads IAM instance profiles; without it an infrastructure
+	// configuration's instance profile is not checked.
+	Profiles Profiles
+	// Buckets tells whether S3 buckets exist; without it an infrastructure
+	// configuration's logging bucket is not checked.
+	Buckets Buckets
 }
 
 // New returns the Image Builder service over db.
 func New(db *storage.DB, opts Options) *Service {
-	s := &Service{db: db, now: opts.Clock, objects: opts.Objects, keys: opts.Keys}
+	s := &Service{db: db, now: opts.Clock, objects: opts.Objects, keys: opts.Keys, profiles: opts.Profiles, buckets: opts.Buckets}
 	if s.now == nil {
 		s.now = time.Now
 	}

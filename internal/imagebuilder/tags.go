@@ -12,9 +12,8 @@ import (
 // most 50, as AWS's tagging quota).
 const maxTags = 50
 
-// TagResource adds or replaces tags on a resource. Components are the only
-// resources stored today; any other ARN names a resource that does not
-// exist.
+// TagResource adds or replaces tags on a resource of any stored kind; an
+// ARN of a kind not built yet names a resource that does not exist.
 func (s *Service) TagResource(ctx context.Context, req *ibv1.TagResourceRequest) (*ibv1.TagResourceResponse, error) {
 	err := s.retag(ctx, "imagebuilder:TagResource", req.GetResourceArn(), func(tags map[string]string) error {
 		maps.Copy(tags, req.GetTags())
@@ -55,14 +54,14 @@ func (s *Service) ListTagsForResource(ctx context.Context, req *ibv1.ListTagsFor
 	if err != nil {
 		return nil, err
 	}
-	if !res.Exists || l.component == nil {
+	if !res.Exists || l.record == nil {
 		return nil, resourceNotFound(arn)
 	}
-	return &ibv1.ListTagsForResourceResponse{Tags: l.component.GetTags()}, nil
+	return &ibv1.ListTagsForResourceResponse{Tags: recordTags(l.record)}, nil
 }
 
-// retag changes the tags of the component build arn resolves to, in its
-// owner's scope, in one transaction.
+// retag changes the tags of the resource arn resolves to, in its owner's
+// scope, in one transaction. Amazon's resources cannot be tagged.
 func (s *Service) retag(ctx context.Context, action, arn string, change func(map[string]string) error) error {
 	c, aerr := call(ctx)
 	if aerr != nil {
@@ -72,31 +71,23 @@ func (s *Service) retag(ctx context.Context, action, arn string, change func(map
 	if err != nil {
 		return err
 	}
-	if !res.Exists || l.component == nil || l.at.Account == awsOwner {
+	if !res.Exists || l.record == nil || l.at.Account == awsOwner {
 		return resourceNotFound(arn)
 	}
-	v, aerr := ParseVersion(l.at.Version)
-	if aerr != nil {
-		return aerr
-	}
-	key := buildKey(l.at.Name, v, l.at.Build)
 	err = s.db.Update(ctx, func(tx *storage.Tx) error {
-		comp, found, err := componentBuilds.Get(tx, l.scope(), key)
+		rec, at, found, err := l.kind.store.load(tx, l.scope(), l.at)
 		if err != nil {
 			return err
 		}
 		if !found {
 			return resourceNotFound(arn)
 		}
-		tags := maps.Clone(comp.GetTags())
-		if tags == nil {
-			tags = map[string]string{}
-		}
+		tags := recordTags(rec)
 		if err := change(tags); err != nil {
 			return err
 		}
-		comp.Tags = tags
-		return componentBuilds.Put(tx, l.scope(), key, comp)
+		setRecordTags(rec, tags)
+		return l.kind.store.save(tx, l.scope(), at, rec)
 	})
 	return storageError(err)
 }

@@ -7,6 +7,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/ibemu/ibemu/internal/apimodel"
 	"github.com/ibemu/ibemu/internal/awserr"
@@ -91,4 +92,27 @@ func (s *Server) authorizeInterceptor(ctx context.Context, req any, info *grpc.U
 		return nil, err
 	}
 	return handler(ctx, req)
+}
+
+// requestIDInterceptor fills in the request id of a successful answer: an
+// output with a string member requestId (every Image Builder output has
+// one) that the handler left unset carries the call's request id, the one
+// the x-amzn-RequestId header and the decision log carry. Handlers never set
+// it themselves.
+func (s *Server) requestIDInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	resp, err := handler(ctx, req)
+	if err != nil {
+		return resp, err
+	}
+	c := callctx.From(ctx)
+	msg, ok := resp.(proto.Message)
+	if !ok || c == nil || c.RequestID == "" {
+		return resp, err
+	}
+	m := msg.ProtoReflect()
+	fd := m.Descriptor().Fields().ByName("request_id")
+	if fd != nil && fd.Kind() == protoreflect.StringKind && !fd.IsList() && fd.JSONName() == "requestId" && !m.Has(fd) {
+		m.Set(fd, protoreflect.ValueOfString(c.RequestID))
+	}
+	return resp, nil
 }

@@ -1,0 +1,34 @@
+package iam
+
+import (
+	"context"
+
+	"github.com/ibemu/ibemu/internal/storage"
+)
+
+// InstanceProfileRole reads an instance profile of account for another
+// service (Image Builder's infrastructure configurations name one): found
+// is false when the account has no profile of that name (IAM names are
+// case-insensitive), and roleARN is the ARN of the role it holds, "" when
+// it holds none. It reads the store directly: the calling service has
+// already been authorized, and IAM is not being called.
+func (s *Service) InstanceProfileRole(ctx context.Context, account, name string) (roleARN string, found bool, err error) {
+	err = s.db.View(ctx, func(tx *storage.Tx) error {
+		sc := accountScope(account)
+		p, ok, err := instanceProfiles.Get(tx, sc, nameKey(name))
+		if err != nil || !ok {
+			return err
+		}
+		found = true
+		if len(p.GetRoles()) == 0 {
+			return nil
+		}
+		r, err := roleKind.load(tx, sc, p.GetRoles()[0])
+		if err != nil {
+			return err
+		}
+		roleARN = arn(account, "role", r.GetPath(), r.GetName())
+		return nil
+	})
+	return roleARN, found, err
+}
