@@ -3,6 +3,7 @@ package emulator_test
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -97,7 +98,13 @@ func TestInfrastructureConfigurationLifecycle(t *testing.T) {
 	in.Tags = map[string]string{"env": "test"}
 	in.InstanceMetadataOptions = &types.InstanceMetadataOptions{HttpTokens: aws.String("required"), HttpPutResponseHopLimit: aws.Int32(2)}
 	in.Placement = &types.Placement{AvailabilityZone: aws.String("us-east-1a"), Tenancy: types.TenancyTypeDefault}
+	// The logging bucket must exist.
 	in.Logging = &types.Logging{S3Logs: &types.S3Logs{S3BucketName: aws.String("logs"), S3KeyPrefix: aws.String("ib/")}}
+	_, err := e.ib.CreateInfrastructureConfiguration(ctx, in)
+	if apiErr := requireAPIError(t, err, "InvalidParameterValueException", 400); !strings.Contains(apiErr.ErrorMessage(), "logs") {
+		t.Errorf("message %q does not name the bucket", apiErr.ErrorMessage())
+	}
+	mustBucket(t, e.emu, accountA, "logs")
 	out, err := e.ib.CreateInfrastructureConfiguration(ctx, in)
 	if err != nil {
 		t.Fatalf("CreateInfrastructureConfiguration: %v", err)

@@ -10,6 +10,15 @@ import (
 	"github.com/ibemu/ibemu/emulator"
 )
 
+// mustBucket creates bucket in account, as the account's root user.
+func mustBucket(t *testing.T, emu *emulator.Emulator, account, bucket string) {
+	t.Helper()
+	c := emu.S3Client(emu.AWSConfig(account), true)
+	if _, err := c.CreateBucket(testContext(t), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatalf("CreateBucket %s: %v", bucket, err)
+	}
+}
+
 // putS3Object creates bucket (if needed) in account and puts body at key,
 // as the account's root user.
 func putS3Object(t *testing.T, emu *emulator.Emulator, account, bucket, key, body string) {
