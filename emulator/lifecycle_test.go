@@ -41,7 +41,7 @@ func lifecycleInput(name, role string) *imagebuilder.CreateLifecyclePolicyInput 
 		PolicyDetails: []types.LifecyclePolicyDetail{{
 			Action: &types.LifecyclePolicyDetailAction{Type: types.LifecyclePolicyDetailActionTypeDelete,
 				IncludeResources: &types.LifecyclePolicyDetailActionIncludeResources{Amis: true, Snapshots: true}},
-			Filter: &types.LifecyclePolicyDetailFilter{Type: types.LifecyclePolicyDetailFilterTypeAge, Value: aws.Int32(6), Unit: types.LifecyclePolicyTimeUnitMonths, RetainAtLeast: aws.Int32(2)},
+			Filter:         &types.LifecyclePolicyDetailFilter{Type: types.LifecyclePolicyDetailFilterTypeAge, Value: aws.Int32(6), Unit: types.LifecyclePolicyTimeUnitMonths, RetainAtLeast: aws.Int32(2)},
 			ExclusionRules: &types.LifecyclePolicyDetailExclusionRules{TagMap: map[string]string{"keep": "true"}},
 		}},
 		ResourceSelection: &types.LifecyclePolicyResourceSelection{Recipes: []types.LifecyclePolicyResourceSelectionRecipe{{Name: aws.String("my-recipe"), SemanticVersion: aws.String("1.x.x")}}},
@@ -82,8 +82,8 @@ func TestLifecyclePolicyLifecycle(t *testing.T) {
 
 	up := &imagebuilder.UpdateLifecyclePolicyInput{
 		LifecyclePolicyArn: aws.String(arn), ExecutionRole: aws.String(role), ResourceType: types.LifecyclePolicyResourceTypeAmiImage,
-		Status:        types.LifecyclePolicyStatusDisabled,
-		PolicyDetails: []types.LifecyclePolicyDetail{{Action: &types.LifecyclePolicyDetailAction{Type: types.LifecyclePolicyDetailActionTypeDeprecate}, Filter: &types.LifecyclePolicyDetailFilter{Type: types.LifecyclePolicyDetailFilterTypeCount, Value: aws.Int32(5)}}},
+		Status:            types.LifecyclePolicyStatusDisabled,
+		PolicyDetails:     []types.LifecyclePolicyDetail{{Action: &types.LifecyclePolicyDetailAction{Type: types.LifecyclePolicyDetailActionTypeDeprecate}, Filter: &types.LifecyclePolicyDetailFilter{Type: types.LifecyclePolicyDetailFilterTypeCount, Value: aws.Int32(5)}}},
 		ResourceSelection: &types.LifecyclePolicyResourceSelection{TagMap: map[string]string{"lifecycle": "yes"}},
 		ClientToken:       aws.String("u1"),
 	}
