@@ -22,8 +22,8 @@ import (
 	"github.com/ibemu/ibemu/internal/iam/policy"
 	"github.com/ibemu/ibemu/internal/seal"
 	iamv1 "github.com/ibemu/ibemu/proto/iam/v1"
-	s3v1 "github.com/ibemu/ibemu/proto/s3/v1"
 	ibv1 "github.com/ibemu/ibemu/proto/imagebuilder/v1"
+	s3v1 "github.com/ibemu/ibemu/proto/s3/v1"
 )
 
 const (
