@@ -174,3 +174,25 @@ func TestS3OverSDK(t *testing.T) {
 		})
 	}
 }
+
+// s3ClientFunc returns an S3 client of one transport signing with cfg.
+type s3ClientFunc func(t *testing.T, emu *emulator.Emulator, cfg aws.Config) s3Ops
+
+// s3Transports are the transports the S3 access tests run through: gRPC,
+// and the s3 SDK client in its default virtual-hosted style.
+var s3Transports = []struct {
+	name   string
+	client s3ClientFunc
+}{
+	{"grpc", func(t *testing.T, emu *emulator.Emulator, cfg aws.Config) s3Ops { return s3GRPC(t, emu, cfg) }},
+	{"sdk", func(_ *testing.T, emu *emulator.Emulator, cfg aws.Config) s3Ops { return s3SDK(emu, cfg, false) }},
+}
+
+// s3RequestID is the request id (x-amz-request-id) an SDK error reports.
+func s3RequestID(err error) string {
+	var withID interface{ ServiceRequestID() string }
+	if errors.As(err, &withID) {
+		return withID.ServiceRequestID()
+	}
+	return ""
+}
