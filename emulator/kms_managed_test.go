@@ -1,8 +1,10 @@
 package emulator_test
 
 import (
+	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -10,6 +12,8 @@ import (
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/ibemu/ibemu/emulator/emulatortest"
 )
 
 // TestKMSAWSManagedKeyForS3: SSE-KMS without a key id uses alias/aws/s3,
@@ -161,5 +165,43 @@ func TestKMSAWSManagedKeyOnDescribe(t *testing.T) {
 	keys, err := c.ListKeys(ctx, &kms.ListKeysInput{})
 	if err != nil || len(keys.Keys) != 1 || aws.ToString(keys.Keys[0].KeyId) != aws.ToString(md.KeyMetadata.KeyId) {
 		t.Fatalf("ListKeys = %+v, %v", keys, err)
+	}
+}
+
+// TestKMSAWSManagedKeyCreatedOnce: concurrent first uses of alias/aws/s3
+// all end up with the one key.
+func TestKMSAWSManagedKeyCreatedOnce(t *testing.T) {
+	t.Parallel()
+	emu := emulatortest.Start(t)
+	ctx := testContext(t)
+	c := emu.S3Client(emu.AWSConfig(accountA), true)
+	const bucket = "managed-once"
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 8
+	arns := make([]string, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(fmt.Sprint("o", i)), Body: strings.NewReader("x"), ServerSideEncryption: s3types.ServerSideEncryptionAwsKms})
+			if err == nil {
+				arns[i] = aws.ToString(out.SSEKMSKeyId)
+			}
+			errs[i] = err
+		}()
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil || arns[i] != arns[0] || arns[i] == "" {
+			t.Fatalf("put %d: key %q (first %q), %v", i, arns[i], arns[0], errs[i])
+		}
+	}
+	keys, err := kmsClient(t, emu.AWSConfig(accountA)).ListKeys(ctx, &kms.ListKeysInput{})
+	if err != nil || len(keys.Keys) != 1 {
+		t.Fatalf("ListKeys after concurrent first uses = %+v, %v", keys, err)
 	}
 }
