@@ -127,8 +127,6 @@ set -e
 as_root s3 rm "s3://$bucket/docs/small.txt" --only-show-errors
 as_root s3 rm "s3://$bucket" --recursive --only-show-errors
 [[ $(as_root s3 rb "s3://$bucket") == "remove_bucket: $bucket" ]] || fail "s3 rb"
-# (list-buckets, not `s3 ls`: with no bucket left the emulator omits the
-# empty <Buckets/> element AWS sends, and `aws s3 ls` then fails; see
-# docs/readme-h7.md.)
-[[ $(as_root s3api list-buckets --output text --query 'Buckets[].Name') != *"$bucket"* ]] || fail "the bucket is still listed"
+# With no bucket left, `s3 ls` still works: the answer holds an empty <Buckets/>.
+[[ $(as_root s3 ls) != *"$bucket"* ]] || fail "the bucket is still listed"
 echo "cli scenario: ok ($("$aws_cli" --version 2>&1 | cut -d' ' -f1))"
