@@ -56,8 +56,8 @@ func (s *Service) CreateContainerRecipe(ctx context.Context, req *ibv1.CreateCon
 	if err := checkBlockDevices("instanceConfiguration.blockDeviceMappings", req.GetInstanceConfiguration().GetBlockDeviceMappings()); err != nil {
 		return nil, err
 	}
-	if img := req.GetInstanceConfiguration().Image; img != nil && !amiID.MatchString(*img) && !strings.HasPrefix(*img, "ssm:") {
-		return nil, ibv1.ErrInvalidParameterValue("The value supplied for parameter 'instanceConfiguration.image' is not valid. The build instance image is an AMI ID or an SSM parameter (ssm:NAME); %s is neither.", *img)
+	if img := req.GetInstanceConfiguration().GetImage(); img != "" && !amiID.MatchString(img) && !strings.HasPrefix(img, "ssm:") {
+		return nil, ibv1.ErrInvalidParameterValue("The value supplied for parameter 'instanceConfiguration.image' is not valid. The build instance image is an AMI ID or an SSM parameter (ssm:NAME); %s is neither.", img)
 	}
 	template, err := s.dockerfileTemplate(ctx, req.DockerfileTemplateData, req.DockerfileTemplateUri)
 	if err != nil {
@@ -191,6 +191,8 @@ func (s *Service) ListContainerRecipes(ctx context.Context, req *ibv1.ListContai
 func containerRecipeSummary(r *ibv1.ContainerRecipe) *ibv1.ContainerRecipeSummary {
 	sum := &ibv1.ContainerRecipeSummary{}
 	copyFields(sum, r)
-	sum.InstanceImage = r.GetInstanceConfiguration().Image
+	if ic := r.GetInstanceConfiguration(); ic != nil {
+		sum.InstanceImage = ic.Image
+	}
 	return sum
 }
