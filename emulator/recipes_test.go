@@ -184,7 +184,7 @@ func TestImageRecipeLifecycle(t *testing.T) {
 
 func TestImageRecipeParentImages(t *testing.T) {
 	t.Parallel()
-	emu, a := startClient(t)
+	_, a := startClient(t)
 	ctx := testContext(t)
 	win := mustCreate(t, a, &imagebuilder.CreateComponentInput{Name: aws.String("win"), SemanticVersion: aws.String("1.0.0"), Platform: types.PlatformWindows, Data: aws.String(windowsDoc("win"))})
 	lin := mustCreate(t, a, createInput("lin", "1.0.0"))
@@ -240,7 +240,6 @@ func TestImageRecipeParentImages(t *testing.T) {
 	// An image of the caller's that does not exist.
 	bad(fmt.Sprintf("arn:aws:imagebuilder:%s:%s:image/mine/1.0.0", region, accountA), "InvalidParameterValueException", 400)
 	requireSameStrings(t, "recipes after bad requests", recipeARNs(t, a, nil), []string{})
-	_ = emu
 }
 
 func TestImageRecipeComponentReferences(t *testing.T) {

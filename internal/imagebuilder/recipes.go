@@ -479,7 +479,7 @@ type parent struct {
 	what string
 }
 
-// parentImage checks a parent image given as an Image Builder image ARN:
+// imageBuilderParent checks a parent image given as an Image Builder image ARN:
 // it must exist, be readable by the caller (its own, shared with it through
 // an image policy, or Amazon's) and be of imageType (AMI for image recipes,
 // DOCKER for container recipes); its platform is the recipe's. Other forms
@@ -496,7 +496,7 @@ func (s *Service) imageBuilderParent(ctx context.Context, c *callctx.Call, membe
 	if r.Type != "image" || r.Version == "" {
 		return parent{}, true, ibv1.ErrInvalidParameterValue("The value supplied for parameter '%s' is not valid. The ARN %s does not name an image version: expected %s/NAME/VERSION.", member, parentImage, typeARN(r.Region, r.Account, "image"))
 	}
-	rec, err := s.readDependency(ctx, c, "imagebuilder:GetImage", member, parentImage, "image")
+	rec, err := s.readDependency(ctx, c, "imagebuilder:GetImage", member, parentImage)
 	if err != nil {
 		return parent{}, true, err
 	}
@@ -516,7 +516,7 @@ func (s *Service) imageBuilderParent(ctx context.Context, c *callctx.Call, membe
 // recorded) as a dependent action: a denial is AccessDeniedException naming
 // the action and the ARN. Without it, another account's resource is as if
 // it did not exist unless its resource policy allows the caller's account.
-func (s *Service) readDependency(ctx context.Context, c *callctx.Call, action, member, arn, noun string) (proto.Message, error) {
+func (s *Service) readDependency(ctx context.Context, c *callctx.Call, action, member, arn string) (proto.Message, error) {
 	if authz.TargetFrom(ctx) != nil {
 		if err := authz.Check(ctx, authz.CheckRequest{Action: action, ARN: arn}); err != nil {
 			return nil, err
@@ -591,7 +591,7 @@ func (s *Service) recipeComponents(ctx context.Context, c *callctx.Call, cfgs []
 		if r.Type != componentType || r.Version == "" {
 			return "", ibv1.ErrInvalidParameterValue("The value supplied for parameter '%s' is not valid. The ARN %s does not name a component version: expected %s/NAME/VERSION[/BUILD].", member, arn, typeARN(r.Region, r.Account, componentType))
 		}
-		rec, err := s.readDependency(ctx, c, "imagebuilder:GetComponent", member, arn, "component")
+		rec, err := s.readDependency(ctx, c, "imagebuilder:GetComponent", member, arn)
 		if err != nil {
 			return "", err
 		}
