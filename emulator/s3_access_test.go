@@ -1,6 +1,7 @@
 package emulator_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -15,11 +16,22 @@ import (
 // while the role's own policy does not allow the read, and allowed once it
 // does — cross-account access needs both sides (S3 User Guide, "How Amazon
 // S3 authorizes a request for an object operation").
+// Through gRPC and the s3 SDK client (virtual-hosted style); a denial's
+// request id finds its decision trace.
 func TestS3CrossAccountRoleNeedsBothPolicies(t *testing.T) {
 	t.Parallel()
+	for _, tr := range s3Transports {
+		t.Run(tr.name, func(t *testing.T) {
+			t.Parallel()
+			testS3CrossAccountRole(t, tr.client)
+		})
+	}
+}
+
+func testS3CrossAccountRole(t *testing.T, s3For s3ClientFunc) {
 	emu := emulatortest.Start(t)
 	ctx := testContext(t)
-	owner := s3GRPC(t, emu, emu.AWSConfig(accountA))
+	owner := s3For(t, emu, emu.AWSConfig(accountA))
 	bucket := uniqueBucket("xacct")
 	if err := owner.CreateBucket(ctx, bucket); err != nil {
 		t.Fatal(err)
@@ -47,10 +59,21 @@ func TestS3CrossAccountRoleNeedsBothPolicies(t *testing.T) {
 	}
 	adminB := emu.AWSConfigWithCredentials(aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey), "")
 	assumed := mustAssume(t, stsClient(t, adminB), &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("build")})
-	reader := s3GRPC(t, emu, session(emu, assumed.Credentials))
+	reader := s3For(t, emu, session(emu, assumed.Credentials))
 
 	_, _, _, err = reader.GetObject(ctx, bucket, "components/doc.yml", "")
 	requireS3Code(t, err, "AccessDenied")
+	if _, sdk := reader.(*sdkS3); sdk {
+		// The SDK reports the request id (x-amz-request-id): the trace
+		// names the role session, the action, the object and the outcome.
+		id := s3RequestID(err)
+		trace := emu.Explain(id)
+		for _, want := range []string{"assumed-role/reader/build", "s3:GetObject", "arn:aws:s3:::" + bucket + "/components/doc.yml", "Deny"} {
+			if id == "" || !strings.Contains(trace, want) {
+				t.Errorf("Explain(%q) lacks %q:\n%s", id, want, trace)
+			}
+		}
+	}
 
 	allow := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::` + bucket + `/*"}]}`
 	if _, err := iamB.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("reader"), PolicyName: aws.String("read"), PolicyDocument: aws.String(allow)}); err != nil {
@@ -77,9 +100,18 @@ func TestS3CrossAccountRoleNeedsBothPolicies(t *testing.T) {
 // identity-based policy; without it the user is denied.
 func TestS3SameAccountUserByBucketPolicyAlone(t *testing.T) {
 	t.Parallel()
+	for _, tr := range s3Transports {
+		t.Run(tr.name, func(t *testing.T) {
+			t.Parallel()
+			testS3SameAccountUser(t, tr.client)
+		})
+	}
+}
+
+func testS3SameAccountUser(t *testing.T, s3For s3ClientFunc) {
 	env := startSTS(t)
 	ctx := testContext(t)
-	owner := s3GRPC(t, env.emu, env.root)
+	owner := s3For(t, env.emu, env.root)
 	bucket := uniqueBucket("same")
 	if err := owner.CreateBucket(ctx, bucket); err != nil {
 		t.Fatal(err)
@@ -87,7 +119,7 @@ func TestS3SameAccountUserByBucketPolicyAlone(t *testing.T) {
 	if _, err := owner.PutObject(ctx, bucket, "doc", []byte("hello"), nil); err != nil {
 		t.Fatal(err)
 	}
-	alice := s3GRPC(t, env.emu, env.user(t, "alice", ""))
+	alice := s3For(t, env.emu, env.user(t, "alice", ""))
 	_, _, _, err := alice.GetObject(ctx, bucket, "doc", "")
 	requireS3Code(t, err, "AccessDenied")
 	_, err = alice.ListBuckets(ctx)
@@ -110,7 +142,7 @@ func TestS3SameAccountUserByBucketPolicyAlone(t *testing.T) {
 	}
 	requireS3Code(t, alice.DeleteObject(ctx, bucket, "doc"), "AccessDenied")
 	// The admin user's identity policy (Allow *) is enough on its own.
-	admin := s3GRPC(t, env.emu, env.admin)
+	admin := s3For(t, env.emu, env.admin)
 	if err := admin.DeleteObject(ctx, bucket, "doc"); err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,5 @@
-"""boto3 against a running emulator: the CLI scenario through Python's SDK.
+"""boto3 against a running emulator: the CLI scenario through Python's SDK,
+with KMS and S3.
 
 Usage: scenario.py ENDPOINT
 """
@@ -56,4 +57,54 @@ except ClientError as e:
     check(e.response["ResponseMetadata"]["HTTPStatusCode"] == 403, "status")
     want = "User: arn:aws:sts::%s:assumed-role/reader/py is not authorized to perform: imagebuilder:CreateComponent" % ACCOUNT
     check(want in err["Message"], "message %r" % err["Message"])
+
+# KMS: a key and an encrypt/decrypt round trip bound to a context; the
+# context is part of the ciphertext's authentication.
+kms = client("kms", ACCOUNT, "test")
+key_id = kms.create_key(Description="boto3")["KeyMetadata"]["KeyId"]
+blob = kms.encrypt(KeyId=key_id, Plaintext=b"boto3 secret", EncryptionContext={"purpose": "py"})["CiphertextBlob"]
+out = kms.decrypt(CiphertextBlob=blob, EncryptionContext={"purpose": "py"})
+check(out["Plaintext"] == b"boto3 secret" and out["KeyId"].endswith(key_id), "kms decrypt: %r" % out)
+try:
+    kms.decrypt(CiphertextBlob=blob, EncryptionContext={"purpose": "other"})
+    sys.exit("boto3 scenario: decrypt with another context succeeded")
+except ClientError as e:
+    check(e.response["Error"]["Code"] == "InvalidCiphertextException", "decrypt: %s" % e.response["Error"])
+
+# S3: a round trip, a paginated listing, S3's error codes, and an SSE-KMS
+# object under the key above. boto3 sends path-style requests to a custom
+# endpoint.
+s3 = client("s3", ACCOUNT, "test")
+bucket = "boto3-scenario-bucket"
+s3.create_bucket(Bucket=bucket)
+s3.put_object(Bucket=bucket, Key="hello.txt", Body=b"hello from boto3")
+got = s3.get_object(Bucket=bucket, Key="hello.txt")
+check(got["Body"].read() == b"hello from boto3", "get_object body")
+check(got["ContentLength"] == 16, "ContentLength %s" % got["ContentLength"])
+for i in range(7):
+    s3.put_object(Bucket=bucket, Key="logs/%02d.log" % i, Body=b"line %d\n" % i)
+pages = list(s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="logs/", PaginationConfig={"PageSize": 3}))
+keys = [o["Key"] for p in pages for o in p.get("Contents", [])]
+check(len(pages) == 3 and keys == ["logs/%02d.log" % i for i in range(7)], "paginated listing: %d pages, %s" % (len(pages), keys))
+top = s3.list_objects_v2(Bucket=bucket, Delimiter="/")
+check([p["Prefix"] for p in top.get("CommonPrefixes", [])] == ["logs/"], "common prefixes %s" % top.get("CommonPrefixes"))
+for call, code, status in [(lambda: s3.get_object(Bucket=bucket, Key="missing"), "NoSuchKey", 404),
+                           (lambda: s3.get_object(Bucket="no-such-bucket-here", Key="x"), "NoSuchBucket", 404),
+                           (lambda: s3.create_bucket(Bucket="Bad_Name"), "InvalidBucketName", 400)]:
+    try:
+        call()
+        sys.exit("boto3 scenario: %s did not happen" % code)
+    except ClientError as e:
+        check(e.response["Error"]["Code"] == code, "want %s, got %s" % (code, e.response["Error"]))
+        check(e.response["ResponseMetadata"]["HTTPStatusCode"] == status, "%s status" % code)
+put = s3.put_object(Bucket=bucket, Key="secret.bin", Body=b"sealed", ServerSideEncryption="aws:kms", SSEKMSKeyId=key_id)
+check(put["ServerSideEncryption"] == "aws:kms" and put["SSEKMSKeyId"].endswith(key_id), "SSE-KMS put: %r" % put)
+check(s3.get_object(Bucket=bucket, Key="secret.bin")["Body"].read() == b"sealed", "SSE-KMS get")
+for p in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+    objs = [{"Key": o["Key"]} for o in p.get("Contents", [])]
+    if objs:
+        deleted = s3.delete_objects(Bucket=bucket, Delete={"Objects": objs})
+        check(len(deleted.get("Deleted", [])) == len(objs) and not deleted.get("Errors"), "delete_objects: %r" % deleted)
+s3.delete_bucket(Bucket=bucket)
+check(bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]], "the bucket is still listed")
 print("boto3 scenario: ok (boto3 %s)" % boto3.__version__)

@@ -31,6 +31,16 @@ type Authz struct {
 	// values (aws:RequestTag/* and aws:TagKeys from a tags member,
 	// iam:PolicyARN from PolicyArn, sts:ExternalId from ExternalId, …).
 	RequestKeys []*RequestKey
+	// Itemized marks an operation that acts on many resources of one
+	// request, each decided on its own: S3's DeleteObjects is s3:DeleteObject
+	// on every key it names, and AWS deletes the keys the caller may delete
+	// and reports the others (S3 API Reference, DeleteObjects: each key's
+	// result is an <Error> or a <Deleted> element). The enforcement layer
+	// still resolves the resources from the request (the handler gets them
+	// in the Target) and still applies session restrictions, but makes no
+	// decision on the request as a whole; the handler decides each item with
+	// authz.Check.
+	Itemized bool
 }
 
 // AuthzResource is one resource type of an action and how the request names

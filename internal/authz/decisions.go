@@ -20,7 +20,8 @@ type Decision struct {
 	Action    string
 	Resource  string
 	// Check is empty for the call's own action, else what asked for it:
-	// "dependent" or "forward access via <service>".
+	// "dependent", "forward access via <service>", or "item" for one item of
+	// an itemized operation (S3's DeleteObjects deciding each key).
 	Check   string
 	Outcome policy.Outcome
 	// Source is the policy type that decided (see policy.Decision); Policy

@@ -77,7 +77,10 @@ func New(opts Options) (*Enforcer, error) {
 
 // Authorize decides whether the call in ctx may run op with input. On
 // success the returned context carries the Target: the resolved resources
-// and the means to make further checks. On denial it returns AWS's
+// and the means to make further checks. An itemized operation
+// (apimodel.Authz.Itemized, S3's DeleteObjects) gets its resources resolved
+// and its session restrictions applied but no decision here: its handler
+// decides each item with Check. On denial it returns AWS's
 // AccessDenied error for the API's protocol with the engine's enhanced
 // message; every decision goes to the Recorder under the call's request id.
 func (e *Enforcer) Authorize(ctx context.Context, svc *apimodel.Service, op *apimodel.Operation, input any) (context.Context, error) {
@@ -121,6 +124,11 @@ func (e *Enforcer) Authorize(ctx context.Context, svc *apimodel.Service, op *api
 			return nil, err
 		}
 		t.Resources = append(t.Resources, res)
+		if p.spec.Itemized {
+			// The handler decides each item (authz.Check); the resources
+			// are resolved for it, the whole request is not decided.
+			continue
+		}
 		rctx := base
 		if i < len(refs)-1 {
 			rctx = base.Clone()

@@ -23,6 +23,7 @@ import (
 	"github.com/ibemu/ibemu/internal/seal"
 	iamv1 "github.com/ibemu/ibemu/proto/iam/v1"
 	ibv1 "github.com/ibemu/ibemu/proto/imagebuilder/v1"
+	s3v1 "github.com/ibemu/ibemu/proto/s3/v1"
 )
 
 const (
@@ -509,4 +510,50 @@ func FuzzMatchesFormat(f *testing.F) {
 			}
 		}
 	})
+}
+
+// An itemized operation is not decided as a whole: its resources are
+// resolved into the Target, and the handler decides each item, recorded as
+// an "item" check.
+func TestItemizedOperation(t *testing.T) {
+	alice := user(acctA, "alice")
+	ids := users{alice.ARN: {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:DeleteObject","Resource":"arn:aws:s3:::b/logs/*"}]}`}}
+	resolved := 0
+	res := resolverFunc(func(_ context.Context, _ *callctx.Call, _ string, ref *authz.ResourceRef) (*authz.Resource, error) {
+		resolved++
+		return &authz.Resource{ARN: ref.ARN, Account: acctA}, nil
+	})
+	e, log := newEnforcer(t, authz.Options{Identities: ids, Resolvers: map[string]authz.Resolver{"s3": res}})
+	object := &apimodel.AuthzResource{Type: "object", Required: true, ARNFormat: "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
+		Variables: []*apimodel.ARNVariable{{Name: "BucketName", Member: "Bucket"}}}
+	spec := &apimodel.Authz{Action: "s3:DeleteObject", Resources: []*apimodel.AuthzResource{object}}
+	in := &s3v1.DeleteObjectsRequest{Bucket: proto.String("b")}
+
+	// Decided as a whole, bucket/* is refused to a caller allowed logs/*.
+	ctx, _ := callCtx(alice)
+	_, err := e.Authorize(ctx, s3v1.Model(), withSpec(t, s3v1.Model(), "DeleteObjects", spec), in)
+	denied(t, err, "AccessDenied", "s3:DeleteObject", "arn:aws:s3:::b/*")
+
+	item := *spec
+	item.Itemized = true
+	ctx, c := callCtx(alice)
+	c.RequestID = "req-2"
+	out, err := e.Authorize(ctx, s3v1.Model(), withSpec(t, s3v1.Model(), "DeleteObjects", &item), in)
+	if err != nil {
+		t.Fatalf("itemized: %v", err)
+	}
+	if r := authz.TargetFrom(out).Resource(); r == nil || r.ARN != "arn:aws:s3:::b/*" || resolved != 2 {
+		t.Fatalf("target resource %+v, resolved %d times", r, resolved)
+	}
+	if ds := log.ByRequestID("req-2"); len(ds) != 0 {
+		t.Fatalf("the request as a whole was decided: %+v", ds)
+	}
+	if err := authz.Check(out, authz.CheckRequest{Action: "s3:DeleteObject", ARN: "arn:aws:s3:::b/logs/1", Item: true}); err != nil {
+		t.Fatalf("allowed key: %v", err)
+	}
+	denied(t, authz.Check(out, authz.CheckRequest{Action: "s3:DeleteObject", ARN: "arn:aws:s3:::b/data/1", Item: true}), "AccessDenied", "arn:aws:s3:::b/data/1")
+	ds := log.ByRequestID("req-2")
+	if len(ds) != 2 || ds[0].Check != "item" || ds[1].Outcome == policy.Allowed {
+		t.Fatalf("item decisions: %+v", ds)
+	}
 }

@@ -57,6 +57,10 @@ type CheckRequest struct {
 	// As evaluates the check as another principal (the instance role a build
 	// runs as) instead of the caller.
 	As *auth.Principal
+	// Item marks the decision of one item of an itemized operation
+	// (apimodel.Authz.Itemized): the call's own action on one of the
+	// resources it names, recorded with Check "item".
+	Item bool
 }
 
 // Check decides a dependent or forward-access check as part of the call in
@@ -99,7 +103,10 @@ func (e *Enforcer) check(ctx context.Context, t *Target, r CheckRequest) error {
 	extraKeys(rctx, r.Keys)
 	resourceKeys(rctx, res)
 	kind := "dependent"
-	if len(r.Via) > 0 {
+	switch {
+	case r.Item:
+		kind = "item"
+	case len(r.Via) > 0:
 		kind = "forward access via " + r.Via[len(r.Via)-1]
 	}
 	return e.decide(c, t.protocol, caller, r.Action, res, rctx, kind)

@@ -69,6 +69,7 @@ type authzSpec struct {
 	ConditionKeys    []string
 	DependentActions []string
 	RequestKeys      []*requestKey
+	Itemized         bool
 }
 
 type authzResource struct {
@@ -167,6 +168,16 @@ var operationActions = map[string]map[string]string{
 	// ReEncrypt is kms:ReEncryptFrom on the source key; the handler checks
 	// kms:ReEncryptTo on the destination key as a dependent action.
 	"kms": {"ReEncrypt": "ReEncryptFrom"},
+}
+
+// itemizedOperations lists, per service prefix, the operations whose
+// handler decides the action on each item of the request
+// (apimodel.Authz.Itemized) rather than the enforcement layer deciding it
+// once: DeleteObjects is s3:DeleteObject on every key it names, and S3
+// deletes the keys the caller may delete and reports AccessDenied for the
+// others, key by key (S3 API Reference, DeleteObjects).
+var itemizedOperations = map[string][]string{
+	"s3": {"DeleteObjects"},
 }
 
 // pathListings are the IAM listings the reference gives no resource type
@@ -416,6 +427,23 @@ func (s *service) buildAuthz(ref *authzRef) error {
 			os.Var = "Op" + op.Name
 			op.Authz = os
 		}
+	}
+	for _, name := range itemizedOperations[prefix] {
+		var op *operation
+		for _, o := range s.Operations {
+			if o.Name == name {
+				op = o
+			}
+		}
+		if op == nil || op.Authz == nil {
+			return fmt.Errorf("authz: itemizedOperations lists %s, which the model does not have or the reference does not authorize", name)
+		}
+		// The spec must be the operation's own: the action's entry also
+		// describes the action for checks, which are never itemized.
+		if op.Authz.Op != op || op.Authz.Var == op.Authz.Name {
+			return fmt.Errorf("authz: itemizedOperations lists %s, which is named after its action (only an operation mapped to another action has a spec of its own)", name)
+		}
+		op.Authz.Itemized = true
 	}
 	for _, k := range sortedKeys(operationActions[prefix]) {
 		if !b.used["op:"+k] {
@@ -832,6 +860,9 @@ func (s *service) authzFile(source string) ([]byte, error) {
 		}
 		if len(a.DependentActions) > 0 {
 			p("DependentActions: %s,\n", stringSlice(a.DependentActions))
+		}
+		if a.Itemized {
+			p("Itemized: true,\n")
 		}
 		if len(a.RequestKeys) > 0 {
 			p("RequestKeys: []*apimodel.RequestKey{\n")

@@ -112,6 +112,9 @@ type member struct {
 // every list of its entries (dumps of real accounts show "GroupList": [],
 // "Tags": [] and the like).
 var sentEmpty = map[string]map[string]bool{
+	// S3 answers ListBuckets with <Buckets/> when there are none; the AWS
+	// CLI's `aws s3 ls` and boto3's list_buckets()["Buckets"] rely on it.
+	"s3.json": {"ListBucketsOutput.Buckets": true},
 	"iam.json": {
 		"EvaluationResult.MatchedStatements":          true,
 		"EvaluationResult.MissingContextValues":       true,

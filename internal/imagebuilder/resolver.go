@@ -86,48 +86,12 @@ func (s *Service) resolveARN(ctx context.Context, c *callctx.Call, member, arn s
 	k := kinds[r.Type]
 	l := &located{given: given, at: r, kind: k}
 	res := &authz.Resource{ARN: arn, Account: r.Account, Region: r.Region, Record: l}
-	if k == componentKind && r.Account == awsOwner {
-		res.Policy = amazonReadable
-	}
-	if isWorkflowType(r.Type) && r.Account == awsOwner {
-		res.Policy = amazonWorkflowsReadable
+	if r.Account == awsOwner {
+		return s.resolveAmazon(c, l, res, all)
 	}
 	if k == nil || k.store == nil || r.Region != c.Region || k.versioned != (r.Version != "") {
 		// A component ARN without a version (component/name, which a
 		// resourceArn may be) names no build.
-		return res, nil
-	}
-	if r.Account == awsOwner && isWorkflowType(r.Type) {
-		wf, found, aerr := amazonWorkflow(c.Region, r)
-		if aerr != nil {
-			return nil, aerr
-		}
-		if found {
-			l.record = wf
-			l.at, _ = parseARN("arn", wf.GetArn())
-			res.Exists = true
-			if !all {
-				res.ARN = wf.GetArn()
-			}
-		}
-		return res, nil
-	}
-	if r.Account == awsOwner {
-		if k != componentKind {
-			return res, nil
-		}
-		comp, found, aerr := amazonComponent(c.Region, r)
-		if aerr != nil {
-			return nil, aerr
-		}
-		if found {
-			l.record, l.component = comp, comp
-			l.at, _ = parseARN("arn", comp.GetArn())
-			res.Exists = true
-			if !all {
-				res.ARN = comp.GetArn()
-			}
-		}
 		return res, nil
 	}
 	err := s.db.View(ctx, func(tx *storage.Tx) error {
@@ -282,19 +246,30 @@ func reachable(c *callctx.Call, action string, res *authz.Resource) bool {
 	return policy.PolicyDecision(req, policy.KindResource, res.Policy) == policy.Allowed
 }
 
-// amazonReadable is the resource-based policy of Amazon-managed components:
-// every account may read them (its own identity-based policies permitting),
-// as on AWS, where they are public.
-var amazonReadable = &policy.Attached{
-	Name: "Amazon-managed components",
-	Policy: policy.MustParse(`{
-  "Version": "2012-10-17",
-  "Statement": [{
-    "Sid": "PublicRead",
-    "Effect": "Allow",
-    "Principal": "*",
-    "Action": ["imagebuilder:GetComponent", "imagebuilder:ListComponents", "imagebuilder:ListComponentBuildVersions"],
-    "Resource": "*"
-  }]
-}`, policy.KindResource),
+// resolveAmazon resolves an aws-owned ARN against the Amazon-managed
+// catalogue (amazon.go): the resources of the kinds it serves are public to
+// read; other aws-owned ARNs name nothing.
+func (s *Service) resolveAmazon(c *callctx.Call, l *located, res *authz.Resource, all bool) (*authz.Resource, error) {
+	src := amazonSources[l.at.Type]
+	if src == nil || l.kind == nil {
+		return res, nil
+	}
+	res.Policy = src.readable
+	if l.at.Region != c.Region || l.kind.versioned != (l.at.Version != "") {
+		return res, nil
+	}
+	rec, found, aerr := src.find(c.Region, l.at)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if found {
+		l.record = rec
+		l.component, _ = rec.(*ibv1.Component)
+		l.at, _ = parseARN("arn", stringField(rec, "arn"))
+		res.Exists = true
+		if !all {
+			res.ARN = l.at.String()
+		}
+	}
+	return res, nil
 }

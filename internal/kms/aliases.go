@@ -79,6 +79,10 @@ func (s *Service) CreateAlias(ctx context.Context, req *kmsv1.CreateAliasRequest
 
 // UpdateAlias points an existing alias at another key of the account.
 func (s *Service) UpdateAlias(ctx context.Context, req *kmsv1.UpdateAliasRequest) (*kmsv1.UpdateAliasResponse, error) {
+	// An alias under alias/aws/ names an AWS managed key and stays with it.
+	if err := validateNewAlias(req.GetAliasName()); err != nil {
+		return nil, err
+	}
 	a, err := targetAlias(ctx)
 	if err != nil {
 		return nil, err

@@ -189,7 +189,7 @@ func metadata(k *recordsv1.KMSKey, account string) *kmsv1.KeyMetadata {
 		KeyUsage:              proto.String(k.GetKeyUsage()),
 		KeyState:              proto.String(k.GetKeyState()),
 		Origin:                proto.String(k.GetOrigin()),
-		KeyManager:            proto.String("CUSTOMER"),
+		KeyManager:            proto.String(keyManager(k)),
 		CustomerMasterKeySpec: proto.String(k.GetKeySpec()),
 		KeySpec:               proto.String(k.GetKeySpec()),
 		EncryptionAlgorithms:  []string{algoSymmetric},
@@ -200,6 +200,15 @@ func metadata(k *recordsv1.KMSKey, account string) *kmsv1.KeyMetadata {
 		m.PendingDeletionWindowInDays = proto.Int32(k.GetPendingWindowDays())
 	}
 	return m
+}
+
+// keyManager is KeyMetadata.KeyManager: AWS for an AWS managed key,
+// CUSTOMER for the keys users create.
+func keyManager(k *recordsv1.KMSKey) string {
+	if awsManaged(k) {
+		return keyManagerAWS
+	}
+	return "CUSTOMER"
 }
 
 // DescribeKey returns a key's metadata.

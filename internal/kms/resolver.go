@@ -182,12 +182,35 @@ func mapField(m protoreflect.Message, name protoreflect.Name) map[string]string 
 }
 
 // locate loads the key an identifier names, with its aliases and grants. A
-// key whose deletion date has passed is gone.
+// key whose deletion date has passed is gone. The alias of an AWS managed
+// key (alias/aws/SERVICE) that does not exist yet in the caller's own
+// account and Region creates the key (managed.go).
 func (s *Service) locate(ctx context.Context, c *callctx.Call, id string) (*located, error) {
 	n, aerr := parseKeyName(c, id)
 	if aerr != nil {
 		return nil, aerr
 	}
+	l, missing, err := s.load(ctx, n)
+	if err == nil && missing != nil && n.alias != "" && ownScope(c, n) {
+		if svc := managedService(n.alias); svc != "" {
+			if err := s.createManaged(ctx, n, svc); err != nil {
+				return nil, err
+			}
+			l, missing, err = s.load(ctx, n)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if missing != nil {
+		return nil, missing
+	}
+	return l, nil
+}
+
+// load reads the key n names; missing is the NotFoundException when there
+// is none.
+func (s *Service) load(ctx context.Context, n keyName) (*located, *awserr.Error, error) {
 	l := &located{scope: n.scope(), viaAlias: n.alias}
 	now := s.now().Unix()
 	var missing *awserr.Error
@@ -216,12 +239,9 @@ func (s *Service) locate(ctx context.Context, c *callctx.Call, id string) (*loca
 		return s.loadAttachments(tx, l)
 	})
 	if err != nil {
-		return nil, storageError(err)
+		return nil, nil, storageError(err)
 	}
-	if missing != nil {
-		return nil, missing
-	}
-	return l, nil
+	return l, missing, nil
 }
 
 // loadAttachments reads the key's aliases and grants.

@@ -560,8 +560,12 @@ func deleteObject(tx *storage.Tx, b *recordsv1.S3Bucket, key, ifMatch string) er
 const MaxDeleteObjects = 1000
 
 // DeleteObjects deletes up to 1,000 keys. Each key is its own s3:DeleteObject
-// decision (a denied key is reported in Errors as AccessDenied, the others
-// are deleted); Quiet leaves the deleted keys out of the answer.
+// decision on arn:aws:s3:::BUCKET/KEY, made here: the operation is itemized
+// (apimodel.Authz.Itemized), so the enforcement layer decides nothing for
+// the request as a whole and a caller allowed only some prefix deletes the
+// keys under it. A denied key is reported in Errors with Code AccessDenied,
+// the others are deleted, as S3 answers; Quiet leaves the deleted keys out of
+// the answer.
 func (s *Service) DeleteObjects(ctx context.Context, req *s3v1.DeleteObjectsRequest) (*s3v1.DeleteObjectsOutput, error) {
 	bucket := req.GetBucket()
 	ids := req.GetDelete().GetObjects()
@@ -585,7 +589,11 @@ func (s *Service) DeleteObjects(ctx context.Context, req *s3v1.DeleteObjectsRequ
 			continue
 		}
 		if t != nil {
-			if err := authz.Check(ctx, authz.CheckRequest{Action: "s3:DeleteObject", ARN: ObjectARN(bucket, id.GetKey())}); err != nil {
+			if err := authz.Check(ctx, authz.CheckRequest{Action: "s3:DeleteObject", ARN: ObjectARN(bucket, id.GetKey()), Item: true}); err != nil {
+				aerr, ok := awserr.As(err)
+				if !ok || aerr.Code != "AccessDenied" {
+					return nil, err
+				}
 				out.Errors = append(out.Errors, &s3v1.Error{Key: id.Key, Code: ptr("AccessDenied"), Message: ptr("Access Denied")})
 				continue
 			}

@@ -56,8 +56,11 @@ type KMSKey struct {
 	Material           string `protobuf:"bytes,13,opt,name=material,proto3" json:"material,omitempty"`
 	RotationEnabled    bool   `protobuf:"varint,14,opt,name=rotation_enabled,json=rotationEnabled,proto3" json:"rotation_enabled,omitempty"`
 	RotationPeriodDays int32  `protobuf:"varint,15,opt,name=rotation_period_days,json=rotationPeriodDays,proto3" json:"rotation_period_days,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// KeyManager is "AWS" for an AWS managed key (created on first use of
+	// its alias alias/aws/SERVICE), "" for a customer managed key.
+	KeyManager    string `protobuf:"bytes,16,opt,name=key_manager,json=keyManager,proto3" json:"key_manager,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *KMSKey) Reset() {
@@ -193,6 +196,13 @@ func (x *KMSKey) GetRotationPeriodDays() int32 {
 		return x.RotationPeriodDays
 	}
 	return 0
+}
+
+func (x *KMSKey) GetKeyManager() string {
+	if x != nil {
+		return x.KeyManager
+	}
+	return ""
 }
 
 // KMSAlias is one alias (table kms.aliases, keyed by alias name).
@@ -398,7 +408,7 @@ var File_records_v1_kms_records_proto protoreflect.FileDescriptor
 
 const file_records_v1_kms_records_proto_rawDesc = "" +
 	"\n" +
-	"\x1crecords/v1/kms_records.proto\x12\x10ibemu.records.v1\"\xbc\x04\n" +
+	"\x1crecords/v1/kms_records.proto\x12\x10ibemu.records.v1\"\xdd\x04\n" +
 	"\x06KMSKey\x12\x15\n" +
 	"\x06key_id\x18\x01 \x01(\tR\x05keyId\x12\x10\n" +
 	"\x03arn\x18\x02 \x01(\tR\x03arn\x12#\n" +
@@ -415,7 +425,9 @@ const file_records_v1_kms_records_proto_rawDesc = "" +
 	"\x04tags\x18\f \x03(\v2\".ibemu.records.v1.KMSKey.TagsEntryR\x04tags\x12\x1a\n" +
 	"\bmaterial\x18\r \x01(\tR\bmaterial\x12)\n" +
 	"\x10rotation_enabled\x18\x0e \x01(\bR\x0frotationEnabled\x120\n" +
-	"\x14rotation_period_days\x18\x0f \x01(\x05R\x12rotationPeriodDays\x1a7\n" +
+	"\x14rotation_period_days\x18\x0f \x01(\x05R\x12rotationPeriodDays\x12\x1f\n" +
+	"\vkey_manager\x18\x10 \x01(\tR\n" +
+	"keyManager\x1a7\n" +
 	"\tTagsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x93\x01\n" +

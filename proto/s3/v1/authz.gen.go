@@ -5620,6 +5620,7 @@ var authzOpDeleteObjects = &apimodel.Authz{
 		"s3:signatureversion",
 		"s3:x-amz-content-sha256",
 	},
+	Itemized: true,
 }
 
 // DeletePublicAccessBlock: DELETE /{Bucket}?publicAccessBlock

@@ -1894,7 +1894,7 @@ var model = func() *apimodel.Service {
 		{Name: "ExpectedBucketOwner", FieldName: "expected_bucket_owner", Target: &s[14], Location: apimodel.Header, LocationName: "x-amz-expected-bucket-owner"},
 	}
 	s[378].Members = []*apimodel.Member{
-		{Name: "Buckets", FieldName: "buckets", Target: &s[51]},
+		{Name: "Buckets", FieldName: "buckets", Target: &s[51], SentEmpty: true},
 		{Name: "Owner", FieldName: "owner", Target: &s[486]},
 		{Name: "ContinuationToken", FieldName: "continuation_token", Target: &s[436]},
 		{Name: "Prefix", FieldName: "prefix", Target: &s[504]},
