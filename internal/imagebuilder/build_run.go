@@ -45,9 +45,15 @@ type objectWriter interface {
 // StartBuildRunner calls it in the background. A step's checks fail the
 // build (FAILED, with the denial as the reason); an internal error stops
 // the pass and is returned, and the step is tried again next time.
-func (s *Service) AdvanceBuilds(ctx context.Context) error {
+func (s *Service) AdvanceBuilds(ctx context.Context) (err error) {
 	s.advance.Lock()
 	defer s.advance.Unlock()
+	defer func() {
+		// A defect in a step must not take the server down with it.
+		if p := recover(); p != nil {
+			err = awserr.Internal(fmt.Errorf("imagebuilder: build step panicked: %v", p))
+		}
+	}()
 	for {
 		now := s.now()
 		var due []*buildState
@@ -307,6 +313,13 @@ func endRest(tx *storage.Tx, sc storage.Scope, st *buildState, from int, status,
 		}
 	}
 	return nil
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 func truncate(s string, n int) string {
@@ -656,7 +669,7 @@ func (b *builder) outputs(dists []*ibv1.Distribution) *ibv1.OutputResources {
 		for _, acct := range accounts {
 			out.Amis = append(out.Amis, &ibv1.Ami{
 				Region: d.Region, Image: ptr("ami-" + hexID(b.st.ImageARN, d.GetRegion(), acct)[:17]), Name: ptr(name),
-				Description: ami.Description, State: &ibv1.ImageState{Status: ptr("AVAILABLE")}, AccountId: ptr(acct),
+				Description: optional(ami.GetDescription()), State: &ibv1.ImageState{Status: ptr("AVAILABLE")}, AccountId: ptr(acct),
 			})
 		}
 	}
