@@ -426,3 +426,20 @@ func TestImageBuildResumesAfterRestart(t *testing.T) {
 	requireState(t, second.image(t, second.ib, arn), types.ImageStatusAvailable)
 }
 
+// BenchmarkImageBuild runs a whole build end to end on the fake clock, as a
+// client sees it: CreateImage, then the steps (each with its checks as the
+// instance role, the service-linked role and the caller) until AVAILABLE.
+func BenchmarkImageBuild(b *testing.B) {
+	e := startBuilds(b, func(c *emulator.Config) { c.NoSync = true })
+	recipe, infra := e.pipelineParts(b, "bench", "", "", ssmCore, ibInstance)
+	in := &imagebuilder.CreateImageInput{ImageRecipeArn: aws.String(recipe), InfrastructureConfigurationArn: aws.String(infra)}
+	b.ReportAllocs()
+	for b.Loop() {
+		in.ClientToken = nil
+		arn, _ := e.create(b, in)
+		e.run(b, 2*buildTime)
+		if img := e.image(b, e.ib, arn); img.State.Status != types.ImageStatusAvailable {
+			b.Fatalf("%s: %s", img.State.Status, aws.ToString(img.State.Reason))
+		}
+	}
+}
