@@ -97,8 +97,8 @@ func TestBadInput(t *testing.T) {
 		{name: "unknown path", method: "POST", path: "/NoSuchOperation", body: `{}`, code: "UnknownOperationException", status: 404},
 		{name: "root path", method: "GET", path: "/", code: "UnknownOperationException", status: 404},
 		{name: "wrong method", method: "POST", path: "/GetComponent", body: `{}`, code: "UnknownOperationException", status: 404},
-		{name: "operation not built", method: "PUT", path: "/CreateImage", body: `{"infrastructureConfigurationArn":"arn:aws:imagebuilder:us-east-1:111122223333:infrastructure-configuration/infra","clientToken":"t"}`,
-			code: "UnsupportedOperation", status: 501, contains: "CreateImage"},
+		{name: "operation not built", method: "PUT", path: "/ImportVmImage", body: `{"name":"vm","semanticVersion":"1.0.0","platform":"Linux","vmImportTaskId":"import-ami-0123456789abcdef0","clientToken":"t"}`,
+			code: "UnsupportedOperation", status: 501, contains: "ImportVmImage"},
 	}
 	for _, tc := range cases {
 		resp := raw.do(tc.method, tc.path, []byte(tc.body))

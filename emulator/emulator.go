@@ -22,7 +22,9 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 
+	"github.com/ibemu/ibemu/internal/apimodel"
 	"github.com/ibemu/ibemu/internal/authz"
+	"github.com/ibemu/ibemu/internal/callctx"
 	"github.com/ibemu/ibemu/internal/iam"
 	"github.com/ibemu/ibemu/internal/imagebuilder"
 	"github.com/ibemu/ibemu/internal/kms"
@@ -72,6 +74,9 @@ type Config struct {
 	// MaxObjectSize is the largest S3 object stored, in bytes; 0 means
 	// s3.DefaultMaxObjectSize (64 MiB).
 	MaxObjectSize int64
+	// BuildTime is the wall time of a whole simulated image build, on
+	// Clock; 0 means imagebuilder.DefaultBuildTime (10s).
+	BuildTime time.Duration
 }
 
 // Emulator is a running emulator.
@@ -97,6 +102,10 @@ type Emulator struct {
 	kms *kms.Service
 	// s3 is the S3 service (KMS and Image Builder are wired to it).
 	s3 *s3svc.Service
+	// ib is the Image Builder service; stopBuilds ends its background build
+	// runner.
+	ib         *imagebuilder.Service
+	stopBuilds func()
 
 	closeOnce sync.Once
 	closeErr  error
@@ -137,6 +146,7 @@ func Start(ctx context.Context, cfg Config) (*Emulator, error) {
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 		ConnState:         e.trackConn,
 	}
+	e.stopBuilds = e.ib.StartBuildRunner(runnerInterval(cfg.BuildTime))
 	go func() { e.serveErr <- ignoreClosed(e.httpSrv.Serve(e.httpLn)) }()
 	go func() { e.serveErr <- ignoreClosed(e.grpcSrv.Serve(e.grpcLn)) }()
 	e.srv.SetReady(true)
@@ -186,7 +196,8 @@ func (e *Emulator) build() error {
 	// forward access requests decided as the caller.
 	e.s3 = s3svc.New(e.db, s3svc.Options{Clock: cfg.Clock, MaxObjectSize: cfg.MaxObjectSize})
 	e.s3.SetKeys(e.kms)
-	ib := imagebuilder.New(e.db, imagebuilder.Options{Clock: cfg.Clock, Objects: e.s3, Buckets: e.s3, Keys: e.kms, Profiles: iamSvc})
+	ib := imagebuilder.New(e.db, imagebuilder.Options{Clock: cfg.Clock, Objects: e.s3, Buckets: e.s3, Keys: e.kms, Profiles: iamSvc, BuildTime: cfg.BuildTime})
+	e.ib = ib
 	stsSvc := sts.New(sts.WithSealer(e.sealer), sts.WithIAM(iamSvc), sts.WithAccessKeys(iamSvc.Credentials()))
 	e.enforcer, err = authz.New(authz.Options{
 		Sealer:     e.sealer,
@@ -203,6 +214,7 @@ func (e *Emulator) build() error {
 	if err != nil {
 		return err
 	}
+	ib.SetEnforcement(detacher{e.enforcer})
 	e.srv, err = server.New(server.Options{
 		Auth:       newAuthenticator(cfg, iamSvc.Credentials(), stsSvc.Credentials()),
 		Authorizer: e.enforcer,
@@ -287,6 +299,30 @@ func (e *Emulator) GRPCAddr() string { return e.grpcLn.Addr().String() }
 // log (the most recent 4,096 decisions are kept).
 func (e *Emulator) Explain(requestID string) string { return e.decisions.Text(requestID) }
 
+// AdvanceBuilds runs every image build step due on the emulator's clock
+// (Config.Clock): a test that injects a clock moves it and calls this to
+// make builds progress without sleeping. In-flight builds found in the data
+// file at start resume where they stopped. The background runner does the
+// same on its own every fraction of a build time.
+func (e *Emulator) AdvanceBuilds(ctx context.Context) error { return e.ib.AdvanceBuilds(ctx) }
+
+// detacher lets Image Builder's builds check through the enforcer after
+// the call that started them.
+type detacher struct{ e *authz.Enforcer }
+
+func (d detacher) Detached(ctx context.Context, c *callctx.Call) (context.Context, error) {
+	return d.e.Detached(ctx, c, apimodel.RESTJSON1)
+}
+
+// runnerInterval is how often the background build runner looks for due
+// steps: a twentieth of a build, between 10ms and 1s.
+func runnerInterval(buildTime time.Duration) time.Duration {
+	if buildTime <= 0 {
+		buildTime = imagebuilder.DefaultBuildTime
+	}
+	return min(max(buildTime/20, 10*time.Millisecond), time.Second)
+}
+
 // DataPath is the data file in use.
 func (e *Emulator) DataPath() string { return e.cfg.DataPath }
 
@@ -315,6 +351,7 @@ func (e *Emulator) Close(ctx context.Context) error {
 			<-grpcDone
 			errs = append(errs, fmt.Errorf("drain gRPC: %w", ctx.Err()))
 		}
+		e.stopBuilds()
 		if err := e.db.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close data file: %w", err))
 		}

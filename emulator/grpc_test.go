@@ -194,13 +194,13 @@ func TestGRPCComponentFlow(t *testing.T) {
 	}
 
 	// An operation not built yet names itself.
-	_, err = g.CreateImage(ctx, &ibv1.CreateImageRequest{
-		InfrastructureConfigurationArn: aws.String("arn:aws:imagebuilder:us-east-1:" + accountA + ":infrastructure-configuration/infra"),
-		ClientToken:                    aws.String("t"),
+	_, err = g.ImportVmImage(ctx, &ibv1.ImportVmImageRequest{
+		Name: aws.String("vm"), SemanticVersion: aws.String("1.0.0"), Platform: aws.String("Linux"),
+		VmImportTaskId: aws.String("import-ami-0123456789abcdef0"), ClientToken: aws.String("t"),
 	})
 	st = requireGRPCError(t, err, codes.Unimplemented, "UnsupportedOperation", "501")
-	if !strings.Contains(st.Message(), "CreateImage") {
-		t.Errorf("message %q does not name CreateImage", st.Message())
+	if !strings.Contains(st.Message(), "ImportVmImage") {
+		t.Errorf("message %q does not name ImportVmImage", st.Message())
 	}
 
 	requireSameStrings(t, "versions after the gRPC flow", listARNs(t, sdk, nil), []string{versionARN(accountA, "over-http", "1.0.0")})

@@ -64,6 +64,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	logFormat := fs.String("log-format", env("IBEMU_LOG_FORMAT", "text"), "log `format`: text or json (env IBEMU_LOG_FORMAT)")
 	fs.DurationVar(&m.DrainTimeout, "drain-timeout", 30*time.Second, "how long shutdown waits for requests in flight")
 	maxObject := fs.String("max-object-size", env("IBEMU_MAX_OBJECT_SIZE", ""), "largest S3 object stored, in `bytes` (default 64 MiB; env IBEMU_MAX_OBJECT_SIZE)")
+	buildTime := fs.String("build-time", env("IBEMU_BUILD_TIME", ""), "wall time of a whole simulated image build, a Go `duration` such as 2s (default 10s; env IBEMU_BUILD_TIME)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -81,6 +82,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 			return 2
 		}
 		m.Config.MaxObjectSize = n
+	}
+	if *buildTime != "" {
+		d, err := time.ParseDuration(*buildTime)
+		if err != nil || d <= 0 {
+			fmt.Fprintf(stderr, "emulator serve: bad -build-time %q: a positive duration such as 2s\n", *buildTime)
+			return 2
+		}
+		m.Config.BuildTime = d
 	}
 	logger, err := newLogger(stderr, *logLevel, *logFormat)
 	if err != nil {

@@ -129,3 +129,20 @@ func (t *Target) Allows(action, arn, account string, pol *policy.Attached) bool 
 	pols := policy.Policies{Identity: t.Caller.Identity, Boundary: t.Caller.Boundary, Session: t.Caller.Session, Resource: pol, Organizations: t.enforcer.orgs}
 	return policy.Evaluate(&req, &pols).Allowed()
 }
+
+// Detached returns ctx carrying the call c and an authorization target for
+// it, for work a service does after the API call that started it has
+// answered (an image build advancing on the service's clock): Check then
+// decides as c.Principal — an instance-profile role session, a
+// service-linked role session, or the caller itself for forward access —
+// and records each decision under c.RequestID, so the trace of a build is
+// found by the request id of the call that started it. c must carry the
+// account, region and time the checks are made for.
+func (e *Enforcer) Detached(ctx context.Context, c *callctx.Call, p apimodel.Protocol) (context.Context, error) {
+	caller, err := e.Caller(ctx, &c.Principal)
+	if err != nil {
+		return nil, err
+	}
+	t := &Target{Caller: caller, enforcer: e, call: c, protocol: p}
+	return context.WithValue(callctx.With(ctx, c), targetKey{}, t), nil
+}

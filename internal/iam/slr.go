@@ -133,3 +133,47 @@ func (s *Service) GetServiceLinkedRoleDeletionStatus(ctx context.Context, req *i
 	}
 	return out, nil
 }
+
+// ServiceLinkedRoleFor is the service-linked role of service (for example
+// imagebuilder.amazonaws.com) in account, for the service that uses it (an
+// image build runs as AWSServiceRoleForImageBuilder): its ARN and whether it
+// exists. With create set, a missing role is created as
+// CreateServiceLinkedRole would create it — the caller has already decided
+// iam:CreateServiceLinkedRole. A service this emulator has no
+// service-linked role for is never found.
+func (s *Service) ServiceLinkedRoleFor(ctx context.Context, account, service string, create bool) (roleARN string, found bool, err error) {
+	var slr *serviceLinkedRole
+	for i := range serviceLinkedRoles {
+		if serviceLinkedRoles[i].service == service {
+			slr = &serviceLinkedRoles[i]
+		}
+	}
+	if slr == nil {
+		return "", false, nil
+	}
+	roleARN = arn(account, "role", slr.path(), slr.name)
+	err = s.db.View(ctx, func(tx *storage.Tx) error {
+		_, found, err = roleKind.get(tx, accountScope(account), slr.name)
+		return err
+	})
+	if err != nil || found || !create {
+		return roleARN, found, storageError(err)
+	}
+	c := &callctx.Call{Account: account, Time: s.now()}
+	err = s.write(ctx, func(tx *storage.Tx) error {
+		if _, exists, err := roleKind.get(tx, accountScope(account), slr.name); err != nil || exists {
+			return err
+		}
+		path := slr.path()
+		_, err := createEntity(tx, c, roleKind, slr.name, &path, nil, nil, func(e *recordsv1.IAMEntity) error {
+			e.AssumeRolePolicy, e.MaxSessionDuration = slr.trust(), defaultMaxSessionDuration
+			e.ServiceLinked, e.AttachedPolicies = slr.service, []string{slr.policy}
+			return nil
+		})
+		return err
+	})
+	if err != nil {
+		return "", false, err
+	}
+	return roleARN, true, nil
+}

@@ -11,7 +11,6 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/ibemu/ibemu/internal/auth"
 	"github.com/ibemu/ibemu/internal/authz"
 	"github.com/ibemu/ibemu/internal/callctx"
 	"github.com/ibemu/ibemu/internal/storage"
@@ -240,18 +239,6 @@ func (s *Service) executionRole(ctx context.Context, c *callctx.Call, member, ro
 	return roleARN, nil
 }
 
-// rolePrincipal is a session of role as Image Builder assumes it to act on
-// the caller's resources.
-func rolePrincipal(roleARN, session string) *auth.Principal {
-	a, _ := authz.ParseARN(roleARN)
-	name := a.Resource[strings.LastIndex(a.Resource, "/")+1:]
-	return &auth.Principal{
-		Kind: auth.PrincipalAssumedRole, AccountID: a.Account, Name: name, SessionName: session,
-		ARN:     fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", a.Account, name, session),
-		Session: &auth.Session{Kind: auth.SessionAssumeRole, RoleARN: roleARN, SourceARN: "imagebuilder.amazonaws.com"},
-	}
-}
-
 // lifecycleStates maps the resource states StartResourceStateUpdate asks
 // for to the Image Builder actions the execution role performs on the image
 // besides reading it (imagebuilder:GetImage). The EC2 actions on the
@@ -306,9 +293,9 @@ func (s *Service) StartResourceStateUpdate(ctx context.Context, req *ibv1.StartR
 			return nil, err
 		}
 		if authz.TargetFrom(ctx) != nil && strings.HasPrefix(roleARN, "arn:") {
-			as := rolePrincipal(roleARN, "EC2ImageBuilderLifecycleExecution")
+			as := rolePrincipal(roleARN, "EC2ImageBuilderLifecycleExecution", c.Time)
 			for _, a := range append([]string{"imagebuilder:GetImage"}, actions...) {
-				if err := authz.Check(ctx, authz.CheckRequest{Action: a, ARN: arn, As: as}); err != nil {
+				if err := authz.Check(ctx, authz.CheckRequest{Action: a, ARN: arn, As: &as}); err != nil {
 					return nil, err
 				}
 			}
@@ -369,7 +356,7 @@ func executionNow(e *ibv1.LifecycleExecution, now time.Time) *ibv1.LifecycleExec
 	return out
 }
 
-func executionNotFound(id string) error {
+func lifecycleExecutionNotFound(id string) error {
 	return ibv1.ErrResourceNotFound("The lifecycle execution %s does not exist.", id)
 }
 
@@ -381,7 +368,7 @@ func (s *Service) execution(ctx context.Context, c *callctx.Call, id string) (*i
 		var err error
 		rec, found, err = lifecycleExecutions.Get(tx, scope(c), nameKey(id).Key())
 		if err == nil && !found {
-			err = executionNotFound(id)
+			err = lifecycleExecutionNotFound(id)
 		}
 		return err
 	})
@@ -476,7 +463,7 @@ func (s *Service) CancelLifecycleExecution(ctx context.Context, req *ibv1.Cancel
 				return nil, err
 			}
 			if !found {
-				return nil, executionNotFound(id)
+				return nil, lifecycleExecutionNotFound(id)
 			}
 			now := executionNow(rec, c.Time)
 			if st := now.GetState().GetStatus(); st != "PENDING" && st != "IN_PROGRESS" {

@@ -77,7 +77,7 @@ func (l *located) scope() storage.Scope {
 func (s *Service) resolveARN(ctx context.Context, c *callctx.Call, member, arn string) (*authz.Resource, error) {
 	given, all := strings.CutSuffix(arn, "/*")
 	r, aerr := parseARN(member, given)
-	if aerr == nil && all && ((r.Type != componentType && !isWorkflowType(r.Type)) || r.Version == "" || r.Build != 0) {
+	if aerr == nil && all && ((r.Type != componentType && r.Type != "image" && !isWorkflowType(r.Type)) || r.Version == "" || r.Build != 0) {
 		_, aerr = parseARN(member, arn)
 	}
 	if aerr != nil {

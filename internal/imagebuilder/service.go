@@ -10,6 +10,7 @@ package imagebuilder
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/ibemu/ibemu/internal/awserr"
@@ -28,6 +29,12 @@ type Service struct {
 	keys     Keys
 	profiles Profiles
 	buckets  Buckets
+
+	// Builds (build.go, build_run.go).
+	buildTime time.Duration
+	enf       Enforcement
+	advance   sync.Mutex
+	wake      chan struct{}
 }
 
 // Options configure a Service.
@@ -46,11 +53,18 @@ type Options struct {
 	// Buckets tells whether S3 buckets exist; without it an infrastructure
 	// configuration's logging bucket is not checked.
 	Buckets Buckets
+	// BuildTime is the wall time of a whole simulated build on Clock;
+	// zero means DefaultBuildTime (10s).
+	BuildTime time.Duration
 }
 
 // New returns the Image Builder service over db.
 func New(db *storage.DB, opts Options) *Service {
-	s := &Service{db: db, now: opts.Clock, objects: opts.Objects, keys: opts.Keys, profiles: opts.Profiles, buckets: opts.Buckets}
+	s := &Service{db: db, now: opts.Clock, objects: opts.Objects, keys: opts.Keys, profiles: opts.Profiles, buckets: opts.Buckets,
+		buildTime: opts.BuildTime, wake: make(chan struct{}, 1)}
+	if s.buildTime <= 0 {
+		s.buildTime = DefaultBuildTime
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}

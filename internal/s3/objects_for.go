@@ -35,6 +35,29 @@ func (s *Service) GetObjectFor(ctx context.Context, bucket, key, via string) ([]
 	return r.data, nil
 }
 
+// PutObjectFor writes body to s3://bucket/key for another service, as the
+// principal of the call in ctx acting itself (an image build's instance
+// role writing its logs): s3:PutObject is decided as that principal with
+// the bucket policy and owner rules applied (a dependent check: no
+// aws:CalledVia), and the bucket's default encryption applies, an SSE-KMS
+// data key being generated as that principal through S3. Errors are S3's
+// modeled errors (NoSuchBucket, InvalidBucketName, EntityTooLarge) or
+// AccessDenied in the calling API's protocol. ctx must carry an authorized
+// call (authz.TargetFrom).
+func (s *Service) PutObjectFor(ctx context.Context, bucket, key string, body []byte) error {
+	if err := checkBucketName(bucket); err != nil {
+		return err
+	}
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	if err := authz.Check(ctx, authz.CheckRequest{Action: "s3:PutObject", ARN: ObjectARN(bucket, key)}); err != nil {
+		return err
+	}
+	_, err := s.put(ctx, &putSpec{bucket: bucket, key: key, data: body, template: &recordsv1.S3Object{ContentType: "text/plain"}})
+	return err
+}
+
 // BucketFor reports whether a bucket exists, and its owner account and
 // region (for validating logging buckets), without an authorization check.
 func (s *Service) BucketFor(ctx context.Context, bucket string) (owner, region string, ok bool, err error) {
