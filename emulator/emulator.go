@@ -72,6 +72,10 @@ type Config struct {
 	// MaxObjectSize is the largest S3 object stored, in bytes; 0 means
 	// s3.DefaultMaxObjectSize (64 MiB).
 	MaxObjectSize int64
+	// ScheduleInterval is how often, in wall time, due image pipeline
+	// schedules are run (judged on Clock); 0 means DefaultScheduleInterval,
+	// negative turns the loop off (tests call RunDueSchedules).
+	ScheduleInterval time.Duration
 }
 
 // Emulator is a running emulator.
@@ -97,6 +101,12 @@ type Emulator struct {
 	kms *kms.Service
 	// s3 is the S3 service (KMS and Image Builder are wired to it).
 	s3 *s3svc.Service
+	// ib is the Image Builder service, whose pipeline schedules the
+	// schedule loop runs.
+	ib *imagebuilder.Service
+	// stopSchedules ends the schedule loop; schedulesDone is closed when
+	// it has.
+	stopSchedules, schedulesDone chan struct{}
 
 	closeOnce sync.Once
 	closeErr  error
@@ -139,6 +149,7 @@ func Start(ctx context.Context, cfg Config) (*Emulator, error) {
 	}
 	go func() { e.serveErr <- ignoreClosed(e.httpSrv.Serve(e.httpLn)) }()
 	go func() { e.serveErr <- ignoreClosed(e.grpcSrv.Serve(e.grpcLn)) }()
+	e.startSchedules()
 	e.srv.SetReady(true)
 	cfg.Logger.Info("emulator ready", "http", e.HTTPURL(), "grpc", e.GRPCAddr(), "data", cfg.DataPath, "version", Version)
 	return e, nil
@@ -187,6 +198,7 @@ func (e *Emulator) build() error {
 	e.s3 = s3svc.New(e.db, s3svc.Options{Clock: cfg.Clock, MaxObjectSize: cfg.MaxObjectSize})
 	e.s3.SetKeys(e.kms)
 	ib := imagebuilder.New(e.db, imagebuilder.Options{Clock: cfg.Clock, Objects: e.s3, Buckets: e.s3, Keys: e.kms, Profiles: iamSvc})
+	e.ib = ib
 	stsSvc := sts.New(sts.WithSealer(e.sealer), sts.WithIAM(iamSvc), sts.WithAccessKeys(iamSvc.Credentials()))
 	e.enforcer, err = authz.New(authz.Options{
 		Sealer:     e.sealer,
@@ -304,6 +316,7 @@ func (e *Emulator) Close(ctx context.Context) error {
 		grpcDone := make(chan struct{})
 		go func() { e.grpcSrv.GracefulStop(); close(grpcDone) }()
 		e.closeNewConns()
+		e.stopScheduleLoop()
 		if err := e.httpSrv.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("drain HTTP: %w", err))
 			_ = e.httpSrv.Close()

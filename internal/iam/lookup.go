@@ -32,3 +32,12 @@ func (s *Service) InstanceProfileRole(ctx context.Context, account, name string)
 	})
 	return roleARN, found, err
 }
+
+// RoleExists reports whether the role an ARN names exists (its path
+// included), for a service that takes a role to act as (Image Builder's
+// pipeline execution role). Like InstanceProfileRole it reads the store
+// directly.
+func (s *Service) RoleExists(ctx context.Context, roleARN string) (bool, error) {
+	_, found, err := s.RoleByARN(ctx, roleARN)
+	return found, err
+}
