@@ -38,12 +38,12 @@ func nextHour(t time.Time) time.Time { return t.Truncate(time.Hour).Add(time.Hou
 // nextFive is the first five-minute mark after t.
 func nextFive(t time.Time) time.Time { return t.Truncate(5 * time.Minute).Add(5 * time.Minute) }
 
-// startPipelines starts the emulator on a clock the test moves, from ten
+// startPipelines starts the emulator on a clock the test moves, from twelve
 // minutes ago to the minute: SigV4 refuses signatures more than 15 minutes
-// from the server's clock, so tests may move it up to 25 minutes.
+// from the server's clock, so tests may move it up to 26 minutes.
 func startPipelines(t *testing.T) *pipelineEnv {
 	t.Helper()
-	clock := &manualClock{t: time.Now().UTC().Add(-10 * time.Minute).Truncate(time.Minute)}
+	clock := &manualClock{t: time.Now().UTC().Add(-12 * time.Minute).Truncate(time.Minute)}
 	emu := emulatortest.Start(t, func(c *emulator.Config) {
 		c.Clock = clock.Now
 		c.ScheduleInterval = -1

@@ -666,4 +666,3 @@ func parseTimestamp(s string) (time.Time, bool) {
 	t, err := time.Parse("2006-01-02T15:04:05.000Z", s)
 	return t, err == nil
 }
-
