@@ -378,7 +378,10 @@ func TestImagePipelineValidation(t *testing.T) {
 		}, "The value supplied for parameter 'workflows[0].parameters' is not valid. The following parameters are not defined in the provided workflow: colour"},
 		{"missing execution role", "InvalidParameterValueException", func(in *imagebuilder.CreateImagePipelineInput) {
 			in.ExecutionRole = aws.String("nope")
-		}, "The value supplied for parameter 'executionRole' is not valid. The role arn:aws:iam::111122223333:role/nope does not exist."},
+		}, "The value supplied for parameter 'executionRole' is not valid. The role nope does not exist."},
+		{"another account's execution role", "InvalidParameterValueException", func(in *imagebuilder.CreateImagePipelineInput) {
+			in.ExecutionRole = aws.String("arn:aws:iam::444455556666:role/exec")
+		}, "The value supplied for parameter 'executionRole' is not valid. The role arn:aws:iam::444455556666:role/exec is not a role of account 111122223333."},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -33,11 +33,19 @@ func (s *Service) InstanceProfileRole(ctx context.Context, account, name string)
 	return roleARN, found, err
 }
 
-// RoleExists reports whether the role an ARN names exists (its path
-// included), for a service that takes a role to act as (Image Builder's
-// pipeline execution role). Like InstanceProfileRole it reads the store
-// directly.
-func (s *Service) RoleExists(ctx context.Context, roleARN string) (bool, error) {
-	_, found, err := s.RoleByARN(ctx, roleARN)
-	return found, err
+// RoleARN reads a role of account for another service (an Image Builder
+// lifecycle policy's execution role): the role's ARN with its path, found
+// false when the account has no role of that name. Like
+// InstanceProfileRole it reads the store directly.
+func (s *Service) RoleARN(ctx context.Context, account, name string) (roleARN string, found bool, err error) {
+	err = s.db.View(ctx, func(tx *storage.Tx) error {
+		sc := accountScope(account)
+		r, ok, err := roleKind.get(tx, sc, name)
+		if err != nil || !ok {
+			return err
+		}
+		found, roleARN = true, arn(account, "role", r.GetPath(), r.GetName())
+		return nil
+	})
+	return roleARN, found, err
 }

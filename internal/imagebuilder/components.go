@@ -139,6 +139,13 @@ func createBuild[T proto.Message](s *Service, ctx context.Context, c *callctx.Ca
 	return resp, nil
 }
 
+// componentFamily is the storage of component builds.
+var componentFamily = &builds[*ibv1.Component, *ibv1.ComponentVersion]{
+	noun: "component", base: componentBase,
+	records: componentBuilds, latest: componentVersions, counters: componentBuildCounters,
+	index: versionOf,
+}
+
 // putComponentBuild stores comp as the next build of its version and
 // updates the version index. It returns the build version ARN.
 func (s *Service) putComponentBuild(tx *storage.Tx, c *callctx.Call, tmpl *ibv1.Component, v Version, dataKey []byte) (string, error) {
@@ -153,15 +160,11 @@ func (s *Service) putComponentBuild(tx *storage.Tx, c *callctx.Call, tmpl *ibv1.
 	if last != nil && last.GetName() != tmpl.GetName() {
 		return "", ibv1.ErrResourceAlreadyExists("The component %s already exists with the name %q; names that differ only in case or in spaces and hyphens map to the same ARN.", componentBase(c.Region, c.Account, name), last.GetName())
 	}
-	vkey := versionKey(name, v).Key()
-	if err := componentBuildCounters.Put(tx, sc, vkey, wrapperspb.UInt32(build)); err != nil {
-		return "", err
-	}
 	comp := proto.Clone(tmpl).(*ibv1.Component)
 	arn := fmt.Sprintf("%s/%s/%d", componentBase(c.Region, c.Account, name), v, build)
 	comp.Arn = &arn
 	comp.DateCreated = ptr(timestamp(c.Time))
-	if err := componentBuilds.Insert(tx, sc, buildKey(name, v, build), comp); err != nil {
+	if err := componentFamily.insert(tx, sc, name, v, build, comp); err != nil {
 		return "", err
 	}
 	if dataKey != nil {
@@ -169,44 +172,15 @@ func (s *Service) putComponentBuild(tx *storage.Tx, c *callctx.Call, tmpl *ibv1.
 			return "", err
 		}
 	}
-	if err := componentVersions.Put(tx, sc, vkey, versionOf(comp, c.Region)); err != nil {
-		return "", err
-	}
 	return arn, nil
 }
 
 // nextBuild returns the build number the next build of version v of the
 // component with ARN name segment name gets in sc, and the version's latest
 // build (nil when it has none).
-//
-// Build numbers only grow: the next build follows the highest number ever
-// handed out for the version, so deleting the latest build does not free
-// its number (and its ARN) for a different build.
 func nextBuild(tx *storage.Tx, sc storage.Scope, name string, v Version) (uint32, *ibv1.Component, error) {
-	vkey := versionKey(name, v).Key()
-	var build uint32
-	_, last, found, err := componentBuilds.Last(tx, sc, vkey)
-	if err != nil {
-		return 0, nil, err
-	}
-	if found {
-		if build, err = buildOf(last.GetArn()); err != nil {
-			return 0, nil, err
-		}
-	} else {
-		last = nil
-	}
-	counter, found, err := componentBuildCounters.Get(tx, sc, vkey)
-	if err != nil {
-		return 0, nil, err
-	}
-	if found && counter.GetValue() > build {
-		build = counter.GetValue()
-	}
-	if build >= maxBuild {
-		return 0, nil, ibv1.ErrServiceQuotaExceeded("The component version %s/%s has reached the maximum number of builds.", componentBase(sc.Region, sc.Account, name), v)
-	}
-	return build + 1, last, nil
+	build, last, _, err := componentFamily.next(tx, sc, name, v)
+	return build, last, err
 }
 
 // maxBuild bounds build numbers so that they stay within uint32.
@@ -248,18 +222,11 @@ func componentBase(region, account, name string) string {
 // or read from S3 as the caller (uri), validated for the platform, with the
 // component type and its parameters.
 func (s *Service) componentDocument(ctx context.Context, data, uri *string, platform string) (*string, string, []*ibv1.ComponentParameterDetail, error) {
-	switch {
-	case data != nil && uri != nil:
-		return nil, "", nil, ibv1.ErrInvalidParameterCombination("The value supplied for parameter 'data' is not valid. You can specify either data or uri, not both.")
-	case data == nil && uri == nil:
-		return nil, "", nil, ibv1.ErrInvalidParameterValue("The value supplied for parameter 'data' is not valid. Specify the component document either inline in data or as an S3 object in uri.")
-	case uri != nil:
-		text, err := s.readS3Document(ctx, "uri", *uri)
-		if err != nil {
-			return nil, "", nil, err
-		}
-		data = &text
+	text, err := s.documentText(ctx, data, uri)
+	if err != nil {
+		return nil, "", nil, err
 	}
+	data = &text
 	doc, err := componentdoc.ParseForPlatform(*data, platform)
 	if err != nil {
 		var verr *componentdoc.ValidationError
@@ -315,36 +282,7 @@ const componentType = "component"
 
 // findComponent resolves a build ARN, version ARN or selector in sc.
 func findComponent(tx *storage.Tx, sc storage.Scope, r resourceARN) (*ibv1.Component, bool, error) {
-	if r.Build != 0 {
-		v, aerr := ParseVersion(r.Version)
-		if aerr != nil {
-			return nil, false, aerr
-		}
-		return componentBuilds.Get(tx, sc, buildKey(r.Name, v, r.Build))
-	}
-	sel, aerr := ParseSelector(r.Version)
-	if aerr != nil {
-		return nil, false, aerr
-	}
-	// The latest matching version: scan that name's versions from the top.
-	var latest *ibv1.ComponentVersion
-	err := componentVersions.Scan(tx, sc, storage.ScanOptions{Prefix: nameKey(r.Name).Key(), Reverse: true}, func(_ []byte, cv *ibv1.ComponentVersion) (bool, error) {
-		v, aerr := ParseVersion(cv.GetVersion())
-		if aerr != nil {
-			return false, aerr
-		}
-		if sel.Matches(v) {
-			latest = cv
-			return false, nil
-		}
-		return true, nil
-	})
-	if err != nil || latest == nil {
-		return nil, false, err
-	}
-	v, _ := ParseVersion(latest.GetVersion())
-	_, comp, found, err := componentBuilds.Last(tx, sc, versionKey(r.Name, v).Key())
-	return comp, found, err
+	return componentFamily.find(tx, sc, r.Name, r.Version, r.Build)
 }
 
 func buildSuffix(b uint32) string {
@@ -383,7 +321,7 @@ func (s *Service) DeleteComponent(ctx context.Context, req *ibv1.DeleteComponent
 	sc := l.scope()
 	v, _ := ParseVersion(l.at.Version)
 	err = s.db.Update(ctx, func(tx *storage.Tx) error {
-		deleted, err := componentBuilds.Delete(tx, sc, buildKey(l.at.Name, v, l.at.Build))
+		deleted, err := componentFamily.remove(tx, sc, l.at.Name, v, l.at.Build)
 		if err != nil {
 			return err
 		}
@@ -393,20 +331,7 @@ func (s *Service) DeleteComponent(ctx context.Context, req *ibv1.DeleteComponent
 		if _, err := componentDataKeys.Delete(tx, sc, buildKey(l.at.Name, v, l.at.Build)); err != nil {
 			return err
 		}
-		if err := dropPolicy(tx, componentSharing, l); err != nil {
-			return err
-		}
-		// Keep the version index pointing at the latest remaining build.
-		vkey := versionKey(l.at.Name, v).Key()
-		_, last, found, err := componentBuilds.Last(tx, sc, vkey)
-		if err != nil {
-			return err
-		}
-		if !found {
-			_, err = componentVersions.Delete(tx, sc, vkey)
-			return err
-		}
-		return componentVersions.Put(tx, sc, vkey, versionOf(last, sc.Region))
+		return dropPolicy(tx, componentSharing, l)
 	})
 	if err != nil {
 		return nil, storageError(err)

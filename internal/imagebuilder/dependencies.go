@@ -82,9 +82,16 @@ func componentEncryptionContext(c *callctx.Call, name string, v Version) map[str
 }
 
 // componentDataKey asks KMS, as the caller, for the data key a component
-// encrypted under kmsKeyId is stored with. The key must exist and be
-// enabled; the caller needs kms:GenerateDataKey on it (forward access).
+// encrypted under kmsKeyId is stored with.
 func (s *Service) componentDataKey(ctx context.Context, c *callctx.Call, kmsKeyID *string, name string, v Version) ([]byte, error) {
+	return s.generateDataKey(ctx, kmsKeyID, componentEncryptionContext(c, name, v))
+}
+
+// generateDataKey asks KMS, as the caller, for the data key a document
+// encrypted under kmsKeyId (nil: none) is stored with, bound to encCtx. The
+// key must exist and be enabled; the caller needs kms:GenerateDataKey on it
+// (forward access through Image Builder).
+func (s *Service) generateDataKey(ctx context.Context, kmsKeyID *string, encCtx map[string]string) ([]byte, error) {
 	if kmsKeyID == nil {
 		return nil, nil
 	}
@@ -100,11 +107,21 @@ func (s *Service) componentDataKey(ctx context.Context, c *callctx.Call, kmsKeyI
 	} else if !enabled {
 		return nil, ibv1.ErrInvalidParameterValue("The value supplied for parameter 'kmsKeyId' is not valid. The KMS key %s is not enabled.", *kmsKeyID)
 	}
-	_, _, blob, err := s.keys.GenerateDataKeyFor(ctx, *kmsKeyID, componentEncryptionContext(c, name, v), via)
+	_, _, blob, err := s.keys.GenerateDataKeyFor(ctx, *kmsKeyID, encCtx, via)
 	if err != nil {
 		return nil, err
 	}
 	return blob, nil
+}
+
+// decryptDataKey decides kms:Decrypt, as the caller through Image Builder,
+// on a stored data key (nil: nothing to decrypt).
+func (s *Service) decryptDataKey(ctx context.Context, blob []byte, encCtx map[string]string) error {
+	if blob == nil || s.keys == nil {
+		return nil
+	}
+	_, _, err := s.keys.DecryptFor(ctx, blob, encCtx, via)
+	return err
 }
 
 // checkComponentDecrypt decides kms:Decrypt, as the caller, for a component
@@ -128,7 +145,5 @@ func (s *Service) checkComponentDecrypt(ctx context.Context, comp *ibv1.Componen
 	if err != nil || blob == nil {
 		return storageError(err)
 	}
-	encCtx := map[string]string{"aws:imagebuilder:arn": componentBase(l.at.Region, l.at.Account, l.at.Name) + "/" + v.String()}
-	_, _, err = s.keys.DecryptFor(ctx, blob, encCtx, via)
-	return err
+	return s.decryptDataKey(ctx, blob, map[string]string{"aws:imagebuilder:arn": componentBase(l.at.Region, l.at.Account, l.at.Name) + "/" + v.String()})
 }

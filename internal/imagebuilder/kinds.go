@@ -64,10 +64,9 @@ var (
 	imageRecipeKind     = register(&kind{typ: "image-recipe", noun: "image recipe", title: "ImageRecipe", versioned: true, sharing: imageRecipeSharing})
 	containerRecipeKind = register(&kind{typ: "container-recipe", noun: "container recipe", title: "ContainerRecipe", versioned: true, sharing: containerRecipeSharing})
 	imagePipelineKind   = register(&kind{typ: "image-pipeline", noun: "image pipeline", title: "ImagePipeline"})
-	lifecyclePolicyKind = register(&kind{typ: "lifecycle-policy", noun: "lifecycle policy", title: "LifecyclePolicy"})
-	buildWorkflowKind   = register(&kind{typ: "workflow/build", noun: "workflow", title: "Workflow", versioned: true})
-	testWorkflowKind    = register(&kind{typ: "workflow/test", noun: "workflow", title: "Workflow", versioned: true})
-	distWorkflowKind    = register(&kind{typ: "workflow/distribution", noun: "workflow", title: "Workflow", versioned: true})
+	buildWorkflowKind   = register(&kind{typ: "workflow/build", noun: "workflow", title: "Workflow", versioned: true, store: workflowStore{}})
+	testWorkflowKind    = register(&kind{typ: "workflow/test", noun: "workflow", title: "Workflow", versioned: true, store: workflowStore{}})
+	distWorkflowKind    = register(&kind{typ: "workflow/distribution", noun: "workflow", title: "Workflow", versioned: true, store: workflowStore{}})
 )
 
 // componentStore reads component builds: a build ARN, a version ARN (its

@@ -2,6 +2,9 @@ package imagebuilder
 
 import (
 	"context"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -67,7 +70,7 @@ func createNamed[T, R proto.Message](s *Service, ctx context.Context, n *named[T
 	arn := typeARN(c.Region, c.Account, n.typ) + "/" + seg
 	setStringField(rec, "arn", arn)
 	setStringField(rec, "name", name)
-	setStringField(rec, "date_created", timestamp(c.Time))
+	setTimeField(rec, "date_created", c.Time)
 	if tags := recordTags(req); len(tags) > 0 {
 		setRecordTags(rec, tags)
 	}
@@ -153,7 +156,7 @@ func updateNamed[T, R proto.Message](s *Service, ctx context.Context, n *named[T
 			if err := apply(rec); err != nil {
 				return zero, err
 			}
-			setStringField(rec, "date_updated", timestamp(c.Time))
+			setTimeField(rec, "date_updated", c.Time)
 			if err := n.table.Put(tx, sc, key, rec); err != nil {
 				return zero, err
 			}
@@ -248,6 +251,19 @@ func copyFields(dst, src proto.Message, skip ...protoreflect.Name) {
 			continue
 		}
 		d.Set(fd, sr.Get(sfd))
+	}
+}
+
+// setTimeField sets a date member, which the model types either as a string
+// (2020-01-27T20:43:30.306Z) or as a timestamp (lifecycle policies).
+func setTimeField(m proto.Message, name protoreflect.Name, t time.Time) {
+	r, fd := field(m, name)
+	switch {
+	case fd == nil:
+	case fd.Kind() == protoreflect.StringKind:
+		r.Set(fd, protoreflect.ValueOfString(timestamp(t)))
+	case fd.Kind() == protoreflect.MessageKind && fd.Message().FullName() == "google.protobuf.Timestamp":
+		r.Set(fd, protoreflect.ValueOfMessage(timestamppb.New(t).ProtoReflect()))
 	}
 }
 

@@ -503,11 +503,7 @@ func (s *Service) checkPipeline(ctx context.Context, c *callctx.Call, rec *ibv1.
 		return err
 	}
 	if role := rec.GetExecutionRole(); role != "" {
-		roleARN := role
-		if !strings.HasPrefix(role, "arn:") {
-			roleARN = fmt.Sprintf("arn:aws:iam::%s:role/%s", c.Account, role)
-		}
-		if err := s.checkExecutionRole(ctx, roleARN); err != nil {
+		if err := s.checkExecutionRole(ctx, c, role); err != nil {
 			return err
 		}
 	} else if rec.ExecutionRole != nil {
@@ -589,24 +585,31 @@ func (s *Service) checkWorkflows(ctx context.Context, c *callctx.Call, wfs []*ib
 	return nil
 }
 
-// roleChecker is IAM as a pipeline's execution role needs it; internal/iam
-// implements it next to Profiles.
-type roleChecker interface {
-	RoleExists(ctx context.Context, roleARN string) (bool, error)
-}
-
-// checkExecutionRole requires the execution role to exist (when IAM is
-// wired) and, through the enforcement layer, the caller to be allowed
-// iam:PassRole on it to imagebuilder.amazonaws.com (a dependent action of
-// CreateImagePipeline and UpdateImagePipeline).
-func (s *Service) checkExecutionRole(ctx context.Context, roleARN string) error {
-	if rc, ok := s.profiles.(roleChecker); ok {
-		found, err := rc.RoleExists(ctx, roleARN)
-		if err != nil {
+// checkExecutionRole requires the execution role (a name, or an ARN of the
+// caller's account) to exist when IAM is wired (Roles) and, through the
+// enforcement layer, the caller to be allowed iam:PassRole on it to
+// imagebuilder.amazonaws.com (a dependent action of CreateImagePipeline and
+// UpdateImagePipeline).
+func (s *Service) checkExecutionRole(ctx context.Context, c *callctx.Call, role string) error {
+	bad := func(format string, args ...any) error {
+		return ibv1.ErrInvalidParameterValue("The value supplied for parameter 'executionRole' is not valid. "+format, args...)
+	}
+	name, roleARN := role, fmt.Sprintf("arn:aws:iam::%s:role/%s", c.Account, role)
+	if strings.HasPrefix(role, "arn:") {
+		a, ok := authz.ParseARN(role)
+		if !ok || a.Account != c.Account || !strings.HasPrefix(a.Resource, "role/") {
+			return bad("The role %s is not a role of account %s.", role, c.Account)
+		}
+		name, roleARN = a.Resource[strings.LastIndex(a.Resource, "/")+1:], role
+	}
+	if roles, ok := s.profiles.(Roles); ok {
+		found := false
+		var err error
+		if roleARN, found, err = roles.RoleARN(ctx, c.Account, name); err != nil {
 			return storageError(err)
 		}
 		if !found {
-			return ibv1.ErrInvalidParameterValue("The value supplied for parameter 'executionRole' is not valid. The role %s does not exist.", roleARN)
+			return bad("The role %s does not exist.", role)
 		}
 	}
 	if authz.TargetFrom(ctx) == nil {

@@ -11,7 +11,6 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/ibemu/ibemu/internal/auth"
 	"github.com/ibemu/ibemu/internal/callctx"
 	"github.com/ibemu/ibemu/internal/storage"
 	ibv1 "github.com/ibemu/ibemu/proto/imagebuilder/v1"
@@ -193,27 +192,22 @@ func (s *Service) runScheduled(ctx context.Context, sc storage.Scope, name strin
 // acting in the pipeline's owner account as the execution role, or its
 // service-linked role (see the package comment above).
 func scheduledCall(ctx context.Context, sc storage.Scope, p *ibv1.ImagePipeline, now time.Time) context.Context {
-	roleName := serviceLinkedRole
-	if role := p.GetExecutionRole(); role != "" {
-		roleName = role[strings.LastIndex(role, "/")+1:]
+	roleARN := fmt.Sprintf("arn:aws:iam::%s:role/aws-service-role/imagebuilder.amazonaws.com/%s", sc.Account, serviceLinkedRole)
+	if role := p.GetExecutionRole(); strings.HasPrefix(role, "arn:") {
+		roleARN = role
+	} else if role != "" {
+		roleARN = fmt.Sprintf("arn:aws:iam::%s:role/%s", sc.Account, role)
 	}
 	id := make([]byte, 16)
 	_, _ = rand.Read(id)
 	h := hex.EncodeToString(id)
-	const session = "ImageBuilder"
 	return callctx.With(ctx, &callctx.Call{
 		RequestID: fmt.Sprintf("%s-%s-%s-%s-%s", h[0:8], h[8:12], h[12:16], h[16:20], h[20:32]),
 		Service:   "imagebuilder",
 		Operation: "StartImagePipelineExecution",
 		Region:    sc.Region,
 		Account:   sc.Account,
-		Principal: auth.Principal{
-			Kind:        auth.PrincipalAssumedRole,
-			AccountID:   sc.Account,
-			ARN:         fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", sc.Account, roleName, session),
-			Name:        roleName,
-			SessionName: session,
-		},
+		Principal: *rolePrincipal(roleARN, "ImageBuilder"),
 		Time:      now,
 		Transport: "scheduler",
 	})

@@ -77,7 +77,7 @@ func (l *located) scope() storage.Scope {
 func (s *Service) resolveARN(ctx context.Context, c *callctx.Call, member, arn string) (*authz.Resource, error) {
 	given, all := strings.CutSuffix(arn, "/*")
 	r, aerr := parseARN(member, given)
-	if aerr == nil && all && (r.Type != componentType || r.Version == "" || r.Build != 0) {
+	if aerr == nil && all && ((r.Type != componentType && !isWorkflowType(r.Type)) || r.Version == "" || r.Build != 0) {
 		_, aerr = parseARN(member, arn)
 	}
 	if aerr != nil {
@@ -151,12 +151,23 @@ func (s *Service) resolveCreate(ctx context.Context, ref *authz.ResourceRef) (*a
 	if strings.HasPrefix(a.Resource, "workflow/") {
 		var sub string
 		sub, rest, _ = strings.Cut(rest, "/")
-		typ += "/" + sub
+		// CreateWorkflow's type member is BUILD, TEST or DISTRIBUTION.
+		typ += "/" + strings.ToLower(sub)
 	}
 	if kinds[typ] == nil {
 		return res, nil
 	}
 	name, tail, _ := strings.Cut(rest, "/")
+	if version, pending := strings.CutSuffix(tail, "/*"); pending && isWorkflowType(typ) {
+		// The build a CreateWorkflow will produce.
+		build, err := s.nextWorkflowBuild(ctx, a.Account, a.Region, typ, arnName(name), version)
+		if err != nil {
+			return nil, err
+		}
+		if build != 0 {
+			tail = fmt.Sprintf("%s/%d", version, build)
+		}
+	}
 	a.Resource = typ + "/" + arnName(name)
 	if tail != "" {
 		a.Resource += "/" + tail
