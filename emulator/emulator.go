@@ -77,6 +77,10 @@ type Config struct {
 	// BuildTime is the wall time of a whole simulated image build, on
 	// Clock; 0 means imagebuilder.DefaultBuildTime (10s).
 	BuildTime time.Duration
+	// ScheduleInterval is how often, in wall time, due image pipeline
+	// schedules are run (judged on Clock); 0 means DefaultScheduleInterval,
+	// negative turns the loop off (tests call RunDueSchedules).
+	ScheduleInterval time.Duration
 }
 
 // Emulator is a running emulator.
@@ -103,9 +107,11 @@ type Emulator struct {
 	// s3 is the S3 service (KMS and Image Builder are wired to it).
 	s3 *s3svc.Service
 	// ib is the Image Builder service; stopBuilds ends its background build
-	// runner.
-	ib         *imagebuilder.Service
-	stopBuilds func()
+	// runner, and stopSchedules its pipeline schedule loop (schedulesDone is
+	// closed when it has ended).
+	ib                           *imagebuilder.Service
+	stopBuilds                   func()
+	stopSchedules, schedulesDone chan struct{}
 
 	closeOnce sync.Once
 	closeErr  error
@@ -149,6 +155,7 @@ func Start(ctx context.Context, cfg Config) (*Emulator, error) {
 	e.stopBuilds = e.ib.StartBuildRunner(runnerInterval(cfg.BuildTime))
 	go func() { e.serveErr <- ignoreClosed(e.httpSrv.Serve(e.httpLn)) }()
 	go func() { e.serveErr <- ignoreClosed(e.grpcSrv.Serve(e.grpcLn)) }()
+	e.startSchedules()
 	e.srv.SetReady(true)
 	cfg.Logger.Info("emulator ready", "http", e.HTTPURL(), "grpc", e.GRPCAddr(), "data", cfg.DataPath, "version", Version)
 	return e, nil
@@ -340,6 +347,7 @@ func (e *Emulator) Close(ctx context.Context) error {
 		grpcDone := make(chan struct{})
 		go func() { e.grpcSrv.GracefulStop(); close(grpcDone) }()
 		e.closeNewConns()
+		e.stopScheduleLoop()
 		if err := e.httpSrv.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("drain HTTP: %w", err))
 			_ = e.httpSrv.Close()
