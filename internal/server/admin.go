@@ -8,11 +8,11 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 
+	"github.com/ibemu/ibemu/grpcsigv4"
 	"github.com/ibemu/ibemu/internal/auth"
 	"github.com/ibemu/ibemu/internal/auth/sigv4"
 	"github.com/ibemu/ibemu/internal/awserr"
 	"github.com/ibemu/ibemu/internal/callctx"
-	"github.com/ibemu/ibemu/grpcsigv4"
 )
 
 // AdminAllow decides whether an authenticated principal may use an admin
