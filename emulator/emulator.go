@@ -81,6 +81,10 @@ type Config struct {
 	// DecisionsMaxAge drops logged decisions older than this; 0 keeps them
 	// whatever their age.
 	DecisionsMaxAge time.Duration
+	// DecisionLogInMemory keeps decisions only in the in-memory ring of the
+	// most recent 4,096, not in the data file (for benchmarks and throwaway
+	// runs: nothing survives a restart, Watch delivers nothing).
+	DecisionLogInMemory bool
 	// AdminPrincipals are ARNs (root users, users, roles) allowed to use the
 	// admin gRPC API besides DefaultAdminPrincipal.
 	AdminPrincipals []string
@@ -220,7 +224,7 @@ func (e *Emulator) build() error {
 			"s3":           e.s3.Resolver(),
 		},
 		AlwaysAllowed: sts.AlwaysAllowed,
-		Recorder:      e.store,
+		Recorder:      e.recorder(),
 	})
 	if err != nil {
 		return err
@@ -315,6 +319,14 @@ func (e *Emulator) Explain(requestID string) string {
 		return ""
 	}
 	return authz.ExplainText(rs)
+}
+
+// recorder is where the enforcer sends decisions.
+func (e *Emulator) recorder() authz.Recorder {
+	if e.cfg.DecisionLogInMemory {
+		return e.store.Ring()
+	}
+	return e.store
 }
 
 // stateReplaced drops what services cached from the store after Reset or

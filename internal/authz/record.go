@@ -46,6 +46,24 @@ func (d *Decision) Record() *adminv1.Decision {
 		r.AccountId = p.Account
 		r.RoleArn = p.RoleARN
 		r.SessionName = p.SessionName
+	}
+	if p := d.req.Principal; p != nil && d.Outcome == policy.Allowed {
+		// An allow is explained by what allowed it; tracing every policy
+		// again would cost more than the request did.
+		r.Explanation = "Decision: allowed"
+		if r.PolicyType != "" {
+			r.Explanation += " by " + r.PolicyType
+			if r.Policy != "" {
+				r.Explanation += " " + r.Policy
+			}
+			if r.Statement != "" {
+				r.Explanation += ", " + r.Statement
+			}
+		} else {
+			r.Explanation += " (the account root user is not limited by identity-based policies)"
+		}
+		r.Explanation += "\n"
+	} else if p != nil {
 		x := d.Explain()
 		r.Explanation = x.String()
 		for _, f := range Fixes(x) {

@@ -27,9 +27,9 @@ func ExplainText(rs []*adminv1.Decision) string {
 }
 
 func writeRecordText(b *strings.Builder, r *adminv1.Decision) {
-	what := "Request " + r.GetRequestId()
+	what := "Request " + r.GetRequestId() + ": " + r.GetOutcome() + ": " + r.GetPrincipal() + " " + r.GetAction() + " on " + r.GetResource()
 	if r.GetCheck() != "" {
-		what += " — " + r.GetCheck() + " check"
+		what += " (" + r.GetCheck() + ")"
 	}
 	b.WriteString(what + "\n")
 	b.WriteString("  Time:      " + time.Unix(0, r.GetTimeUnixNano()).UTC().Format(time.RFC3339Nano) + "\n")

@@ -28,6 +28,8 @@ const (
 	DefaultDecisionBuffer = 8192
 	// maxBatch is the most decisions written in one transaction.
 	maxBatch = 512
+	// batchLinger is how long the writer waits for company before writing.
+	batchLinger = 2 * time.Millisecond
 )
 
 // StoreOptions configure a Store.
@@ -173,18 +175,25 @@ func (s *Store) run() {
 	defer close(s.done)
 	for it := range s.queue {
 		batch := []item{it}
+		// Gather what arrives within batchLinger (or until a barrier or a
+		// full batch): one transaction then carries many decisions.
+		linger := time.NewTimer(batchLinger)
 	fill:
-		for len(batch) < maxBatch {
+		for len(batch) < maxBatch && it.flushed == nil {
 			select {
 			case more, ok := <-s.queue:
 				if !ok {
 					break fill
 				}
 				batch = append(batch, more)
-			default:
+				if more.flushed != nil {
+					break fill
+				}
+			case <-linger.C:
 				break fill
 			}
 		}
+		linger.Stop()
 		s.write(batch)
 	}
 }
