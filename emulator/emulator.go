@@ -33,6 +33,7 @@ import (
 	"github.com/ibemu/ibemu/internal/server"
 	"github.com/ibemu/ibemu/internal/storage"
 	"github.com/ibemu/ibemu/internal/sts"
+	adminv1 "github.com/ibemu/ibemu/proto/admin/v1"
 	iamv1 "github.com/ibemu/ibemu/proto/iam/v1"
 	ibv1 "github.com/ibemu/ibemu/proto/imagebuilder/v1"
 	kmsv1 "github.com/ibemu/ibemu/proto/kms/v1"
@@ -81,6 +82,21 @@ type Config struct {
 	// schedules are run (judged on Clock); 0 means DefaultScheduleInterval,
 	// negative turns the loop off (tests call RunDueSchedules).
 	ScheduleInterval time.Duration
+
+	// DecisionsMax is how many authorization decisions the decision log
+	// keeps in the data file, oldest dropped first; 0 means
+	// authz.DefaultMaxDecisions (100,000), a negative value no limit.
+	DecisionsMax int
+	// DecisionsMaxAge drops logged decisions older than this; 0 keeps them
+	// whatever their age.
+	DecisionsMaxAge time.Duration
+	// DecisionLogInMemory keeps decisions only in the in-memory ring of the
+	// most recent 4,096, not in the data file (for benchmarks and throwaway
+	// runs: nothing survives a restart, Watch delivers nothing).
+	DecisionLogInMemory bool
+	// AdminPrincipals are ARNs (root users, users, roles) allowed to use the
+	// admin gRPC API besides DefaultAdminPrincipal.
+	AdminPrincipals []string
 }
 
 // Emulator is a running emulator.
@@ -94,8 +110,11 @@ type Emulator struct {
 	httpLn   net.Listener
 	grpcLn   net.Listener
 	serveErr chan error
-	// decisions keeps recent authorization decisions by request id.
-	decisions *authz.Log
+	// store is the decision log: every authorization decision, in the
+	// data file, written off the request path.
+	store *authz.Store
+	// iam is the IAM service (its caches are dropped after Reset/Restore).
+	iam *iam.Service
 	// enforcer decides every call (kept for benchmarks of the step alone).
 	enforcer *authz.Enforcer
 	// sealer protects what clients hand back: session tokens, encoded
@@ -132,18 +151,24 @@ func Start(ctx context.Context, cfg Config) (*Emulator, error) {
 		return nil, fmt.Errorf("open data file: %w", err)
 	}
 	e := &Emulator{cfg: cfg, db: db, serveErr: make(chan error, 2), newConns: map[net.Conn]struct{}{}}
-	if err := e.build(); err != nil {
+	abort := func() {
+		if e.store != nil {
+			e.store.Close()
+		}
 		_ = db.Close()
+	}
+	if err := e.build(); err != nil {
+		abort()
 		return nil, err
 	}
 	var lc net.ListenConfig
 	if e.httpLn, err = lc.Listen(ctx, "tcp", cfg.HTTPAddr); err != nil {
-		_ = db.Close()
+		abort()
 		return nil, fmt.Errorf("listen for HTTP on %s: %w", cfg.HTTPAddr, err)
 	}
 	if e.grpcLn, err = lc.Listen(ctx, "tcp", cfg.GRPCAddr); err != nil {
 		_ = e.httpLn.Close()
-		_ = db.Close()
+		abort()
 		return nil, fmt.Errorf("listen for gRPC on %s: %w", cfg.GRPCAddr, err)
 	}
 	e.httpSrv = &http.Server{
@@ -193,8 +218,9 @@ func (e *Emulator) build() error {
 	if e.sealer, err = seal.New(key); err != nil {
 		return err
 	}
-	e.decisions = authz.NewLog(0)
+	e.store = authz.NewStore(e.db, authz.StoreOptions{MaxCount: cfg.DecisionsMax, MaxAge: cfg.DecisionsMaxAge, Clock: cfg.Clock, Logger: cfg.Logger})
 	iamSvc := iam.New(e.db, iam.Options{Clock: cfg.Clock})
+	e.iam = iamSvc
 	if e.kms, err = kms.New(e.db, kms.Options{Clock: cfg.Clock, Sealer: e.sealer}); err != nil {
 		return err
 	}
@@ -216,7 +242,7 @@ func (e *Emulator) build() error {
 			"s3":           e.s3.Resolver(),
 		},
 		AlwaysAllowed: sts.AlwaysAllowed,
-		Recorder:      e.decisions,
+		Recorder:      e.recorder(),
 	})
 	if err != nil {
 		return err
@@ -225,7 +251,7 @@ func (e *Emulator) build() error {
 	e.srv, err = server.New(server.Options{
 		Auth:       newAuthenticator(cfg, iamSvc.Credentials(), stsSvc.Credentials()),
 		Authorizer: e.enforcer,
-		Internal:   e.decisions.Handler(),
+		Internal:   e.store.Handler(),
 		Logger:     cfg.Logger,
 		Clock:      cfg.Clock,
 		Version:    Version,
@@ -249,6 +275,7 @@ func (e *Emulator) build() error {
 			return r.err
 		}
 	}
+	e.srv.RegisterAdmin(&adminv1.Admin_ServiceDesc, &admin{e: e}, adminAllow(cfg.AdminPrincipals))
 	e.grpcSrv, e.health = e.srv.NewGRPCServer()
 	return nil
 }
@@ -302,9 +329,28 @@ func (e *Emulator) GRPCAddr() string { return e.grpcLn.Addr().String() }
 // a request — the request id an SDK reports for any response, allowed or
 // denied —, as GET /_emulator/decisions/ID?format=text serves it: what was
 // decided, by which policy and statement, and why each policy considered
-// did or did not apply. It is "" once the request has left the in-memory
-// log (the most recent 4,096 decisions are kept).
-func (e *Emulator) Explain(requestID string) string { return e.decisions.Text(requestID) }
+// did or did not apply, and the smallest change that would allow a denial.
+// It is "" once the request has left the decision log (see
+// Config.DecisionsMax) or when the log cannot be read.
+func (e *Emulator) Explain(requestID string) string {
+	rs, err := e.store.ByRequestID(context.Background(), requestID)
+	if err != nil {
+		return ""
+	}
+	return authz.ExplainText(rs)
+}
+
+// recorder is where the enforcer sends decisions.
+func (e *Emulator) recorder() authz.Recorder {
+	if e.cfg.DecisionLogInMemory {
+		return e.store.Ring()
+	}
+	return e.store
+}
+
+// stateReplaced drops what services cached from the store after Reset or
+// Restore replaced it.
+func (e *Emulator) stateReplaced() { e.iam.Invalidate() }
 
 // AdvanceBuilds runs every image build step due on the emulator's clock
 // (Config.Clock): a test that injects a clock moves it and calls this to
@@ -360,6 +406,8 @@ func (e *Emulator) Close(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("drain gRPC: %w", ctx.Err()))
 		}
 		e.stopBuilds()
+		// Requests have drained: write the decisions still queued.
+		e.store.Close()
 		if err := e.db.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close data file: %w", err))
 		}

@@ -37,10 +37,11 @@ type enforcementFixture struct {
 	component string
 }
 
-func newEnforcementFixture(b *testing.B, deny bool) *enforcementFixture {
+func newEnforcementFixture(b *testing.B, deny bool, logOff ...bool) *enforcementFixture {
 	b.Helper()
 	ctx := context.Background()
-	emu, err := Start(ctx, Config{HTTPAddr: "127.0.0.1:0", GRPCAddr: "127.0.0.1:0", DataPath: filepath.Join(b.TempDir(), "bench.db"), NoSync: true})
+	emu, err := Start(ctx, Config{HTTPAddr: "127.0.0.1:0", GRPCAddr: "127.0.0.1:0", DataPath: filepath.Join(b.TempDir(), "bench.db"), NoSync: true,
+		DecisionLogInMemory: len(logOff) > 0 && logOff[0]})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -170,8 +171,8 @@ func BenchmarkDecideGetComponentTenPolicies(b *testing.B) {
 
 // benchGetComponentAsUser is GetComponent end to end over loopback HTTP,
 // signed once with the user's key and sent again and again.
-func benchGetComponentAsUser(b *testing.B, deny bool) {
-	f := newEnforcementFixture(b, deny)
+func benchGetComponentAsUser(b *testing.B, deny bool, logOff ...bool) {
+	f := newEnforcementFixture(b, deny, logOff...)
 	req, err := http.NewRequest("GET", f.emu.HTTPURL()+"/GetComponent?componentBuildVersionArn="+url.QueryEscape(f.component), nil)
 	if err != nil {
 		b.Fatal(err)
@@ -198,7 +199,49 @@ func benchGetComponentAsUser(b *testing.B, deny bool) {
 			b.Fatalf("status %d, want %d", resp.StatusCode, want)
 		}
 	}
+	b.StopTimer()
+	// The decisions still queued are part of the cost: write them.
+	if err := f.emu.store.Flush(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(f.emu.store.Dropped()), "dropped")
 }
 
-func BenchmarkGetComponentIAMUserRawHTTP(b *testing.B)       { benchGetComponentAsUser(b, false) }
+func BenchmarkGetComponentIAMUserRawHTTP(b *testing.B) { benchGetComponentAsUser(b, false) }
+
+// BenchmarkGetComponentIAMUserRawHTTPLogOff is the same request with the
+// decision log in memory only: the difference is the log's cost.
+func BenchmarkGetComponentIAMUserRawHTTPLogOff(b *testing.B) { benchGetComponentAsUser(b, false, true) }
+
+// BenchmarkGetComponentIAMUserRawHTTPParallel and its LogOff twin send
+// from several goroutines, so the writer competes with requests for CPU.
+func BenchmarkGetComponentIAMUserRawHTTPParallel(b *testing.B)       { benchParallel(b, false) }
+func BenchmarkGetComponentIAMUserRawHTTPParallelLogOff(b *testing.B) { benchParallel(b, true) }
+
+func benchParallel(b *testing.B, logOff bool) {
+	f := newEnforcementFixture(b, false, logOff)
+	const emptyHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+	url := f.emu.HTTPURL() + "/GetComponent?componentBuildVersionArn=" + url.QueryEscape(f.component)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		req, _ := http.NewRequest("GET", url, nil)
+		_ = v4.NewSigner().SignHTTP(context.Background(), f.key, req, emptyHash, "imagebuilder", DefaultRegion, time.Now())
+		client := &http.Client{}
+		for pb.Next() {
+			resp, err := client.Do(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+	})
+	b.StopTimer()
+	if err := f.emu.store.Flush(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(f.emu.store.Dropped()), "dropped")
+}
 func BenchmarkGetComponentIAMUserDeniedRawHTTP(b *testing.B) { benchGetComponentAsUser(b, true) }

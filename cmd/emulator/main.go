@@ -31,6 +31,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch args[0] {
 	case "serve":
 		return serve(ctx, args[1:], stdout, stderr, getenv)
+	case "explain":
+		return explainCmd(ctx, args[1:], stdout, stderr, getenv)
+	case "decisions":
+		return decisionsCmd(ctx, args[1:], stdout, stderr, getenv)
+	case "snapshot":
+		return snapshotCmd(ctx, args[1:], stdout, stderr, getenv)
+	case "restore":
+		return restoreCmd(ctx, args[1:], stdout, stderr, getenv)
+	case "reset":
+		return resetCmd(ctx, args[1:], stdout, stderr, getenv)
 	case "simulate-custom-policy":
 		return simulateCustomPolicy(args[1:], stdin, stdout, stderr)
 	case "version", "--version":
@@ -50,9 +60,17 @@ func usage(w io.Writer) {
 
 Commands:
   serve                    serve the Image Builder, IAM and STS APIs (AWS wire protocols and gRPC)
+  explain REQUEST_ID       explain a request's authorization decisions and the smallest change that would allow a denial
+  decisions                list the decision log (--principal, --action, --decision, --since, --until, --follow, --format text|json|cloudtrail)
+  snapshot FILE            write the running emulator's whole state to FILE
+  restore FILE             replace the running emulator's state with FILE
+  reset                    empty the running emulator's state
   simulate-custom-policy   evaluate policies offline, like "aws iam simulate-custom-policy"
   version                  print the version
 
-Run "emulator serve -h" for the server's flags.
+Run "emulator serve -h" for the server's flags. explain, decisions, snapshot,
+restore and reset talk to a running emulator over its admin gRPC API
+(--endpoint, env IBEMU_GRPC), signed with AWS_ACCESS_KEY_ID and
+AWS_SECRET_ACCESS_KEY, or as the root user of 000000000000 by default.
 `)
 }

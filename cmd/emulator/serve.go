@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ibemu/ibemu/emulator"
+	"github.com/ibemu/ibemu/internal/authz"
 )
 
 // Main is the serve command: it holds the configuration, runs the emulator
@@ -65,6 +66,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	fs.DurationVar(&m.DrainTimeout, "drain-timeout", 30*time.Second, "how long shutdown waits for requests in flight")
 	maxObject := fs.String("max-object-size", env("IBEMU_MAX_OBJECT_SIZE", ""), "largest S3 object stored, in `bytes` (default 64 MiB; env IBEMU_MAX_OBJECT_SIZE)")
 	buildTime := fs.String("build-time", env("IBEMU_BUILD_TIME", ""), "wall time of a whole simulated image build, a Go `duration` such as 2s (default 10s; env IBEMU_BUILD_TIME)")
+	decisionsMax := fs.Int("decisions-max", envInt(getenv, "IBEMU_DECISIONS_MAX", authz.DefaultMaxDecisions), "decisions the decision log keeps, oldest dropped first; -1 for no limit (env IBEMU_DECISIONS_MAX)")
+	decisionsAge := fs.Duration("decisions-max-age", envDuration(getenv, "IBEMU_DECISIONS_MAX_AGE"), "drop logged decisions older than this `duration`; 0 keeps them (env IBEMU_DECISIONS_MAX_AGE)")
+	fs.Var((*listFlag)(&m.Config.AdminPrincipals), "admin-principal", "`ARN` allowed to use the admin gRPC API besides arn:aws:iam::000000000000:root; repeatable (env IBEMU_ADMIN_PRINCIPALS, comma-separated)")
+	if v := getenv("IBEMU_ADMIN_PRINCIPALS"); v != "" {
+		m.Config.AdminPrincipals = strings.Split(v, ",")
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -91,6 +98,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		}
 		m.Config.BuildTime = d
 	}
+	if *decisionsMax == 0 || *decisionsMax < -1 || *decisionsAge < 0 {
+		fmt.Fprintln(stderr, "emulator serve: -decisions-max is a positive count or -1, -decisions-max-age a positive duration or 0")
+		return 2
+	}
+	m.Config.DecisionsMax, m.Config.DecisionsMaxAge = *decisionsMax, *decisionsAge
 	logger, err := newLogger(stderr, *logLevel, *logFormat)
 	if err != nil {
 		fmt.Fprintf(stderr, "emulator serve: %v\n", err)
@@ -137,3 +149,36 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 }
 
 func version() string { return emulator.Version }
+
+// envInt reads an integer default from the environment; an unparsable
+// value yields def and is caught by the flag's own validation only when
+// given as a flag, so it is reported here instead.
+func envInt(getenv func(string) string, name string, def int) int {
+	if v := getenv(name); v != "" {
+		if n, err := strconv.Atoi(v); err == nil {
+			return n
+		}
+		return 0 // refused below as out of range
+	}
+	return def
+}
+
+func envDuration(getenv func(string) string, name string) time.Duration {
+	if v := getenv(name); v != "" {
+		if d, err := time.ParseDuration(v); err == nil {
+			return d
+		}
+		return -1 // refused below as out of range
+	}
+	return 0
+}
+
+// listFlag is a repeatable string flag; each use appends.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(v string) error {
+	*l = append(*l, v)
+	return nil
+}

@@ -29,6 +29,12 @@ type Decision struct {
 	Source policy.PolicyKind
 	// Message is the AccessDenied message of a denial ("" when allowed).
 	Message string
+	// Service, Operation, Region, SourceIP and Transport describe the API
+	// call the decision was made for; AccessKeyID is the key it was signed
+	// with and SessionIssued when its temporary credentials were issued
+	// (zero for long-term keys).
+	Service, Operation, Region, SourceIP, Transport, AccessKeyID string
+	SessionIssued                                                time.Time
 
 	req  policy.Request
 	pols policy.Policies

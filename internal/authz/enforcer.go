@@ -302,6 +302,14 @@ func (e *Enforcer) record(c *callctx.Call, d *Decision) {
 		return
 	}
 	d.RequestID, d.Time = c.RequestID, c.Time
+	d.Service, d.Operation, d.Region, d.Transport = c.Service, c.Operation, c.Region, c.Transport
+	d.AccessKeyID = c.Principal.AccessKeyID
+	if c.SourceIP.IsValid() {
+		d.SourceIP = c.SourceIP.String()
+	}
+	if s := c.Principal.Session; s != nil {
+		d.SessionIssued = s.Issued
+	}
 	e.rec.Record(d)
 }
 

@@ -14,19 +14,24 @@ const DecisionsPath = "/_emulator/decisions/"
 
 // decisionJSON is the JSON form of a Decision.
 type decisionJSON struct {
-	Time        string   `json:"time"`
-	Principal   string   `json:"principal"`
-	Action      string   `json:"action"`
-	Resource    string   `json:"resource"`
-	Check       string   `json:"check,omitempty"`
-	Decision    string   `json:"decision"`
-	PolicyType  string   `json:"policyType,omitempty"`
-	Policy      string   `json:"policy,omitempty"`
-	Statement   string   `json:"statement,omitempty"`
-	Message     string   `json:"message,omitempty"`
-	Encoded     string   `json:"encodedMessage,omitempty"`
-	ContextKeys []string `json:"contextKeys,omitempty"`
-	Explanation string   `json:"explanation,omitempty"`
+	ID          string              `json:"id,omitempty"`
+	RequestID   string              `json:"requestId,omitempty"`
+	Time        string              `json:"time"`
+	Principal   string              `json:"principal"`
+	Action      string              `json:"action"`
+	Resource    string              `json:"resource"`
+	Check       string              `json:"check,omitempty"`
+	Decision    string              `json:"decision"`
+	PolicyType  string              `json:"policyType,omitempty"`
+	Policy      string              `json:"policy,omitempty"`
+	Statement   string              `json:"statement,omitempty"`
+	Message     string              `json:"message,omitempty"`
+	Encoded     string              `json:"encodedMessage,omitempty"`
+	ContextKeys []string            `json:"contextKeys,omitempty"`
+	Explanation string              `json:"explanation,omitempty"`
+	Context     map[string][]string `json:"context,omitempty"`
+	Failed      []string            `json:"failedConditions,omitempty"`
+	Fixes       []fixJSON           `json:"fixes,omitempty"`
 }
 
 // Handler serves the log's decisions by request id under DecisionsPath.

@@ -138,6 +138,16 @@ func generate(ctx context.Context, protoRoot string) (map[string][]byte, error) 
 		for _, f := range gen {
 			files[f.GetName()] = []byte(f.GetContent())
 		}
+		if !handWrittenServices[path] {
+			continue
+		}
+		gen, err = runPlugin(ctx, moduleRoot, "protoc-gen-go-grpc", fd)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range gen {
+			files[f.GetName()] = []byte(f.GetContent())
+		}
 	}
 	return files, nil
 }
@@ -165,7 +175,12 @@ func readFieldLock(path string) (*fieldLock, error) {
 var handWritten = []string{
 	"records/v1/records.proto", "records/v1/iam_records.proto", "records/v1/sts_records.proto",
 	"records/v1/kms_records.proto", "records/v1/s3_records.proto",
+	"admin/v1/admin.proto",
 }
+
+// handWrittenServices are the hand-written protos that declare gRPC
+// services: protoc-gen-go-grpc runs on them too.
+var handWrittenServices = map[string]bool{"admin/v1/admin.proto": true}
 
 func findModuleRoot() (string, error) {
 	dir, err := os.Getwd()

@@ -110,3 +110,7 @@ func storageError(err error) error {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// Invalidate drops every cached caller and resource, for when the store
+// changed underneath the service (the admin API's Reset and Restore).
+func (s *Service) Invalidate() { s.gen.Add(1) }

@@ -27,6 +27,7 @@ const RequestIDMetadata = "x-amzn-requestid"
 func (s *Server) NewGRPCServer(extra ...grpc.ServerOption) (*grpc.Server, *health.Server) {
 	opts := append([]grpc.ServerOption{
 		grpc.ChainUnaryInterceptor(s.grpcErrorInterceptor, s.grpcAuthInterceptor),
+		grpc.ChainStreamInterceptor(s.grpcStreamInterceptor),
 		grpc.MaxRecvMsgSize(s.maxGRPCMessage()),
 		grpc.MaxSendMsgSize(s.maxGRPCMessage()),
 	}, extra...)
@@ -35,6 +36,9 @@ func (s *Server) NewGRPCServer(extra ...grpc.ServerOption) (*grpc.Server, *healt
 	for _, a := range s.apis {
 		gs.RegisterService(a.Desc, a.Impl)
 		hs.SetServingStatus(a.Desc.ServiceName, healthpb.HealthCheckResponse_SERVING)
+	}
+	for _, a := range s.admin {
+		gs.RegisterService(a.desc, a.impl)
 	}
 	healthpb.RegisterHealthServer(gs, hs)
 	reflection.Register(gs)
@@ -62,6 +66,13 @@ func (s *Server) maxGRPCMessage() int {
 func (s *Server) grpcAuthInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	rt, ok := s.byMethod[info.FullMethod]
 	if !ok {
+		if a := s.adminFor(info.FullMethod); a != nil {
+			ctx, err := s.authenticateAdmin(ctx, a, info.FullMethod)
+			if err != nil {
+				return nil, err
+			}
+			return handler(ctx, req)
+		}
 		return handler(ctx, req)
 	}
 	start := s.now()

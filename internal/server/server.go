@@ -94,6 +94,7 @@ type Server struct {
 	byMethod map[string]route
 	chain    grpc.UnaryServerInterceptor
 	ready    atomic.Bool
+	admin    []adminService
 }
 
 // New returns a server with no APIs yet. It fails without an authenticator

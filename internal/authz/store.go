@@ -1,0 +1,404 @@
+package authz
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/ibemu/ibemu/internal/storage"
+	adminv1 "github.com/ibemu/ibemu/proto/admin/v1"
+)
+
+// decisionJournal is where the decision log lives in the data file.
+var decisionJournal = storage.NewJournal("decisions")
+
+// Defaults of StoreOptions.
+const (
+	// DefaultMaxDecisions is how many decisions the log keeps.
+	DefaultMaxDecisions = 100_000
+	// DefaultDecisionBuffer is how many decisions may wait for the writer
+	// before new ones are dropped (and counted).
+	DefaultDecisionBuffer = 8192
+	// maxBatch is the most decisions written in one transaction.
+	maxBatch = 512
+	// batchLinger is how long the writer waits for company before writing.
+	batchLinger = 2 * time.Millisecond
+)
+
+// StoreOptions configure a Store.
+type StoreOptions struct {
+	// MaxCount is how many decisions are kept (oldest trimmed first);
+	// 0 means DefaultMaxDecisions, a negative value no count limit.
+	MaxCount int
+	// MaxAge drops decisions older than this (by the clock); 0 keeps them
+	// whatever their age.
+	MaxAge time.Duration
+	// Buffer is the capacity of the queue between the request path and the
+	// writer; 0 means DefaultDecisionBuffer.
+	Buffer int
+	// Clock is the time retention is measured against; nil means time.Now.
+	Clock  func() time.Time
+	Logger *slog.Logger
+}
+
+// Store is the persistent decision log: a Recorder whose Record only
+// queues the decision (and keeps it in an in-memory ring for the most
+// recent requests); one goroutine renders queued decisions (explanation,
+// fixes, encoded message) and writes them in batches, one bbolt
+// transaction per batch, trimming to the retention limits in the same
+// transaction. When the queue is full, Record drops the decision from the
+// log (it stays in the ring) and counts it (Dropped): the request path
+// never waits for the disk.
+type Store struct {
+	db     *storage.DB
+	ring   *Log
+	opts   StoreOptions
+	log    *slog.Logger
+	queue  chan item
+	done   chan struct{}
+	mu     sync.RWMutex // guards closed against Record racing Close
+	closed bool
+
+	dropped atomic.Uint64
+	written atomic.Uint64
+
+	subsMu sync.Mutex
+	subs   map[*subscription]struct{}
+}
+
+// item is a decision to write, or (flushed != nil) a barrier.
+type item struct {
+	d       *Decision
+	flushed chan struct{}
+}
+
+type subscription struct {
+	f  Filter
+	ch chan *adminv1.Decision
+}
+
+// NewStore returns a store writing to db and starts its writer; Close
+// stops it.
+func NewStore(db *storage.DB, opts StoreOptions) *Store {
+	if opts.MaxCount == 0 {
+		opts.MaxCount = DefaultMaxDecisions
+	}
+	if opts.Buffer <= 0 {
+		opts.Buffer = DefaultDecisionBuffer
+	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Store{
+		db: db, ring: NewLog(0), opts: opts, log: opts.Logger,
+		queue: make(chan item, opts.Buffer), done: make(chan struct{}),
+		subs: map[*subscription]struct{}{},
+	}
+	go s.run()
+	return s
+}
+
+// Record implements Recorder. It never blocks.
+func (s *Store) Record(d *Decision) {
+	s.ring.Record(d)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		s.dropped.Add(1)
+		return
+	}
+	select {
+	case s.queue <- item{d: d}:
+	default:
+		if s.dropped.Add(1) == 1 {
+			s.log.Warn("decision log queue full: decisions are being dropped from the log", "buffer", s.opts.Buffer)
+		}
+	}
+}
+
+// Dropped is how many decisions were not written because the queue was full.
+func (s *Store) Dropped() uint64 { return s.dropped.Load() }
+
+// Written is how many decisions were written.
+func (s *Store) Written() uint64 { return s.written.Load() }
+
+// Ring is the in-memory log of the most recent decisions.
+func (s *Store) Ring() *Log { return s.ring }
+
+// Flush waits until every decision recorded before the call is written (or
+// ctx ends).
+func (s *Store) Flush(ctx context.Context) error {
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return nil
+	}
+	ch := make(chan struct{})
+	select {
+	case s.queue <- item{flushed: ch}:
+	case <-ctx.Done():
+		s.mu.RUnlock()
+		return ctx.Err()
+	}
+	s.mu.RUnlock()
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Close writes what is queued and stops the writer. Decisions recorded
+// afterwards are counted as dropped.
+func (s *Store) Close() {
+	s.mu.Lock()
+	if !s.closed {
+		s.closed = true
+		close(s.queue)
+	}
+	s.mu.Unlock()
+	<-s.done
+}
+
+func (s *Store) run() {
+	defer close(s.done)
+	for it := range s.queue {
+		batch := []item{it}
+		// Gather what arrives within batchLinger (or until a barrier or a
+		// full batch): one transaction then carries many decisions.
+		linger := time.NewTimer(batchLinger)
+	fill:
+		for len(batch) < maxBatch && it.flushed == nil {
+			select {
+			case more, ok := <-s.queue:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, more)
+				if more.flushed != nil {
+					break fill
+				}
+			case <-linger.C:
+				break fill
+			}
+		}
+		linger.Stop()
+		s.write(batch)
+	}
+}
+
+// write renders and stores a batch, then releases its barriers and feeds
+// the watchers.
+func (s *Store) write(batch []item) {
+	type rendered struct {
+		r   *adminv1.Decision
+		raw []byte
+		at  time.Time
+	}
+	var recs []rendered
+	for _, it := range batch {
+		if it.d == nil {
+			continue
+		}
+		r := it.d.Record()
+		raw, err := proto.MarshalOptions{Deterministic: true}.Marshal(r)
+		if err != nil {
+			s.log.Error("decision log: encode", "request_id", it.d.RequestID, "error", err)
+			continue
+		}
+		recs = append(recs, rendered{r: r, raw: raw, at: it.d.Time})
+	}
+	if len(recs) > 0 {
+		keys := make([][]byte, len(recs))
+		err := s.db.Update(context.Background(), func(tx *storage.Tx) error {
+			for i, rc := range recs {
+				k, err := decisionJournal.Append(tx, rc.at, rc.r.GetRequestId(), rc.raw)
+				if err != nil {
+					return err
+				}
+				keys[i] = k
+			}
+			var before time.Time
+			if s.opts.MaxAge > 0 {
+				before = s.opts.Clock().Add(-s.opts.MaxAge)
+			}
+			max := s.opts.MaxCount
+			if max < 0 {
+				max = 0
+			}
+			_, err := decisionJournal.Trim(tx, max, before)
+			return err
+		})
+		if err != nil {
+			if !errors.Is(err, storage.ErrClosed) {
+				s.log.Error("decision log: write", "decisions", len(recs), "error", err)
+			}
+			s.dropped.Add(uint64(len(recs)))
+		} else {
+			s.written.Add(uint64(len(recs)))
+			for i, rc := range recs {
+				rc.r.Id = hex.EncodeToString(keys[i])
+				s.publish(rc.r)
+			}
+		}
+	}
+	for _, it := range batch {
+		if it.flushed != nil {
+			close(it.flushed)
+		}
+	}
+}
+
+func (s *Store) publish(r *adminv1.Decision) {
+	s.subsMu.Lock()
+	defer s.subsMu.Unlock()
+	for sub := range s.subs {
+		if !sub.f.Match(r) {
+			continue
+		}
+		select {
+		case sub.ch <- r:
+		default: // a watcher that does not keep up misses decisions
+		}
+	}
+}
+
+// Watch delivers the decisions written from now on that match f, until
+// cancel is called. A watcher that falls more than 1,024 decisions behind
+// misses some.
+func (s *Store) Watch(f Filter) (<-chan *adminv1.Decision, func()) {
+	sub := &subscription{f: f, ch: make(chan *adminv1.Decision, 1024)}
+	s.subsMu.Lock()
+	s.subs[sub] = struct{}{}
+	s.subsMu.Unlock()
+	var once sync.Once
+	return sub.ch, func() {
+		once.Do(func() {
+			s.subsMu.Lock()
+			delete(s.subs, sub)
+			s.subsMu.Unlock()
+		})
+	}
+}
+
+// ByRequestID returns the decisions of a request, oldest first: from the
+// data file, or from the in-memory ring for decisions the log dropped.
+func (s *Store) ByRequestID(ctx context.Context, id string) ([]*adminv1.Decision, error) {
+	if err := s.Flush(ctx); err != nil {
+		return nil, err
+	}
+	var out []*adminv1.Decision
+	err := s.db.View(ctx, func(tx *storage.Tx) error {
+		recs, err := decisionJournal.ByIndex(tx, id)
+		if err != nil {
+			return err
+		}
+		out = out[:0]
+		for _, jr := range recs {
+			r, err := decodeRecord(jr)
+			if err != nil {
+				return err
+			}
+			out = append(out, r)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		for _, d := range s.ring.ByRequestID(id) {
+			out = append(out, d.Record())
+		}
+	}
+	return out, nil
+}
+
+func decodeRecord(jr storage.JournalRecord) (*adminv1.Decision, error) {
+	r := &adminv1.Decision{}
+	if err := proto.Unmarshal(jr.Value, r); err != nil {
+		return nil, fmt.Errorf("%w: decision %x: %w", storage.ErrCorrupt, jr.Key, err)
+	}
+	r.Id = hex.EncodeToString(jr.Key)
+	return r, nil
+}
+
+// ErrBadToken is returned for a paging token List did not produce.
+var ErrBadToken = errors.New("authz: invalid decision listing token")
+
+// List returns up to limit decisions matching f, oldest first, starting
+// after the decision whose Id is after (""; from the start), and the Id to
+// resume from ("" at the end).
+func (s *Store) List(ctx context.Context, f Filter, after string, limit int) ([]*adminv1.Decision, string, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	var from, until []byte
+	if after != "" {
+		k, err := hex.DecodeString(after)
+		if err != nil || len(k) != storage.JournalKeySize {
+			return nil, "", ErrBadToken
+		}
+		from = k
+	}
+	if !f.Since.IsZero() {
+		if k := storage.JournalKey(f.Since); from == nil || string(k) > string(from) {
+			// Seek to the first key at Since: "after" the key just below it.
+			from = precede(k)
+		}
+	}
+	if !f.Until.IsZero() {
+		until = storage.JournalKey(f.Until)
+	}
+	if err := s.Flush(ctx); err != nil {
+		return nil, "", err
+	}
+	var out []*adminv1.Decision
+	next := ""
+	err := s.db.View(ctx, func(tx *storage.Tx) error {
+		out, next = out[:0], ""
+		return decisionJournal.Scan(tx, from, until, func(jr storage.JournalRecord) (bool, error) {
+			r, err := decodeRecord(jr)
+			if err != nil {
+				return false, err
+			}
+			if !f.Match(r) {
+				return true, nil
+			}
+			if len(out) == limit {
+				next = out[len(out)-1].GetId()
+				return false, nil
+			}
+			out = append(out, r)
+			return true, nil
+		})
+	})
+	return out, next, err
+}
+
+// precede returns the greatest 16-byte key below k (k itself when k is all
+// zeros), so that scanning "after" it starts at k.
+func precede(k []byte) []byte {
+	p := append([]byte(nil), k...)
+	for i := len(p) - 1; i >= 0; i-- {
+		if p[i] > 0 {
+			p[i]--
+			for j := i + 1; j < len(p); j++ {
+				p[j] = 0xff
+			}
+			return p
+		}
+	}
+	return nil
+}

@@ -1,0 +1,305 @@
+package storage
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// journalsBucket holds the emulator's own append-only logs (the decision
+// log), outside every account's data:
+//
+//	journals
+//	  <journal name>
+//	    time    <time:8><seq:8> = <len(index):2><index><value>
+//	    index   <index>\x00<time:8><seq:8> = ""
+//	    count   = uint64 big-endian
+//
+// Times are nanoseconds since the Unix epoch, big-endian, so keys sort by
+// time; seq (the bucket's sequence) orders records of the same instant.
+var journalsBucket = topBucket{name: []byte("journals")}
+
+var (
+	journalTime  = []byte("time")
+	journalIndex = []byte("index")
+	journalCount = []byte("count")
+)
+
+// JournalKeySize is the size of a journal record's key.
+const JournalKeySize = 16
+
+// maxJournalIndex is the longest index string a record may carry.
+const maxJournalIndex = 1024
+
+// Journal is an append-only log of opaque records ordered by time, with a
+// secondary index by a string (a request id) and bounded retention. Declare
+// each once with NewJournal. Like tables, its methods take the transaction.
+type Journal struct {
+	name []byte
+}
+
+// NewJournal declares the journal called name.
+func NewJournal(name string) *Journal { return &Journal{name: []byte(name)} }
+
+// JournalRecord is a record read back from a journal.
+type JournalRecord struct {
+	// Key orders the record: 8 bytes of time, 8 of sequence.
+	Key   []byte
+	Time  time.Time
+	Index string
+	Value []byte
+}
+
+// JournalKey returns the smallest key of records at or after t.
+func JournalKey(t time.Time) []byte {
+	k := make([]byte, JournalKeySize)
+	binary.BigEndian.PutUint64(k, uint64(t.UnixNano()))
+	return k
+}
+
+func (j *Journal) bucket(tx *Tx) *bolt.Bucket {
+	b := tx.btx.Bucket(journalsBucket.name)
+	if b == nil {
+		return nil
+	}
+	return b.Bucket(j.name)
+}
+
+func (j *Journal) createBuckets(tx *Tx) (root, byTime, byIndex *bolt.Bucket, err error) {
+	top, err := tx.btx.CreateBucketIfNotExists(journalsBucket.name)
+	if err != nil {
+		return nil, nil, nil, bucketError(err)
+	}
+	if root, err = top.CreateBucketIfNotExists(j.name); err != nil {
+		return nil, nil, nil, bucketError(err)
+	}
+	if byTime, err = root.CreateBucketIfNotExists(journalTime); err != nil {
+		return nil, nil, nil, bucketError(err)
+	}
+	if byIndex, err = root.CreateBucketIfNotExists(journalIndex); err != nil {
+		return nil, nil, nil, bucketError(err)
+	}
+	return root, byTime, byIndex, nil
+}
+
+// Append adds a record at time t, findable by index (at most 1,024 bytes,
+// no NUL), and returns its key.
+func (j *Journal) Append(tx *Tx, t time.Time, index string, value []byte) ([]byte, error) {
+	if err := tx.usable(true); err != nil {
+		return nil, err
+	}
+	if len(index) > maxJournalIndex || bytes.IndexByte([]byte(index), 0) >= 0 {
+		return nil, fmt.Errorf("%w: journal index of %d bytes or with NUL", ErrInvalidKey, len(index))
+	}
+	root, byTime, byIndex, err := j.createBuckets(tx)
+	if err != nil {
+		return nil, err
+	}
+	seq, err := root.NextSequence()
+	if err != nil {
+		return nil, err
+	}
+	key := JournalKey(t)
+	binary.BigEndian.PutUint64(key[8:], seq)
+	raw := make([]byte, 2+len(index)+len(value))
+	binary.BigEndian.PutUint16(raw, uint16(len(index)))
+	copy(raw[2:], index)
+	copy(raw[2+len(index):], value)
+	if err := byTime.Put(key, raw); err != nil {
+		return nil, err
+	}
+	if err := byIndex.Put(indexKey(index, key), []byte{}); err != nil {
+		return nil, err
+	}
+	return key, root.Put(journalCount, u64(count(root)+1))
+}
+
+func indexKey(index string, key []byte) []byte {
+	k := make([]byte, 0, len(index)+1+len(key))
+	k = append(append(append(k, index...), 0), key...)
+	return k
+}
+
+func u64(n uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, n)
+	return b
+}
+
+func count(root *bolt.Bucket) uint64 {
+	if v := root.Get(journalCount); len(v) == 8 {
+		return binary.BigEndian.Uint64(v)
+	}
+	return 0
+}
+
+// Len returns how many records the journal holds, without scanning it.
+func (j *Journal) Len(tx *Tx) (int, error) {
+	if err := tx.usable(false); err != nil {
+		return 0, err
+	}
+	root := j.bucket(tx)
+	if root == nil {
+		return 0, nil
+	}
+	return int(count(root)), nil
+}
+
+// Trim removes the oldest records until at most maxCount remain (0: no
+// limit) and every record older than before (zero: no limit) is gone. It
+// visits only the records it removes. It returns how many it removed.
+func (j *Journal) Trim(tx *Tx, maxCount int, before time.Time) (int, error) {
+	if err := tx.usable(true); err != nil {
+		return 0, err
+	}
+	root := j.bucket(tx)
+	if root == nil {
+		return 0, nil
+	}
+	byTime, byIndex := root.Bucket(journalTime), root.Bucket(journalIndex)
+	if byTime == nil || byIndex == nil {
+		return 0, fmt.Errorf("%w: journal %s lacks its buckets", ErrCorrupt, j.name)
+	}
+	n := count(root)
+	var cutoff []byte
+	if !before.IsZero() {
+		cutoff = JournalKey(before)
+	}
+	removed := 0
+	c := byTime.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.First() {
+		over := maxCount > 0 && n > uint64(maxCount)
+		old := cutoff != nil && bytes.Compare(k, cutoff) < 0
+		if !over && !old {
+			break
+		}
+		index, _, err := splitJournalValue(v)
+		if err != nil {
+			return removed, err
+		}
+		if err := byIndex.Delete(indexKey(index, k)); err != nil {
+			return removed, err
+		}
+		if err := c.Delete(); err != nil {
+			return removed, err
+		}
+		n--
+		removed++
+	}
+	if removed == 0 {
+		return 0, nil
+	}
+	return removed, root.Put(journalCount, u64(n))
+}
+
+func splitJournalValue(v []byte) (string, []byte, error) {
+	if len(v) < 2 || len(v) < 2+int(binary.BigEndian.Uint16(v)) {
+		return "", nil, fmt.Errorf("%w: journal record of %d bytes", ErrCorrupt, len(v))
+	}
+	n := int(binary.BigEndian.Uint16(v))
+	return string(v[2 : 2+n]), bytes.Clone(v[2+n:]), nil
+}
+
+func journalRecord(k, v []byte) (JournalRecord, error) {
+	index, value, err := splitJournalValue(v)
+	if err != nil {
+		return JournalRecord{}, err
+	}
+	return JournalRecord{
+		Key:   bytes.Clone(k),
+		Time:  time.Unix(0, int64(binary.BigEndian.Uint64(k))),
+		Index: index,
+		Value: value,
+	}, nil
+}
+
+// Scan calls fn with the records whose keys lie after `after` (nil: from
+// the start) and before `until` (nil: to the end), oldest first, until fn
+// returns false or an error. The cursor seeks straight to the first one.
+func (j *Journal) Scan(tx *Tx, after, until []byte, fn func(JournalRecord) (bool, error)) error {
+	if err := tx.usable(false); err != nil {
+		return err
+	}
+	root := j.bucket(tx)
+	if root == nil {
+		return nil
+	}
+	byTime := root.Bucket(journalTime)
+	if byTime == nil {
+		return nil
+	}
+	c := byTime.Cursor()
+	var k, v []byte
+	if after == nil {
+		k, v = c.First()
+	} else {
+		k, v = c.Seek(after)
+		if k != nil && bytes.Equal(k, after) {
+			k, v = c.Next()
+		}
+	}
+	for ; k != nil; k, v = c.Next() {
+		if until != nil && bytes.Compare(k, until) >= 0 {
+			return nil
+		}
+		r, err := journalRecord(k, v)
+		if err != nil {
+			return err
+		}
+		more, err := fn(r)
+		if err != nil || !more {
+			return err
+		}
+	}
+	return nil
+}
+
+// ByIndex returns the records appended with index, oldest first.
+func (j *Journal) ByIndex(tx *Tx, index string) ([]JournalRecord, error) {
+	if err := tx.usable(false); err != nil {
+		return nil, err
+	}
+	root := j.bucket(tx)
+	if root == nil {
+		return nil, nil
+	}
+	byTime, byIndex := root.Bucket(journalTime), root.Bucket(journalIndex)
+	if byTime == nil || byIndex == nil {
+		return nil, nil
+	}
+	prefix := append([]byte(index), 0)
+	var out []JournalRecord
+	c := byIndex.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		key := k[len(prefix):]
+		v := byTime.Get(key)
+		if v == nil {
+			continue
+		}
+		r, err := journalRecord(key, v)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// Clear removes every record of the journal.
+func (j *Journal) Clear(tx *Tx) error {
+	if err := tx.usable(true); err != nil {
+		return err
+	}
+	top := tx.btx.Bucket(journalsBucket.name)
+	if top == nil || top.Bucket(j.name) == nil {
+		return nil
+	}
+	if err := top.DeleteBucket(j.name); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
+		return err
+	}
+	return nil
+}

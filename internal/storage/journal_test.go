@@ -1,0 +1,136 @@
+package storage_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/ibemu/ibemu/internal/storage"
+)
+
+var testJournal = storage.NewJournal("test")
+
+func TestJournalAppendScanIndexTrim(t *testing.T) {
+	db, _ := openTestDB(t, storage.Options{NoSync: true})
+	ctx := context.Background()
+	base := time.Unix(1_700_000_000, 0)
+	err := db.Update(ctx, func(tx *storage.Tx) error {
+		for i := 0; i < 10; i++ {
+			if _, err := testJournal.Append(tx, base.Add(time.Duration(i)*time.Second), fmt.Sprintf("req-%d", i%3), []byte{byte(i)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(after, until []byte) (vals []byte) {
+		t.Helper()
+		if err := db.View(ctx, func(tx *storage.Tx) error {
+			return testJournal.Scan(tx, after, until, func(r storage.JournalRecord) (bool, error) {
+				vals = append(vals, r.Value...)
+				return true, nil
+			})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return vals
+	}
+	if got := read(nil, nil); !bytes.Equal(got, []byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}) {
+		t.Fatalf("scan = %v", got)
+	}
+	if got := read(storage.JournalKey(base.Add(3*time.Second)), storage.JournalKey(base.Add(6*time.Second))); !bytes.Equal(got, []byte{3, 4, 5}) {
+		t.Fatalf("scan [3s,6s) = %v", got)
+	}
+	var recs []storage.JournalRecord
+	_ = db.View(ctx, func(tx *storage.Tx) (err error) { recs, err = testJournal.ByIndex(tx, "req-1"); return err })
+	if len(recs) != 3 || recs[0].Value[0] != 1 || recs[2].Value[0] != 7 || recs[1].Index != "req-1" || !recs[1].Time.Equal(base.Add(4*time.Second)) {
+		t.Fatalf("by index = %+v", recs)
+	}
+	// Resume after a record's key.
+	if got := read(recs[0].Key, nil); len(got) != 8 || got[0] != 2 {
+		t.Fatalf("resume = %v", got)
+	}
+	var removed, n int
+	if err := db.Update(ctx, func(tx *storage.Tx) (err error) {
+		removed, err = testJournal.Trim(tx, 7, base.Add(4*time.Second))
+		if err != nil {
+			return err
+		}
+		n, err = testJournal.Len(tx)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if removed != 4 || n != 6 {
+		t.Fatalf("trim removed %d, left %d", removed, n)
+	}
+	_ = db.View(ctx, func(tx *storage.Tx) (err error) { recs, err = testJournal.ByIndex(tx, "req-1"); return err })
+	if len(recs) != 2 || recs[0].Value[0] != 4 {
+		t.Fatalf("index after trim = %+v", recs)
+	}
+	if err := db.Update(ctx, func(tx *storage.Tx) error { _, err := testJournal.Append(tx, base, "a\x00b", nil); return err }); !errors.Is(err, storage.ErrInvalidKey) {
+		t.Errorf("index with NUL: %v", err)
+	}
+}
+
+func TestSnapshotResetRestore(t *testing.T) {
+	db, _ := openTestDB(t, storage.Options{NoSync: true})
+	ctx := context.Background()
+	put := func(key, val string) { t.Helper(); putName(t, db, alice, key, val) }
+	keys := func() string {
+		t.Helper()
+		var out string
+		for _, k := range []string{"a", "b", "c"} {
+			if _, ok := getName(t, db, alice, k); ok {
+				out += k
+			}
+		}
+		return out
+	}
+	if _, err := db.Secret(ctx, "seal", 32); err != nil {
+		t.Fatal(err)
+	}
+	put("a", "1")
+	var snap bytes.Buffer
+	if _, err := db.WriteTo(ctx, &snap); err != nil {
+		t.Fatal(err)
+	}
+	put("b", "2")
+	if _, err := db.Restore(ctx, bytes.NewReader(snap.Bytes())); err != nil {
+		t.Fatal(err)
+	}
+	if got := keys(); got != "a" {
+		t.Fatalf("after restore: %q", got)
+	}
+	if err := db.Reset(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := keys(); got != "" {
+		t.Fatalf("after reset: %q", got)
+	}
+	// Garbage is refused and changes nothing.
+	put("c", "3")
+	if _, err := db.Restore(ctx, bytes.NewReader([]byte("not a bolt file"))); !errors.Is(err, storage.ErrCorrupt) {
+		t.Fatalf("garbage restore: %v", err)
+	}
+	if got := keys(); got != "c" {
+		t.Fatalf("after refused restore: %q", got)
+	}
+	// A snapshot of another emulator (other secrets) is refused.
+	other, _ := openTestDB(t, storage.Options{NoSync: true})
+	if _, err := other.Secret(ctx, "seal", 32); err != nil {
+		t.Fatal(err)
+	}
+	snap.Reset()
+	if _, err := other.WriteTo(ctx, &snap); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Restore(ctx, &snap); !errors.Is(err, storage.ErrForeignSnapshot) {
+		t.Fatalf("foreign snapshot: %v", err)
+	}
+}
