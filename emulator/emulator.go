@@ -178,7 +178,7 @@ func (e *Emulator) build() error {
 	}
 	e.decisions = authz.NewLog(0)
 	iamSvc := iam.New(e.db, iam.Options{Clock: cfg.Clock})
-	if e.kms, err = kms.New(e.db, kms.Options{Clock: cfg.Clock, Sealer: e.sealer}); err != nil {
+	if e.kms, err = kms.New(e.db, kms.Options{Clock: cfg.Clock, Sealer: e.sealer, Principals: iamSvc}); err != nil {
 		return err
 	}
 	// S3 encrypts SSE-KMS objects, and Image Builder reads component
