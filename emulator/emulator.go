@@ -221,7 +221,7 @@ func (e *Emulator) build() error {
 	e.store = authz.NewStore(e.db, authz.StoreOptions{MaxCount: cfg.DecisionsMax, MaxAge: cfg.DecisionsMaxAge, Clock: cfg.Clock, Logger: cfg.Logger})
 	iamSvc := iam.New(e.db, iam.Options{Clock: cfg.Clock})
 	e.iam = iamSvc
-	if e.kms, err = kms.New(e.db, kms.Options{Clock: cfg.Clock, Sealer: e.sealer}); err != nil {
+	if e.kms, err = kms.New(e.db, kms.Options{Clock: cfg.Clock, Sealer: e.sealer, Principals: iamSvc}); err != nil {
 		return err
 	}
 	// S3 encrypts SSE-KMS objects, and Image Builder reads component

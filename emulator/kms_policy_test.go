@@ -1,6 +1,7 @@
 package emulator_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -214,5 +215,56 @@ func TestKMSCreateKeyNeedsIdentityPolicy(t *testing.T) {
 	creator := kmsClient(t, e.user(t, "creator", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:CreateKey","Resource":"*"}]}`))
 	if _, err := creator.CreateKey(ctx, &kms.CreateKeyInput{}); err != nil {
 		t.Fatalf("CreateKey with kms:CreateKey allowed: %v", err)
+	}
+}
+
+// A key policy naming an IAM user or role that does not exist is refused,
+// with or without BypassPolicyLockoutSafetyCheck, on CreateKey and
+// PutKeyPolicy alike; principals of any account by id or root ARN,
+// services and "*" stay valid, and an existing user or role is accepted.
+func TestKMSKeyPolicyRefusesMissingPrincipals(t *testing.T) {
+	e := startSTS(t)
+	root := kmsClient(t, e.root)
+	ctx := testContext(t)
+	e.user(t, "carol", "")
+	k := mustKey(t, root, "")
+	const invalid = "Policy contains a statement with one or more invalid principals."
+	for _, principal := range []string{
+		"arn:aws:iam::" + accountA + ":user/nobody",
+		"arn:aws:iam::" + accountA + ":role/nobody",
+		"arn:aws:iam::" + accountB + ":user/carol",      // carol exists in accountA only
+		"arn:aws:iam::" + accountA + ":user/team/carol", // wrong path
+	} {
+		doc := keyPolicy(rootAdmin(accountA), allowTo(principal, "kms:Decrypt"))
+		for _, bypass := range []bool{false, true} {
+			_, err := root.CreateKey(ctx, &kms.CreateKeyInput{Policy: aws.String(doc), BypassPolicyLockoutSafetyCheck: bypass})
+			if apiErr := requireAPIError(t, err, "MalformedPolicyDocumentException", 400); apiErr.ErrorMessage() != invalid {
+				t.Fatalf("CreateKey naming %s (bypass %v): message %q", principal, bypass, apiErr.ErrorMessage())
+			}
+			_, err = root.PutKeyPolicy(ctx, &kms.PutKeyPolicyInput{KeyId: k.KeyId, Policy: aws.String(doc), BypassPolicyLockoutSafetyCheck: bypass})
+			if apiErr := requireAPIError(t, err, "MalformedPolicyDocumentException", 400); apiErr.ErrorMessage() != invalid {
+				t.Fatalf("PutKeyPolicy naming %s (bypass %v): message %q", principal, bypass, apiErr.ErrorMessage())
+			}
+		}
+	}
+	var mfpd *kmstypes.MalformedPolicyDocumentException
+	_, err := root.PutKeyPolicy(ctx, &kms.PutKeyPolicyInput{KeyId: k.KeyId, Policy: aws.String(keyPolicy(rootAdmin(accountA), allowTo("arn:aws:iam::"+accountA+":user/nobody", "kms:Decrypt")))})
+	if !errors.As(err, &mfpd) {
+		t.Fatalf("the SDK does not map the refusal to its modeled error: %T %v", err, err)
+	}
+	for _, principal := range []string{
+		"arn:aws:iam::" + accountA + ":user/carol",
+		"arn:aws:iam::999988887777:root",
+		"999988887777",
+		"*",
+	} {
+		doc := keyPolicy(rootAdmin(accountA), allowTo(principal, "kms:Decrypt"))
+		if _, err := root.PutKeyPolicy(ctx, &kms.PutKeyPolicyInput{KeyId: k.KeyId, Policy: aws.String(doc)}); err != nil {
+			t.Fatalf("PutKeyPolicy naming %s: %v", principal, err)
+		}
+	}
+	service := keyPolicy(rootAdmin(accountA), `{"Effect":"Allow","Principal":{"Service":"imagebuilder.amazonaws.com"},"Action":"kms:Decrypt","Resource":"*"}`)
+	if _, err := root.CreateKey(ctx, &kms.CreateKeyInput{Policy: aws.String(service)}); err != nil {
+		t.Fatalf("CreateKey naming a service principal: %v", err)
 	}
 }

@@ -15,6 +15,11 @@ import (
 //	1 validation error detected: Value 'x' at 'userName' failed to satisfy
 //	constraint: Member must satisfy regular expression pattern: [\w+=,.@-]+
 //
+// awsJson1_1 services (KMS) answer the same Coral text as
+// ValidationException, every violation listed, the value of a sensitive or
+// blob member left out ("Value at 'plaintext' failed to satisfy
+// constraint: Member must have length less than or equal to 4096").
+//
 // Image Builder answers InvalidParameterValueException naming the parameter:
 //
 //	The value supplied for parameter 'semanticVersion' is not valid.
@@ -23,8 +28,11 @@ func (s *Service) ValidationError(vs []Violation) *awserr.Error {
 	if len(vs) == 0 {
 		return nil
 	}
-	if s.Protocol == AWSQuery {
-		return coralValidationError(vs)
+	switch s.Protocol {
+	case AWSQuery:
+		return awserr.New("ValidationError", http.StatusBadRequest, coralMessage(vs, false))
+	case AWSJSON11:
+		return awserr.New("ValidationException", http.StatusBadRequest, coralMessage(vs, true))
 	}
 	code := "ValidationException"
 	if _, ok := s.ErrorByShape("InvalidParameterValueException"); ok {
@@ -69,7 +77,11 @@ func restRule(name string, v Violation) string {
 	return name + " is not valid."
 }
 
-func coralValidationError(vs []Violation) *awserr.Error {
+// coralMessage is Coral's "N validation error(s) detected: …" text. With
+// omitHidden, a sensitive or blob value is left out ("Value at 'x'"), as
+// the JSON services write it; otherwise a sensitive one is '***' (the
+// Query services' rendering this emulator has always used).
+func coralMessage(vs []Violation, omitHidden bool) string {
 	var b strings.Builder
 	if len(vs) == 1 {
 		b.WriteString("1 validation error detected: ")
@@ -80,19 +92,22 @@ func coralValidationError(vs []Violation) *awserr.Error {
 		if i > 0 {
 			b.WriteString("; ")
 		}
-		value := "null"
+		value := " null"
 		if v.Kind != Missing {
-			if v.Shape.Sensitive {
-				value = "'***'"
-			} else if v.Shape.Kind == List || v.Shape.Kind == Map {
-				value = "'[...]'"
-			} else {
-				value = "'" + v.Value + "'"
+			switch {
+			case omitHidden && (v.Shape.Sensitive || v.Shape.Kind == Blob):
+				value = ""
+			case v.Shape.Sensitive:
+				value = " '***'"
+			case v.Shape.Kind == List || v.Shape.Kind == Map:
+				value = " '[...]'"
+			default:
+				value = " '" + v.Value + "'"
 			}
 		}
-		fmt.Fprintf(&b, "Value %s at '%s' failed to satisfy constraint: Member must %s", value, CoralPath(v.Path), coralRule(v))
+		fmt.Fprintf(&b, "Value%s at '%s' failed to satisfy constraint: Member must %s", value, CoralPath(v.Path), coralRule(v))
 	}
-	return awserr.New("ValidationError", http.StatusBadRequest, b.String())
+	return b.String()
 }
 
 func coralRule(v Violation) string {

@@ -68,25 +68,56 @@ func checkTrust(tx *storage.Tx, doc string) (trustPolicy, error) {
 	if err != nil {
 		return trustPolicy{}, err
 	}
-	t := trustPolicy{text: text}
-	for _, p := range awsPrincipals(text) {
+	ids, missing, err := principalIDs(tx, text)
+	if err != nil {
+		return trustPolicy{}, err
+	}
+	if missing != "" {
+		return trustPolicy{}, iamv1.ErrMalformedPolicyDocument("Invalid principal in policy: \"AWS\":\"%s\"", missing)
+	}
+	return trustPolicy{text: text, ids: ids}, nil
+}
+
+// principalIDs resolves the IAM user and role ARNs that doc (a valid policy
+// document) names as "AWS" principals to their unique ids, in any account.
+// missing is the first one that does not exist (path and name must match
+// exactly); other principals (accounts, root ARNs, assumed roles, services,
+// "*") are not looked up.
+func principalIDs(tx *storage.Tx, doc string) (ids map[string]string, missing string, err error) {
+	for _, p := range awsPrincipals(doc) {
 		k, account, path, name, ok := entityPrincipal(p)
 		if !ok {
 			continue
 		}
 		e, found, err := k.get(tx, accountScope(account), name)
 		if err != nil {
-			return trustPolicy{}, err
+			return nil, "", err
 		}
 		if !found || e.GetPath() != path || e.GetName() != name {
-			return trustPolicy{}, iamv1.ErrMalformedPolicyDocument("Invalid principal in policy: \"AWS\":\"%s\"", p)
+			return nil, p, nil
 		}
-		if t.ids == nil {
-			t.ids = map[string]string{}
+		if ids == nil {
+			ids = map[string]string{}
 		}
-		t.ids[p] = e.GetId()
+		ids[p] = e.GetId()
 	}
-	return t, nil
+	return ids, "", nil
+}
+
+// MissingPrincipal is the principal existence check of role trust policies
+// for other services' resource policies (KMS key policies): it returns the
+// first IAM user or role ARN that doc — an already validated policy
+// document — names as an "AWS" principal (Principal or NotPrincipal) and
+// that does not exist in its account, or "" when all exist. Account ids,
+// root ARNs, assumed-role ARNs, service principals and "*" always pass.
+func (s *Service) MissingPrincipal(ctx context.Context, doc string) (string, error) {
+	var missing string
+	err := s.db.View(ctx, func(tx *storage.Tx) error {
+		var err error
+		_, missing, err = principalIDs(tx, doc)
+		return err
+	})
+	return missing, storageError(err)
 }
 
 // effectiveTrust is a role's trust policy as IAM holds it now: a principal

@@ -55,15 +55,33 @@ func (s *Service) readS3Document(ctx context.Context, member, uri string) (strin
 		return "", awserr.Unsupported("imagebuilder", "reading documents from S3 (no S3 service is wired)")
 	}
 	body, err := s.objects.GetObjectFor(ctx, bucket, key, via)
-	if err != nil {
-		var e *awserr.Error
-		if errors.As(err, &e) && e.HTTPStatus != 403 && e.HTTPStatus < 500 {
-			return "", ibv1.ErrInvalidParameterValue("The value supplied for parameter '%s' is not valid. The S3 object %s could not be read: %s: %s", member, uri, e.Code, e.Message)
-		}
+	if e := dependencyError(err); e != nil {
+		return "", ibv1.ErrInvalidParameterValue("The value supplied for parameter '%s' is not valid. The S3 object %s could not be read: %s: %s", member, uri, e.Code, e.Message)
+	} else if err != nil {
 		return "", err
 	}
 	return string(body), nil
 }
+
+// dependencyError picks out the errors of another service (S3, KMS) that
+// Image Builder must answer in its own vocabulary: the other service's
+// codes (NoSuchKey, S3's plain AccessDenied for a missing key the caller
+// may not list, DisabledException, …) are not in Image Builder's model, so
+// an SDK client could not map them. It is nil for no error, for
+// authorization denials made through authz.Check (they already come in
+// Image Builder's protocol, AccessDeniedException with the decision's
+// message, and pass through as they are) and for internal (5xx) errors.
+func dependencyError(err error) *awserr.Error {
+	var e *awserr.Error
+	if err == nil || !errors.As(err, &e) || e.HTTPStatus >= 500 || e.Code == denialCode {
+		return nil
+	}
+	return e
+}
+
+// denialCode is the code of authz.Check's denials in Image Builder's
+// protocol (restJson1: authz.AccessDenied).
+const denialCode = "AccessDeniedException"
 
 // splitS3URI accepts s3://bucket/key.
 func splitS3URI(member, uri string) (bucket, key string, aerr *awserr.Error) {
@@ -108,19 +126,30 @@ func (s *Service) generateDataKey(ctx context.Context, kmsKeyID *string, encCtx 
 		return nil, ibv1.ErrInvalidParameterValue("The value supplied for parameter 'kmsKeyId' is not valid. The KMS key %s is not enabled.", *kmsKeyID)
 	}
 	_, _, blob, err := s.keys.GenerateDataKeyFor(ctx, *kmsKeyID, encCtx, via)
-	if err != nil {
+	if e := dependencyError(err); e != nil {
+		return nil, ibv1.ErrInvalidParameterValue("The value supplied for parameter 'kmsKeyId' is not valid. KMS could not generate a data key under %s: %s: %s", *kmsKeyID, e.Code, e.Message)
+	} else if err != nil {
 		return nil, err
 	}
 	return blob, nil
 }
 
 // decryptDataKey decides kms:Decrypt, as the caller through Image Builder,
-// on a stored data key (nil: nothing to decrypt).
+// on a stored data key (nil: nothing to decrypt). A denial passes through
+// (AccessDeniedException); KMS's other refusals — the key is disabled
+// (DisabledException), pending deletion (KMSInvalidStateException) or gone
+// (NotFoundException) — are ClientException, the error every Image Builder
+// read that decrypts (GetComponent, GetWorkflow) models for a client-side
+// problem with a resource it names, with KMS's code and message (which
+// names the key).
 func (s *Service) decryptDataKey(ctx context.Context, blob []byte, encCtx map[string]string) error {
 	if blob == nil || s.keys == nil {
 		return nil
 	}
 	_, _, err := s.keys.DecryptFor(ctx, blob, encCtx, via)
+	if e := dependencyError(err); e != nil {
+		return ibv1.ErrClient("The KMS key that encrypts this resource cannot decrypt its data key: %s: %s", e.Code, e.Message)
+	}
 	return err
 }
 

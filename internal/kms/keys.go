@@ -77,15 +77,27 @@ func targetKey(ctx context.Context) (*located, error) {
 	return nil, awserr.Internal(wiringError("kms: no resolved key in the context"))
 }
 
-// checkPolicy validates a key policy document (MalformedPolicyDocumentException)
-// and, unless bypassed, refuses one that would lock the caller out: the new
-// policy must let the caller call PutKeyPolicy on the key later (CreateKey,
+// checkPolicy validates a key policy document (MalformedPolicyDocumentException),
+// refuses one naming an IAM user or role that does not exist, bypass or not
+// (the CreateKey and PutKeyPolicy references: the principals in the key
+// policy must exist and be visible to KMS), and, unless bypassed,
+// refuses one that would lock the caller out: the new policy must let the
+// caller call PutKeyPolicy on the key later (CreateKey,
 // BypassPolicyLockoutSafetyCheck: "the key policy must allow the calling
 // principal to make a subsequent PutKeyPolicy request on the KMS key").
-func checkPolicy(ctx context.Context, doc, arn, account string, bypass bool) *awserr.Error {
+func (s *Service) checkPolicy(ctx context.Context, doc, arn, account string, bypass bool) *awserr.Error {
 	p, perr := policy.Validate(doc, policy.ForDocument(policy.KindKeyPolicy))
 	if perr != nil {
 		return kmsv1.ErrMalformedPolicyDocument("%s", perr.Message())
+	}
+	if s.principals != nil {
+		missing, err := s.principals.MissingPrincipal(ctx, doc)
+		if err != nil {
+			return awserr.From(err)
+		}
+		if missing != "" {
+			return kmsv1.ErrMalformedPolicyDocument("Policy contains a statement with one or more invalid principals.")
+		}
 	}
 	if bypass {
 		return nil
@@ -142,7 +154,7 @@ func (s *Service) CreateKey(ctx context.Context, req *kmsv1.CreateKeyRequest) (*
 	doc := req.GetPolicy()
 	if doc == "" {
 		doc = defaultKeyPolicy(c.Account)
-	} else if err := checkPolicy(ctx, doc, arn, c.Account, req.GetBypassPolicyLockoutSafetyCheck()); err != nil {
+	} else if err := s.checkPolicy(ctx, doc, arn, c.Account, req.GetBypassPolicyLockoutSafetyCheck()); err != nil {
 		return nil, err
 	}
 	material := make([]byte, materialSize)
@@ -502,7 +514,7 @@ func (s *Service) PutKeyPolicy(ctx context.Context, req *kmsv1.PutKeyPolicyReque
 	if err != nil {
 		return nil, err
 	}
-	if aerr := checkPolicy(ctx, req.GetPolicy(), l.key.GetArn(), l.scope.Account, req.GetBypassPolicyLockoutSafetyCheck()); aerr != nil {
+	if aerr := s.checkPolicy(ctx, req.GetPolicy(), l.key.GetArn(), l.scope.Account, req.GetBypassPolicyLockoutSafetyCheck()); aerr != nil {
 		return nil, aerr
 	}
 	_, err = s.updateKey(ctx, func(_ *storage.Tx, l *located) error {

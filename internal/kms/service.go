@@ -43,6 +43,17 @@ type Service struct {
 	aeads sync.Map // string → cipher.AEAD
 	// policies caches compiled effective policies by document text.
 	policies policyCache
+	// principals checks that the IAM users and roles a key policy names
+	// exist; nil skips the check.
+	principals Principals
+}
+
+// Principals is IAM's principal existence check (iam.Service implements
+// it): MissingPrincipal returns the first IAM user or role ARN that the
+// validated policy document doc names as an "AWS" principal and that does
+// not exist, or "" when all exist.
+type Principals interface {
+	MissingPrincipal(ctx context.Context, doc string) (string, error)
 }
 
 // Options configure a Service.
@@ -51,6 +62,9 @@ type Options struct {
 	Clock func() time.Time
 	// Sealer protects key material at rest and grant tokens. Required.
 	Sealer *seal.Sealer
+	// Principals refuses key policies naming IAM users or roles that do
+	// not exist; nil accepts any well-formed principal.
+	Principals Principals
 }
 
 // New returns the KMS service over db.
@@ -58,7 +72,7 @@ func New(db *storage.DB, opts Options) (*Service, error) {
 	if opts.Sealer == nil {
 		return nil, errors.New("kms: Options.Sealer is required")
 	}
-	s := &Service{db: db, now: opts.Clock, sealer: opts.Sealer}
+	s := &Service{db: db, now: opts.Clock, sealer: opts.Sealer, principals: opts.Principals}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -294,9 +294,17 @@ func (s *Server) apiForScope(r *http.Request) *API {
 }
 
 // guessAPI picks the API whose error format an unauthenticated request
-// most likely expects: Query for form posts and ?Action=, restJson1 for its
-// routes, else restXml (S3) when registered.
+// most likely expects: the awsJson1_1 API whose TargetPrefix X-Amz-Target
+// names (TrentService.Encrypt: KMS), Query for form posts and ?Action=,
+// restJson1 for its routes, else restXml (S3) when registered.
 func (s *Server) guessAPI(r *http.Request, body []byte) *API {
+	if prefix, _, ok := strings.Cut(r.Header.Get("X-Amz-Target"), "."); ok {
+		for _, a := range s.apis {
+			if a.Model.Protocol == apimodel.AWSJSON11 && a.Model.TargetPrefix == prefix {
+				return a
+			}
+		}
+	}
 	wantQuery := strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") || r.URL.Query().Has("Action")
 	var fallback *API
 	for _, a := range s.apis {
