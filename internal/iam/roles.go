@@ -70,15 +70,14 @@ func checkTrust(tx *storage.Tx, doc string) (trustPolicy, error) {
 	}
 	t := trustPolicy{text: text}
 	for _, p := range awsPrincipals(text) {
-		k, account, path, name, ok := entityPrincipal(p)
-		if !ok {
-			continue
-		}
-		e, found, err := k.get(tx, accountScope(account), name)
+		e, isEntity, found, err := namedEntity(tx, p)
 		if err != nil {
 			return trustPolicy{}, err
 		}
-		if !found || e.GetPath() != path || e.GetName() != name {
+		if !isEntity {
+			continue
+		}
+		if !found {
 			return trustPolicy{}, iamv1.ErrMalformedPolicyDocument("Invalid principal in policy: \"AWS\":\"%s\"", p)
 		}
 		if t.ids == nil {

@@ -354,22 +354,23 @@ func (s *Service) read(ctx context.Context, bucket, key string, req any, conds c
 }
 
 // hideMissing answers a missing object as S3 does: NoSuchKey (404) to a
-// caller who may list the bucket (s3:ListBucket), AccessDenied (403) to
-// one who may not, who is not to learn which keys exist (GetObject API
-// reference, "Permissions").
+// caller who may list the bucket (s3:ListBucket), AccessDenied (403,
+// "Access Denied") to one who may not, who is not to learn which keys
+// exist (GetObject API reference, "Permissions"). The s3:ListBucket
+// decision is recorded as a "reveal" check in the request's trace, which
+// is where the terse AccessDenied is explained.
 func (s *Service) hideMissing(ctx context.Context, b *recordsv1.S3Bucket, notFound error) error {
-	t := authz.TargetFrom(ctx)
-	if t == nil || b == nil {
+	if authz.TargetFrom(ctx) == nil || b == nil {
 		return notFound
 	}
-	pol, err := s.pols.get(b)
-	if err != nil {
-		return awserr.Internal(err)
-	}
-	if t.Allows("s3:ListBucket", BucketARN(b.GetName()), b.GetOwner(), pol) {
+	err := authz.Check(ctx, authz.CheckRequest{Action: "s3:ListBucket", ARN: BucketARN(b.GetName()), Reveal: true})
+	if err == nil {
 		return notFound
 	}
-	return s3v1.ErrAccessDenied("Access Denied")
+	if aerr, ok := awserr.As(err); ok && aerr.HTTPStatus == http.StatusForbidden {
+		return s3v1.ErrAccessDenied("Access Denied")
+	}
+	return err
 }
 
 // GetObject returns an object, or the range a Range header asks for
