@@ -41,6 +41,22 @@ type putSpec struct {
 
 func quotedMD5(sum []byte) string { return `"` + hex.EncodeToString(sum) + `"` }
 
+// sealedETag is the ETag of data whose MD5 is sum, stored as obj says: the
+// quoted MD5 for SSE-S3 (as S3 answers), and for SSE-KMS an MD5 that is not
+// the plaintext's (S3 documents that such an ETag is not an MD5 of the
+// object data): the MD5 of the object's encrypted data key and sum, which
+// looks random, differs per upload and tells nothing about the plaintext.
+func sealedETag(obj *recordsv1.S3Object, sum []byte) string {
+	edk := obj.GetEncryptedDataKey()
+	if len(edk) == 0 {
+		return quotedMD5(sum)
+	}
+	h := md5.New()
+	h.Write(edk)
+	h.Write(sum)
+	return quotedMD5(h.Sum(nil))
+}
+
 func errACLNotSupported() error {
 	return awserr.New("AccessControlListNotSupported", http.StatusBadRequest, "The bucket does not allow ACLs")
 }
@@ -82,6 +98,7 @@ func (s *Service) put(ctx context.Context, p *putSpec) (*recordsv1.S3Object, err
 	if err != nil {
 		return nil, err
 	}
+	obj.Etag = sealedETag(obj, sum[:])
 	err = s.db.Update(ctx, func(tx *storage.Tx) error {
 		b, err := mustBucket(tx, p.bucket)
 		if err != nil {
