@@ -138,7 +138,14 @@ func (s *Service) CreateBucket(ctx context.Context, req *s3v1.CreateBucketReques
 	if err != nil {
 		return nil, storageError(err)
 	}
-	return &s3v1.CreateBucketOutput{Location: ptr("/" + name), BucketArn: ptr(BucketARN(name))}, nil
+	// S3's Location header: the path in us-east-1, the bucket's
+	// virtual-hosted URL on the global endpoint elsewhere (what S3 answers
+	// today, whatever the request's endpoint).
+	loc := "/" + name
+	if c.Region != legacyRegion {
+		loc = "http://" + name + ".s3.amazonaws.com/"
+	}
+	return &s3v1.CreateBucketOutput{Location: ptr(loc), BucketArn: ptr(BucketARN(name))}, nil
 }
 
 // aclGiven reports a canned ACL other than the ones ACL-disabled buckets
