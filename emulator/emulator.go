@@ -229,6 +229,7 @@ func (e *Emulator) build() error {
 	// forward access requests decided as the caller.
 	e.s3 = s3svc.New(e.db, s3svc.Options{Clock: cfg.Clock, MaxObjectSize: cfg.MaxObjectSize})
 	e.s3.SetKeys(e.kms)
+	e.s3.SetPrincipals(iamSvc)
 	ib := imagebuilder.New(e.db, imagebuilder.Options{Clock: cfg.Clock, Objects: e.s3, Buckets: e.s3, Keys: e.kms, Profiles: iamSvc, BuildTime: cfg.BuildTime})
 	e.ib = ib
 	stsSvc := sts.New(sts.WithSealer(e.sealer), sts.WithIAM(iamSvc), sts.WithAccessKeys(iamSvc.Credentials()))

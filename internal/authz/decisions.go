@@ -20,8 +20,10 @@ type Decision struct {
 	Action    string
 	Resource  string
 	// Check is empty for the call's own action, else what asked for it:
-	// "dependent", "forward access via <service>", or "item" for one item of
-	// an itemized operation (S3's DeleteObjects deciding each key).
+	// "dependent", "forward access via <service>", "item" for one item of
+	// an itemized operation (S3's DeleteObjects deciding each key), or
+	// "reveal" for a check that decides only what the caller is told (S3's
+	// s3:ListBucket deciding NoSuchKey or AccessDenied for a missing key).
 	Check   string
 	Outcome policy.Outcome
 	// Source is the policy type that decided (see policy.Decision); Policy

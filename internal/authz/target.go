@@ -61,6 +61,12 @@ type CheckRequest struct {
 	// (apimodel.Authz.Itemized): the call's own action on one of the
 	// resources it names, recorded with Check "item".
 	Item bool
+	// Reveal marks a check that decides what the caller may learn rather
+	// than whether the call may run: S3's s3:ListBucket check deciding
+	// whether a missing key is NoSuchKey or AccessDenied. It is recorded
+	// with Check "reveal", so the trace explains the answer; the handler
+	// picks the answer from the returned error.
+	Reveal bool
 }
 
 // Check decides a dependent or forward-access check as part of the call in
@@ -106,6 +112,8 @@ func (e *Enforcer) check(ctx context.Context, t *Target, r CheckRequest) error {
 	switch {
 	case r.Item:
 		kind = "item"
+	case r.Reveal:
+		kind = "reveal"
 	case len(r.Via) > 0:
 		kind = "forward access via " + r.Via[len(r.Via)-1]
 	}

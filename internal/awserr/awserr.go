@@ -26,6 +26,14 @@ type Error struct {
 	HTTPStatus int
 	// GRPCCode overrides the gRPC status derived from HTTPStatus when set.
 	GRPCCode codes.Code
+	// Fields are further facts some protocols write with the error, as
+	// name/value pairs in order: S3 writes each as an element of its
+	// <Error> document (<Region> of AuthorizationHeaderMalformed). Other
+	// protocols leave them out.
+	Fields []Field
+	// Headers are response headers the HTTP transport sets on the error
+	// answer (S3's x-amz-bucket-region on a HeadBucket redirect).
+	Headers []Field
 	// cause is an internal error kept for logs; it never reaches the wire.
 	cause error
 }
@@ -49,6 +57,23 @@ func (e *Error) Error() string {
 
 // Unwrap exposes the internal cause (if any) to errors.Is and errors.As.
 func (e *Error) Unwrap() error { return e.cause }
+
+// Field is one name/value pair of Error.Fields or Error.Headers.
+type Field struct{ Name, Value string }
+
+// WithField returns a copy of e with the field name=value appended.
+func (e *Error) WithField(name, value string) *Error {
+	cp := *e
+	cp.Fields = append(append([]Field(nil), e.Fields...), Field{name, value})
+	return &cp
+}
+
+// WithHeader returns a copy of e with the response header name: value.
+func (e *Error) WithHeader(name, value string) *Error {
+	cp := *e
+	cp.Headers = append(append([]Field(nil), e.Headers...), Field{name, value})
+	return &cp
+}
 
 // WithGRPCCode returns a copy of e whose gRPC status is c.
 func (e *Error) WithGRPCCode(c codes.Code) *Error {

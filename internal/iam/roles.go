@@ -85,15 +85,14 @@ func checkTrust(tx *storage.Tx, doc string) (trustPolicy, error) {
 // "*") are not looked up.
 func principalIDs(tx *storage.Tx, doc string) (ids map[string]string, missing string, err error) {
 	for _, p := range awsPrincipals(doc) {
-		k, account, path, name, ok := entityPrincipal(p)
-		if !ok {
-			continue
-		}
-		e, found, err := k.get(tx, accountScope(account), name)
+		e, isEntity, found, err := namedEntity(tx, p)
 		if err != nil {
 			return nil, "", err
 		}
-		if !found || e.GetPath() != path || e.GetName() != name {
+		if !isEntity {
+			continue
+		}
+		if !found {
 			return nil, p, nil
 		}
 		if ids == nil {

@@ -115,7 +115,7 @@ func (s *Service) CreateBucket(ctx context.Context, req *s3v1.CreateBucketReques
 	now := timestamppb.New(s.now())
 	b := &recordsv1.S3Bucket{
 		Name: name, Owner: c.Account, Region: c.Region, Created: now, ObjectOwnership: ownership,
-		Encryption: defaultEncryption(), Tags: tags,
+		Encryption: defaultEncryption(), Tags: tags, PublicAccessBlock: blockAll(),
 	}
 	err = s.db.Update(ctx, func(tx *storage.Tx) error {
 		old, found, err := loadBucket(tx, name)
@@ -138,7 +138,14 @@ func (s *Service) CreateBucket(ctx context.Context, req *s3v1.CreateBucketReques
 	if err != nil {
 		return nil, storageError(err)
 	}
-	return &s3v1.CreateBucketOutput{Location: ptr("/" + name), BucketArn: ptr(BucketARN(name))}, nil
+	// S3's Location header: the path in us-east-1, the bucket's
+	// virtual-hosted URL on the global endpoint elsewhere (what S3 answers
+	// today, whatever the request's endpoint).
+	loc := "/" + name
+	if c.Region != legacyRegion {
+		loc = "http://" + name + ".s3.amazonaws.com/"
+	}
+	return &s3v1.CreateBucketOutput{Location: ptr(loc), BucketArn: ptr(BucketARN(name))}, nil
 }
 
 // aclGiven reports a canned ACL other than the ones ACL-disabled buckets
@@ -306,18 +313,33 @@ func ownerOnly(ctx context.Context, b *recordsv1.S3Bucket) error {
 	return nil
 }
 
-// PutBucketPolicy validates and sets the bucket policy (MalformedPolicy).
+// PutBucketPolicy validates and sets the bucket policy: MalformedPolicy
+// for a document S3 refuses or a principal that does not exist ("Invalid
+// principal in policy"), AccessDenied for a public policy (PublicPolicy)
+// while the bucket's BlockPublicPolicy setting is on.
 func (s *Service) PutBucketPolicy(ctx context.Context, req *s3v1.PutBucketPolicyRequest) (*s3v1.PutBucketPolicyResponse, error) {
 	name := req.GetBucket()
 	if err := checkBucketName(name); err != nil {
 		return nil, err
 	}
-	if _, err := ValidateBucketPolicy(name, req.GetPolicy()); err != nil {
+	p, err := ValidateBucketPolicy(name, req.GetPolicy())
+	if err != nil {
 		return nil, err
 	}
-	err := s.updateBucket(ctx, name, req, func(b *recordsv1.S3Bucket) error {
+	if err := s.checkPrincipals(ctx, req.GetPolicy()); err != nil {
+		return nil, err
+	}
+	public := PublicPolicy(p)
+	err = s.updateBucket(ctx, name, req, func(b *recordsv1.S3Bucket) error {
 		if err := ownerOnly(ctx, b); err != nil {
 			return err
+		}
+		if public && b.GetPublicAccessBlock().GetBlockPublicPolicy() {
+			c, err := call(ctx)
+			if err != nil {
+				return err
+			}
+			return errPublicPolicyBlocked(c.Principal.ARN, name)
 		}
 		b.Policy = req.GetPolicy()
 		return nil
@@ -340,7 +362,7 @@ func (s *Service) GetBucketPolicy(ctx context.Context, req *s3v1.GetBucketPolicy
 		return nil, err
 	}
 	if b.GetPolicy() == "" {
-		return nil, awserr.New("NoSuchBucketPolicy", http.StatusNotFound, "The bucket policy does not exist")
+		return nil, errNoSuchBucketPolicy()
 	}
 	return &s3v1.GetBucketPolicyOutput{Policy: ptr(b.GetPolicy())}, nil
 }

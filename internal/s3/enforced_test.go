@@ -73,7 +73,7 @@ func TestGetObjectFor(t *testing.T) {
 
 // TestResolver: the owner of a bucket is the resource account of the bucket
 // and its objects; its policy and tags come along; CreateBucket and missing
-// buckets resolve to the caller's account.
+// buckets are NoSuchBucket before any decision.
 func TestResolver(t *testing.T) {
 	s := newTestService(t)
 	ctx := callAs(ownerA)
@@ -82,7 +82,7 @@ func TestResolver(t *testing.T) {
 	if _, err := s.PutBucketTagging(ctx, &s3v1.PutBucketTaggingRequest{Bucket: ptr("res-bucket"), Tagging: tags}); err != nil {
 		t.Fatal(err)
 	}
-	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::res-bucket/*"}]}`
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + otherB + `"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::res-bucket/*"}]}`
 	if _, err := s.PutBucketPolicy(ctx, &s3v1.PutBucketPolicyRequest{Bucket: ptr("res-bucket"), Policy: ptr(doc)}); err != nil {
 		t.Fatal(err)
 	}
@@ -96,10 +96,8 @@ func TestResolver(t *testing.T) {
 	if err != nil || b.Tags["env"] != "dev" || b.Type != "bucket" || b.Keys[0].Values[0] != ownerA {
 		t.Fatalf("bucket resource = %+v, %v", b, err)
 	}
-	missing, err := r.Resolve(context.Background(), c, "s3:ListBucket", &authz.ResourceRef{ARN: "arn:aws:s3:::gone-bucket"})
-	if err != nil || missing.Exists || missing.Account != otherB {
-		t.Fatalf("missing bucket = %+v, %v", missing, err)
-	}
+	_, err = r.Resolve(context.Background(), c, "s3:ListBucket", &authz.ResourceRef{ARN: "arn:aws:s3:::gone-bucket"})
+	requireCode(t, err, "NoSuchBucket", 404)
 	create, err := r.Resolve(context.Background(), c, "s3:CreateBucket", &authz.ResourceRef{ARN: "arn:aws:s3:::res-bucket"})
 	if err != nil || create.Account != otherB || create.Policy != nil {
 		t.Fatalf("CreateBucket of a taken name = %+v, %v", create, err)

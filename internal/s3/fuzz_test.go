@@ -52,13 +52,18 @@ func FuzzDecodeToken(f *testing.F) {
 }
 
 // FuzzBucketPolicy: any document is accepted or refused with
-// MalformedPolicy, never a panic.
+// MalformedPolicy, never a panic, and an accepted one is classed public or
+// not (PublicPolicy) without a panic.
 func FuzzBucketPolicy(f *testing.F) {
 	f.Add(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b-1/*"}]}`)
 	f.Add(`{"Statement":{"Effect":"Deny","Principal":{"AWS":"*"},"NotAction":"s3:*","Resource":"arn:aws:s3:::b-?"}}`)
+	f.Add(`{"Statement":{"Effect":"Allow","Principal":{"AWS":["*"]},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b-1/*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}}`)
 	f.Fuzz(func(t *testing.T, doc string) {
-		if _, err := ValidateBucketPolicy("b-1", doc); err != nil {
+		p, err := ValidateBucketPolicy("b-1", doc)
+		if err != nil {
 			requireCode(t, err, "MalformedPolicy", 400)
+			return
 		}
+		_ = PublicPolicy(p)
 	})
 }

@@ -141,7 +141,8 @@ func checkPartNumber(n int32) error {
 }
 
 // UploadPart stores one part (replacing a part uploaded before under its
-// number). Parts of an SSE-KMS upload need the data key: kms:Decrypt as the
+// number): EntityTooLarge once the upload's parts would exceed the object
+// size limit. Parts of an SSE-KMS upload need the data key: kms:Decrypt as the
 // caller, as on AWS.
 func (s *Service) UploadPart(ctx context.Context, req *s3v1.UploadPartRequest) (*s3v1.UploadPartOutput, error) {
 	bucket, key, id := req.GetBucket(), req.GetKey(), req.GetUploadId()
@@ -179,13 +180,29 @@ func (s *Service) UploadPart(ctx context.Context, req *s3v1.UploadPartRequest) (
 		return nil, err
 	}
 	sum := md5.Sum(data)
-	p := &recordsv1.S3Part{PartNumber: req.GetPartNumber(), Etag: quotedMD5(sum[:]), LastModified: timestamppb.New(s.now()), Checksums: sums}
+	p := &recordsv1.S3Part{PartNumber: req.GetPartNumber(), Etag: sealedETag(u.GetTemplate(), sum[:]), LastModified: timestamppb.New(s.now()), Checksums: sums}
 	err = s.db.Update(ctx, func(tx *storage.Tx) error {
 		b, _, err := loadUpload(tx, bucket, key, id)
 		if err != nil {
 			return err
 		}
 		sc, pk := dataScope(b), partKey(bucket, id, req.GetPartNumber())
+		// The parts so far, with this one in place of any it replaces, must
+		// fit in one object: an upload that cannot be completed fails now,
+		// not at CompleteMultipartUpload.
+		total := int64(len(data))
+		err = parts.Scan(tx, sc, storage.ScanOptions{Prefix: partPrefix(bucket, id)}, func(_ []byte, q *recordsv1.S3Part) (bool, error) {
+			if q.GetPartNumber() != req.GetPartNumber() {
+				total += q.GetExtent().GetSize()
+			}
+			return total <= s.maxSize, nil
+		})
+		if err != nil {
+			return err
+		}
+		if total > s.maxSize {
+			return errEntityTooLarge()
+		}
 		old, found, err := parts.Get(tx, sc, pk)
 		if err != nil {
 			return err

@@ -41,6 +41,22 @@ type putSpec struct {
 
 func quotedMD5(sum []byte) string { return `"` + hex.EncodeToString(sum) + `"` }
 
+// sealedETag is the ETag of data whose MD5 is sum, stored as obj says: the
+// quoted MD5 for SSE-S3 (as S3 answers), and for SSE-KMS an MD5 that is not
+// the plaintext's (S3 documents that such an ETag is not an MD5 of the
+// object data): the MD5 of the object's encrypted data key and sum, which
+// looks random, differs per upload and tells nothing about the plaintext.
+func sealedETag(obj *recordsv1.S3Object, sum []byte) string {
+	edk := obj.GetEncryptedDataKey()
+	if len(edk) == 0 {
+		return quotedMD5(sum)
+	}
+	h := md5.New()
+	h.Write(edk)
+	h.Write(sum)
+	return quotedMD5(h.Sum(nil))
+}
+
 func errACLNotSupported() error {
 	return awserr.New("AccessControlListNotSupported", http.StatusBadRequest, "The bucket does not allow ACLs")
 }
@@ -82,6 +98,7 @@ func (s *Service) put(ctx context.Context, p *putSpec) (*recordsv1.S3Object, err
 	if err != nil {
 		return nil, err
 	}
+	obj.Etag = sealedETag(obj, sum[:])
 	err = s.db.Update(ctx, func(tx *storage.Tx) error {
 		b, err := mustBucket(tx, p.bucket)
 		if err != nil {
@@ -354,22 +371,23 @@ func (s *Service) read(ctx context.Context, bucket, key string, req any, conds c
 }
 
 // hideMissing answers a missing object as S3 does: NoSuchKey (404) to a
-// caller who may list the bucket (s3:ListBucket), AccessDenied (403) to
-// one who may not, who is not to learn which keys exist (GetObject API
-// reference, "Permissions").
+// caller who may list the bucket (s3:ListBucket), AccessDenied (403,
+// "Access Denied") to one who may not, who is not to learn which keys
+// exist (GetObject API reference, "Permissions"). The s3:ListBucket
+// decision is recorded as a "reveal" check in the request's trace, which
+// is where the terse AccessDenied is explained.
 func (s *Service) hideMissing(ctx context.Context, b *recordsv1.S3Bucket, notFound error) error {
-	t := authz.TargetFrom(ctx)
-	if t == nil || b == nil {
+	if authz.TargetFrom(ctx) == nil || b == nil {
 		return notFound
 	}
-	pol, err := s.pols.get(b)
-	if err != nil {
-		return awserr.Internal(err)
-	}
-	if t.Allows("s3:ListBucket", BucketARN(b.GetName()), b.GetOwner(), pol) {
+	err := authz.Check(ctx, authz.CheckRequest{Action: "s3:ListBucket", ARN: BucketARN(b.GetName()), Reveal: true})
+	if err == nil {
 		return notFound
 	}
-	return s3v1.ErrAccessDenied("Access Denied")
+	if aerr, ok := awserr.As(err); ok && aerr.HTTPStatus == http.StatusForbidden {
+		return s3v1.ErrAccessDenied("Access Denied")
+	}
+	return err
 }
 
 // GetObject returns an object, or the range a Range header asks for

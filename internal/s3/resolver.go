@@ -3,9 +3,11 @@ package s3
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 
+	"github.com/ibemu/ibemu/internal/auth"
 	"github.com/ibemu/ibemu/internal/authz"
 	"github.com/ibemu/ibemu/internal/awserr"
 	"github.com/ibemu/ibemu/internal/callctx"
@@ -23,13 +25,33 @@ import (
 // the bucket policy is the resource-based policy of both. Within the
 // owner's account either the caller's identity-based policies or the
 // bucket policy may allow; from another account both must (the engine
-// decides that from the resource account). A bucket that does not exist
-// resolves to the caller's own account, so an unauthorized caller learns
-// nothing (AccessDenied) and an authorized one gets NoSuchBucket from the
-// handler.
+// decides that from the resource account).
+//
+// Before any decision, as S3 answers before it authorizes:
+//   - a bucket that does not exist is NoSuchBucket (404; HeadBucket's
+//     bodiless 404 NotFound) to every signed caller, for every action but
+//     s3:CreateBucket — bucket names are global and their existence is not
+//     secret in S3;
+//   - a request signed for another region than the bucket's is
+//     AuthorizationHeaderMalformed (AuthorizationQueryParametersError for a
+//     presigned URL; 400, with a <Region> element naming the bucket's),
+//     except GetBucketLocation, which works from any region, and HeadBucket,
+//     which answers 301 with the bucket's region in x-amz-bucket-region.
+//
+// The bucket owner account's root user may always get, put and delete the
+// bucket policy, even when the policy denies it (S3 User Guide, "Bucket
+// policies": a policy that denies everyone can be removed by the root
+// user): for those three actions the bucket policy takes no part in the
+// root user's decision.
 func (s *Service) Resolver() authz.Resolver { return resolver{s} }
 
 type resolver struct{ s *Service }
+
+// rootPolicyActions are the actions the owner's root user keeps whatever
+// the bucket policy says.
+var rootPolicyActions = map[string]bool{
+	"s3:GetBucketPolicy": true, "s3:PutBucketPolicy": true, "s3:DeleteBucketPolicy": true,
+}
 
 // Resolve implements authz.Resolver.
 func (r resolver) Resolve(ctx context.Context, c *callctx.Call, action string, ref *authz.ResourceRef) (*authz.Resource, error) {
@@ -63,13 +85,52 @@ func (r resolver) Resolve(ctx context.Context, c *callctx.Call, action string, r
 	if err != nil {
 		return nil, storageError(err)
 	}
+	// The request's own bucket (ref.Spec set) is held to the request's
+	// region and operation; a check the handler makes (CopyObject's source,
+	// a service reading for the caller) only to its existence.
+	own := ref.Spec != nil && c.Service == "s3"
 	if b == nil {
-		return res, nil
+		if own && c.Operation == "HeadBucket" {
+			return nil, errNotFound()
+		}
+		return nil, errNoSuchBucket(name)
+	}
+	if own {
+		if err := checkRegion(c, b); err != nil {
+			return nil, err
+		}
 	}
 	if err := r.s.describe(res, b, isObject); err != nil {
 		return nil, err
 	}
+	if rootPolicyActions[action] && c.Principal.Kind == auth.PrincipalRoot && c.Principal.Session == nil && c.Account == b.GetOwner() {
+		res.Policy = nil
+	}
 	return res, nil
+}
+
+// checkRegion answers a request signed for another region than the
+// bucket's as S3 does (see Resolver).
+func checkRegion(c *callctx.Call, b *recordsv1.S3Bucket) error {
+	region := b.GetRegion()
+	if c.Region == region {
+		return nil
+	}
+	switch c.Operation {
+	case "GetBucketLocation", "CreateBucket", "ListBuckets":
+		return nil
+	case "HeadBucket":
+		return awserr.New("PermanentRedirect", http.StatusMovedPermanently, "Moved Permanently").
+			WithHeader("X-Amz-Bucket-Region", region)
+	}
+	if c.S3 != nil && c.S3.AuthType == "REST-QUERY-STRING" {
+		return awserr.Newf("AuthorizationQueryParametersError", http.StatusBadRequest,
+			"Error parsing the X-Amz-Credential parameter; the region '%s' is wrong; expecting '%s'", c.Region, region).
+			WithField("Region", region)
+	}
+	return awserr.Newf("AuthorizationHeaderMalformed", http.StatusBadRequest,
+		"The authorization header is malformed; the region '%s' is wrong; expecting '%s'", c.Region, region).
+		WithField("Region", region)
 }
 
 // describe fills in what a stored bucket contributes to a decision on

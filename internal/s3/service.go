@@ -72,6 +72,9 @@ type Options struct {
 	// Keys is KMS, for SSE-KMS; nil answers SSE-KMS requests with
 	// NotImplemented.
 	Keys Keys
+	// Principals is IAM, for validating bucket policy principals; nil
+	// accepts any principal the policy grammar allows.
+	Principals Principals
 }
 
 // Service is the S3 API.
@@ -83,11 +86,13 @@ type Service struct {
 	maxSize int64
 	keys    Keys
 	pols    policyCache
+
+	principals Principals
 }
 
 // New returns the S3 service over db.
 func New(db *storage.DB, opts Options) *Service {
-	s := &Service{db: db, now: opts.Clock, maxSize: opts.MaxObjectSize, keys: opts.Keys}
+	s := &Service{db: db, now: opts.Clock, maxSize: opts.MaxObjectSize, keys: opts.Keys, principals: opts.Principals}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -100,6 +105,10 @@ func New(db *storage.DB, opts Options) *Service {
 // SetKeys wires KMS after construction (the emulator builds both services
 // and then connects them).
 func (s *Service) SetKeys(k Keys) { s.keys = k }
+
+// SetPrincipals wires IAM after construction, for bucket policy
+// principal checks.
+func (s *Service) SetPrincipals(p Principals) { s.principals = p }
 
 // MaxObjectSize is the largest object the service stores, in bytes.
 func (s *Service) MaxObjectSize() int64 { return s.maxSize }

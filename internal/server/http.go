@@ -53,6 +53,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rc.serve()
 }
 
+// setAPI sets the API an unauthenticated request is answered as; an S3
+// answer gets an S3-style request id.
+func (rc *httpCall) setAPI(api *API) {
+	rc.api = api
+	if api != nil && api.Model.Protocol == apimodel.RESTXML {
+		rc.requestID = newS3RequestID()
+	}
+}
+
 // httpCall is one AWS wire request in flight.
 type httpCall struct {
 	s         *Server
@@ -70,20 +79,23 @@ func (rc *httpCall) serve() {
 	s, r := rc.s, rc.r
 	start := s.now()
 	if api := s.apiForScope(r); api != nil && api.Model.Protocol == apimodel.RESTXML {
-		// S3 bodies are objects: authenticate first, read after.
+		// S3 bodies are objects: authenticate first, read after. S3's
+		// request ids have their own form (decision lookups take any).
 		rc.api = api
+		rc.requestID = newS3RequestID()
 		rc.serveRESTXMLStreaming(api)
 		return
 	}
 	body, aerr := rc.readBody()
 	if aerr != nil {
-		rc.api = s.guessAPI(r, nil)
+		rc.setAPI(s.guessAPI(r, nil))
 		rc.fail(aerr)
 		return
 	}
-	rc.api = s.apiForScope(r)
-	if rc.api == nil {
-		rc.api = s.guessAPI(r, body)
+	if api := s.apiForScope(r); api != nil {
+		rc.api = api
+	} else {
+		rc.setAPI(s.guessAPI(r, body))
 	}
 	ident, failure := s.opts.Auth.AuthenticateHTTP(r, body)
 	if failure != nil {

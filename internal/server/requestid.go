@@ -23,3 +23,18 @@ func newRequestID() string {
 	hex.Encode(out[24:], b[10:])
 	return string(out[:])
 }
+
+// newS3RequestID returns a request id in the form S3 gives its
+// x-amz-request-id: 16 upper-case hexadecimal digits (64 random bits).
+func newS3RequestID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	var out [16]byte
+	hex.Encode(out[:], b[:])
+	for i, c := range out {
+		if c >= 'a' {
+			out[i] = c - 'a' + 'A'
+		}
+	}
+	return string(out[:])
+}

@@ -109,7 +109,8 @@ func (rc *httpCall) writeRESTXML(op *apimodel.Operation, msg proto.Message) {
 }
 
 // writeRESTXMLError writes S3's <Error> document (no body for HEAD, whose
-// errors the SDKs read from the status alone).
+// errors the SDKs read from the status alone), with the error's Fields as
+// further elements (<Region>) and its Headers (x-amz-bucket-region).
 func (rc *httpCall) writeRESTXMLError(e *awserr.Error) {
 	var extra []string
 	if b := rc.labels["Bucket"]; b != "" && bucketErrors[e.Code] {
@@ -117,6 +118,12 @@ func (rc *httpCall) writeRESTXMLError(e *awserr.Error) {
 	}
 	if k := rc.labels["Key"]; k != "" && e.Code == "NoSuchKey" {
 		extra = append(extra, "Key", k)
+	}
+	for _, f := range e.Fields {
+		extra = append(extra, f.Name, f.Value)
+	}
+	for _, f := range e.Headers {
+		rc.w.Header().Set(f.Name, f.Value)
 	}
 	body := restxml.AppendError(nil, e, rc.requestID, hostID(rc.requestID), extra...)
 	rc.write(e.HTTPStatus, restxml.ContentType, body)

@@ -134,6 +134,15 @@ func WrongRegion() *Failure {
 	return failure(KindSignatureMismatch, "Credential should be scoped to a valid region. ")
 }
 
+// UnsupportedSignatureVersion is the failure for a request signed with
+// Signature Version 2: S3's InvalidRequest (400) naming the one mechanism
+// accepted ("Authenticating Requests (AWS Signature Version 4)", Amazon
+// S3 API Reference: S3 takes SigV4 only in every region opened since
+// 2014, and SigV2 nowhere for new buckets).
+func UnsupportedSignatureVersion() *Failure {
+	return BadRequest("InvalidRequest", "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
+}
+
 // BadRequest is a KindBadRequest failure with the service's code.
 func BadRequest(code, message string) *Failure {
 	return &Failure{Kind: KindBadRequest, Code: code, Message: message}

@@ -427,3 +427,31 @@ func TestFailureConstructorsMapping(t *testing.T) {
 		t.Fatalf("unknown kind name %q", s)
 	}
 }
+
+// TestSignatureV2Detected: a SigV2 header or presigned query is told apart
+// from an unsigned request and from SigV4.
+func TestSignatureV2Detected(t *testing.T) {
+	for _, tc := range []struct {
+		header, query string
+		want          bool
+	}{
+		{"AWS AKIDEXAMPLE:c2lnbmF0dXJl", "", true},
+		{"", "AWSAccessKeyId=AKIDEXAMPLE&Signature=c2ln&Expires=1", true},
+		{"", "AWSAccessKeyId=AKIDEXAMPLE", false},
+		{"", "", false},
+		{"AWS4-HMAC-SHA256 Credential=a/b/c/d/aws4_request, SignedHeaders=host, Signature=00", "", false},
+		{"", "X-Amz-Algorithm=AWS4-HMAC-SHA256&AWSAccessKeyId=x&Signature=y", false},
+		{"Bearer token", "", false},
+	} {
+		var authz []string
+		if tc.header != "" {
+			authz = []string{tc.header}
+		}
+		if got := isSignatureV2(authz, parseQuery(nil, tc.query)); got != tc.want {
+			t.Errorf("isSignatureV2(%q, %q) = %v, want %v", tc.header, tc.query, got, tc.want)
+		}
+	}
+	if e := UnsupportedSignatureVersion().AWSError(RESTXML); e.Code != "InvalidRequest" || e.HTTPStatus != 400 {
+		t.Errorf("S3 answer = %+v", e)
+	}
+}

@@ -1,5 +1,7 @@
 package sigv4
 
+import "strings"
+
 // Presigned query parameter names (case-sensitive, as AWS treats them).
 const (
 	queryKeyAlgorithm     = "X-Amz-Algorithm"
@@ -92,4 +94,30 @@ func parsePresigned(params []queryParam) (Presigned, *Failure) {
 		return p, incomplete("Unsupported AWS 'algorithm': '%s'.", p.Algorithm)
 	}
 	return p, nil
+}
+
+// isSignatureV2 reports a request signed with Signature Version 2, which
+// the emulator does not verify: an "AWS AKID:signature" Authorization
+// header, or AWSAccessKeyId and Signature query parameters (S3's V2
+// presigned URLs, which older boto3 versions still make). Such a request
+// is not anonymous: it is refused as S3 refuses a mechanism it does not
+// take (see UnsupportedSignatureVersion).
+func isSignatureV2(authz []string, params []queryParam) bool {
+	if len(authz) == 1 {
+		alg, rest, _ := strings.Cut(strings.TrimLeft(authz[0], " "), " ")
+		return alg == "AWS" && strings.Contains(rest, ":")
+	}
+	if len(authz) > 0 || isPresigned(params) {
+		return false
+	}
+	var key, sig bool
+	for _, p := range params {
+		switch p.key {
+		case "AWSAccessKeyId":
+			key = true
+		case "Signature":
+			sig = true
+		}
+	}
+	return key && sig
 }

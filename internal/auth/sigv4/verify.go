@@ -170,6 +170,9 @@ func (v *Verifier) Verify(req *Request, now time.Time, keys KeyLookup) (_ *Resul
 		}()
 	}
 
+	if isSignatureV2(authz, sc.params) {
+		return nil, UnsupportedSignatureVersion()
+	}
 	var c claims
 	var f *Failure
 	switch {

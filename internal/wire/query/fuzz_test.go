@@ -62,7 +62,7 @@ func FuzzDecodeInput(f *testing.F) {
 			t.Fatalf("decoding twice gave %v then %v", err1, err2)
 		}
 		if err1 != nil {
-			if *err1 != *err2 {
+			if err1.Code != err2.Code || err1.Message != err2.Message || err1.HTTPStatus != err2.HTTPStatus {
 				t.Fatalf("decoding twice gave different errors: %v / %v", err1, err2)
 			}
 			if err1.Code != CodeMalformedInput || err1.HTTPStatus != 400 {

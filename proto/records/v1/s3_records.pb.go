@@ -48,10 +48,15 @@ type S3Bucket struct {
 	ObjectOwnership string `protobuf:"bytes,6,opt,name=object_ownership,json=objectOwnership,proto3" json:"object_ownership,omitempty"`
 	// Encryption is the default encryption; never nil on a stored bucket
 	// (new buckets get SSE-S3, as on AWS since January 2023).
-	Encryption    *S3Encryption     `protobuf:"bytes,7,opt,name=encryption,proto3" json:"encryption,omitempty"`
-	Tags          map[string]string `protobuf:"bytes,8,rep,name=tags,proto3" json:"tags,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Encryption *S3Encryption     `protobuf:"bytes,7,opt,name=encryption,proto3" json:"encryption,omitempty"`
+	Tags       map[string]string `protobuf:"bytes,8,rep,name=tags,proto3" json:"tags,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// PublicAccessBlock is the bucket's Block Public Access configuration;
+	// nil when there is none (deleted, or a bucket stored before the
+	// emulator kept one). New buckets get all four settings on, as on AWS
+	// since April 2023.
+	PublicAccessBlock *S3PublicAccessBlock `protobuf:"bytes,9,opt,name=public_access_block,json=publicAccessBlock,proto3" json:"public_access_block,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *S3Bucket) Reset() {
@@ -140,6 +145,82 @@ func (x *S3Bucket) GetTags() map[string]string {
 	return nil
 }
 
+func (x *S3Bucket) GetPublicAccessBlock() *S3PublicAccessBlock {
+	if x != nil {
+		return x.PublicAccessBlock
+	}
+	return nil
+}
+
+// S3PublicAccessBlock is a bucket's Block Public Access configuration.
+type S3PublicAccessBlock struct {
+	state                 protoimpl.MessageState `protogen:"open.v1"`
+	BlockPublicAcls       bool                   `protobuf:"varint,1,opt,name=block_public_acls,json=blockPublicAcls,proto3" json:"block_public_acls,omitempty"`
+	IgnorePublicAcls      bool                   `protobuf:"varint,2,opt,name=ignore_public_acls,json=ignorePublicAcls,proto3" json:"ignore_public_acls,omitempty"`
+	BlockPublicPolicy     bool                   `protobuf:"varint,3,opt,name=block_public_policy,json=blockPublicPolicy,proto3" json:"block_public_policy,omitempty"`
+	RestrictPublicBuckets bool                   `protobuf:"varint,4,opt,name=restrict_public_buckets,json=restrictPublicBuckets,proto3" json:"restrict_public_buckets,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
+}
+
+func (x *S3PublicAccessBlock) Reset() {
+	*x = S3PublicAccessBlock{}
+	mi := &file_records_v1_s3_records_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *S3PublicAccessBlock) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*S3PublicAccessBlock) ProtoMessage() {}
+
+func (x *S3PublicAccessBlock) ProtoReflect() protoreflect.Message {
+	mi := &file_records_v1_s3_records_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use S3PublicAccessBlock.ProtoReflect.Descriptor instead.
+func (*S3PublicAccessBlock) Descriptor() ([]byte, []int) {
+	return file_records_v1_s3_records_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *S3PublicAccessBlock) GetBlockPublicAcls() bool {
+	if x != nil {
+		return x.BlockPublicAcls
+	}
+	return false
+}
+
+func (x *S3PublicAccessBlock) GetIgnorePublicAcls() bool {
+	if x != nil {
+		return x.IgnorePublicAcls
+	}
+	return false
+}
+
+func (x *S3PublicAccessBlock) GetBlockPublicPolicy() bool {
+	if x != nil {
+		return x.BlockPublicPolicy
+	}
+	return false
+}
+
+func (x *S3PublicAccessBlock) GetRestrictPublicBuckets() bool {
+	if x != nil {
+		return x.RestrictPublicBuckets
+	}
+	return false
+}
+
 // S3Encryption is a bucket's default encryption rule.
 type S3Encryption struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -153,7 +234,7 @@ type S3Encryption struct {
 
 func (x *S3Encryption) Reset() {
 	*x = S3Encryption{}
-	mi := &file_records_v1_s3_records_proto_msgTypes[1]
+	mi := &file_records_v1_s3_records_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -165,7 +246,7 @@ func (x *S3Encryption) String() string {
 func (*S3Encryption) ProtoMessage() {}
 
 func (x *S3Encryption) ProtoReflect() protoreflect.Message {
-	mi := &file_records_v1_s3_records_proto_msgTypes[1]
+	mi := &file_records_v1_s3_records_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -178,7 +259,7 @@ func (x *S3Encryption) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use S3Encryption.ProtoReflect.Descriptor instead.
 func (*S3Encryption) Descriptor() ([]byte, []int) {
-	return file_records_v1_s3_records_proto_rawDescGZIP(), []int{1}
+	return file_records_v1_s3_records_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *S3Encryption) GetAlgorithm() string {
@@ -214,7 +295,7 @@ type S3OwnedBucket struct {
 
 func (x *S3OwnedBucket) Reset() {
 	*x = S3OwnedBucket{}
-	mi := &file_records_v1_s3_records_proto_msgTypes[2]
+	mi := &file_records_v1_s3_records_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -226,7 +307,7 @@ func (x *S3OwnedBucket) String() string {
 func (*S3OwnedBucket) ProtoMessage() {}
 
 func (x *S3OwnedBucket) ProtoReflect() protoreflect.Message {
-	mi := &file_records_v1_s3_records_proto_msgTypes[2]
+	mi := &file_records_v1_s3_records_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -239,7 +320,7 @@ func (x *S3OwnedBucket) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use S3OwnedBucket.ProtoReflect.Descriptor instead.
 func (*S3OwnedBucket) Descriptor() ([]byte, []int) {
-	return file_records_v1_s3_records_proto_rawDescGZIP(), []int{2}
+	return file_records_v1_s3_records_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *S3OwnedBucket) GetRegion() string {
@@ -270,7 +351,7 @@ type S3Extent struct {
 
 func (x *S3Extent) Reset() {
 	*x = S3Extent{}
-	mi := &file_records_v1_s3_records_proto_msgTypes[3]
+	mi := &file_records_v1_s3_records_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -282,7 +363,7 @@ func (x *S3Extent) String() string {
 func (*S3Extent) ProtoMessage() {}
 
 func (x *S3Extent) ProtoReflect() protoreflect.Message {
-	mi := &file_records_v1_s3_records_proto_msgTypes[3]
+	mi := &file_records_v1_s3_records_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -295,7 +376,7 @@ func (x *S3Extent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use S3Extent.ProtoReflect.Descriptor instead.
 func (*S3Extent) Descriptor() ([]byte, []int) {
-	return file_records_v1_s3_records_proto_rawDescGZIP(), []int{3}
+	return file_records_v1_s3_records_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *S3Extent) GetDataId() string {
@@ -364,7 +445,7 @@ type S3Object struct {
 
 func (x *S3Object) Reset() {
 	*x = S3Object{}
-	mi := &file_records_v1_s3_records_proto_msgTypes[4]
+	mi := &file_records_v1_s3_records_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -376,7 +457,7 @@ func (x *S3Object) String() string {
 func (*S3Object) ProtoMessage() {}
 
 func (x *S3Object) ProtoReflect() protoreflect.Message {
-	mi := &file_records_v1_s3_records_proto_msgTypes[4]
+	mi := &file_records_v1_s3_records_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -389,7 +470,7 @@ func (x *S3Object) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use S3Object.ProtoReflect.Descriptor instead.
 func (*S3Object) Descriptor() ([]byte, []int) {
-	return file_records_v1_s3_records_proto_rawDescGZIP(), []int{4}
+	return file_records_v1_s3_records_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *S3Object) GetKey() string {
@@ -570,7 +651,7 @@ type S3Upload struct {
 
 func (x *S3Upload) Reset() {
 	*x = S3Upload{}
-	mi := &file_records_v1_s3_records_proto_msgTypes[5]
+	mi := &file_records_v1_s3_records_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -582,7 +663,7 @@ func (x *S3Upload) String() string {
 func (*S3Upload) ProtoMessage() {}
 
 func (x *S3Upload) ProtoReflect() protoreflect.Message {
-	mi := &file_records_v1_s3_records_proto_msgTypes[5]
+	mi := &file_records_v1_s3_records_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -595,7 +676,7 @@ func (x *S3Upload) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use S3Upload.ProtoReflect.Descriptor instead.
 func (*S3Upload) Descriptor() ([]byte, []int) {
-	return file_records_v1_s3_records_proto_rawDescGZIP(), []int{5}
+	return file_records_v1_s3_records_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *S3Upload) GetUploadId() string {
@@ -647,7 +728,7 @@ type S3Part struct {
 
 func (x *S3Part) Reset() {
 	*x = S3Part{}
-	mi := &file_records_v1_s3_records_proto_msgTypes[6]
+	mi := &file_records_v1_s3_records_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -659,7 +740,7 @@ func (x *S3Part) String() string {
 func (*S3Part) ProtoMessage() {}
 
 func (x *S3Part) ProtoReflect() protoreflect.Message {
-	mi := &file_records_v1_s3_records_proto_msgTypes[6]
+	mi := &file_records_v1_s3_records_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -672,7 +753,7 @@ func (x *S3Part) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use S3Part.ProtoReflect.Descriptor instead.
 func (*S3Part) Descriptor() ([]byte, []int) {
-	return file_records_v1_s3_records_proto_rawDescGZIP(), []int{6}
+	return file_records_v1_s3_records_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *S3Part) GetPartNumber() int32 {
@@ -714,7 +795,7 @@ var File_records_v1_s3_records_proto protoreflect.FileDescriptor
 
 const file_records_v1_s3_records_proto_rawDesc = "" +
 	"\n" +
-	"\x1brecords/v1/s3_records.proto\x12\x10ibemu.records.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf8\x02\n" +
+	"\x1brecords/v1/s3_records.proto\x12\x10ibemu.records.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xcf\x03\n" +
 	"\bS3Bucket\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05owner\x18\x02 \x01(\tR\x05owner\x12\x16\n" +
@@ -725,10 +806,16 @@ const file_records_v1_s3_records_proto_rawDesc = "" +
 	"\n" +
 	"encryption\x18\a \x01(\v2\x1e.ibemu.records.v1.S3EncryptionR\n" +
 	"encryption\x128\n" +
-	"\x04tags\x18\b \x03(\v2$.ibemu.records.v1.S3Bucket.TagsEntryR\x04tags\x1a7\n" +
+	"\x04tags\x18\b \x03(\v2$.ibemu.records.v1.S3Bucket.TagsEntryR\x04tags\x12U\n" +
+	"\x13public_access_block\x18\t \x01(\v2%.ibemu.records.v1.S3PublicAccessBlockR\x11publicAccessBlock\x1a7\n" +
 	"\tTagsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"x\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xd7\x01\n" +
+	"\x13S3PublicAccessBlock\x12*\n" +
+	"\x11block_public_acls\x18\x01 \x01(\bR\x0fblockPublicAcls\x12,\n" +
+	"\x12ignore_public_acls\x18\x02 \x01(\bR\x10ignorePublicAcls\x12.\n" +
+	"\x13block_public_policy\x18\x03 \x01(\bR\x11blockPublicPolicy\x126\n" +
+	"\x17restrict_public_buckets\x18\x04 \x01(\bR\x15restrictPublicBuckets\"x\n" +
 	"\fS3Encryption\x12\x1c\n" +
 	"\talgorithm\x18\x01 \x01(\tR\talgorithm\x12\x1c\n" +
 	"\n" +
@@ -810,44 +897,46 @@ func file_records_v1_s3_records_proto_rawDescGZIP() []byte {
 	return file_records_v1_s3_records_proto_rawDescData
 }
 
-var file_records_v1_s3_records_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_records_v1_s3_records_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_records_v1_s3_records_proto_goTypes = []any{
 	(*S3Bucket)(nil),              // 0: ibemu.records.v1.S3Bucket
-	(*S3Encryption)(nil),          // 1: ibemu.records.v1.S3Encryption
-	(*S3OwnedBucket)(nil),         // 2: ibemu.records.v1.S3OwnedBucket
-	(*S3Extent)(nil),              // 3: ibemu.records.v1.S3Extent
-	(*S3Object)(nil),              // 4: ibemu.records.v1.S3Object
-	(*S3Upload)(nil),              // 5: ibemu.records.v1.S3Upload
-	(*S3Part)(nil),                // 6: ibemu.records.v1.S3Part
-	nil,                           // 7: ibemu.records.v1.S3Bucket.TagsEntry
-	nil,                           // 8: ibemu.records.v1.S3Object.MetadataEntry
-	nil,                           // 9: ibemu.records.v1.S3Object.ChecksumsEntry
-	nil,                           // 10: ibemu.records.v1.S3Object.TagsEntry
-	nil,                           // 11: ibemu.records.v1.S3Object.KmsContextEntry
-	nil,                           // 12: ibemu.records.v1.S3Part.ChecksumsEntry
-	(*timestamppb.Timestamp)(nil), // 13: google.protobuf.Timestamp
+	(*S3PublicAccessBlock)(nil),   // 1: ibemu.records.v1.S3PublicAccessBlock
+	(*S3Encryption)(nil),          // 2: ibemu.records.v1.S3Encryption
+	(*S3OwnedBucket)(nil),         // 3: ibemu.records.v1.S3OwnedBucket
+	(*S3Extent)(nil),              // 4: ibemu.records.v1.S3Extent
+	(*S3Object)(nil),              // 5: ibemu.records.v1.S3Object
+	(*S3Upload)(nil),              // 6: ibemu.records.v1.S3Upload
+	(*S3Part)(nil),                // 7: ibemu.records.v1.S3Part
+	nil,                           // 8: ibemu.records.v1.S3Bucket.TagsEntry
+	nil,                           // 9: ibemu.records.v1.S3Object.MetadataEntry
+	nil,                           // 10: ibemu.records.v1.S3Object.ChecksumsEntry
+	nil,                           // 11: ibemu.records.v1.S3Object.TagsEntry
+	nil,                           // 12: ibemu.records.v1.S3Object.KmsContextEntry
+	nil,                           // 13: ibemu.records.v1.S3Part.ChecksumsEntry
+	(*timestamppb.Timestamp)(nil), // 14: google.protobuf.Timestamp
 }
 var file_records_v1_s3_records_proto_depIdxs = []int32{
-	13, // 0: ibemu.records.v1.S3Bucket.created:type_name -> google.protobuf.Timestamp
-	1,  // 1: ibemu.records.v1.S3Bucket.encryption:type_name -> ibemu.records.v1.S3Encryption
-	7,  // 2: ibemu.records.v1.S3Bucket.tags:type_name -> ibemu.records.v1.S3Bucket.TagsEntry
-	13, // 3: ibemu.records.v1.S3OwnedBucket.created:type_name -> google.protobuf.Timestamp
-	13, // 4: ibemu.records.v1.S3Object.last_modified:type_name -> google.protobuf.Timestamp
-	3,  // 5: ibemu.records.v1.S3Object.extents:type_name -> ibemu.records.v1.S3Extent
-	8,  // 6: ibemu.records.v1.S3Object.metadata:type_name -> ibemu.records.v1.S3Object.MetadataEntry
-	9,  // 7: ibemu.records.v1.S3Object.checksums:type_name -> ibemu.records.v1.S3Object.ChecksumsEntry
-	10, // 8: ibemu.records.v1.S3Object.tags:type_name -> ibemu.records.v1.S3Object.TagsEntry
-	11, // 9: ibemu.records.v1.S3Object.kms_context:type_name -> ibemu.records.v1.S3Object.KmsContextEntry
-	13, // 10: ibemu.records.v1.S3Upload.initiated:type_name -> google.protobuf.Timestamp
-	4,  // 11: ibemu.records.v1.S3Upload.template:type_name -> ibemu.records.v1.S3Object
-	13, // 12: ibemu.records.v1.S3Part.last_modified:type_name -> google.protobuf.Timestamp
-	3,  // 13: ibemu.records.v1.S3Part.extent:type_name -> ibemu.records.v1.S3Extent
-	12, // 14: ibemu.records.v1.S3Part.checksums:type_name -> ibemu.records.v1.S3Part.ChecksumsEntry
-	15, // [15:15] is the sub-list for method output_type
-	15, // [15:15] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	14, // 0: ibemu.records.v1.S3Bucket.created:type_name -> google.protobuf.Timestamp
+	2,  // 1: ibemu.records.v1.S3Bucket.encryption:type_name -> ibemu.records.v1.S3Encryption
+	8,  // 2: ibemu.records.v1.S3Bucket.tags:type_name -> ibemu.records.v1.S3Bucket.TagsEntry
+	1,  // 3: ibemu.records.v1.S3Bucket.public_access_block:type_name -> ibemu.records.v1.S3PublicAccessBlock
+	14, // 4: ibemu.records.v1.S3OwnedBucket.created:type_name -> google.protobuf.Timestamp
+	14, // 5: ibemu.records.v1.S3Object.last_modified:type_name -> google.protobuf.Timestamp
+	4,  // 6: ibemu.records.v1.S3Object.extents:type_name -> ibemu.records.v1.S3Extent
+	9,  // 7: ibemu.records.v1.S3Object.metadata:type_name -> ibemu.records.v1.S3Object.MetadataEntry
+	10, // 8: ibemu.records.v1.S3Object.checksums:type_name -> ibemu.records.v1.S3Object.ChecksumsEntry
+	11, // 9: ibemu.records.v1.S3Object.tags:type_name -> ibemu.records.v1.S3Object.TagsEntry
+	12, // 10: ibemu.records.v1.S3Object.kms_context:type_name -> ibemu.records.v1.S3Object.KmsContextEntry
+	14, // 11: ibemu.records.v1.S3Upload.initiated:type_name -> google.protobuf.Timestamp
+	5,  // 12: ibemu.records.v1.S3Upload.template:type_name -> ibemu.records.v1.S3Object
+	14, // 13: ibemu.records.v1.S3Part.last_modified:type_name -> google.protobuf.Timestamp
+	4,  // 14: ibemu.records.v1.S3Part.extent:type_name -> ibemu.records.v1.S3Extent
+	13, // 15: ibemu.records.v1.S3Part.checksums:type_name -> ibemu.records.v1.S3Part.ChecksumsEntry
+	16, // [16:16] is the sub-list for method output_type
+	16, // [16:16] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_records_v1_s3_records_proto_init() }
@@ -861,7 +950,7 @@ func file_records_v1_s3_records_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_records_v1_s3_records_proto_rawDesc), len(file_records_v1_s3_records_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   13,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
