@@ -297,6 +297,13 @@ func (s *Service) ListImageScanFindingAggregations(ctx context.Context, req *ibv
 	return &ibv1.ListImageScanFindingAggregationsResponse{AggregationType: ptr(typ), Responses: out}, nil
 }
 
+// marketplaceOwner is the owner segment of AWS Marketplace resource ARNs.
+const marketplaceOwner = "aws-marketplace"
+
+// marketplaceRead is the resource side of AWS Marketplace components: every
+// account may ask for them, its identity-based policies permitting.
+var marketplaceRead = publicRead("AWS Marketplace components", "GetComponent", "GetMarketplaceResource")
+
 // GetMarketplaceResource reads the data or an artifact of an AWS
 // Marketplace component. The emulator publishes no Marketplace component
 // (ListComponents with owner AWSMarketplace lists none), so every valid
