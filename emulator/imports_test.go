@@ -262,19 +262,52 @@ func TestImportDiskImage(t *testing.T) {
 }
 
 // TestGetMarketplaceResource: no AWS Marketplace component is published,
-// so a component ARN is not found; another resource type is refused.
+// so a component ARN is not found (InvalidRequestException: the model lists
+// no ResourceNotFoundException for the operation); another resource type
+// is refused.
 func TestGetMarketplaceResource(t *testing.T) {
 	t.Parallel()
 	_, c := startClient(t)
 	ctx := testContext(t)
 	comp := fmt.Sprintf("arn:aws:imagebuilder:%s:aws-marketplace:component/cis-hardening/1.0.0/1", region)
 	_, err := c.GetMarketplaceResource(ctx, &imagebuilder.GetMarketplaceResourceInput{ResourceType: types.MarketplaceResourceTypeComponentData, ResourceArn: aws.String(versionARN(accountA, "mine", "1.0.0") + "/1")})
-	requireMessage(t, requireAPIError(t, err, "ResourceNotFoundException", 404),
-		"The resource ARN "+versionARN(accountA, "mine", "1.0.0")+"/1 does not belong to an AWS Marketplace component.")
+	requireMessage(t, requireAPIError(t, err, "InvalidRequestException", 400),
+		"The resource "+versionARN(accountA, "mine", "1.0.0")+"/1 was not found: it is not an AWS Marketplace component you are subscribed to.")
 	_, err = c.GetMarketplaceResource(ctx, &imagebuilder.GetMarketplaceResourceInput{ResourceType: types.MarketplaceResourceTypeComponentData,
 		ResourceArn: aws.String(fmt.Sprintf("arn:aws:imagebuilder:%s:%s:image-recipe/r/1.0.0", region, accountA))})
-	requireAPIError(t, err, "InvalidParameterValueException", 400)
+	requireAPIError(t, err, "InvalidRequestException", 400)
 	_, err = c.GetMarketplaceResource(ctx, &imagebuilder.GetMarketplaceResourceInput{ResourceType: types.MarketplaceResourceTypeComponentArtifact,
 		ResourceArn: aws.String(comp), ResourceLocation: aws.String("s3://bucket/artifact.zip")})
+	requireAPIError(t, err, "InvalidRequestException", 400)
+}
+
+// TestWaitForActionStep: a build whose workflow has a WaitForAction step
+// waits for SendWorkflowStepAction; RESUME lets it finish.
+func TestWaitForActionStep(t *testing.T) {
+	e := startBuilds(t)
+	ctx := testContext(t)
+	recipe, infra := e.pipelineParts(t, "paused", "", "", ssmCore, ibInstance)
+	wf, err := e.ib.CreateWorkflow(ctx, workflowInput("pausing", "1.0.0", buildWorkflowDoc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn, _ := e.create(t, &imagebuilder.CreateImageInput{ImageRecipeArn: aws.String(recipe), InfrastructureConfigurationArn: aws.String(infra),
+		Workflows: []types.WorkflowConfiguration{{WorkflowArn: wf.WorkflowBuildVersionArn}}})
+	e.run(t, 2*buildTime)
+	requireState(t, e.image(t, e.ib, arn), types.ImageStatusBuilding)
+	waiting, err := e.ib.ListWaitingWorkflowSteps(ctx, &imagebuilder.ListWaitingWorkflowStepsInput{})
+	if err != nil || len(waiting.Steps) != 1 {
+		t.Fatalf("ListWaitingWorkflowSteps: %v %+v", err, waiting)
+	}
+	step := waiting.Steps[0].StepExecutionId
+	_, err = e.ib.SendWorkflowStepAction(ctx, &imagebuilder.SendWorkflowStepActionInput{StepExecutionId: aws.String("step-00000000-0000-0000-0000-000000000000"),
+		ImageBuildVersionArn: aws.String(arn), Action: types.WorkflowStepActionTypeResume, ClientToken: aws.String("s0")})
 	requireAPIError(t, err, "ResourceNotFoundException", 404)
+	out, err := e.ib.SendWorkflowStepAction(ctx, &imagebuilder.SendWorkflowStepActionInput{StepExecutionId: step, ImageBuildVersionArn: aws.String(arn),
+		Action: types.WorkflowStepActionTypeResume, ClientToken: aws.String("s1")})
+	if err != nil || aws.ToString(out.StepExecutionId) != aws.ToString(step) {
+		t.Fatalf("SendWorkflowStepAction: %v %+v", err, out)
+	}
+	e.run(t, 2*buildTime)
+	requireState(t, e.image(t, e.ib, arn), types.ImageStatusAvailable)
 }

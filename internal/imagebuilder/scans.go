@@ -307,8 +307,11 @@ var marketplaceRead = publicRead("AWS Marketplace components", "GetComponent", "
 // GetMarketplaceResource reads the data or an artifact of an AWS
 // Marketplace component. The emulator publishes no Marketplace component
 // (ListComponents with owner AWSMarketplace lists none), so every valid
-// request is ResourceNotFoundException; resourceArn must name a component.
-// Errors: ResourceNotFoundException, InvalidParameterValueException.
+// request is refused with InvalidRequestException: the model lists no
+// ResourceNotFoundException for this operation (its errors are
+// CallRateLimitExceeded, Client, Forbidden, InvalidRequest, Service and
+// ServiceUnavailable), so the not-found answer takes the 400 it does list.
+// resourceArn must name a component. Errors: InvalidRequestException.
 func (s *Service) GetMarketplaceResource(ctx context.Context, req *ibv1.GetMarketplaceResourceRequest) (*ibv1.GetMarketplaceResourceResponse, error) {
 	if _, aerr := call(ctx); aerr != nil {
 		return nil, aerr
@@ -319,7 +322,7 @@ func (s *Service) GetMarketplaceResource(ctx context.Context, req *ibv1.GetMarke
 		return nil, aerr
 	}
 	if r.Type != "component" {
-		return nil, ibv1.ErrInvalidParameterValue("The value supplied for parameter 'resourceArn' is not valid. The ARN %s does not name a component.", arn)
+		return nil, ibv1.ErrInvalidRequest("The value supplied for parameter 'resourceArn' is not valid. The ARN %s does not name a component.", arn)
 	}
-	return nil, ibv1.ErrResourceNotFound("The resource ARN %s does not belong to an AWS Marketplace component.", arn)
+	return nil, ibv1.ErrInvalidRequest("The resource %s was not found: it is not an AWS Marketplace component you are subscribed to.", arn)
 }
