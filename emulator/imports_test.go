@@ -50,6 +50,10 @@ func TestScannedBuildReportsPackagesAndFindings(t *testing.T) {
 	if aws.ToString(first.ImagePackageList[0].PackageName) != "amazon-ssm-agent" {
 		t.Errorf("first package %+v", first.ImagePackageList[0])
 	}
+	amazon, err := e.ib.ListImagePackages(ctx, &imagebuilder.ListImagePackagesInput{ImageBuildVersionArn: aws.String(fmt.Sprintf("arn:aws:imagebuilder:%s:aws:image/amazon-linux-2023-x86/2025.1.8/1", region))})
+	if err != nil || len(amazon.ImagePackageList) != 6 {
+		t.Fatalf("packages of an Amazon image: %v %+v", err, amazon)
+	}
 	_, err = e.ib.ListImagePackages(ctx, &imagebuilder.ListImagePackagesInput{ImageBuildVersionArn: aws.String(strings.TrimSuffix(arn, "/1") + "/9")})
 	requireAPIError(t, err, "ResourceNotFoundException", 404)
 

@@ -57,9 +57,10 @@ func finished(img *ibv1.Image) bool {
 }
 
 // ListImagePackages lists the packages installed on an image build
-// version (imagePackages), by name; [] while the build has not finished,
-// for a container image and for one built without enhanced image metadata
-// (the inventory is collected only with it). Errors:
+// version (imagePackages), by name — an Amazon-managed image's too; []
+// while the build has not finished, for a container image and for one
+// built without enhanced image metadata (the inventory is collected only
+// with it). Errors:
 // ResourceNotFoundException, InvalidParameterValueException,
 // InvalidPaginationTokenException.
 func (s *Service) ListImagePackages(ctx context.Context, req *ibv1.ListImagePackagesRequest) (*ibv1.ListImagePackagesResponse, error) {
@@ -72,7 +73,7 @@ func (s *Service) ListImagePackages(ctx context.Context, req *ibv1.ListImagePack
 		return nil, aerr
 	}
 	var pkgs []*ibv1.ImagePackage
-	if finished(img) && img.GetType() == "AMI" && img.GetEnhancedImageMetadataEnabled() {
+	if finished(img) && img.GetType() == "AMI" && (img.GetEnhancedImageMetadataEnabled() || l.at.Account == awsOwner) {
 		pkgs = imagePackages(img.GetPlatform())
 	}
 	out, next := slicePage(pkgs, pg, (*ibv1.ImagePackage).GetPackageName)
@@ -114,9 +115,9 @@ func sampleFindings(img *ibv1.Image, account string, at time.Time) []*ibv1.Image
 		out = append(out, &ibv1.ImageScanFinding{
 			AwsAccountId: ptr(account), ImageBuildVersionArn: img.Arn, ImagePipelineArn: img.SourcePipelineArn,
 			Type: ptr("PACKAGE_VULNERABILITY"), Severity: ptr(f.severity), InspectorScore: ptr(f.score),
-			Title:       ptr(fmt.Sprintf("%s - %s", f.id, f.pkg.GetPackageName())),
-			Description: ptr(fmt.Sprintf("A sample vulnerability the emulator reports in %s %s.", f.pkg.GetPackageName(), f.pkg.GetPackageVersion())),
-			Remediation: &ibv1.Remediation{Recommendation: &ibv1.RemediationRecommendation{Text: ptr("Update " + f.pkg.GetPackageName() + " to " + fix + " or later.")}},
+			Title:           ptr(fmt.Sprintf("%s - %s", f.id, f.pkg.GetPackageName())),
+			Description:     ptr(fmt.Sprintf("A sample vulnerability the emulator reports in %s %s.", f.pkg.GetPackageName(), f.pkg.GetPackageVersion())),
+			Remediation:     &ibv1.Remediation{Recommendation: &ibv1.RemediationRecommendation{Text: ptr("Update " + f.pkg.GetPackageName() + " to " + fix + " or later.")}},
 			FirstObservedAt: timestamppb.New(at), UpdatedAt: timestamppb.New(at), FixAvailable: ptr("YES"),
 			PackageVulnerabilityDetails: &ibv1.PackageVulnerabilityDetails{
 				VulnerabilityId: ptr(f.id), Source: ptr("IBEMU"), VendorSeverity: ptr(f.severity),
