@@ -31,7 +31,7 @@ const benchDocument = "name: bench\nschemaVersion: 1.0\nphases:\n  - name: build
 func BenchmarkGetComponentHTTP(b *testing.B) {
 	emu := emulatortest.Start(b)
 	ctx := context.Background()
-	ib := imagebuilder.NewFromConfig(emu.AWSConfig("111122223333"))
+	ib := newIB(emu.AWSConfig("111122223333"))
 	out, err := ib.CreateComponent(ctx, &imagebuilder.CreateComponentInput{
 		Name: aws.String("bench"), SemanticVersion: aws.String("1.0.0"), Platform: types.PlatformLinux, Data: aws.String(benchDocument),
 	})
@@ -54,7 +54,7 @@ func BenchmarkGetComponentHTTP(b *testing.B) {
 func BenchmarkGetComponentRawHTTP(b *testing.B) {
 	emu := emulatortest.Start(b)
 	ctx := context.Background()
-	ib := imagebuilder.NewFromConfig(emu.AWSConfig("111122223333"))
+	ib := newIB(emu.AWSConfig("111122223333"))
 	out, err := ib.CreateComponent(ctx, &imagebuilder.CreateComponentInput{
 		Name: aws.String("bench"), SemanticVersion: aws.String("1.0.0"), Platform: types.PlatformLinux, Data: aws.String(benchDocument),
 	})
@@ -93,7 +93,7 @@ func BenchmarkCreateComponentDurable16(b *testing.B) {
 	ctx := context.Background()
 	cfg := emu.AWSConfig("111122223333")
 	cfg.HTTPClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 32}}
-	ib := imagebuilder.NewFromConfig(cfg)
+	ib := newIB(cfg)
 	const clients = 16
 	var next atomic.Int64
 	b.ReportAllocs()

@@ -18,7 +18,7 @@ func TestClientsReachTheEmulatorByAnyHostName(t *testing.T) {
 	emu := emulatortest.Start(t)
 	cfg := emu.AWSConfig("")
 	_, port := splitPort(emu.HTTPURL())
-	ib := imagebuilder.NewFromConfig(cfg, func(o *imagebuilder.Options) {
+	ib := newIB(cfg, func(o *imagebuilder.Options) {
 		o.BaseEndpoint = aws.String("http://some-bucket.localhost:" + port)
 	})
 	if _, err := ib.ListComponents(testContext(t), &imagebuilder.ListComponentsInput{}); err != nil {

@@ -57,7 +57,7 @@ func (p *principals) userIn(root *iam.Client, account, name string, inline map[s
 	}
 	creds := aws.Credentials{AccessKeyID: aws.ToString(k.AccessKey.AccessKeyId), SecretAccessKey: aws.ToString(k.AccessKey.SecretAccessKey)}
 	cfg := withKey(p.emu.AWSConfig(account), creds.AccessKeyID, creds.SecretAccessKey)
-	return imagebuilder.NewFromConfig(testClientConfig(p.t, cfg)), creds
+	return newIB(testClientConfig(p.t, cfg)), creds
 }
 
 func (p *principals) putUserPolicy(root *iam.Client, user, name, doc string) {

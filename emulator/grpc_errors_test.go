@@ -106,7 +106,7 @@ func TestGRPCAuthErrorsMatchTheSDKs(t *testing.T) {
 				t.Errorf("IAM over gRPC %+v, over HTTP %+v, want code %s", got, overHTTP, c.codes[0])
 			}
 
-			_, err = imagebuilder.NewFromConfig(cfg).ListComponents(ctx, &imagebuilder.ListComponentsInput{})
+			_, err = newIB(cfg).ListComponents(ctx, &imagebuilder.ListComponentsInput{})
 			overHTTP = sdkAnswer(t, err)
 			_, err = ibv1.NewImagebuilderClient(conn).ListComponents(ctx, &ibv1.ListComponentsRequest{})
 			if got := grpcAnswer(t, err); got != overHTTP || got.code != c.codes[1] {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ibemu/ibemu/emulator"
 	"github.com/ibemu/ibemu/grpcsigv4"
+	iamv1 "github.com/ibemu/ibemu/proto/iam/v1"
 	ibv1 "github.com/ibemu/ibemu/proto/imagebuilder/v1"
 )
 
@@ -193,14 +194,15 @@ func TestGRPCComponentFlow(t *testing.T) {
 		t.Errorf("a dry run answered %v", dry)
 	}
 
-	// An operation not built yet names itself.
-	_, err = g.ImportVmImage(ctx, &ibv1.ImportVmImageRequest{
-		Name: aws.String("vm"), SemanticVersion: aws.String("1.0.0"), Platform: aws.String("Linux"),
-		VmImportTaskId: aws.String("import-ami-0123456789abcdef0"), ClientToken: aws.String("t"),
+	// An operation not built yet names itself: every Image Builder
+	// operation is built, IAM's login profiles are not.
+	_, conn := grpcClient(t, emu, accountA, emulator.DefaultRootSecret)
+	_, err = iamv1.NewIAMClient(conn).CreateLoginProfile(ctx, &iamv1.CreateLoginProfileRequest{
+		UserName: aws.String("alice"), Password: aws.String("Passw0rd!Passw0rd"),
 	})
 	st = requireGRPCError(t, err, codes.Unimplemented, "UnsupportedOperation", "501")
-	if !strings.Contains(st.Message(), "ImportVmImage") {
-		t.Errorf("message %q does not name ImportVmImage", st.Message())
+	if !strings.Contains(st.Message(), "CreateLoginProfile") {
+		t.Errorf("message %q does not name CreateLoginProfile", st.Message())
 	}
 
 	requireSameStrings(t, "versions after the gRPC flow", listARNs(t, sdk, nil), []string{versionARN(accountA, "over-http", "1.0.0")})

@@ -53,7 +53,7 @@ func startClient(t *testing.T) (*emulator.Emulator, *imagebuilder.Client) {
 func client(t *testing.T, emu *emulator.Emulator, account string) *imagebuilder.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	t.Cleanup(tr.CloseIdleConnections)
-	return imagebuilder.NewFromConfig(emu.AWSConfig(account), func(o *imagebuilder.Options) {
+	return newIB(emu.AWSConfig(account), func(o *imagebuilder.Options) {
 		o.RetryMaxAttempts = 1
 		o.HTTPClient = &http.Client{Transport: emulator.ReaderOnlyBodies{Next: tr}}
 	})

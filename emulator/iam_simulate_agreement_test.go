@@ -278,7 +278,7 @@ func newLiveUser(t *testing.T, emu interface{ AWSConfig(string) aws.Config }, ro
 		t.Fatal(err)
 	}
 	cfg := testClientConfig(t, withKey(emu.AWSConfig(accountA), aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey)))
-	return &liveClients{ctx: ctx, root: root, ib: imagebuilder.NewFromConfig(cfg), iam: iam.NewFromConfig(cfg)}
+	return &liveClients{ctx: ctx, root: root, ib: newIB(cfg), iam: iam.NewFromConfig(cfg)}
 }
 
 // accessDenied tells whether err is AWS's AccessDenied (either protocol's

@@ -33,7 +33,7 @@ type buildEnv struct {
 func startBuilds(t testing.TB, configure ...func(*emulator.Config)) *buildEnv {
 	clock := &manualClock{t: time.Now().UTC()}
 	emu := emulatortest.Start(t, append([]func(*emulator.Config){func(c *emulator.Config) { c.Clock, c.BuildTime = clock.Now, buildTime }}, configure...)...)
-	return &buildEnv{emu: emu, clock: clock, ib: imagebuilder.NewFromConfig(emu.AWSConfig(accountA), func(o *imagebuilder.Options) { o.RetryMaxAttempts = 1 }),
+	return &buildEnv{emu: emu, clock: clock, ib: newIB(emu.AWSConfig(accountA), func(o *imagebuilder.Options) { o.RetryMaxAttempts = 1 }),
 		iam: iam.NewFromConfig(emu.AWSConfig(accountA))}
 }
 
@@ -350,7 +350,7 @@ func TestImageSharedThroughPolicy(t *testing.T) {
 	recipe, infra := e.pipelineParts(t, "golden", "", "", ssmCore, ibInstance)
 	arn, _ := e.create(t, &imagebuilder.CreateImageInput{ImageRecipeArn: aws.String(recipe), InfrastructureConfigurationArn: aws.String(infra)})
 	e.run(t, 2*buildTime)
-	b := imagebuilder.NewFromConfig(e.emu.AWSConfig(accountB), func(o *imagebuilder.Options) { o.RetryMaxAttempts = 1 })
+	b := newIB(e.emu.AWSConfig(accountB), func(o *imagebuilder.Options) { o.RetryMaxAttempts = 1 })
 
 	in := recipeInput("on-golden", "1.0.0", amazonComponent("update-linux", "x.x.x"))
 	in.ParentImage = aws.String(arn)

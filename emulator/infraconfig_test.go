@@ -66,7 +66,7 @@ func (e *ibEnv) user(t *testing.T, name, doc string) *imagebuilder.Client {
 		t.Fatalf("CreateAccessKey: %v", err)
 	}
 	cfg := e.emu.AWSConfigWithCredentials(aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey), "")
-	return imagebuilder.NewFromConfig(cfg, func(o *imagebuilder.Options) {
+	return newIB(cfg, func(o *imagebuilder.Options) {
 		o.RetryMaxAttempts = 1
 		o.HTTPClient = &http.Client{Transport: emulator.ReaderOnlyBodies{Next: http.DefaultTransport}}
 	})

@@ -26,7 +26,7 @@ func TestListComponentBuildVersionsPagesInALongRegion(t *testing.T) {
 	longRegion := strings.Join([]string{"us-east-1", label, label, label, label}, ".")
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	t.Cleanup(tr.CloseIdleConnections)
-	c := imagebuilder.NewFromConfig(emu.AWSConfig(accountA), func(o *imagebuilder.Options) {
+	c := newIB(emu.AWSConfig(accountA), func(o *imagebuilder.Options) {
 		o.Region = longRegion
 		o.RetryMaxAttempts = 1
 		o.HTTPClient = &http.Client{Transport: emulator.ReaderOnlyBodies{Next: tr}}

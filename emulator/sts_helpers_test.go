@@ -120,7 +120,7 @@ func whoAmI(t *testing.T, cfg aws.Config) (arn, userID string) {
 
 // ibClient is an Image Builder client for cfg, retries off.
 func ibClient(t *testing.T, cfg aws.Config) *imagebuilder.Client {
-	return imagebuilder.NewFromConfig(testClientConfig(t, cfg))
+	return newIB(testClientConfig(t, cfg))
 }
 
 // requestID is the request id of a failed call.

@@ -1,10 +1,11 @@
 """boto3 against a running emulator: the CLI scenario through Python's SDK,
-with KMS and S3.
+with KMS, S3 and an Image Builder pipeline run to an AVAILABLE image.
 
 Usage: scenario.py ENDPOINT
 """
 import json
 import sys
+import time
 
 import boto3
 from botocore.exceptions import ClientError
@@ -107,4 +108,31 @@ for p in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
         check(len(deleted.get("Deleted", [])) == len(objs) and not deleted.get("Errors"), "delete_objects: %r" % deleted)
 s3.delete_bucket(Bucket=bucket)
 check(bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]], "the bucket is still listed")
+
+# Image Builder: an instance profile with the managed policies, an
+# infrastructure configuration, a recipe on Amazon Linux 2023 with Amazon's
+# update-linux component, a pipeline, a run polled to AVAILABLE.
+iam.create_role(RoleName="py-build-instance", AssumeRolePolicyDocument=json.dumps(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+for managed in ("AmazonSSMManagedInstanceCore", "EC2InstanceProfileForImageBuilder"):
+    iam.attach_role_policy(RoleName="py-build-instance", PolicyArn="arn:aws:iam::aws:policy/" + managed)
+iam.create_instance_profile(InstanceProfileName="py-build-instance")
+iam.add_role_to_instance_profile(InstanceProfileName="py-build-instance", RoleName="py-build-instance")
+builder = client("imagebuilder", ACCOUNT, "test")
+infra = builder.create_infrastructure_configuration(name="py-infra", instanceProfileName="py-build-instance")["infrastructureConfigurationArn"]
+recipe = builder.create_image_recipe(
+    name="py-recipe", semanticVersion="1.0.0", parentImage="arn:aws:imagebuilder:us-east-1:aws:image/amazon-linux-2023-x86/x.x.x",
+    components=[{"componentArn": "arn:aws:imagebuilder:us-east-1:aws:component/update-linux/x.x.x"}])["imageRecipeArn"]
+pipeline = builder.create_image_pipeline(name="py-pipeline", imageRecipeArn=recipe, infrastructureConfigurationArn=infra)["imagePipelineArn"]
+image = builder.start_image_pipeline_execution(imagePipelineArn=pipeline)["imageBuildVersionArn"]
+check(image == "arn:aws:imagebuilder:us-east-1:%s:image/py-recipe/1.0.0/1" % ACCOUNT, "start_image_pipeline_execution: " + image)
+state = {}
+for _ in range(60):
+    state = builder.get_image(imageBuildVersionArn=image)["image"]["state"]
+    if state["status"] in ("AVAILABLE", "FAILED"):
+        break
+    time.sleep(0.5)
+check(state["status"] == "AVAILABLE", "the pipeline's image: %r" % state)
+listed = [i["arn"] for i in builder.list_image_pipeline_images(imagePipelineArn=pipeline)["imageSummaryList"]]
+check(listed == [image], "list_image_pipeline_images: %s" % listed)
 print("boto3 scenario: ok (boto3 %s)" % boto3.__version__)

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The AWS CLI against a running emulator: create a user and its keys, attach
 # a policy, assume a role, list components, a denial with its message, a
-# KMS key with an encrypt/decrypt round trip, and S3 (buckets, small and
-# multipart copies, a bucket policy, SSE-KMS, cleanup).
+# KMS key with an encrypt/decrypt round trip, S3 (buckets, small and
+# multipart copies, a bucket policy, SSE-KMS, cleanup), and an Image Builder
+# pipeline run to an AVAILABLE image (the emulator must build in seconds:
+# .ci/clients/run passes --build-time 2s).
 # Usage: scenario.sh ENDPOINT AWS_CLI
 set -euo pipefail
 endpoint=$1
@@ -129,4 +131,47 @@ as_root s3 rm "s3://$bucket" --recursive --only-show-errors
 [[ $(as_root s3 rb "s3://$bucket") == "remove_bucket: $bucket" ]] || fail "s3 rb"
 # With no bucket left, `s3 ls` still works: the answer holds an empty <Buckets/>.
 [[ $(as_root s3 ls) != *"$bucket"* ]] || fail "the bucket is still listed"
+
+# Image Builder: a component, a recipe on Amazon Linux 2023 from the
+# catalogue, an instance profile whose role has the managed policies, the
+# infrastructure and distribution configurations, a pipeline, a run, and
+# its image polled to AVAILABLE.
+component=$(as_root imagebuilder create-component --name cli-hello --semantic-version 1.0.0 --platform Linux \
+  --data $'name: cli-hello\nschemaVersion: 1.0\nphases:\n  - name: build\n    steps:\n      - name: Hello\n        action: ExecuteBash\n        inputs:\n          commands: ["echo hello"]\n' \
+  --output text --query componentBuildVersionArn)
+[[ $component == "arn:aws:imagebuilder:us-east-1:$account:component/cli-hello/1.0.0/1" ]] || fail "create-component: $component"
+recipe=$(as_root imagebuilder create-image-recipe --name cli-recipe --semantic-version 1.0.0 \
+  --parent-image "arn:aws:imagebuilder:us-east-1:aws:image/amazon-linux-2023-x86/x.x.x" \
+  --components "componentArn=$component" --output text --query imageRecipeArn)
+[[ $recipe == "arn:aws:imagebuilder:us-east-1:$account:image-recipe/cli-recipe/1.0.0" ]] || fail "create-image-recipe: $recipe"
+as_root iam create-role --role-name cli-build-instance --output text --query Role.Arn \
+  --assume-role-policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}' >/dev/null
+for managed in AmazonSSMManagedInstanceCore EC2InstanceProfileForImageBuilder; do
+  as_root iam attach-role-policy --role-name cli-build-instance --policy-arn "arn:aws:iam::aws:policy/$managed"
+done
+as_root iam create-instance-profile --instance-profile-name cli-build-instance >/dev/null
+as_root iam add-role-to-instance-profile --instance-profile-name cli-build-instance --role-name cli-build-instance
+infra=$(as_root imagebuilder create-infrastructure-configuration --name cli-infra \
+  --instance-profile-name cli-build-instance --output text --query infrastructureConfigurationArn)
+dist=$(as_root imagebuilder create-distribution-configuration --name cli-dist \
+  --distributions '[{"region":"us-east-1","amiDistributionConfiguration":{"name":"cli-{{ imagebuilder:buildDate }}"}}]' \
+  --output text --query distributionConfigurationArn)
+pipeline=$(as_root imagebuilder create-image-pipeline --name cli-pipeline --image-recipe-arn "$recipe" \
+  --infrastructure-configuration-arn "$infra" --distribution-configuration-arn "$dist" \
+  --output text --query imagePipelineArn)
+[[ $pipeline == "arn:aws:imagebuilder:us-east-1:$account:image-pipeline/cli-pipeline" ]] || fail "create-image-pipeline: $pipeline"
+image=$(as_root imagebuilder start-image-pipeline-execution --image-pipeline-arn "$pipeline" \
+  --output text --query imageBuildVersionArn)
+[[ $image == "arn:aws:imagebuilder:us-east-1:$account:image/cli-recipe/1.0.0/1" ]] || fail "start-image-pipeline-execution: $image"
+state=""
+for _ in $(seq 1 60); do
+  state=$(as_root imagebuilder get-image --image-build-version-arn "$image" --output text --query image.state.status)
+  [[ $state == AVAILABLE || $state == FAILED ]] && break
+  sleep 0.5
+done
+[[ $state == AVAILABLE ]] || fail "the pipeline's image is $state: $(as_root imagebuilder get-image --image-build-version-arn "$image" --output text --query image.state.reason)"
+ami=$(as_root imagebuilder get-image --image-build-version-arn "$image" --output text --query 'image.outputResources.amis[0].image')
+[[ $ami == ami-* ]] || fail "the image's AMI is $ami"
+listed=$(as_root imagebuilder list-image-pipeline-images --image-pipeline-arn "$pipeline" --output text --query 'imageSummaryList[].arn')
+[[ $listed == "$image" ]] || fail "list-image-pipeline-images: $listed"
 echo "cli scenario: ok ($("$aws_cli" --version 2>&1 | cut -d' ' -f1))"

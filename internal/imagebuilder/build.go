@@ -211,6 +211,16 @@ func (s *Service) startBuild(ctx context.Context, br *buildRequest) (string, err
 	if err != nil {
 		return "", err
 	}
+	return s.startPlanned(ctx, c, p, br)
+}
+
+// startPlanned creates the image build version record of a planned build
+// (p.image, named p.recipeName / p.recipeVer) in PENDING with its workflow
+// executions, idempotent under the client token withClientToken put in
+// ctx: CreateImage and StartImagePipelineExecution plan from a recipe,
+// DistributeImage, ImportVmImage and ImportDiskImage plan their own
+// (imports.go).
+func (s *Service) startPlanned(ctx context.Context, c *callctx.Call, p *planned, br *buildRequest) (string, error) {
 	if err := s.ensureServiceLinkedRole(ctx, c); err != nil {
 		return "", err
 	}
@@ -221,7 +231,7 @@ func (s *Service) startBuild(ctx context.Context, br *buildRequest) (string, err
 		return "", aerr
 	}
 	var arn string
-	err = s.db.Update(ctx, func(tx *storage.Tx) error {
+	err := s.db.Update(ctx, func(tx *storage.Tx) error {
 		create := func() (*wrapperspb.StringValue, error) {
 			a, err := s.insertBuild(tx, c, sc, seg, v, p, br)
 			return wrapperspb.String(a), err
@@ -471,15 +481,24 @@ func (s *Service) planWorkflows(ctx context.Context, c *callctx.Call, br *buildR
 			out = append(out, ws...)
 			continue
 		}
-		sub := strings.ToLower(typ)
-		r := resourceARN{Partition: "aws", Region: c.Region, Account: awsOwner, Type: "workflow/" + sub, Name: defaults[typ], Version: "x.x.x"}
-		rec, found, aerr := amazonWorkflow(c.Region, r)
-		if aerr != nil || !found {
-			return nil, fmt.Errorf("imagebuilder: the managed workflow %s is missing from the catalogue", r)
+		w, err := managedWorkflow(c.Region, typ, defaults[typ])
+		if err != nil {
+			return nil, err
 		}
-		out = append(out, workflowPlan(rec, &ibv1.WorkflowConfiguration{}))
+		out = append(out, w)
 	}
 	return out, nil
+}
+
+// managedWorkflow plans the AWS-managed workflow name of type typ (BUILD,
+// TEST, DISTRIBUTION) from the catalogue.
+func managedWorkflow(region, typ, name string) (plannedWorkflow, error) {
+	r := resourceARN{Partition: "aws", Region: region, Account: awsOwner, Type: "workflow/" + strings.ToLower(typ), Name: name, Version: "x.x.x"}
+	rec, found, aerr := amazonWorkflow(region, r)
+	if aerr != nil || !found {
+		return plannedWorkflow{}, fmt.Errorf("imagebuilder: the managed workflow %s is missing from the catalogue", r)
+	}
+	return workflowPlan(rec, &ibv1.WorkflowConfiguration{}), nil
 }
 
 // workflowPlan reads a workflow record's steps.

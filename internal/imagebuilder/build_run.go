@@ -200,6 +200,10 @@ func (s *Service) applyStep(tx *storage.Tx, sc storage.Scope, key []byte, st *bu
 	img.State = &ibv1.ImageState{Status: ptr(status)}
 	if out.fail != "" {
 		img.State.Reason = ptr(truncate(out.fail, 1024))
+	} else if status == "AVAILABLE" {
+		if err := recordFindings(tx, sc, img, st.Due); err != nil {
+			return err
+		}
 	}
 	if err := images.Put(tx, sc, key, img); err != nil {
 		return err

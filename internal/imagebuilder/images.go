@@ -208,6 +208,9 @@ func (s *Service) DeleteImage(ctx context.Context, req *ibv1.DeleteImageRequest)
 		if _, err := retryable.Delete(tx, inFlightScope, []byte(l.at.String())); err != nil {
 			return err
 		}
+		if err := dropFindings(tx, l.scope(), l.at.String()); err != nil {
+			return err
+		}
 		return dropPolicy(tx, imageSharing, l)
 	})
 	if err != nil {

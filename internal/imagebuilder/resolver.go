@@ -89,6 +89,14 @@ func (s *Service) resolveARN(ctx context.Context, c *callctx.Call, member, arn s
 	if r.Account == awsOwner {
 		return s.resolveAmazon(c, l, res, all)
 	}
+	if r.Account == marketplaceOwner {
+		// AWS Marketplace components are readable by subscribers; none is
+		// published here, so the ARN names nothing (GetMarketplaceResource).
+		if r.Type == componentType {
+			res.Policy = marketplaceRead
+		}
+		return res, nil
+	}
 	if k == nil || k.store == nil || r.Region != c.Region || k.versioned != (r.Version != "") {
 		// A component ARN without a version (component/name, which a
 		// resourceArn may be) names no build.
