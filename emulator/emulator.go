@@ -94,6 +94,14 @@ type Config struct {
 	// most recent 4,096, not in the data file (for benchmarks and throwaway
 	// runs: nothing survives a restart, Watch delivers nothing).
 	DecisionLogInMemory bool
+	// Enforce is the enforcement mode: "on" (or ""; the default) denies
+	// what the policies deny; "soft" evaluates and records every decision
+	// but allows every request, recording a would-be denial with the
+	// outcome softDeny and naming its actions in the X-Ibemu-Would-Deny
+	// response header (gRPC: x-ibemu-would-deny header metadata); "off"
+	// evaluates nothing and records nothing (requests are still
+	// authenticated). Start fails on any other value.
+	Enforce string
 	// AdminPrincipals are ARNs (root users, users, roles) allowed to use the
 	// admin gRPC API besides DefaultAdminPrincipal.
 	AdminPrincipals []string
@@ -102,6 +110,7 @@ type Config struct {
 // Emulator is a running emulator.
 type Emulator struct {
 	cfg      Config
+	mode     authz.Mode
 	db       *storage.DB
 	srv      *server.Server
 	httpSrv  *http.Server
@@ -146,11 +155,15 @@ type Emulator struct {
 // Close. It returns once both endpoints accept connections.
 func Start(ctx context.Context, cfg Config) (*Emulator, error) {
 	cfg = withDefaults(cfg)
+	mode, err := authz.ParseMode(cfg.Enforce)
+	if err != nil {
+		return nil, err
+	}
 	db, err := storage.Open(cfg.DataPath, storage.Options{NoSync: cfg.NoSync})
 	if err != nil {
 		return nil, fmt.Errorf("open data file: %w", err)
 	}
-	e := &Emulator{cfg: cfg, db: db, serveErr: make(chan error, 2), newConns: map[net.Conn]struct{}{}}
+	e := &Emulator{cfg: cfg, mode: mode, db: db, serveErr: make(chan error, 2), newConns: map[net.Conn]struct{}{}}
 	abort := func() {
 		if e.store != nil {
 			e.store.Close()
@@ -182,7 +195,7 @@ func Start(ctx context.Context, cfg Config) (*Emulator, error) {
 	go func() { e.serveErr <- ignoreClosed(e.grpcSrv.Serve(e.grpcLn)) }()
 	e.startSchedules()
 	e.srv.SetReady(true)
-	cfg.Logger.Info("emulator ready", "http", e.HTTPURL(), "grpc", e.GRPCAddr(), "data", cfg.DataPath, "version", Version)
+	cfg.Logger.Info("emulator ready", "http", e.HTTPURL(), "grpc", e.GRPCAddr(), "data", cfg.DataPath, "version", Version, "enforce", e.mode.String())
 	return e, nil
 }
 
@@ -244,6 +257,7 @@ func (e *Emulator) build() error {
 		},
 		AlwaysAllowed: sts.AlwaysAllowed,
 		Recorder:      e.recorder(),
+		Mode:          e.mode,
 	})
 	if err != nil {
 		return err

@@ -41,6 +41,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return restoreCmd(ctx, args[1:], stdout, stderr, getenv)
 	case "reset":
 		return resetCmd(ctx, args[1:], stdout, stderr, getenv)
+	case "policy":
+		return policyCmd(ctx, args[1:], stdout, stderr, getenv)
 	case "simulate-custom-policy":
 		return simulateCustomPolicy(args[1:], stdin, stdout, stderr)
 	case "version", "--version":
@@ -65,11 +67,13 @@ Commands:
   snapshot FILE            write the running emulator's whole state to FILE
   restore FILE             replace the running emulator's state with FILE
   reset                    empty the running emulator's state
+  policy suggest           a least-privilege identity policy from a principal's recorded decisions (--principal ARN)
+  policy impact            recorded requests whose decision a policy change would change (--principal ARN --policy FILE)
   simulate-custom-policy   evaluate policies offline, like "aws iam simulate-custom-policy"
   version                  print the version
 
 Run "emulator serve -h" for the server's flags. explain, decisions, snapshot,
-restore and reset talk to a running emulator over its admin gRPC API
+restore, reset and policy talk to a running emulator over its admin gRPC API
 (--endpoint, env IBEMU_GRPC), signed with AWS_ACCESS_KEY_ID and
 AWS_SECRET_ACCESS_KEY, or as the root user of 000000000000 by default.
 `)

@@ -26,6 +26,9 @@ type Decision struct {
 	// s3:ListBucket deciding NoSuchKey or AccessDenied for a missing key).
 	Check   string
 	Outcome policy.Outcome
+	// Soft marks a denial that soft enforcement allowed (ModeSoft): Outcome
+	// keeps the engine's verdict, the log records softDeny.
+	Soft bool
 	// Source is the policy type that decided (see policy.Decision); Policy
 	// and Statement name the deciding policy and statement.
 	Source policy.PolicyKind

@@ -38,6 +38,9 @@ type Options struct {
 	// Sealer, when set, encodes every denial's authorization message
 	// (Decision.EncodedMessage) for sts:DecodeAuthorizationMessage.
 	Sealer *seal.Sealer
+	// Mode is how decisions are applied: ModeOn (the zero value) enforces,
+	// ModeSoft records but allows, ModeOff decides nothing.
+	Mode Mode
 }
 
 // Enforcer decides API calls and the checks services ask for. It implements
@@ -49,6 +52,7 @@ type Enforcer struct {
 	rec       Recorder
 	orgs      policy.OrganizationsPolicies
 	sealer    *seal.Sealer
+	mode      Mode
 	plans     sync.Map // *apimodel.Operation → *plan or error
 }
 
@@ -65,6 +69,7 @@ func New(opts Options) (*Enforcer, error) {
 		rec:       opts.Recorder,
 		orgs:      opts.Organizations,
 		sealer:    opts.Sealer,
+		mode:      opts.Mode,
 	}
 	for svc, r := range opts.Resolvers {
 		e.resolvers[svc] = r
@@ -105,6 +110,9 @@ func (e *Enforcer) Authorize(ctx context.Context, svc *apimodel.Service, op *api
 	t := &Target{enforcer: e, call: c, protocol: svc.Protocol}
 	ctx = context.WithValue(ctx, targetKey{}, t)
 	if e.always[p.spec.Action] {
+		if e.mode == ModeOff {
+			return ctx, nil
+		}
 		e.record(c, &Decision{Action: p.spec.Action, Resource: "*", Outcome: policy.Allowed, Principal: c.Principal.ARN})
 		return ctx, nil
 	}
@@ -267,9 +275,18 @@ func (e *Enforcer) resolve(ctx context.Context, c *callctx.Call, action string, 
 	return res, nil
 }
 
+// Mode is the enforcement mode the enforcer was made with.
+func (e *Enforcer) Mode() Mode { return e.mode }
+
 // decide evaluates one action on one resource, records the decision and
-// returns the AccessDenied error when it denies.
+// returns the AccessDenied error when it denies. It is the one place the
+// enforcement mode applies: ModeOff returns nil without evaluating or
+// recording; ModeSoft records a denial as a soft one, notes the action on
+// the call and returns nil.
 func (e *Enforcer) decide(c *callctx.Call, proto apimodel.Protocol, caller *Caller, action string, res *Resource, rctx *policy.Context, check string) error {
+	if e.mode == ModeOff {
+		return nil
+	}
 	d := &Decision{
 		req: policy.Request{Principal: &caller.Principal, Action: action, Resource: res.ARN, ResourceAccount: res.Account, Context: rctx},
 		pols: policy.Policies{
@@ -289,9 +306,14 @@ func (e *Enforcer) decide(c *callctx.Call, proto apimodel.Protocol, caller *Call
 	if !pd.Allowed() {
 		d.Message = policy.AccessDeniedMessage(&d.req, pd)
 		d.sealer = e.sealer
+		d.Soft = e.mode == ModeSoft
 	}
 	e.record(c, d)
 	if pd.Allowed() {
+		return nil
+	}
+	if d.Soft {
+		c.NoteWouldDeny(action)
 		return nil
 	}
 	return AccessDenied(proto, d.Message)

@@ -22,6 +22,7 @@ type decisionJSON struct {
 	Resource    string              `json:"resource"`
 	Check       string              `json:"check,omitempty"`
 	Decision    string              `json:"decision"`
+	WouldDeny   string              `json:"wouldDeny,omitempty"`
 	PolicyType  string              `json:"policyType,omitempty"`
 	Policy      string              `json:"policy,omitempty"`
 	Statement   string              `json:"statement,omitempty"`

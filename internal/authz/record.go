@@ -34,6 +34,9 @@ func (d *Decision) Record() *adminv1.Decision {
 		AccessKeyId:     d.AccessKeyID,
 		ResourceAccount: d.req.ResourceAccount,
 	}
+	if d.Soft {
+		r.Outcome, r.WouldDeny = SoftDeny, d.Outcome.String()
+	}
 	if !d.SessionIssued.IsZero() {
 		r.SessionIssuedUnix = d.SessionIssued.Unix()
 	}
@@ -124,7 +127,9 @@ type Filter struct {
 	// Action is an IAM action, matched case-insensitively; "*" and "?"
 	// wildcards are allowed ("imagebuilder:Get*").
 	Action string
-	// Outcome is "allow", "deny" (implicit or explicit) or "".
+	// Outcome is "allow", "deny" (implicit or explicit, enforced),
+	// "softDeny" (allowed by soft enforcement), "wouldDeny" (either kind of
+	// denial) or "".
 	Outcome string
 	// Since and Until bound the decision time: Since <= t < Until.
 	Since, Until time.Time
@@ -163,6 +168,14 @@ func (f Filter) Match(r *adminv1.Decision) bool {
 			return false
 		}
 	case "deny", "denied":
+		if o := r.GetOutcome(); o == policy.Allowed.String() || o == SoftDeny {
+			return false
+		}
+	case "softdeny", SoftDeny, "soft":
+		if r.GetOutcome() != SoftDeny {
+			return false
+		}
+	case "wouldDeny", "woulddeny":
 		if r.GetOutcome() == policy.Allowed.String() {
 			return false
 		}

@@ -216,7 +216,12 @@ func CloudTrail(r *adminv1.Decision) CloudTrailEvent {
 	if r.GetStatement() != "" {
 		ev.AdditionalEventData["ibemuStatement"] = r.GetStatement()
 	}
-	if r.GetOutcome() != policy.Allowed.String() {
+	if r.GetOutcome() == SoftDeny {
+		// Allowed by soft enforcement: no error, the would-be denial is
+		// the emulator's own annotation.
+		ev.AdditionalEventData["wouldDeny"] = r.GetWouldDeny()
+		ev.AdditionalEventData["wouldDenyMessage"] = r.GetMessage()
+	} else if r.GetOutcome() != policy.Allowed.String() {
 		ev.ErrorCode = "AccessDenied"
 		if r.GetService() == "imagebuilder" || r.GetService() == "kms" {
 			ev.ErrorCode = "AccessDeniedException"

@@ -118,14 +118,16 @@ func writeJSON(w http.ResponseWriter, v any) {
 
 // ParseFilter builds a filter from textual values, as the CLI and the HTTP
 // endpoint take them: decision "allow" or "deny"; since and until RFC 3339
-// times or durations counted back from now ("15m").
+// times or durations counted back from now ("15m"). Decision may also be
+// "softDeny" (allowed by soft enforcement) or "wouldDeny" (denied or
+// soft-denied).
 func ParseFilter(principal, action, decision, since, until string, now time.Time) (Filter, error) {
 	f := Filter{Principal: principal, Action: action}
 	switch decision {
-	case "", "allow", "deny":
+	case "", "allow", "deny", SoftDeny, "wouldDeny":
 		f.Outcome = decision
 	default:
-		return f, errorf("decision is allow or deny, not %q", decision)
+		return f, errorf("decision is allow, deny, softDeny or wouldDeny, not %q", decision)
 	}
 	var err error
 	if f.Since, err = parseWhen(since, now); err != nil {
@@ -165,6 +167,7 @@ func recordJSON(r *adminv1.Decision) decisionJSON {
 		Resource:    r.GetResource(),
 		Check:       r.GetCheck(),
 		Decision:    r.GetOutcome(),
+		WouldDeny:   r.GetWouldDeny(),
 		PolicyType:  r.GetPolicyType(),
 		Policy:      r.GetPolicy(),
 		Statement:   r.GetStatement(),

@@ -9,6 +9,7 @@ package callctx
 import (
 	"context"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/ibemu/ibemu/internal/auth"
@@ -43,6 +44,33 @@ type Call struct {
 	// S3 holds the transport facts of an S3 request over HTTP, from which
 	// the s3: transport condition keys are set; nil for other calls.
 	S3 *S3Transport
+
+	// wouldDeny are the actions soft enforcement allowed although the
+	// policies denied them (NoteWouldDeny).
+	wdMu      sync.Mutex
+	wouldDeny []string
+}
+
+// NoteWouldDeny remembers that action was allowed only because enforcement
+// is soft: the transports answer the list in a response header. Each
+// action is kept once. Safe for concurrent use.
+func (c *Call) NoteWouldDeny(action string) {
+	c.wdMu.Lock()
+	defer c.wdMu.Unlock()
+	for _, a := range c.wouldDeny {
+		if a == action {
+			return
+		}
+	}
+	c.wouldDeny = append(c.wouldDeny, action)
+}
+
+// WouldDeny returns the actions noted by NoteWouldDeny, in the order first
+// noted; nil when none.
+func (c *Call) WouldDeny() []string {
+	c.wdMu.Lock()
+	defer c.wdMu.Unlock()
+	return append([]string(nil), c.wouldDeny...)
 }
 
 // S3Transport is how an S3 request was signed and carried: the values of

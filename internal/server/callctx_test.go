@@ -31,21 +31,24 @@ import (
 type recorder struct {
 	ibv1.UnsupportedImagebuilderServer
 	mu   sync.Mutex
-	last callctx.Call
+	last *callctx.Call
 }
 
 func (r *recorder) ListComponents(ctx context.Context, _ *ibv1.ListComponentsRequest) (*ibv1.ListComponentsResponse, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.last = *callctx.From(ctx)
+	r.last = callctx.From(ctx)
 	return &ibv1.ListComponentsResponse{RequestId: proto.String(r.last.RequestID)}, nil
 }
 
-func (r *recorder) take() callctx.Call {
+func (r *recorder) take() *callctx.Call {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	c := r.last
-	r.last = callctx.Call{}
+	r.last = nil
+	if c == nil {
+		c = &callctx.Call{}
+	}
 	return c
 }
 

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"strconv"
+	"strings"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
@@ -101,6 +102,9 @@ func (s *Server) grpcAuthInterceptor(ctx context.Context, req any, info *grpc.Un
 	c.Principal = ident.Principal
 	c.Time = start
 	resp, err := s.chain(ctx, req, info, handler)
+	if wd := c.WouldDeny(); len(wd) > 0 {
+		_ = grpc.SetHeader(ctx, metadata.Pairs(WouldDenyMetadata, strings.Join(wd, ", ")))
+	}
 	s.log.Debug("request", "request_id", c.RequestID, "service", c.Service, "operation", c.Operation,
 		"principal", c.Principal.ARN, "error", err != nil, "duration", s.now().Sub(start), "transport", "grpc")
 	return resp, err

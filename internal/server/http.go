@@ -73,7 +73,17 @@ type httpCall struct {
 	status    int
 	op        string
 	labels    restxml.Labels // restXml: the URI labels, named in errors
+	call      *callctx.Call  // the authenticated call, once there is one
 }
+
+// WouldDenyHeader names, on an HTTP response, the actions soft enforcement
+// (--enforce=soft) allowed although the policies denied them, joined by
+// ", " (for example "imagebuilder:GetComponent, iam:PassRole"). It is
+// absent when nothing was soft-denied.
+const WouldDenyHeader = "X-Ibemu-Would-Deny"
+
+// WouldDenyMetadata is the gRPC response header of the same meaning.
+const WouldDenyMetadata = "x-ibemu-would-deny"
 
 func (rc *httpCall) serve() {
 	s, r := rc.s, rc.r
@@ -129,6 +139,7 @@ func (rc *httpCall) newCall(start time.Time, ident *auth.Identity) *callctx.Call
 		Transport: "http",
 	}
 	c.SourceIP, c.SecureTransport = httpSource(rc.r)
+	rc.call = c
 	return c
 }
 
@@ -282,6 +293,11 @@ func (rc *httpCall) setCommonHeaders() {
 		h.Set("X-Amzn-RequestId", rc.requestID)
 	}
 	h.Set("Date", rc.s.now().UTC().Format(http.TimeFormat))
+	if rc.call != nil {
+		if wd := rc.call.WouldDeny(); len(wd) > 0 {
+			h.Set(WouldDenyHeader, strings.Join(wd, ", "))
+		}
+	}
 }
 
 // apiForScope finds the API named by the credential scope of the request's

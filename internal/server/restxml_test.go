@@ -48,7 +48,7 @@ type memS3 struct {
 	buckets  map[string]string // name → location constraint
 	policies map[string]string
 	objects  map[string]map[string]*memObject
-	last     callctx.Call
+	last     *callctx.Call
 }
 
 type memObject struct {
@@ -65,12 +65,15 @@ func newMemS3() *memS3 {
 var modified = timestamppb.New(time.Date(2025, 3, 4, 5, 6, 7, 890_000_000, time.UTC))
 
 func (m *memS3) seen(ctx context.Context) {
-	m.last = *callctx.From(ctx)
+	m.last = callctx.From(ctx)
 }
 
-func (m *memS3) lastCall() callctx.Call {
+func (m *memS3) lastCall() *callctx.Call {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.last == nil {
+		return &callctx.Call{}
+	}
 	return m.last
 }
 

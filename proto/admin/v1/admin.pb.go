@@ -57,7 +57,9 @@ type Decision struct {
 	// Check is "" for the call's own action, else "dependent", "forward
 	// access via SERVICE" or "item".
 	Check string `protobuf:"bytes,15,opt,name=check,proto3" json:"check,omitempty"`
-	// Outcome is allowed, implicitDeny or explicitDeny.
+	// Outcome is allowed, implicitDeny or explicitDeny; softDeny for a
+	// request allowed only because enforcement was soft (--enforce=soft),
+	// whose policies denied it (WouldDeny says how).
 	Outcome string `protobuf:"bytes,16,opt,name=outcome,proto3" json:"outcome,omitempty"`
 	// PolicyType, Policy and Statement name what decided.
 	PolicyType string `protobuf:"bytes,17,opt,name=policy_type,json=policyType,proto3" json:"policy_type,omitempty"`
@@ -83,8 +85,11 @@ type Decision struct {
 	Transport string `protobuf:"bytes,30,opt,name=transport,proto3" json:"transport,omitempty"`
 	// FailedConditions lists the conditions that did not hold, by policy.
 	FailedConditions []string `protobuf:"bytes,31,rep,name=failed_conditions,json=failedConditions,proto3" json:"failed_conditions,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// WouldDeny is, for a softDeny, the outcome enforcement would have given:
+	// implicitDeny or explicitDeny.
+	WouldDeny     string `protobuf:"bytes,32,opt,name=would_deny,json=wouldDeny,proto3" json:"would_deny,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Decision) Reset() {
@@ -334,6 +339,13 @@ func (x *Decision) GetFailedConditions() []string {
 	return nil
 }
 
+func (x *Decision) GetWouldDeny() string {
+	if x != nil {
+		return x.WouldDeny
+	}
+	return ""
+}
+
 // ContextEntry is one condition key of a request context and its values.
 type ContextEntry struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -502,7 +514,8 @@ type DecisionFilter struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	Principal string                 `protobuf:"bytes,1,opt,name=principal,proto3" json:"principal,omitempty"`
 	Action    string                 `protobuf:"bytes,2,opt,name=action,proto3" json:"action,omitempty"`
-	// Outcome is "allow", "deny" or "".
+	// Outcome is "allow", "deny", "softDeny" or "". "deny" matches enforced
+	// denials only; "wouldDeny" matches denials and soft denials.
 	Outcome       string `protobuf:"bytes,3,opt,name=outcome,proto3" json:"outcome,omitempty"`
 	SinceUnixNano int64  `protobuf:"varint,4,opt,name=since_unix_nano,json=sinceUnixNano,proto3" json:"since_unix_nano,omitempty"`
 	UntilUnixNano int64  `protobuf:"varint,5,opt,name=until_unix_nano,json=untilUnixNano,proto3" json:"until_unix_nano,omitempty"`
@@ -1035,11 +1048,458 @@ func (x *RestoreResponse) GetBytes() int64 {
 	return 0
 }
 
+type SuggestPolicyRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Principal is the ARN of a user, a role (its sessions' decisions) or a
+	// root user. Required.
+	Principal     string `protobuf:"bytes,1,opt,name=principal,proto3" json:"principal,omitempty"`
+	SinceUnixNano int64  `protobuf:"varint,2,opt,name=since_unix_nano,json=sinceUnixNano,proto3" json:"since_unix_nano,omitempty"`
+	UntilUnixNano int64  `protobuf:"varint,3,opt,name=until_unix_nano,json=untilUnixNano,proto3" json:"until_unix_nano,omitempty"`
+	// WildcardThreshold is how many ARNs of one parent (objects of a bucket,
+	// versions or builds of one Image Builder resource) are collapsed into a
+	// wildcard; 0 means the default (5), a negative value never collapses.
+	WildcardThreshold int32 `protobuf:"varint,4,opt,name=wildcard_threshold,json=wildcardThreshold,proto3" json:"wildcard_threshold,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *SuggestPolicyRequest) Reset() {
+	*x = SuggestPolicyRequest{}
+	mi := &file_admin_v1_admin_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SuggestPolicyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SuggestPolicyRequest) ProtoMessage() {}
+
+func (x *SuggestPolicyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_admin_v1_admin_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SuggestPolicyRequest.ProtoReflect.Descriptor instead.
+func (*SuggestPolicyRequest) Descriptor() ([]byte, []int) {
+	return file_admin_v1_admin_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *SuggestPolicyRequest) GetPrincipal() string {
+	if x != nil {
+		return x.Principal
+	}
+	return ""
+}
+
+func (x *SuggestPolicyRequest) GetSinceUnixNano() int64 {
+	if x != nil {
+		return x.SinceUnixNano
+	}
+	return 0
+}
+
+func (x *SuggestPolicyRequest) GetUntilUnixNano() int64 {
+	if x != nil {
+		return x.UntilUnixNano
+	}
+	return 0
+}
+
+func (x *SuggestPolicyRequest) GetWildcardThreshold() int32 {
+	if x != nil {
+		return x.WildcardThreshold
+	}
+	return 0
+}
+
+type SuggestPolicyResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Policies are the suggested identity policy documents (JSON), each
+	// within IAM's managed policy size limit; usually one.
+	Policies []string `protobuf:"bytes,1,rep,name=policies,proto3" json:"policies,omitempty"`
+	// Decisions is how many recorded decisions were used.
+	Decisions int32 `protobuf:"varint,2,opt,name=decisions,proto3" json:"decisions,omitempty"`
+	// Actions is how many distinct actions the policies allow.
+	Actions int32 `protobuf:"varint,3,opt,name=actions,proto3" json:"actions,omitempty"`
+	// Notes explain choices made: wildcards, conditions left out, decisions
+	// skipped (root users, always-allowed actions).
+	Notes         []string `protobuf:"bytes,4,rep,name=notes,proto3" json:"notes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SuggestPolicyResponse) Reset() {
+	*x = SuggestPolicyResponse{}
+	mi := &file_admin_v1_admin_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SuggestPolicyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SuggestPolicyResponse) ProtoMessage() {}
+
+func (x *SuggestPolicyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_admin_v1_admin_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SuggestPolicyResponse.ProtoReflect.Descriptor instead.
+func (*SuggestPolicyResponse) Descriptor() ([]byte, []int) {
+	return file_admin_v1_admin_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *SuggestPolicyResponse) GetPolicies() []string {
+	if x != nil {
+		return x.Policies
+	}
+	return nil
+}
+
+func (x *SuggestPolicyResponse) GetDecisions() int32 {
+	if x != nil {
+		return x.Decisions
+	}
+	return 0
+}
+
+func (x *SuggestPolicyResponse) GetActions() int32 {
+	if x != nil {
+		return x.Actions
+	}
+	return 0
+}
+
+func (x *SuggestPolicyResponse) GetNotes() []string {
+	if x != nil {
+		return x.Notes
+	}
+	return nil
+}
+
+type PolicyImpactRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Principal is the ARN whose recorded requests are re-evaluated
+	// (identity and boundary kinds; with the resource kind it narrows the
+	// requests on the resource to one principal).
+	Principal string `protobuf:"bytes,1,opt,name=principal,proto3" json:"principal,omitempty"`
+	// Kind is identity (default), boundary or resource.
+	Kind string `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`
+	// Policy is the policy document (JSON) to evaluate with.
+	Policy string `protobuf:"bytes,3,opt,name=policy,proto3" json:"policy,omitempty"`
+	// PolicyName names the policy it replaces: an inline policy name or a
+	// managed policy ARN or name of the principal (identity kind). Empty adds
+	// the policy as a new one. The boundary and resource kinds always
+	// replace the boundary, or the resource's policy.
+	PolicyName string `protobuf:"bytes,4,opt,name=policy_name,json=policyName,proto3" json:"policy_name,omitempty"`
+	// ResourceArn is the resource whose policy is changed (resource kind).
+	ResourceArn   string `protobuf:"bytes,5,opt,name=resource_arn,json=resourceArn,proto3" json:"resource_arn,omitempty"`
+	SinceUnixNano int64  `protobuf:"varint,6,opt,name=since_unix_nano,json=sinceUnixNano,proto3" json:"since_unix_nano,omitempty"`
+	UntilUnixNano int64  `protobuf:"varint,7,opt,name=until_unix_nano,json=untilUnixNano,proto3" json:"until_unix_nano,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PolicyImpactRequest) Reset() {
+	*x = PolicyImpactRequest{}
+	mi := &file_admin_v1_admin_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PolicyImpactRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PolicyImpactRequest) ProtoMessage() {}
+
+func (x *PolicyImpactRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_admin_v1_admin_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PolicyImpactRequest.ProtoReflect.Descriptor instead.
+func (*PolicyImpactRequest) Descriptor() ([]byte, []int) {
+	return file_admin_v1_admin_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *PolicyImpactRequest) GetPrincipal() string {
+	if x != nil {
+		return x.Principal
+	}
+	return ""
+}
+
+func (x *PolicyImpactRequest) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *PolicyImpactRequest) GetPolicy() string {
+	if x != nil {
+		return x.Policy
+	}
+	return ""
+}
+
+func (x *PolicyImpactRequest) GetPolicyName() string {
+	if x != nil {
+		return x.PolicyName
+	}
+	return ""
+}
+
+func (x *PolicyImpactRequest) GetResourceArn() string {
+	if x != nil {
+		return x.ResourceArn
+	}
+	return ""
+}
+
+func (x *PolicyImpactRequest) GetSinceUnixNano() int64 {
+	if x != nil {
+		return x.SinceUnixNano
+	}
+	return 0
+}
+
+func (x *PolicyImpactRequest) GetUntilUnixNano() int64 {
+	if x != nil {
+		return x.UntilUnixNano
+	}
+	return 0
+}
+
+// ImpactChange is one recorded request whose decision would change.
+type ImpactChange struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	RequestId    string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	TimeUnixNano int64                  `protobuf:"varint,2,opt,name=time_unix_nano,json=timeUnixNano,proto3" json:"time_unix_nano,omitempty"`
+	Principal    string                 `protobuf:"bytes,3,opt,name=principal,proto3" json:"principal,omitempty"`
+	Action       string                 `protobuf:"bytes,4,opt,name=action,proto3" json:"action,omitempty"`
+	Resource     string                 `protobuf:"bytes,5,opt,name=resource,proto3" json:"resource,omitempty"`
+	Check        string                 `protobuf:"bytes,6,opt,name=check,proto3" json:"check,omitempty"`
+	// Before and After are the decisions with the current policies and with
+	// the changed one: allowed, implicitDeny or explicitDeny.
+	Before string `protobuf:"bytes,7,opt,name=before,proto3" json:"before,omitempty"`
+	After  string `protobuf:"bytes,8,opt,name=after,proto3" json:"after,omitempty"`
+	// PolicyType, Policy and Statement name what decides after the change.
+	PolicyType    string `protobuf:"bytes,9,opt,name=policy_type,json=policyType,proto3" json:"policy_type,omitempty"`
+	Policy        string `protobuf:"bytes,10,opt,name=policy,proto3" json:"policy,omitempty"`
+	Statement     string `protobuf:"bytes,11,opt,name=statement,proto3" json:"statement,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImpactChange) Reset() {
+	*x = ImpactChange{}
+	mi := &file_admin_v1_admin_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImpactChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImpactChange) ProtoMessage() {}
+
+func (x *ImpactChange) ProtoReflect() protoreflect.Message {
+	mi := &file_admin_v1_admin_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImpactChange.ProtoReflect.Descriptor instead.
+func (*ImpactChange) Descriptor() ([]byte, []int) {
+	return file_admin_v1_admin_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ImpactChange) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *ImpactChange) GetTimeUnixNano() int64 {
+	if x != nil {
+		return x.TimeUnixNano
+	}
+	return 0
+}
+
+func (x *ImpactChange) GetPrincipal() string {
+	if x != nil {
+		return x.Principal
+	}
+	return ""
+}
+
+func (x *ImpactChange) GetAction() string {
+	if x != nil {
+		return x.Action
+	}
+	return ""
+}
+
+func (x *ImpactChange) GetResource() string {
+	if x != nil {
+		return x.Resource
+	}
+	return ""
+}
+
+func (x *ImpactChange) GetCheck() string {
+	if x != nil {
+		return x.Check
+	}
+	return ""
+}
+
+func (x *ImpactChange) GetBefore() string {
+	if x != nil {
+		return x.Before
+	}
+	return ""
+}
+
+func (x *ImpactChange) GetAfter() string {
+	if x != nil {
+		return x.After
+	}
+	return ""
+}
+
+func (x *ImpactChange) GetPolicyType() string {
+	if x != nil {
+		return x.PolicyType
+	}
+	return ""
+}
+
+func (x *ImpactChange) GetPolicy() string {
+	if x != nil {
+		return x.Policy
+	}
+	return ""
+}
+
+func (x *ImpactChange) GetStatement() string {
+	if x != nil {
+		return x.Statement
+	}
+	return ""
+}
+
+type PolicyImpactResponse struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Changes []*ImpactChange        `protobuf:"bytes,1,rep,name=changes,proto3" json:"changes,omitempty"`
+	// Evaluated is how many recorded decisions were re-evaluated; Skipped
+	// how many could not be (no principal in IAM any more, root users).
+	Evaluated     int32    `protobuf:"varint,2,opt,name=evaluated,proto3" json:"evaluated,omitempty"`
+	Skipped       int32    `protobuf:"varint,3,opt,name=skipped,proto3" json:"skipped,omitempty"`
+	Notes         []string `protobuf:"bytes,4,rep,name=notes,proto3" json:"notes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PolicyImpactResponse) Reset() {
+	*x = PolicyImpactResponse{}
+	mi := &file_admin_v1_admin_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PolicyImpactResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PolicyImpactResponse) ProtoMessage() {}
+
+func (x *PolicyImpactResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_admin_v1_admin_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PolicyImpactResponse.ProtoReflect.Descriptor instead.
+func (*PolicyImpactResponse) Descriptor() ([]byte, []int) {
+	return file_admin_v1_admin_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *PolicyImpactResponse) GetChanges() []*ImpactChange {
+	if x != nil {
+		return x.Changes
+	}
+	return nil
+}
+
+func (x *PolicyImpactResponse) GetEvaluated() int32 {
+	if x != nil {
+		return x.Evaluated
+	}
+	return 0
+}
+
+func (x *PolicyImpactResponse) GetSkipped() int32 {
+	if x != nil {
+		return x.Skipped
+	}
+	return 0
+}
+
+func (x *PolicyImpactResponse) GetNotes() []string {
+	if x != nil {
+		return x.Notes
+	}
+	return nil
+}
+
 var File_admin_v1_admin_proto protoreflect.FileDescriptor
 
 const file_admin_v1_admin_proto_rawDesc = "" +
 	"\n" +
-	"\x14admin/v1/admin.proto\x12\x0eibemu.admin.v1\"\xfd\a\n" +
+	"\x14admin/v1/admin.proto\x12\x0eibemu.admin.v1\"\x9c\b\n" +
 	"\bDecision\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12$\n" +
 	"\x0etime_unix_nano\x18\x02 \x01(\x03R\ftimeUnixNano\x12\x1d\n" +
@@ -1076,7 +1536,9 @@ const file_admin_v1_admin_proto_rawDesc = "" +
 	"\n" +
 	"user_agent\x18\x1d \x01(\tR\tuserAgent\x12\x1c\n" +
 	"\ttransport\x18\x1e \x01(\tR\ttransport\x12+\n" +
-	"\x11failed_conditions\x18\x1f \x03(\tR\x10failedConditions\"8\n" +
+	"\x11failed_conditions\x18\x1f \x03(\tR\x10failedConditions\x12\x1d\n" +
+	"\n" +
+	"would_deny\x18  \x01(\tR\twouldDeny\"8\n" +
 	"\fContextEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x16\n" +
 	"\x06values\x18\x02 \x03(\tR\x06values\"\xe6\x01\n" +
@@ -1122,14 +1584,55 @@ const file_admin_v1_admin_proto_rawDesc = "" +
 	"\rSnapshotChunk\x12\x12\n" +
 	"\x04data\x18\x01 \x01(\fR\x04data\"'\n" +
 	"\x0fRestoreResponse\x12\x14\n" +
-	"\x05bytes\x18\x01 \x01(\x03R\x05bytes2\xe7\x03\n" +
+	"\x05bytes\x18\x01 \x01(\x03R\x05bytes\"\xb3\x01\n" +
+	"\x14SuggestPolicyRequest\x12\x1c\n" +
+	"\tprincipal\x18\x01 \x01(\tR\tprincipal\x12&\n" +
+	"\x0fsince_unix_nano\x18\x02 \x01(\x03R\rsinceUnixNano\x12&\n" +
+	"\x0funtil_unix_nano\x18\x03 \x01(\x03R\runtilUnixNano\x12-\n" +
+	"\x12wildcard_threshold\x18\x04 \x01(\x05R\x11wildcardThreshold\"\x81\x01\n" +
+	"\x15SuggestPolicyResponse\x12\x1a\n" +
+	"\bpolicies\x18\x01 \x03(\tR\bpolicies\x12\x1c\n" +
+	"\tdecisions\x18\x02 \x01(\x05R\tdecisions\x12\x18\n" +
+	"\aactions\x18\x03 \x01(\x05R\aactions\x12\x14\n" +
+	"\x05notes\x18\x04 \x03(\tR\x05notes\"\xf3\x01\n" +
+	"\x13PolicyImpactRequest\x12\x1c\n" +
+	"\tprincipal\x18\x01 \x01(\tR\tprincipal\x12\x12\n" +
+	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x16\n" +
+	"\x06policy\x18\x03 \x01(\tR\x06policy\x12\x1f\n" +
+	"\vpolicy_name\x18\x04 \x01(\tR\n" +
+	"policyName\x12!\n" +
+	"\fresource_arn\x18\x05 \x01(\tR\vresourceArn\x12&\n" +
+	"\x0fsince_unix_nano\x18\x06 \x01(\x03R\rsinceUnixNano\x12&\n" +
+	"\x0funtil_unix_nano\x18\a \x01(\x03R\runtilUnixNano\"\xc0\x02\n" +
+	"\fImpactChange\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x01 \x01(\tR\trequestId\x12$\n" +
+	"\x0etime_unix_nano\x18\x02 \x01(\x03R\ftimeUnixNano\x12\x1c\n" +
+	"\tprincipal\x18\x03 \x01(\tR\tprincipal\x12\x16\n" +
+	"\x06action\x18\x04 \x01(\tR\x06action\x12\x1a\n" +
+	"\bresource\x18\x05 \x01(\tR\bresource\x12\x14\n" +
+	"\x05check\x18\x06 \x01(\tR\x05check\x12\x16\n" +
+	"\x06before\x18\a \x01(\tR\x06before\x12\x14\n" +
+	"\x05after\x18\b \x01(\tR\x05after\x12\x1f\n" +
+	"\vpolicy_type\x18\t \x01(\tR\n" +
+	"policyType\x12\x16\n" +
+	"\x06policy\x18\n" +
+	" \x01(\tR\x06policy\x12\x1c\n" +
+	"\tstatement\x18\v \x01(\tR\tstatement\"\x9c\x01\n" +
+	"\x14PolicyImpactResponse\x126\n" +
+	"\achanges\x18\x01 \x03(\v2\x1c.ibemu.admin.v1.ImpactChangeR\achanges\x12\x1c\n" +
+	"\tevaluated\x18\x02 \x01(\x05R\tevaluated\x12\x18\n" +
+	"\askipped\x18\x03 \x01(\x05R\askipped\x12\x14\n" +
+	"\x05notes\x18\x04 \x03(\tR\x05notes2\xa0\x05\n" +
 	"\x05Admin\x12\\\n" +
 	"\rListDecisions\x12$.ibemu.admin.v1.ListDecisionsRequest\x1a%.ibemu.admin.v1.ListDecisionsResponse\x12J\n" +
 	"\aExplain\x12\x1e.ibemu.admin.v1.ExplainRequest\x1a\x1f.ibemu.admin.v1.ExplainResponse\x12S\n" +
 	"\x0eWatchDecisions\x12%.ibemu.admin.v1.WatchDecisionsRequest\x1a\x18.ibemu.admin.v1.Decision0\x01\x12D\n" +
 	"\x05Reset\x12\x1c.ibemu.admin.v1.ResetRequest\x1a\x1d.ibemu.admin.v1.ResetResponse\x12L\n" +
 	"\bSnapshot\x12\x1f.ibemu.admin.v1.SnapshotRequest\x1a\x1d.ibemu.admin.v1.SnapshotChunk0\x01\x12K\n" +
-	"\aRestore\x12\x1d.ibemu.admin.v1.SnapshotChunk\x1a\x1f.ibemu.admin.v1.RestoreResponse(\x01B/Z-github.com/ibemu/ibemu/proto/admin/v1;adminv1b\x06proto3"
+	"\aRestore\x12\x1d.ibemu.admin.v1.SnapshotChunk\x1a\x1f.ibemu.admin.v1.RestoreResponse(\x01\x12\\\n" +
+	"\rSuggestPolicy\x12$.ibemu.admin.v1.SuggestPolicyRequest\x1a%.ibemu.admin.v1.SuggestPolicyResponse\x12Y\n" +
+	"\fPolicyImpact\x12#.ibemu.admin.v1.PolicyImpactRequest\x1a$.ibemu.admin.v1.PolicyImpactResponseB/Z-github.com/ibemu/ibemu/proto/admin/v1;adminv1b\x06proto3"
 
 var (
 	file_admin_v1_admin_proto_rawDescOnce sync.Once
@@ -1143,7 +1646,7 @@ func file_admin_v1_admin_proto_rawDescGZIP() []byte {
 	return file_admin_v1_admin_proto_rawDescData
 }
 
-var file_admin_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_admin_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_admin_v1_admin_proto_goTypes = []any{
 	(*Decision)(nil),              // 0: ibemu.admin.v1.Decision
 	(*ContextEntry)(nil),          // 1: ibemu.admin.v1.ContextEntry
@@ -1159,6 +1662,11 @@ var file_admin_v1_admin_proto_goTypes = []any{
 	(*SnapshotRequest)(nil),       // 11: ibemu.admin.v1.SnapshotRequest
 	(*SnapshotChunk)(nil),         // 12: ibemu.admin.v1.SnapshotChunk
 	(*RestoreResponse)(nil),       // 13: ibemu.admin.v1.RestoreResponse
+	(*SuggestPolicyRequest)(nil),  // 14: ibemu.admin.v1.SuggestPolicyRequest
+	(*SuggestPolicyResponse)(nil), // 15: ibemu.admin.v1.SuggestPolicyResponse
+	(*PolicyImpactRequest)(nil),   // 16: ibemu.admin.v1.PolicyImpactRequest
+	(*ImpactChange)(nil),          // 17: ibemu.admin.v1.ImpactChange
+	(*PolicyImpactResponse)(nil),  // 18: ibemu.admin.v1.PolicyImpactResponse
 }
 var file_admin_v1_admin_proto_depIdxs = []int32{
 	1,  // 0: ibemu.admin.v1.Decision.context:type_name -> ibemu.admin.v1.ContextEntry
@@ -1167,23 +1675,28 @@ var file_admin_v1_admin_proto_depIdxs = []int32{
 	0,  // 3: ibemu.admin.v1.ListDecisionsResponse.decisions:type_name -> ibemu.admin.v1.Decision
 	0,  // 4: ibemu.admin.v1.ExplainResponse.decisions:type_name -> ibemu.admin.v1.Decision
 	3,  // 5: ibemu.admin.v1.WatchDecisionsRequest.filter:type_name -> ibemu.admin.v1.DecisionFilter
-	4,  // 6: ibemu.admin.v1.Admin.ListDecisions:input_type -> ibemu.admin.v1.ListDecisionsRequest
-	6,  // 7: ibemu.admin.v1.Admin.Explain:input_type -> ibemu.admin.v1.ExplainRequest
-	8,  // 8: ibemu.admin.v1.Admin.WatchDecisions:input_type -> ibemu.admin.v1.WatchDecisionsRequest
-	9,  // 9: ibemu.admin.v1.Admin.Reset:input_type -> ibemu.admin.v1.ResetRequest
-	11, // 10: ibemu.admin.v1.Admin.Snapshot:input_type -> ibemu.admin.v1.SnapshotRequest
-	12, // 11: ibemu.admin.v1.Admin.Restore:input_type -> ibemu.admin.v1.SnapshotChunk
-	5,  // 12: ibemu.admin.v1.Admin.ListDecisions:output_type -> ibemu.admin.v1.ListDecisionsResponse
-	7,  // 13: ibemu.admin.v1.Admin.Explain:output_type -> ibemu.admin.v1.ExplainResponse
-	0,  // 14: ibemu.admin.v1.Admin.WatchDecisions:output_type -> ibemu.admin.v1.Decision
-	10, // 15: ibemu.admin.v1.Admin.Reset:output_type -> ibemu.admin.v1.ResetResponse
-	12, // 16: ibemu.admin.v1.Admin.Snapshot:output_type -> ibemu.admin.v1.SnapshotChunk
-	13, // 17: ibemu.admin.v1.Admin.Restore:output_type -> ibemu.admin.v1.RestoreResponse
-	12, // [12:18] is the sub-list for method output_type
-	6,  // [6:12] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	17, // 6: ibemu.admin.v1.PolicyImpactResponse.changes:type_name -> ibemu.admin.v1.ImpactChange
+	4,  // 7: ibemu.admin.v1.Admin.ListDecisions:input_type -> ibemu.admin.v1.ListDecisionsRequest
+	6,  // 8: ibemu.admin.v1.Admin.Explain:input_type -> ibemu.admin.v1.ExplainRequest
+	8,  // 9: ibemu.admin.v1.Admin.WatchDecisions:input_type -> ibemu.admin.v1.WatchDecisionsRequest
+	9,  // 10: ibemu.admin.v1.Admin.Reset:input_type -> ibemu.admin.v1.ResetRequest
+	11, // 11: ibemu.admin.v1.Admin.Snapshot:input_type -> ibemu.admin.v1.SnapshotRequest
+	12, // 12: ibemu.admin.v1.Admin.Restore:input_type -> ibemu.admin.v1.SnapshotChunk
+	14, // 13: ibemu.admin.v1.Admin.SuggestPolicy:input_type -> ibemu.admin.v1.SuggestPolicyRequest
+	16, // 14: ibemu.admin.v1.Admin.PolicyImpact:input_type -> ibemu.admin.v1.PolicyImpactRequest
+	5,  // 15: ibemu.admin.v1.Admin.ListDecisions:output_type -> ibemu.admin.v1.ListDecisionsResponse
+	7,  // 16: ibemu.admin.v1.Admin.Explain:output_type -> ibemu.admin.v1.ExplainResponse
+	0,  // 17: ibemu.admin.v1.Admin.WatchDecisions:output_type -> ibemu.admin.v1.Decision
+	10, // 18: ibemu.admin.v1.Admin.Reset:output_type -> ibemu.admin.v1.ResetResponse
+	12, // 19: ibemu.admin.v1.Admin.Snapshot:output_type -> ibemu.admin.v1.SnapshotChunk
+	13, // 20: ibemu.admin.v1.Admin.Restore:output_type -> ibemu.admin.v1.RestoreResponse
+	15, // 21: ibemu.admin.v1.Admin.SuggestPolicy:output_type -> ibemu.admin.v1.SuggestPolicyResponse
+	18, // 22: ibemu.admin.v1.Admin.PolicyImpact:output_type -> ibemu.admin.v1.PolicyImpactResponse
+	15, // [15:23] is the sub-list for method output_type
+	7,  // [7:15] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_admin_v1_admin_proto_init() }
@@ -1197,7 +1710,7 @@ func file_admin_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_admin_v1_admin_proto_rawDesc), len(file_admin_v1_admin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   14,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -30,6 +30,8 @@ const (
 	Admin_Reset_FullMethodName          = "/ibemu.admin.v1.Admin/Reset"
 	Admin_Snapshot_FullMethodName       = "/ibemu.admin.v1.Admin/Snapshot"
 	Admin_Restore_FullMethodName        = "/ibemu.admin.v1.Admin/Restore"
+	Admin_SuggestPolicy_FullMethodName  = "/ibemu.admin.v1.Admin/SuggestPolicy"
+	Admin_PolicyImpact_FullMethodName   = "/ibemu.admin.v1.Admin/PolicyImpact"
 )
 
 // AdminClient is the client API for Admin service.
@@ -52,6 +54,12 @@ type AdminClient interface {
 	Snapshot(ctx context.Context, in *SnapshotRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[SnapshotChunk], error)
 	// Restore replaces the whole state with a snapshot, atomically.
 	Restore(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[SnapshotChunk, RestoreResponse], error)
+	// SuggestPolicy turns the recorded decisions of a principal into a
+	// least-privilege identity policy (one or more documents).
+	SuggestPolicy(ctx context.Context, in *SuggestPolicyRequest, opts ...grpc.CallOption) (*SuggestPolicyResponse, error)
+	// PolicyImpact re-evaluates recorded requests with a policy replaced or
+	// added and lists those whose decision would change.
+	PolicyImpact(ctx context.Context, in *PolicyImpactRequest, opts ...grpc.CallOption) (*PolicyImpactResponse, error)
 }
 
 type adminClient struct {
@@ -143,6 +151,26 @@ func (c *adminClient) Restore(ctx context.Context, opts ...grpc.CallOption) (grp
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Admin_RestoreClient = grpc.ClientStreamingClient[SnapshotChunk, RestoreResponse]
 
+func (c *adminClient) SuggestPolicy(ctx context.Context, in *SuggestPolicyRequest, opts ...grpc.CallOption) (*SuggestPolicyResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SuggestPolicyResponse)
+	err := c.cc.Invoke(ctx, Admin_SuggestPolicy_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) PolicyImpact(ctx context.Context, in *PolicyImpactRequest, opts ...grpc.CallOption) (*PolicyImpactResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PolicyImpactResponse)
+	err := c.cc.Invoke(ctx, Admin_PolicyImpact_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AdminServer is the server API for Admin service.
 // All implementations must embed UnimplementedAdminServer
 // for forward compatibility.
@@ -163,6 +191,12 @@ type AdminServer interface {
 	Snapshot(*SnapshotRequest, grpc.ServerStreamingServer[SnapshotChunk]) error
 	// Restore replaces the whole state with a snapshot, atomically.
 	Restore(grpc.ClientStreamingServer[SnapshotChunk, RestoreResponse]) error
+	// SuggestPolicy turns the recorded decisions of a principal into a
+	// least-privilege identity policy (one or more documents).
+	SuggestPolicy(context.Context, *SuggestPolicyRequest) (*SuggestPolicyResponse, error)
+	// PolicyImpact re-evaluates recorded requests with a policy replaced or
+	// added and lists those whose decision would change.
+	PolicyImpact(context.Context, *PolicyImpactRequest) (*PolicyImpactResponse, error)
 	mustEmbedUnimplementedAdminServer()
 }
 
@@ -190,6 +224,12 @@ func (UnimplementedAdminServer) Snapshot(*SnapshotRequest, grpc.ServerStreamingS
 }
 func (UnimplementedAdminServer) Restore(grpc.ClientStreamingServer[SnapshotChunk, RestoreResponse]) error {
 	return status.Error(codes.Unimplemented, "method Restore not implemented")
+}
+func (UnimplementedAdminServer) SuggestPolicy(context.Context, *SuggestPolicyRequest) (*SuggestPolicyResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SuggestPolicy not implemented")
+}
+func (UnimplementedAdminServer) PolicyImpact(context.Context, *PolicyImpactRequest) (*PolicyImpactResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method PolicyImpact not implemented")
 }
 func (UnimplementedAdminServer) mustEmbedUnimplementedAdminServer() {}
 func (UnimplementedAdminServer) testEmbeddedByValue()               {}
@@ -295,6 +335,42 @@ func _Admin_Restore_Handler(srv interface{}, stream grpc.ServerStream) error {
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Admin_RestoreServer = grpc.ClientStreamingServer[SnapshotChunk, RestoreResponse]
 
+func _Admin_SuggestPolicy_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SuggestPolicyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).SuggestPolicy(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_SuggestPolicy_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).SuggestPolicy(ctx, req.(*SuggestPolicyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_PolicyImpact_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PolicyImpactRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).PolicyImpact(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_PolicyImpact_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).PolicyImpact(ctx, req.(*PolicyImpactRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Admin_ServiceDesc is the grpc.ServiceDesc for Admin service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -313,6 +389,14 @@ var Admin_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Reset",
 			Handler:    _Admin_Reset_Handler,
+		},
+		{
+			MethodName: "SuggestPolicy",
+			Handler:    _Admin_SuggestPolicy_Handler,
+		},
+		{
+			MethodName: "PolicyImpact",
+			Handler:    _Admin_PolicyImpact_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
