@@ -406,8 +406,12 @@ func runnerInterval(buildTime time.Duration) time.Duration {
 	return min(max(buildTime/20, 10*time.Millisecond), time.Second)
 }
 
-// DataPath is the data file in use.
+// DataPath is the data file in use (for an ephemeral emulator, the
+// temporary file Close removes).
 func (e *Emulator) DataPath() string { return e.cfg.DataPath }
+
+// Ephemeral reports whether the data file is removed by Close.
+func (e *Emulator) Ephemeral() bool { return e.cfg.Ephemeral }
 
 // Err returns a channel that receives an error if a transport stops
 // serving unexpectedly.
