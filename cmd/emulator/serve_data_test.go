@@ -16,7 +16,9 @@ func serveUntilReady(t *testing.T, args []string, env map[string]string) (stdout
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errOut syncWriter
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, append([]string{"serve"}, args...), nil, &out, &errOut, func(k string) string { return env[k] }) }()
+	go func() {
+		done <- run(ctx, append([]string{"serve"}, args...), nil, &out, &errOut, func(k string) string { return env[k] })
+	}()
 	for !strings.Contains(out.String(), "serving") {
 		next := out.next()
 		select {
