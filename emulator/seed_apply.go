@@ -14,8 +14,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
@@ -91,6 +93,19 @@ func (a *seeder) config(account string) aws.Config {
 	}
 }
 
+// clockSigner signs at the emulator's clock rather than the wall clock, so
+// that seeds apply on an injected clock far from now.
+type clockSigner struct {
+	next  *v4.Signer
+	clock func() time.Time
+}
+
+func (s clockSigner) SignHTTP(ctx context.Context, creds aws.Credentials, r *http.Request, payloadHash, service, region string, _ time.Time, optFns ...func(*v4.SignerOptions)) error {
+	return s.next.SignHTTP(ctx, creds, r, payloadHash, service, region, s.clock(), optFns...)
+}
+
+func (a *seeder) signer() clockSigner { return clockSigner{next: v4.NewSigner(), clock: a.e.cfg.Clock} }
+
 // exists reports an "already exists" answer, which applying a seed again
 // expects.
 func exists(err error) bool {
@@ -125,7 +140,7 @@ func optional(s string) *string {
 }
 
 func (a *seeder) iam(ctx context.Context, at int, acct SeedAccount) error {
-	c := iam.NewFromConfig(a.config(acct.ID))
+	c := iam.NewFromConfig(a.config(acct.ID), func(o *iam.Options) { o.HTTPSignerV4 = a.signer() })
 	attach := func(where string, att SeedAttachments, managed func(string) error, inline func(string, string) error) error {
 		for i, arn := range att.ManagedPolicies {
 			if err := managed(arn); err != nil {
@@ -262,7 +277,7 @@ func sortedKeys(m map[string]string) []string {
 }
 
 func (a *seeder) kms(ctx context.Context, at int, acct SeedAccount) error {
-	c := kmssdk.NewFromConfig(a.config(acct.ID))
+	c := kmssdk.NewFromConfig(a.config(acct.ID), func(o *kmssdk.Options) { o.HTTPSignerV4 = a.signer() })
 	for i, k := range acct.KMS.Keys {
 		where := entry(at, acct, "kms.keys[%d] (%s)", i, k.ID)
 		_, err := c.DescribeKey(ctx, &kmssdk.DescribeKeyInput{KeyId: aws.String(k.ID)})
@@ -290,7 +305,7 @@ func (a *seeder) kms(ctx context.Context, at int, acct SeedAccount) error {
 }
 
 func (a *seeder) s3(ctx context.Context, at int, acct SeedAccount) error {
-	c := s3.NewFromConfig(a.config(acct.ID), func(o *s3.Options) { o.UsePathStyle = true })
+	c := s3.NewFromConfig(a.config(acct.ID), func(o *s3.Options) { o.UsePathStyle, o.HTTPSignerV4 = true, a.signer() })
 	for i, b := range acct.S3.Buckets {
 		where := entry(at, acct, "s3.buckets[%d] (%s)", i, b.Name)
 		in := &s3.CreateBucketInput{Bucket: aws.String(b.Name)}
@@ -330,7 +345,7 @@ func (a *seeder) s3(ctx context.Context, at int, acct SeedAccount) error {
 }
 
 func (a *seeder) imageBuilder(ctx context.Context, at int, acct SeedAccount) error {
-	c := imagebuilder.NewFromConfig(a.config(acct.ID))
+	c := imagebuilder.NewFromConfig(a.config(acct.ID), func(o *imagebuilder.Options) { o.HTTPSignerV4 = a.signer() })
 	ib := acct.ImageBuilder
 	run := func(kind string, inputs []SeedInput, create func(SeedInput) error) error {
 		for i, in := range inputs {
