@@ -92,14 +92,24 @@ func (a *admin) WatchDecisions(req *adminv1.WatchDecisionsRequest, stream grpc.S
 }
 
 func (a *admin) Reset(ctx context.Context, _ *adminv1.ResetRequest) (*adminv1.ResetResponse, error) {
-	if err := a.e.store.Flush(ctx); err != nil {
+	if err := a.e.Reset(ctx); err != nil {
 		return nil, storageStatus(err)
 	}
-	if err := a.e.db.Reset(ctx); err != nil {
-		return nil, storageStatus(err)
-	}
-	a.e.stateReplaced()
 	return &adminv1.ResetResponse{}, nil
+}
+
+// Reset empties the emulator's state, as the admin API's Reset does:
+// every account's resources and the decision log; seeds are not applied
+// again (call ApplySeed). Errors are the data file's.
+func (e *Emulator) Reset(ctx context.Context) error {
+	if err := e.store.Flush(ctx); err != nil {
+		return err
+	}
+	if err := e.db.Reset(ctx); err != nil {
+		return err
+	}
+	e.stateReplaced()
+	return nil
 }
 
 func (a *admin) Snapshot(_ *adminv1.SnapshotRequest, stream grpc.ServerStreamingServer[adminv1.SnapshotChunk]) error {

@@ -105,7 +105,18 @@ type Config struct {
 	// AdminPrincipals are ARNs (root users, users, roles) allowed to use the
 	// admin gRPC API besides DefaultAdminPrincipal.
 	AdminPrincipals []string
+
+	// Ephemeral keeps the data in a temporary file removed by Close (a
+	// DataPath of ":memory:" means the same); DataPath is then ignored.
+	Ephemeral bool
+	// Seeds are seed files (YAML or JSON, see Seed) applied in order at
+	// every start, before the endpoints listen; a bad seed fails Start
+	// with a *SeedError naming the file, the entry and the problem.
+	Seeds []string
 }
+
+// EphemeralDataPath is the DataPath that asks for an ephemeral data file.
+const EphemeralDataPath = ":memory:"
 
 // Emulator is a running emulator.
 type Emulator struct {
@@ -143,6 +154,8 @@ type Emulator struct {
 
 	closeOnce sync.Once
 	closeErr  error
+	// data removes, at Close, an ephemeral data file.
+	data dataFile
 
 	// Connections that have not sent a request yet, closed at shutdown:
 	// net/http would otherwise wait five seconds for each of them.
@@ -159,20 +172,37 @@ func Start(ctx context.Context, cfg Config) (*Emulator, error) {
 	if err != nil {
 		return nil, err
 	}
+	seeds, err := loadSeeds(cfg.Seeds)
+	if err != nil {
+		return nil, err
+	}
+	data, err := prepareData(&cfg)
+	if err != nil {
+		return nil, err
+	}
 	db, err := storage.Open(cfg.DataPath, storage.Options{NoSync: cfg.NoSync})
 	if err != nil {
+		data.remove()
 		return nil, fmt.Errorf("open data file: %w", err)
 	}
-	e := &Emulator{cfg: cfg, mode: mode, db: db, serveErr: make(chan error, 2), newConns: map[net.Conn]struct{}{}}
+	e := &Emulator{cfg: cfg, mode: mode, db: db, data: data, serveErr: make(chan error, 2), newConns: map[net.Conn]struct{}{}}
 	abort := func() {
 		if e.store != nil {
 			e.store.Close()
 		}
 		_ = db.Close()
+		// A failed start leaves no data file it created behind.
+		data.remove()
 	}
 	if err := e.build(); err != nil {
 		abort()
 		return nil, err
+	}
+	for _, s := range seeds {
+		if err := e.ApplySeed(ctx, s); err != nil {
+			abort()
+			return nil, err
+		}
 	}
 	var lc net.ListenConfig
 	if e.httpLn, err = lc.Listen(ctx, "tcp", cfg.HTTPAddr); err != nil {
@@ -391,8 +421,12 @@ func runnerInterval(buildTime time.Duration) time.Duration {
 	return min(max(buildTime/20, 10*time.Millisecond), time.Second)
 }
 
-// DataPath is the data file in use.
+// DataPath is the data file in use (for an ephemeral emulator, the
+// temporary file Close removes).
 func (e *Emulator) DataPath() string { return e.cfg.DataPath }
+
+// Ephemeral reports whether the data file is removed by Close.
+func (e *Emulator) Ephemeral() bool { return e.cfg.Ephemeral }
 
 // Err returns a channel that receives an error if a transport stops
 // serving unexpectedly.
@@ -425,6 +459,9 @@ func (e *Emulator) Close(ctx context.Context) error {
 		e.store.Close()
 		if err := e.db.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close data file: %w", err))
+		}
+		if e.cfg.Ephemeral {
+			e.data.remove()
 		}
 		e.closeErr = errors.Join(errs...)
 	})

@@ -51,7 +51,7 @@ func TestHealth(t *testing.T) {
 	if health.Status != "ok" || health.Version != emulator.Version {
 		t.Errorf("health = %+v, want status ok and version %s", health, emulator.Version)
 	}
-	for _, svc := range []string{"imagebuilder", "iam", "sts"} {
+	for _, svc := range []string{"imagebuilder", "iam", "sts", "kms", "s3"} {
 		if !slices.Contains(health.Services, svc) {
 			t.Errorf("services %v lack %s", health.Services, svc)
 		}

@@ -31,6 +31,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch args[0] {
 	case "serve":
 		return serve(ctx, args[1:], stdout, stderr, getenv)
+	case "health":
+		return healthCmd(ctx, args[1:], stdout, stderr, getenv)
 	case "explain":
 		return explainCmd(ctx, args[1:], stdout, stderr, getenv)
 	case "decisions":
@@ -62,6 +64,7 @@ func usage(w io.Writer) {
 
 Commands:
   serve                    serve the Image Builder, IAM and STS APIs (AWS wire protocols and gRPC)
+  health                   exit 0 if a running emulator is ready (--endpoint URL; the container's HEALTHCHECK)
   explain REQUEST_ID       explain a request's authorization decisions and the smallest change that would allow a denial
   decisions                list the decision log (--principal, --action, --decision, --since, --until, --follow, --format text|json|cloudtrail)
   snapshot FILE            write the running emulator's whole state to FILE

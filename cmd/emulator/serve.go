@@ -63,7 +63,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	fs.StringVar(&m.Config.RootSecret, "root-secret", env("IBEMU_ROOT_SECRET", emulator.DefaultRootSecret), "secret access key of the root users (env IBEMU_ROOT_SECRET)")
 	logLevel := fs.String("log-level", env("IBEMU_LOG_LEVEL", "info"), "log `level`: debug, info, warn or error (env IBEMU_LOG_LEVEL)")
 	logFormat := fs.String("log-format", env("IBEMU_LOG_FORMAT", "text"), "log `format`: text or json (env IBEMU_LOG_FORMAT)")
-	fs.DurationVar(&m.DrainTimeout, "drain-timeout", 30*time.Second, "how long shutdown waits for requests in flight")
+	fs.DurationVar(&m.DrainTimeout, "drain-timeout", envDurationOr(getenv, "IBEMU_DRAIN_TIMEOUT", 30*time.Second), "how long shutdown waits for requests in flight (env IBEMU_DRAIN_TIMEOUT)")
 	maxObject := fs.String("max-object-size", env("IBEMU_MAX_OBJECT_SIZE", ""), "largest S3 object stored, in `bytes` (default 64 MiB; env IBEMU_MAX_OBJECT_SIZE)")
 	buildTime := fs.String("build-time", env("IBEMU_BUILD_TIME", ""), "wall time of a whole simulated image build, a Go `duration` such as 2s (default 10s; env IBEMU_BUILD_TIME)")
 	decisionsMax := fs.Int("decisions-max", envInt(getenv, "IBEMU_DECISIONS_MAX", authz.DefaultMaxDecisions), "decisions the decision log keeps, oldest dropped first; -1 for no limit (env IBEMU_DECISIONS_MAX)")
@@ -73,6 +73,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	if v := getenv("IBEMU_ADMIN_PRINCIPALS"); v != "" {
 		m.Config.AdminPrincipals = strings.Split(v, ",")
 	}
+	// Data file, ephemeral mode and seeds (docs/seeds.md).
+	fs.BoolVar(&m.Config.Ephemeral, "ephemeral", envBool(getenv, "IBEMU_EPHEMERAL"), "keep the state in a temporary data file removed at exit; --data is ignored (env IBEMU_EPHEMERAL=true; --data :memory: means the same)")
+	fs.Var((*listFlag)(&m.Config.Seeds), "seed", "seed `file` (YAML or JSON) applied at every start, idempotently; repeatable (env IBEMU_SEED, comma-separated)")
+	if v := getenv("IBEMU_SEED"); v != "" {
+		m.Config.Seeds = strings.Split(v, ",")
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -81,6 +87,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "emulator serve: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if m.Config.DataPath == "" && !m.Config.Ephemeral {
+		fmt.Fprintln(stderr, "emulator serve: -data is empty: give a file path, or -ephemeral (or -data :memory:) for a throwaway database")
 		return 2
 	}
 	if *maxObject != "" {
@@ -118,7 +128,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		logger.Error("cannot start", "error", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "emulator %s serving\n  AWS endpoint: %s\n  gRPC:         %s\n  data:         %s\n", version(), m.emu.HTTPURL(), m.emu.GRPCAddr(), m.Config.DataPath)
+	data := m.emu.DataPath()
+	if m.emu.Ephemeral() {
+		data += " (ephemeral: removed at exit)"
+	}
+	fmt.Fprintf(stdout, "emulator %s serving\n  AWS endpoint: %s\n  gRPC:         %s\n  data:         %s\n", version(), m.emu.HTTPURL(), m.emu.GRPCAddr(), data)
 	code := 0
 	select {
 	case <-ctx.Done():
@@ -186,4 +200,20 @@ func (l *listFlag) String() string { return strings.Join(*l, ",") }
 func (l *listFlag) Set(v string) error {
 	*l = append(*l, v)
 	return nil
+}
+
+// envBool reads a boolean default from the environment ("true", "1", …);
+// anything strconv.ParseBool refuses is false.
+func envBool(getenv func(string) string, name string) bool {
+	b, _ := strconv.ParseBool(getenv(name))
+	return b
+}
+
+// envDurationOr reads a duration default from the environment; an
+// unparsable value yields def.
+func envDurationOr(getenv func(string) string, name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(getenv(name)); err == nil {
+		return d
+	}
+	return def
 }

@@ -2,6 +2,7 @@ package iam
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/ibemu/ibemu/internal/auth"
@@ -39,6 +40,20 @@ func keyOwner(c *callctx.Call, name *string) (string, bool, error) {
 	return "", false, validationError("Must specify userName when calling with non-User credentials")
 }
 
+type seededKeyCtx struct{}
+
+type seededKey struct{ id, secret string }
+
+// WithSeededAccessKey returns ctx under which CreateAccessKey issues the
+// access key id and secret given instead of fresh random ones: seed files
+// give users fixed keys this way. Only an in-process caller can set it; a
+// request over the wire always gets fresh ones. The caller checks their
+// shape (emulator.Seed does); a key id already in use, by any user of any
+// account, fails CreateAccessKey with EntityAlreadyExists.
+func WithSeededAccessKey(ctx context.Context, id, secret string) context.Context {
+	return context.WithValue(ctx, seededKeyCtx{}, seededKey{id: id, secret: secret})
+}
+
 // CreateAccessKey issues a long-term access key to a user (the caller when
 // UserName is absent). A user holds at most two.
 func (s *Service) CreateAccessKey(ctx context.Context, req *iamv1.CreateAccessKeyRequest) (*iamv1.CreateAccessKeyResponse, error) {
@@ -68,7 +83,13 @@ func (s *Service) CreateAccessKey(ctx context.Context, req *iamv1.CreateAccessKe
 			return iamv1.ErrLimitExceeded("Cannot exceed quota for AccessKeysPerUser: %d", maxAccessKeys)
 		}
 		k := &recordsv1.IAMAccessKey{AccessKeyId: newAccessKeyID(), SecretAccessKey: newSecretKey(), Status: keyActive, CreateDate: stamp(c.Time)}
+		if seeded, ok := ctx.Value(seededKeyCtx{}).(seededKey); ok {
+			k.AccessKeyId, k.SecretAccessKey = seeded.id, seeded.secret
+		}
 		if err := accessKeyIndex.Insert(tx, keyIndexScope, []byte(k.AccessKeyId), &recordsv1.IAMAccessKeyRef{Account: c.Account, UserKey: strings.ToLower(u.GetName())}); err != nil {
+			if errors.Is(err, storage.ErrExists) {
+				return iamv1.ErrEntityAlreadyExists("The access key id %s is already in use.", k.AccessKeyId)
+			}
 			return err
 		}
 		out = &iamv1.AccessKey{UserName: ptr(u.GetName()), AccessKeyId: ptr(k.AccessKeyId), Status: ptr(k.Status), SecretAccessKey: ptr(k.SecretAccessKey), CreateDate: k.CreateDate}

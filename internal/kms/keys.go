@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -117,6 +118,20 @@ func checkTags(tags []*kmsv1.Tag) *awserr.Error {
 	return nil
 }
 
+type seededKeyIDCtx struct{}
+
+// WithSeededKeyID returns ctx under which CreateKey gives the new key the
+// key id given (a lowercase UUID, 1234abcd-12ab-34cd-56ef-1234567890ab)
+// instead of a random one: seed files declare keys with fixed ids this way.
+// Only an in-process caller can set it. An id already used in the account
+// and region fails CreateKey with AlreadyExistsException.
+func WithSeededKeyID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, seededKeyIDCtx{}, id)
+}
+
+// ValidKeyID reports whether id has the shape of a KMS key id.
+func ValidKeyID(id string) bool { return keyIDPattern.MatchString(id) }
+
 // CreateKey creates a symmetric encryption key (SYMMETRIC_DEFAULT,
 // ENCRYPT_DECRYPT, origin AWS_KMS — the only kind this emulator makes) with
 // the given key policy, or the default one.
@@ -149,6 +164,9 @@ func (s *Service) CreateKey(ctx context.Context, req *kmsv1.CreateKeyRequest) (*
 	id, err := newUUID()
 	if err != nil {
 		return nil, awserr.Internal(err)
+	}
+	if seeded, ok := ctx.Value(seededKeyIDCtx{}).(string); ok {
+		id = seeded
 	}
 	arn := keyARN(c.Region, c.Account, id)
 	doc := req.GetPolicy()
@@ -183,6 +201,9 @@ func (s *Service) CreateKey(ctx context.Context, req *kmsv1.CreateKeyRequest) (*
 	err = s.db.Update(ctx, func(tx *storage.Tx) error {
 		return keys.Insert(tx, scopeOf(c), []byte(id), k)
 	})
+	if errors.Is(err, storage.ErrExists) {
+		return nil, kmsv1.ErrAlreadyExists("The key %s already exists.", arn)
+	}
 	if err != nil {
 		return nil, storageError(err)
 	}

@@ -27,6 +27,8 @@ type API struct {
 	methods map[string]*grpc.MethodDesc // by operation name
 	rest    *restjson.Router            // restJson1 APIs only
 	restXML *restxml.Router             // restXml APIs only
+	// implemented counts the operations Impl serves itself.
+	implemented int
 }
 
 func newAPI(model *apimodel.Service, desc *grpc.ServiceDesc, impl any) (*API, error) {
@@ -43,6 +45,7 @@ func newAPI(model *apimodel.Service, desc *grpc.ServiceDesc, impl any) (*API, er
 			return nil, fmt.Errorf("server: %s: operation %s: model and service description disagree on the method name", model.Name, op.Name)
 		}
 	}
+	a.implemented = implementedCount(a)
 	if model.Protocol == apimodel.RESTJSON1 {
 		a.rest = restjson.NewRouter(model)
 	}

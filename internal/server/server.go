@@ -153,11 +153,15 @@ func (s *Server) Register(model *apimodel.Service, desc *grpc.ServiceDesc, impl 
 	return nil
 }
 
-// Services lists the signing names of the registered APIs.
+// Services lists the signing names of the registered APIs that serve at
+// least one operation of their own (an API whose every operation answers
+// UnsupportedOperation is registered but not listed), in registration order.
 func (s *Server) Services() []string {
 	out := make([]string, 0, len(s.apis))
 	for _, a := range s.apis {
-		out = append(out, a.Model.SigningName)
+		if a.implemented > 0 {
+			out = append(out, a.Model.SigningName)
+		}
 	}
 	return out
 }

@@ -31,7 +31,9 @@ import (
 	"github.com/ibemu/ibemu/internal/auth"
 	"github.com/ibemu/ibemu/internal/authz"
 	"github.com/ibemu/ibemu/internal/server"
+	iamv1 "github.com/ibemu/ibemu/proto/iam/v1"
 	ibv1 "github.com/ibemu/ibemu/proto/imagebuilder/v1"
+	stsv1 "github.com/ibemu/ibemu/proto/sts/v1"
 )
 
 // panicking answers GetComponent by panicking: only a test can make a
@@ -263,5 +265,33 @@ func TestNewRequiresAnAuthorizer(t *testing.T) {
 	}
 	if _, err := server.New(server.Options{Authorizer: enforcer(t)}); err == nil {
 		t.Fatal("New without an authenticator succeeded")
+	}
+}
+
+// nothingServed implements no STS operation of its own: every one answers
+// UnsupportedOperation through the embedded generated server.
+type nothingServed struct{ stsv1.UnsupportedSTSServer }
+
+// TestHealthListsOnlyServingAPIs: an API registered without one operation
+// of its own is not listed by the health endpoint.
+func TestHealthListsOnlyServingAPIs(t *testing.T) {
+	s, err := server.New(server.Options{Auth: auth.New(), Authorizer: enforcer(t), Version: "v-test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Register(ibv1.Model(), &ibv1.Imagebuilder_ServiceDesc, panicking{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Register(stsv1.Model(), &stsv1.STS_ServiceDesc, nothingServed{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Services(); len(got) != 1 || got[0] != "imagebuilder" {
+		t.Errorf("Services() = %v, want [imagebuilder]", got)
+	}
+	if err := s.Register(iamv1.Model(), &iamv1.IAM_ServiceDesc, &iamv1.UnsupportedIAMServer{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Services(); len(got) != 1 {
+		t.Errorf("Services() = %v after a pointer to an all-unsupported IAM, want [imagebuilder]", got)
 	}
 }
