@@ -69,6 +69,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	decisionsMax := fs.Int("decisions-max", envInt(getenv, "IBEMU_DECISIONS_MAX", authz.DefaultMaxDecisions), "decisions the decision log keeps, oldest dropped first; -1 for no limit (env IBEMU_DECISIONS_MAX)")
 	decisionsAge := fs.Duration("decisions-max-age", envDuration(getenv, "IBEMU_DECISIONS_MAX_AGE"), "drop logged decisions older than this `duration`; 0 keeps them (env IBEMU_DECISIONS_MAX_AGE)")
 	fs.Var((*listFlag)(&m.Config.AdminPrincipals), "admin-principal", "`ARN` allowed to use the admin gRPC API besides arn:aws:iam::000000000000:root; repeatable (env IBEMU_ADMIN_PRINCIPALS, comma-separated)")
+	limits := limitFlags(fs, &m.Config, getenv)
 	if v := getenv("IBEMU_ADMIN_PRINCIPALS"); v != "" {
 		m.Config.AdminPrincipals = strings.Split(v, ",")
 	}
@@ -103,6 +104,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return 2
 	}
 	m.Config.DecisionsMax, m.Config.DecisionsMaxAge = *decisionsMax, *decisionsAge
+	if err := limits(); err != nil {
+		fmt.Fprintf(stderr, "emulator serve: %v\n", err)
+		return 2
+	}
 	logger, err := newLogger(stderr, *logLevel, *logFormat)
 	if err != nil {
 		fmt.Fprintf(stderr, "emulator serve: %v\n", err)
