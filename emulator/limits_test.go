@@ -191,7 +191,5 @@ func expectClosed(t *testing.T, conn net.Conn) {
 	}
 }
 
-
-
 // emptyObjectHash is the hex SHA-256 of "{}".
 const emptyObjectHash = "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
