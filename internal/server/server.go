@@ -104,6 +104,7 @@ type Server struct {
 	chain    grpc.UnaryServerInterceptor
 	ready    atomic.Bool
 	admin    []adminService
+	replays  replayGuard // gRPC signatures seen within GRPCReplayWindow
 }
 
 // New returns a server with no APIs yet. It fails without an authenticator
