@@ -113,10 +113,58 @@ type Config struct {
 	// every start, before the endpoints listen; a bad seed fails Start
 	// with a *SeedError naming the file, the entry and the problem.
 	Seeds []string
+	// Limits and timeouts of the AWS wire endpoint (README, "Limits and timeouts").
+	// Zero values mean the defaults; a negative timeout turns it off.
+
+	// ReadHeaderTimeout bounds the wait for a request's headers, from the
+	// first byte; 0 means DefaultReadHeaderTimeout.
+	ReadHeaderTimeout time.Duration
+	// BodyReadTimeout is how long a request body may go without a byte
+	// arriving before the request is answered RequestTimeout and its
+	// connection closed; 0 means server.DefaultBodyReadTimeout (20s).
+	BodyReadTimeout time.Duration
+	// IdleTimeout closes a keep-alive connection that has not sent its
+	// next request in this time; 0 means DefaultIdleTimeout.
+	IdleTimeout time.Duration
+	// MaxHeaderBytes caps a request's line and headers; a larger request
+	// is answered 431. 0 means DefaultMaxHeaderBytes.
+	MaxHeaderBytes int
+	// DecisionsPage says whether the unsigned decision pages under
+	// /_emulator/decisions are served: DecisionsPageAuto (the zero value)
+	// serves them only when the HTTP listener is on a loopback address.
+	DecisionsPage DecisionsPage
 }
 
 // EphemeralDataPath is the DataPath that asks for an ephemeral data file.
 const EphemeralDataPath = ":memory:"
+
+// Defaults of the AWS wire endpoint's limits (Config).
+const (
+	// DefaultReadHeaderTimeout bounds the wait for a request's headers.
+	DefaultReadHeaderTimeout = 10 * time.Second
+	// DefaultIdleTimeout closes idle keep-alive connections.
+	DefaultIdleTimeout = 120 * time.Second
+	// DefaultMaxHeaderBytes caps a request's line and headers: 64 KiB,
+	// far above the largest signed AWS request (a session token with
+	// session policies and tags stays under 8 KiB) and far below
+	// net/http's 1 MiB default.
+	DefaultMaxHeaderBytes = 64 << 10
+)
+
+// DecisionsPage chooses when the unsigned decision pages are served.
+type DecisionsPage string
+
+// DecisionsPage values.
+const (
+	// DecisionsPageAuto serves the pages only on a loopback listener: they
+	// show principals, actions and resources to anyone who can connect.
+	DecisionsPageAuto DecisionsPage = "auto"
+	// DecisionsPageOn always serves them.
+	DecisionsPageOn DecisionsPage = "on"
+	// DecisionsPageOff never serves them (404); the admin gRPC API, which
+	// is signed, still explains decisions.
+	DecisionsPageOff DecisionsPage = "off"
+)
 
 // Emulator is a running emulator.
 type Emulator struct {
@@ -214,9 +262,17 @@ func Start(ctx context.Context, cfg Config) (*Emulator, error) {
 		abort()
 		return nil, fmt.Errorf("listen for gRPC on %s: %w", cfg.GRPCAddr, err)
 	}
+	if !e.decisionsPageServed() {
+		e.srv.SetInternal(nil)
+	}
 	e.httpSrv = &http.Server{
-		Handler:           e.srv,
-		ReadHeaderTimeout: 10 * time.Second,
+		Handler: e.srv,
+		// ReadTimeout stays off: it would bound a whole body, cutting off
+		// slow but steady uploads; the server's body-read timeout bounds
+		// the silence between bytes instead.
+		ReadHeaderTimeout: positive(cfg.ReadHeaderTimeout),
+		IdleTimeout:       positive(cfg.IdleTimeout),
+		MaxHeaderBytes:    cfg.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 		ConnState:         e.trackConn,
 	}
@@ -248,7 +304,34 @@ func withDefaults(cfg Config) Config {
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
+	if cfg.ReadHeaderTimeout == 0 {
+		cfg.ReadHeaderTimeout = DefaultReadHeaderTimeout
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	if cfg.MaxHeaderBytes <= 0 {
+		cfg.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if cfg.DecisionsPage == "" {
+		cfg.DecisionsPage = DecisionsPageAuto
+	}
 	return cfg
+}
+
+// positive is d, or 0 (net/http's "no limit") for a negative d.
+func positive(d time.Duration) time.Duration { return max(d, 0) }
+
+// decisionsPageServed applies Config.DecisionsPage to the HTTP listener.
+func (e *Emulator) decisionsPageServed() bool {
+	switch e.cfg.DecisionsPage {
+	case DecisionsPageOn:
+		return true
+	case DecisionsPageOff:
+		return false
+	}
+	addr, ok := e.httpLn.Addr().(*net.TCPAddr)
+	return ok && addr.IP.IsLoopback()
 }
 
 // build wires authentication, the services and both transports.
@@ -301,7 +384,8 @@ func (e *Emulator) build() error {
 		Clock:      cfg.Clock,
 		Version:    Version,
 		// The transport refuses what the S3 service would not store.
-		MaxObjectBytes: e.s3.MaxObjectSize(),
+		MaxObjectBytes:  e.s3.MaxObjectSize(),
+		BodyReadTimeout: cfg.BodyReadTimeout,
 	})
 	if err != nil {
 		return err
@@ -432,8 +516,12 @@ func (e *Emulator) Ephemeral() bool { return e.cfg.Ephemeral }
 // serving unexpectedly.
 func (e *Emulator) Err() <-chan error { return e.serveErr }
 
-// Close drains requests in flight (until ctx is done, then cuts them off),
-// stops both endpoints and closes the data file. It is safe to call twice.
+// Close drains requests in flight until ctx is done, then closes the
+// connections still open (a client stalled in the middle of a body, a
+// request still running: they get no answer, and a warning is logged —
+// this is the drain limit doing its job, not an error), stops both
+// endpoints and closes the data file. It returns an error only when the
+// data file cannot be closed. It is safe to call twice.
 func (e *Emulator) Close(ctx context.Context) error {
 	e.closeOnce.Do(func() {
 		e.srv.SetReady(false)
@@ -444,15 +532,19 @@ func (e *Emulator) Close(ctx context.Context) error {
 		e.closeNewConns()
 		e.stopScheduleLoop()
 		if err := e.httpSrv.Shutdown(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("drain HTTP: %w", err))
+			e.cfg.Logger.Warn("drain limit reached: closing the HTTP connections still open", "transport", "http")
 			_ = e.httpSrv.Close()
 		}
 		select {
 		case <-grpcDone:
-		case <-ctx.Done():
-			e.grpcSrv.Stop()
-			<-grpcDone
-			errs = append(errs, fmt.Errorf("drain gRPC: %w", ctx.Err()))
+		default:
+			select {
+			case <-grpcDone:
+			case <-ctx.Done():
+				e.cfg.Logger.Warn("drain limit reached: closing the gRPC calls still running", "transport", "grpc")
+				e.grpcSrv.Stop()
+				<-grpcDone
+			}
 		}
 		e.stopBuilds()
 		// Requests have drained: write the decisions still queued.

@@ -8,6 +8,11 @@ const (
 	MetadataDate          = "x-amz-date"
 	MetadataContentSHA256 = "x-amz-content-sha256"
 	MetadataSecurityToken = "x-amz-security-token"
+	// MetadataNonce carries a random value, signed, that makes every
+	// call's signature unique: the server refuses a signature it has
+	// already accepted within its replay window, because the signature
+	// does not cover the message.
+	MetadataNonce = "x-ibemu-nonce"
 )
 
 // Parts of the virtual request every RPC is signed as.

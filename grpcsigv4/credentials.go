@@ -2,6 +2,8 @@ package grpcsigv4
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -84,6 +86,11 @@ func (c *Credentials) GetRequestMetadata(ctx context.Context, uri ...string) (ma
 	}
 
 	req := virtualRequest(authority, info.Method)
+	// A signed random nonce makes every call's signature unique: the
+	// server refuses a signature it has seen (the message is not signed).
+	var nonce [16]byte
+	_, _ = rand.Read(nonce[:])
+	req.Header.Set(MetadataNonce, hex.EncodeToString(nonce[:]))
 	if err := c.signer.SignHTTP(ctx, creds, req, UnsignedPayload, name, c.region, c.clock()); err != nil {
 		return nil, fmt.Errorf("grpcsigv4: sign: %w", err)
 	}
@@ -91,6 +98,7 @@ func (c *Credentials) GetRequestMetadata(ctx context.Context, uri ...string) (ma
 		MetadataAuthorization: req.Header.Get("Authorization"),
 		MetadataDate:          req.Header.Get("X-Amz-Date"),
 		MetadataContentSHA256: UnsignedPayload,
+		MetadataNonce:         req.Header.Get(MetadataNonce),
 	}
 	if tok := req.Header.Get("X-Amz-Security-Token"); tok != "" {
 		md[MetadataSecurityToken] = tok

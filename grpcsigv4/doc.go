@@ -16,8 +16,9 @@
 //     it from the per-RPC credentials audience);
 //   - payload hash UNSIGNED-PAYLOAD, because per-RPC credentials run before
 //     the message is serialized and cannot see it;
-//   - signed headers host, x-amz-content-sha256, x-amz-date and, for
-//     temporary credentials, x-amz-security-token;
+//   - signed headers host, x-amz-content-sha256, x-amz-date, for
+//     temporary credentials x-amz-security-token, and x-ibemu-nonce, 16
+//     random bytes in hex that make every call's signature unique;
 //   - signing name: the second dot-separated segment of the proto package
 //     ("ibemu.imagebuilder.v1" → "imagebuilder", "ibemu.iam.v1" → "iam").
 //
@@ -25,4 +26,11 @@
 // x-amz-content-sha256 and x-amz-security-token. The server rebuilds the same
 // virtual request with RequestFromMetadata and verifies it with the same
 // SigV4 verifier as the AWS wire endpoints.
+//
+// Because the message is not signed, the emulator closes the replay window
+// instead: a call's x-amz-date must be within five minutes of the server's
+// clock (not SigV4's fifteen), and a signature already accepted within that
+// window is refused (InvalidSignatureException). A client that signs by
+// this convention without a nonce can make the same call at most once per
+// second.
 package grpcsigv4

@@ -128,7 +128,7 @@ func TestSignedCallsAreVerified(t *testing.T) {
 	if got := md.Get(grpcsigv4.MetadataContentSHA256); len(got) != 1 || got[0] != "UNSIGNED-PAYLOAD" {
 		t.Fatalf("x-amz-content-sha256 %v", got)
 	}
-	if got := md.Get(grpcsigv4.MetadataAuthorization); len(got) != 1 || !strings.Contains(got[0], "/eu-west-1/health/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=") {
+	if got := md.Get(grpcsigv4.MetadataAuthorization); len(got) != 1 || !strings.Contains(got[0], "/eu-west-1/health/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date;x-ibemu-nonce, Signature=") {
 		t.Fatalf("authorization %v", got)
 	}
 	if got := md.Get(grpcsigv4.MetadataSecurityToken); len(got) != 0 {
@@ -197,7 +197,7 @@ func TestSessionTokenInMetadata(t *testing.T) {
 	if got := md.Get(grpcsigv4.MetadataSecurityToken); len(got) != 1 || got[0] != "tok-123" {
 		t.Fatalf("token metadata %v", got)
 	}
-	if a := md.Get(grpcsigv4.MetadataAuthorization)[0]; !strings.Contains(a, "SignedHeaders=host;x-amz-content-sha256;x-amz-date;x-amz-security-token,") {
+	if a := md.Get(grpcsigv4.MetadataAuthorization)[0]; !strings.Contains(a, "SignedHeaders=host;x-amz-content-sha256;x-amz-date;x-amz-security-token;x-ibemu-nonce,") {
 		t.Fatalf("token not signed: %s", a)
 	}
 	wantCode(t, check(s.dial(t, signedWith("ASIATEMP", "temp-secret", "tok-999"))), "UnrecognizedClientException")
@@ -213,7 +213,7 @@ func TestTamperedMetadataIsRejected(t *testing.T) {
 	_, captured := s.lastCall()
 	replay := func(edit func(metadata.MD)) context.Context {
 		md := metadata.MD{}
-		for _, k := range []string{grpcsigv4.MetadataAuthorization, grpcsigv4.MetadataDate, grpcsigv4.MetadataContentSHA256} {
+		for _, k := range []string{grpcsigv4.MetadataAuthorization, grpcsigv4.MetadataDate, grpcsigv4.MetadataContentSHA256, grpcsigv4.MetadataNonce} {
 			md.Set(k, captured.Get(k)...)
 		}
 		if edit != nil {
@@ -223,7 +223,9 @@ func TestTamperedMetadataIsRejected(t *testing.T) {
 	}
 	unsigned := s.dial(t)
 
-	// The untouched replay verifies (it is within the clock skew)...
+	// The untouched replay verifies (it is within the clock skew: this
+	// server only verifies signatures; the emulator's also refuses a
+	// signature it has seen, see emulator's TestGRPCReplayIsRefused)...
 	if _, err := unsigned.Check(replay(nil), &healthpb.HealthCheckRequest{}); err != nil {
 		t.Fatalf("replay: %v", err)
 	}

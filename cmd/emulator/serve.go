@@ -70,6 +70,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	decisionsAge := fs.Duration("decisions-max-age", envDuration(getenv, "IBEMU_DECISIONS_MAX_AGE"), "drop logged decisions older than this `duration`; 0 keeps them (env IBEMU_DECISIONS_MAX_AGE)")
 	fs.StringVar(&m.Config.Enforce, "enforce", env("IBEMU_ENFORCE", "on"), "enforcement `mode`: on (deny what the policies deny), soft (evaluate and log every decision but allow; would-be denials are logged as softDeny and named in the X-Ibemu-Would-Deny response header) or off (no evaluation, nothing logged) (env IBEMU_ENFORCE)")
 	fs.Var((*listFlag)(&m.Config.AdminPrincipals), "admin-principal", "`ARN` allowed to use the admin gRPC API besides arn:aws:iam::000000000000:root; repeatable (env IBEMU_ADMIN_PRINCIPALS, comma-separated)")
+	limits := limitFlags(fs, &m.Config, getenv)
 	if v := getenv("IBEMU_ADMIN_PRINCIPALS"); v != "" {
 		m.Config.AdminPrincipals = strings.Split(v, ",")
 	}
@@ -116,6 +117,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	m.Config.DecisionsMax, m.Config.DecisionsMaxAge = *decisionsMax, *decisionsAge
 	if _, err := authz.ParseMode(m.Config.Enforce); err != nil {
 		fmt.Fprintf(stderr, "emulator serve: bad -enforce: %v\n", err)
+		return 2
+	}
+	if err := limits(); err != nil {
+		fmt.Fprintf(stderr, "emulator serve: %v\n", err)
 		return 2
 	}
 	logger, err := newLogger(stderr, *logLevel, *logFormat)
@@ -207,13 +212,4 @@ func (l *listFlag) Set(v string) error {
 func envBool(getenv func(string) string, name string) bool {
 	b, _ := strconv.ParseBool(getenv(name))
 	return b
-}
-
-// envDurationOr reads a duration default from the environment; an
-// unparsable value yields def.
-func envDurationOr(getenv func(string) string, name string, def time.Duration) time.Duration {
-	if d, err := time.ParseDuration(getenv(name)); err == nil {
-		return d
-	}
-	return def
 }

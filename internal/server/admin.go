@@ -66,6 +66,9 @@ func (s *Server) authenticateAdmin(ctx context.Context, a *adminService, fullMet
 	if failure != nil {
 		return nil, GRPCStatus(failure.GRPCError(sigv4.RESTJSON), c.RequestID, "ibemu").Err()
 	}
+	if f := s.replays.check(md, ident.RequestTime, c.Time); f != nil {
+		return nil, GRPCStatus(f.GRPCError(sigv4.RESTJSON), c.RequestID, "ibemu").Err()
+	}
 	if want := grpcsigv4.SigningName(fullMethod); ident.Service != want {
 		return nil, GRPCStatus(sigv4.WrongService(want).GRPCError(sigv4.RESTJSON), c.RequestID, "ibemu").Err()
 	}

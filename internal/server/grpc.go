@@ -89,6 +89,9 @@ func (s *Server) grpcAuthInterceptor(ctx context.Context, req any, info *grpc.Un
 	if failure != nil {
 		return nil, failure.GRPCError(rt.api.sigv4Protocol())
 	}
+	if f := s.replays.check(md, ident.RequestTime, start); f != nil {
+		return nil, f.GRPCError(rt.api.sigv4Protocol())
+	}
 	if ident.Service != rt.api.Model.SigningName {
 		// The verifier expects the signing name of the method's proto
 		// package; this catches a package that disagrees with the model.

@@ -50,6 +50,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.opts.Internal.ServeHTTP(w, r)
 		return
 	}
+	if headerFields(r) > s.opts.MaxHeaderFields {
+		rc.setAPI(s.guessAPI(r, nil))
+		rc.fail(tooManyHeaders(s.opts.MaxHeaderFields))
+		return
+	}
+	rc.body = s.withBodyDeadline(w, r)
 	rc.serve()
 }
 
@@ -74,6 +80,7 @@ type httpCall struct {
 	op        string
 	labels    restxml.Labels // restXml: the URI labels, named in errors
 	call      *callctx.Call  // the authenticated call, once there is one
+	body      *deadlineBody  // the body under the body-read timeout, if any
 }
 
 // WouldDenyHeader names, on an HTTP response, the actions soft enforcement
@@ -249,6 +256,11 @@ func serverFault(e *awserr.Error) bool {
 func (rc *httpCall) fail(e *awserr.Error) {
 	if rc.written {
 		return
+	}
+	if rc.body != nil && rc.body.timedOut {
+		// However the reader reported it, the body stopped arriving.
+		e = requestTimeout()
+		rc.w.Header().Set("Connection", "close")
 	}
 	if serverFault(e) {
 		rc.s.log.Error("request failed", "request_id", rc.requestID, "operation", rc.op, "code", e.Code, "error", errors.Unwrap(e))

@@ -67,6 +67,15 @@ type Options struct {
 	S3BaseHosts []string
 	// Version is reported by the health endpoint.
 	Version string
+	// BodyReadTimeout is how long a request body may go without a byte
+	// arriving: the request is then answered RequestTimeout and its
+	// connection closed. Zero means DefaultBodyReadTimeout, negative no
+	// limit.
+	BodyReadTimeout time.Duration
+	// MaxHeaderFields caps the header fields of a request (each value of a
+	// repeated header counts); more are refused with 400
+	// RequestHeaderSectionTooLarge. Zero means DefaultMaxHeaderFields.
+	MaxHeaderFields int
 }
 
 // DefaultMaxBodyBytes is the default cap on request bodies. Image Builder's
@@ -95,6 +104,7 @@ type Server struct {
 	chain    grpc.UnaryServerInterceptor
 	ready    atomic.Bool
 	admin    []adminService
+	replays  replayGuard // gRPC signatures seen within GRPCReplayWindow
 }
 
 // New returns a server with no APIs yet. It fails without an authenticator
@@ -117,6 +127,12 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.MaxObjectBytes <= 0 {
 		opts.MaxObjectBytes = DefaultMaxObjectBytes
+	}
+	if opts.BodyReadTimeout == 0 {
+		opts.BodyReadTimeout = DefaultBodyReadTimeout
+	}
+	if opts.MaxHeaderFields <= 0 {
+		opts.MaxHeaderFields = DefaultMaxHeaderFields
 	}
 	if opts.S3BaseHosts == nil {
 		opts.S3BaseHosts = DefaultS3BaseHosts
@@ -165,6 +181,11 @@ func (s *Server) Services() []string {
 	}
 	return out
 }
+
+// SetInternal replaces the handler of the emulator's own paths under
+// /_emulator/ (nil answers them 404); the health check stays. Call it
+// before serving.
+func (s *Server) SetInternal(h http.Handler) { s.opts.Internal = h }
 
 // SetReady marks the server ready: the health endpoint answers 200.
 func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }

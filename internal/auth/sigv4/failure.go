@@ -210,3 +210,16 @@ func missingQueryParts(names []string) *Failure {
 	b.WriteString("Re-examine the query-string parameters.")
 	return failure(KindIncompleteSignature, b.String())
 }
+
+// CheckWindow is the skew check with a window of its own: the failure
+// (RequestTimeTooSkewed) when reqTime is more than window away from now,
+// else nil.
+func CheckWindow(reqTime, now time.Time, window time.Duration) *Failure {
+	return checkSkew(reqTime, now, window)
+}
+
+// Replayed is the failure for a signature already used within its window
+// (a signature mismatch to the client: the call must be signed anew).
+func Replayed() *Failure {
+	return failure(KindSignatureMismatch, "This signature has already been used. Sign every call anew, with a signed header that differs between calls (grpcsigv4 signs a random x-ibemu-nonce).")
+}
