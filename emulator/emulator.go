@@ -33,6 +33,7 @@ import (
 	"github.com/ibemu/ibemu/internal/server"
 	"github.com/ibemu/ibemu/internal/storage"
 	"github.com/ibemu/ibemu/internal/sts"
+	"github.com/ibemu/ibemu/internal/web"
 	adminv1 "github.com/ibemu/ibemu/proto/admin/v1"
 	iamv1 "github.com/ibemu/ibemu/proto/iam/v1"
 	ibv1 "github.com/ibemu/ibemu/proto/imagebuilder/v1"
@@ -379,7 +380,7 @@ func (e *Emulator) build() error {
 	e.srv, err = server.New(server.Options{
 		Auth:       newAuthenticator(cfg, iamSvc.Credentials(), stsSvc.Credentials()),
 		Authorizer: e.enforcer,
-		Internal:   e.store.Handler(),
+		Internal:   web.Handler(web.Options{Store: e.store, Builds: ib, Next: e.store.Handler(), Clock: cfg.Clock}),
 		Logger:     cfg.Logger,
 		Clock:      cfg.Clock,
 		Version:    Version,

@@ -323,6 +323,9 @@ func (s *Service) insertBuild(tx *storage.Tx, c *callctx.Call, sc storage.Scope,
 	if err := inFlight.Put(tx, inFlightScope, []byte(arn), st.encode()); err != nil {
 		return "", err
 	}
+	if err := appendBuildState(tx, sc, c.RequestID, arn, br.SourcePipelineArn, BuildStateChange{Status: "PENDING", Time: c.Time}); err != nil {
+		return "", err
+	}
 	s.wakeRunner()
 	return arn, nil
 }

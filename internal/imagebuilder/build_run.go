@@ -208,6 +208,13 @@ func (s *Service) applyStep(tx *storage.Tx, sc storage.Scope, key []byte, st *bu
 	if err := images.Put(tx, sc, key, img); err != nil {
 		return err
 	}
+	change := BuildStateChange{Status: status, Time: st.Due, Reason: img.GetState().GetReason()}
+	if ps.Workflow != "" {
+		change.Step = ps.Action
+	}
+	if err := appendBuildState(tx, sc, st.RequestID, st.ImageARN, st.Pipeline, change); err != nil {
+		return err
+	}
 	switch {
 	case out.wait:
 		st.Waiting = true

@@ -64,6 +64,9 @@ func (s *Server) authenticateAdmin(ctx context.Context, a *adminService, fullMet
 	}
 	ident, failure := s.opts.Auth.AuthenticateGRPC(ctx, fullMethod, authority, md)
 	if failure != nil {
+		if l, ok := ctx.Value(requestLogKey{}).(*requestLog); ok {
+			l.auth = failure
+		}
 		return nil, GRPCStatus(failure.GRPCError(sigv4.RESTJSON), c.RequestID, "ibemu").Err()
 	}
 	if f := s.replays.check(md, ident.RequestTime, c.Time); f != nil {

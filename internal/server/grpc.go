@@ -2,8 +2,10 @@ package server
 
 import (
 	"context"
+	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
@@ -87,6 +89,9 @@ func (s *Server) grpcAuthInterceptor(ctx context.Context, req any, info *grpc.Un
 	// says InvalidSignatureException.
 	ident, failure := s.opts.Auth.AuthenticateGRPC(ctx, info.FullMethod, authority, md)
 	if failure != nil {
+		if l, ok := ctx.Value(requestLogKey{}).(*requestLog); ok {
+			l.auth = failure
+		}
 		return nil, failure.GRPCError(rt.api.sigv4Protocol())
 	}
 	if f := s.replays.check(md, ident.RequestTime, start); f != nil {
@@ -108,8 +113,6 @@ func (s *Server) grpcAuthInterceptor(ctx context.Context, req any, info *grpc.Un
 	if wd := c.WouldDeny(); len(wd) > 0 {
 		_ = grpc.SetHeader(ctx, metadata.Pairs(WouldDenyMetadata, strings.Join(wd, ", ")))
 	}
-	s.log.Debug("request", "request_id", c.RequestID, "service", c.Service, "operation", c.Operation,
-		"principal", c.Principal.ARN, "error", err != nil, "duration", s.now().Sub(start), "transport", "grpc")
 	return resp, err
 }
 
@@ -121,9 +124,23 @@ func (s *Server) grpcErrorInterceptor(ctx context.Context, req any, info *grpc.U
 	c.SourceIP, c.SecureTransport = grpcSource(ctx)
 	ctx = callctx.With(ctx, c)
 	_ = grpc.SetHeader(ctx, metadata.Pairs(RequestIDMetadata, c.RequestID))
+	l := &requestLog{transport: "grpc", requestID: c.RequestID, start: time.Now(), call: c}
+	l.service, l.operation = s.grpcMethod(info.FullMethod)
+	ctx = context.WithValue(ctx, requestLogKey{}, l)
+	if !strings.HasPrefix(info.FullMethod, "/grpc.") { // not health checks or reflection
+		defer func() { s.logRequest(ctx, l) }()
+	}
 	resp, err := handler(ctx, req)
 	if err == nil {
+		l.status = http.StatusOK
 		return resp, nil
+	}
+	l.status = http.StatusInternalServerError
+	if ae, ok := awserr.As(err); ok {
+		l.code, l.status = ae.Code, ae.HTTPStatus
+	} else if l.auth != nil {
+		ae := l.auth.AWSError(sigv4.RESTJSON)
+		l.code, l.status = ae.Code, ae.HTTPStatus
 	}
 	if _, isStatus := status.FromError(err); isStatus {
 		if _, isAWS := awserr.As(err); !isAWS {

@@ -38,6 +38,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			rc.fail(awserr.Internal(fmt.Errorf("panic: %v", p)))
 		}
 	}()
+	if r.URL.Path != HealthPath && !strings.HasPrefix(r.URL.Path, InternalPrefix) {
+		rc.log = &requestLog{transport: "http", start: time.Now()}
+		defer func() {
+			rc.log.requestID, rc.log.call, rc.log.status = rc.requestID, rc.call, rc.status
+			if rc.api != nil {
+				rc.log.service = rc.api.Model.SigningName
+			}
+			rc.log.operation = rc.op
+			s.logRequest(r.Context(), rc.log)
+		}()
+	}
 	if r.URL.Path == HealthPath {
 		s.serveHealth(w, r)
 		return
@@ -81,6 +92,7 @@ type httpCall struct {
 	labels    restxml.Labels // restXml: the URI labels, named in errors
 	call      *callctx.Call  // the authenticated call, once there is one
 	body      *deadlineBody  // the body under the body-read timeout, if any
+	log       *requestLog    // the request's log line, filled in as it is served
 }
 
 // WouldDenyHeader names, on an HTTP response, the actions soft enforcement
@@ -116,6 +128,7 @@ func (rc *httpCall) serve() {
 	}
 	ident, failure := s.opts.Auth.AuthenticateHTTP(r, body)
 	if failure != nil {
+		rc.noteAuthFailure(failure)
 		rc.fail(failure.AWSError(rc.protocol()))
 		return
 	}
@@ -153,7 +166,7 @@ func (rc *httpCall) newCall(start time.Time, ident *auth.Identity) *callctx.Call
 // dispatch serves an authenticated request whose body was read, in the
 // protocol of rc.api.
 func (rc *httpCall) dispatch(start time.Time, ident *auth.Identity, body []byte) {
-	s, api := rc.s, rc.api
+	api := rc.api
 	c := rc.newCall(start, ident)
 	switch api.Model.Protocol {
 	case apimodel.RESTJSON1:
@@ -165,8 +178,13 @@ func (rc *httpCall) dispatch(start time.Time, ident *auth.Identity, body []byte)
 	default:
 		rc.fail(awserr.Internal(fmt.Errorf("server: %s: unsupported protocol", api.Model.Name)))
 	}
-	s.log.Debug("request", "request_id", rc.requestID, "service", api.Model.SigningName, "operation", rc.op,
-		"status", rc.status, "principal", c.Principal.ARN, "duration", s.now().Sub(start))
+}
+
+// noteAuthFailure keeps an authentication failure for the request's log line.
+func (rc *httpCall) noteAuthFailure(f *sigv4.Failure) {
+	if rc.log != nil {
+		rc.log.auth = f
+	}
 }
 
 func (rc *httpCall) readBody() ([]byte, *awserr.Error) {
@@ -264,6 +282,9 @@ func (rc *httpCall) fail(e *awserr.Error) {
 	}
 	if serverFault(e) {
 		rc.s.log.Error("request failed", "request_id", rc.requestID, "operation", rc.op, "code", e.Code, "error", errors.Unwrap(e))
+	}
+	if rc.log != nil {
+		rc.log.code = e.Code
 	}
 	if rc.api != nil && rc.api.Model.Protocol == apimodel.AWSQuery {
 		rc.writeQueryError(e)

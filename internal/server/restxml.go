@@ -36,6 +36,7 @@ func (rc *httpCall) serveRESTXMLStreaming(api *API) {
 	start := s.now()
 	ident, payload, failure := s.opts.Auth.AuthenticateHTTPStreaming(r)
 	if failure != nil {
+		rc.noteAuthFailure(failure)
 		rc.fail(failure.AWSError(rc.protocol()))
 		return
 	}
@@ -87,8 +88,6 @@ func (rc *httpCall) serveRESTXMLStreaming(api *API) {
 	} else {
 		rc.writeRESTXML(op, out)
 	}
-	s.log.Debug("request", "request_id", rc.requestID, "service", api.Model.SigningName, "operation", rc.op,
-		"status", rc.status, "principal", c.Principal.ARN, "duration", s.now().Sub(start))
 }
 
 // writeRESTXML writes an operation's output: headers from the message,

@@ -39,8 +39,18 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	haveInput := false
 	var unknown []string
 	paginate := true
+	flagDoc := map[string]any{}
 	for i := 0; i < len(args); i++ {
 		a := args[i]
+		n, ferr := takeFlag(args, i, flagDoc, stdin)
+		if ferr != nil {
+			fmt.Fprintf(stderr, "%s\naws: error: %v\n", usageText, ferr)
+			return exitParamError
+		}
+		if n > 0 {
+			i += n - 1
+			continue
+		}
 		switch {
 		case a == "-h" || a == "--help" || a == "help":
 			fmt.Fprint(stdout, usageText)
@@ -65,6 +75,34 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(unknown) > 0 {
 		fmt.Fprintf(stderr, "%s\nUnknown options: %s\n", usageText, strings.Join(unknown, ", "))
 		return exitParamError
+	}
+	if len(flagDoc) > 0 {
+		// The CLI's own flags: they fill the request (over
+		// --cli-input-json, as the CLI lets explicit parameters win).
+		base := map[string]any{}
+		if haveInput {
+			text, err := loadParam(input, stdin)
+			if err != nil {
+				fmt.Fprintf(stderr, "\nError parsing parameter '%s': %s\n", cliInputJSONParam, err)
+				return exitParamError
+			}
+			dec := json.NewDecoder(strings.NewReader(text))
+			dec.UseNumber()
+			if err := dec.Decode(&base); err != nil {
+				fmt.Fprintf(stderr, "\nError parsing parameter '%s': Invalid JSON received.\n", cliInputJSONParam)
+				return exitParamError
+			}
+		}
+		for k, v := range flagDoc {
+			base[k] = v
+		}
+		raw, err := json.Marshal(base)
+		if err != nil {
+			fmt.Fprintf(stderr, "\n%v\n", err)
+			return exitParamError
+		}
+		input, haveInput, stdin = string(raw), true, strings.NewReader(string(raw))
+		input = "-"
 	}
 	if !haveInput {
 		fmt.Fprintf(stderr, "%s\naws: error: the following arguments are required: --policy-input-list, --action-names\n", usageText)

@@ -96,7 +96,8 @@ func TestCommandLineErrors(t *testing.T) {
 		stderr string
 	}{
 		{"no input", nil, 252, "the following arguments are required"},
-		{"unknown option", []string{"--policy-input-list", "x"}, 252, "Unknown options: --policy-input-list, x"},
+		{"unknown option", []string{"--policy-inputs", "x"}, 252, "Unknown options: --policy-inputs, x"},
+		{"flags without actions", []string{"--policy-input-list", "x"}, 252, "Missing required parameter in input: \"ActionNames\""},
 		{"missing file", []string{"--cli-input-json", "file:///nonexistent/in.json"}, 252, "Unable to load paramfile file:///nonexistent/in.json"},
 		{"invalid json", []string{"--cli-input-json", "{not json"}, 252, "Invalid JSON received."},
 		{"json array", []string{"--cli-input-json", "[]"}, 252, "Invalid JSON received."},
