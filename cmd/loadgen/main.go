@@ -9,9 +9,10 @@
 //	loadgen baseline-server --http 127.0.0.1:0   # the do-nothing server alone
 //
 // Every request is signed with SigV4 and sent through the AWS SDK for Go v2;
-// both servers run as processes of their own (the emulator is built from
-// ./cmd/emulator unless -emulator-bin names a binary), so the CPU time read
-// from /proc/PID/stat is the server's alone. Only loopback endpoints are
+// both servers run as processes of their own (built from ./cmd/emulator and
+// ./cmd/loadgen/baseline-server unless -emulator-bin and -baseline-bin name
+// binaries), so the CPU time and memory read from /proc/PID are the
+// server's alone, and the baseline is a minimal Go program. Only loopback endpoints are
 // accepted. BENCHMARKS.md describes the scenarios and records the numbers.
 package main
 
@@ -29,11 +30,13 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/ibemu/ibemu/cmd/loadgen/internal/baseline"
 )
 
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "baseline-server" {
-		os.Exit(baselineServer(os.Args[2:]))
+		os.Exit(baseline.Main(os.Args[2:]))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
@@ -45,6 +48,7 @@ type options struct {
 	endpoint    string
 	pid         int
 	emulatorBin string
+	baselineBin string
 	rootSecret  string
 	scenarios   string
 	requests    int
@@ -62,6 +66,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.endpoint, "endpoint", "", "drive this running emulator (loopback `URL`) instead of starting one; scenarios d and e need a started one")
 	fs.IntVar(&o.pid, "pid", 0, "with -endpoint: the emulator's process id, to read its CPU time and memory from /proc")
 	fs.StringVar(&o.emulatorBin, "emulator-bin", "", "emulator `binary` to start (default: go build ./cmd/emulator into a temporary directory)")
+	fs.StringVar(&o.baselineBin, "baseline-bin", "", "do-nothing server `binary` to start (default: go build ./cmd/loadgen/baseline-server)")
 	fs.StringVar(&o.rootSecret, "root-secret", "test", "the emulator's root secret (with -endpoint)")
 	fs.StringVar(&o.scenarios, "scenarios", "a,b,c,d,e", "scenarios to run, comma-separated: a (GetComponent, IAM user, 10 policies, 8 clients), b (durable CreateComponent, 16 clients), c (ListComponents page among -resources components), d (start-up), e (resident memory)")
 	fs.IntVar(&o.requests, "requests", 60000, "most requests per server per load scenario (split over the rounds)")
@@ -88,7 +93,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if o.endpoint != "" {
-		if err := checkLoopback(o.endpoint); err != nil {
+		if err := baseline.CheckLoopback(o.endpoint); err != nil {
 			fmt.Fprintln(stderr, "loadgen:", err)
 			return 2
 		}
@@ -110,18 +115,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// buildEmulator compiles ./cmd/emulator (this module's) into dir.
-func buildEmulator(ctx context.Context, dir string) (string, error) {
+// build compiles a main package of this module into dir.
+func build(ctx context.Context, dir, pkg, name string) (string, error) {
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
 	}
-	out := filepath.Join(dir, "emulator")
-	cmd := exec.CommandContext(ctx, goBin, "build", "-o", out, "github.com/ibemu/ibemu/cmd/emulator")
+	out := filepath.Join(dir, name)
+	cmd := exec.CommandContext(ctx, goBin, "build", "-o", out, pkg)
 	var msg strings.Builder
 	cmd.Stdout, cmd.Stderr = &msg, &msg
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("build the emulator (or give -emulator-bin): %v: %s", err, strings.TrimSpace(msg.String()))
+		return "", fmt.Errorf("go build %s (or give the binary with a flag): %v: %s", pkg, err, strings.TrimSpace(msg.String()))
 	}
 	return out, nil
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -86,27 +85,6 @@ func parseStatusMemory(sc *bufio.Scanner) (rss, hwm int64, err error) {
 		return 0, 0, errors.New("/proc status: no VmRSS")
 	}
 	return rss, hwm, sc.Err()
-}
-
-// checkLoopback refuses an endpoint whose host is not a loopback address
-// or "localhost": the tool is for a local emulator, never a remote service.
-func checkLoopback(endpoint string) error {
-	u, err := url.Parse(endpoint)
-	if err != nil {
-		return fmt.Errorf("endpoint %q: %w", endpoint, err)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("endpoint %q: scheme must be http or https", endpoint)
-	}
-	host := u.Hostname()
-	if host == "localhost" {
-		return nil
-	}
-	ip := net.ParseIP(host)
-	if ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("endpoint %q: only loopback endpoints (127.0.0.0/8, ::1, localhost) are accepted", endpoint)
-	}
-	return nil
 }
 
 // freeAddr returns a loopback address with a port free a moment ago.

@@ -35,7 +35,7 @@ type tool struct {
 	out      io.Writer
 	tmp      string
 	emuBin   string
-	self     string
+	baseBin  string
 	baseline *process
 	// seeded is a data file holding o.resources components (scenario c's
 	// setup, reused by d and e).
@@ -49,19 +49,21 @@ func newTool(ctx context.Context, o options, out io.Writer) (*tool, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &tool{ctx: ctx, o: o, out: out, tmp: tmp, emuBin: o.emulatorBin}
-	if t.self, err = os.Executable(); err != nil {
-		t.close()
-		return nil, err
-	}
-	if t.o.endpoint == "" && t.emuBin == "" {
-		began := time.Now()
-		if t.emuBin, err = buildEmulator(ctx, tmp); err != nil {
+	t := &tool{ctx: ctx, o: o, out: out, tmp: tmp, emuBin: o.emulatorBin, baseBin: o.baselineBin}
+	began := time.Now()
+	if t.baseBin == "" {
+		if t.baseBin, err = build(ctx, tmp, "github.com/ibemu/ibemu/cmd/loadgen/baseline-server", "baseline-server"); err != nil {
 			t.close()
 			return nil, err
 		}
-		t.printf("built the emulator in %s\n", time.Since(began).Round(time.Millisecond))
 	}
+	if t.o.endpoint == "" && t.emuBin == "" {
+		if t.emuBin, err = build(ctx, tmp, "github.com/ibemu/ibemu/cmd/emulator", "emulator"); err != nil {
+			t.close()
+			return nil, err
+		}
+	}
+	t.printf("built the servers in %s\n", time.Since(began).Round(time.Millisecond))
 	return t, nil
 }
 
@@ -126,7 +128,7 @@ func (t *tool) runAll() error {
 }
 
 func (t *tool) startBaseline() (*process, error) {
-	return start(t.ctx, []string{t.self, "baseline-server"}, func(a string) []string { return []string{"--http", a} }, "/_emulator/health")
+	return start(t.ctx, []string{t.baseBin}, func(a string) []string { return []string{"--http", a} }, "/_emulator/health")
 }
 
 // startEmulator starts the built emulator on a data file (fsync on, as

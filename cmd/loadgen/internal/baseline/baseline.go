@@ -1,4 +1,7 @@
-package main
+// Package baseline is the do-nothing HTTP server loadgen compares the
+// emulator with. It imports only the standard library, so that the
+// baseline process's start-up and memory are those of a minimal Go server.
+package baseline
 
 import (
 	"context"
@@ -8,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -19,9 +23,9 @@ import (
 // JSON object every SDK operation used here decodes without complaint.
 const baselineBody = `{"requestId":"00000000-0000-0000-0000-000000000000"}`
 
-// baselineHandler answers 200 with baselineBody after reading the request
+// Handler answers 200 with baselineBody after reading the request
 // body: no signature check, no decoding, no storage.
-func baselineHandler() http.Handler {
+func Handler() http.Handler {
 	n := strconv.Itoa(len(baselineBody))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
@@ -34,16 +38,16 @@ func baselineHandler() http.Handler {
 	})
 }
 
-// baselineServer is "loadgen baseline-server --http ADDR": the do-nothing
-// HTTP server, run as a process of its own as the emulator is, with the same
-// net/http server settings that matter for the comparison.
-func baselineServer(args []string) int {
+// Main is "baseline-server --http ADDR" (and "loadgen baseline-server"):
+// the do-nothing HTTP server, run as a process of its own as the emulator
+// is, with the net/http server settings that matter for the comparison.
+func Main(args []string) int {
 	fs := flag.NewFlagSet("baseline-server", flag.ContinueOnError)
 	addr := fs.String("http", "127.0.0.1:0", "listen `address` (loopback)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if err := checkLoopback("http://" + *addr); err != nil {
+	if err := CheckLoopback("http://" + *addr); err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen baseline-server:", err)
 		return 2
 	}
@@ -52,7 +56,7 @@ func baselineServer(args []string) int {
 		fmt.Fprintln(os.Stderr, "loadgen baseline-server:", err)
 		return 1
 	}
-	srv := &http.Server{Handler: baselineHandler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: Handler(), ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {
@@ -66,4 +70,25 @@ func baselineServer(args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// CheckLoopback refuses an endpoint whose host is not a loopback address
+// or "localhost": the tool is for a local emulator, never a remote service.
+func CheckLoopback(endpoint string) error {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return fmt.Errorf("endpoint %q: %w", endpoint, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("endpoint %q: scheme must be http or https", endpoint)
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return nil
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("endpoint %q: only loopback endpoints (127.0.0.0/8, ::1, localhost) are accepted", endpoint)
+	}
+	return nil
 }
