@@ -432,7 +432,11 @@ func (t *tool) scenarioE() error {
 		if _, err := c.ListComponents(t.ctx, &imagebuilder.ListComponentsInput{}); err != nil && p != t.baseline {
 			return 0, 0, err
 		}
-		time.Sleep(time.Second)
+		idleFor := time.Second
+		if t.o.smoke {
+			idleFor = 100 * time.Millisecond
+		}
+		time.Sleep(idleFor)
 		return memory(p.pid())
 	}
 	bRSS, _, err := idle(t.baseline)
