@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -51,17 +52,23 @@ func newTool(ctx context.Context, o options, out io.Writer) (*tool, error) {
 	}
 	t := &tool{ctx: ctx, o: o, out: out, tmp: tmp, emuBin: o.emulatorBin, baseBin: o.baselineBin}
 	began := time.Now()
+	// The two builds run side by side: the emulator's link dominates.
+	var baseErr error
+	var wg sync.WaitGroup
 	if t.baseBin == "" {
-		if t.baseBin, err = build(ctx, tmp, "github.com/ibemu/ibemu/cmd/loadgen/baseline-server", "baseline-server"); err != nil {
-			t.close()
-			return nil, err
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t.baseBin, baseErr = build(ctx, tmp, "github.com/ibemu/ibemu/cmd/loadgen/baseline-server", "baseline-server")
+		}()
 	}
 	if t.o.endpoint == "" && t.emuBin == "" {
-		if t.emuBin, err = build(ctx, tmp, "github.com/ibemu/ibemu/cmd/emulator", "emulator"); err != nil {
-			t.close()
-			return nil, err
-		}
+		t.emuBin, err = build(ctx, tmp, "github.com/ibemu/ibemu/cmd/emulator", "emulator")
+	}
+	wg.Wait()
+	if err = cmp.Or(err, baseErr); err != nil {
+		t.close()
+		return nil, err
 	}
 	t.printf("built the servers in %s\n", time.Since(began).Round(time.Millisecond))
 	return t, nil
