@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"google.golang.org/protobuf/proto"
 
@@ -190,9 +191,12 @@ func simulateAllPages(req *iamv1.SimulateCustomPolicyRequest) ([]*iamv1.Evaluati
 
 // The members botocore accepts, in model order (the order its messages
 // list them): the generated messages' fields carry the model's names.
+// Computed on first use: reading a message's descriptor builds the whole
+// IAM file descriptor, which a server that never decodes CLI input should
+// not pay for at start.
 var (
-	inputMembers        = MemberNames(&iamv1.SimulateCustomPolicyRequest{})
-	contextEntryMembers = MemberNames(&iamv1.ContextEntry{})
+	inputMembers        = sync.OnceValue(func() []string { return MemberNames(&iamv1.SimulateCustomPolicyRequest{}) })
+	contextEntryMembers = sync.OnceValue(func() []string { return MemberNames(&iamv1.ContextEntry{}) })
 )
 
 // MemberNames are the model names of a shape's members in model order:
@@ -227,8 +231,8 @@ func decodeCLIInput(text string) (*iamv1.SimulateCustomPolicyRequest, []string, 
 		}
 	}
 	for _, k := range sortedKeys(raw) {
-		if !contains(inputMembers, k) {
-			v.add("Unknown parameter in input: %q, must be one of: %s", k, strings.Join(inputMembers, ", "))
+		if !contains(inputMembers(), k) {
+			v.add("Unknown parameter in input: %q, must be one of: %s", k, strings.Join(inputMembers(), ", "))
 		}
 	}
 	in := &iamv1.SimulateCustomPolicyRequest{}
@@ -257,8 +261,8 @@ func decodeCLIInput(text string) (*iamv1.SimulateCustomPolicyRequest, []string, 
 				continue
 			}
 			for _, k := range sortedKeys(m) {
-				if !contains(contextEntryMembers, k) {
-					v.add("Unknown parameter in %s: %q, must be one of: %s", path, k, strings.Join(contextEntryMembers, ", "))
+				if !contains(contextEntryMembers(), k) {
+					v.add("Unknown parameter in %s: %q, must be one of: %s", path, k, strings.Join(contextEntryMembers(), ", "))
 				}
 			}
 			in.ContextEntries = append(in.ContextEntries, &iamv1.ContextEntry{

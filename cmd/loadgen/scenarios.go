@@ -1,0 +1,540 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/imagebuilder"
+	"github.com/aws/aws-sdk-go-v2/service/imagebuilder/types"
+
+	"github.com/ibemu/ibemu/emulator"
+)
+
+const (
+	// account holds everything the scenarios create; smallAccount a few
+	// components, to show a list page does not depend on the total.
+	account      = "111122223333"
+	smallAccount = "444455556666"
+	document     = "name: loadgen\nschemaVersion: 1.0\nphases:\n  - name: build\n    steps:\n      - name: Hello\n        action: ExecuteBash\n        inputs:\n          commands:\n            - echo hello\n"
+)
+
+type tool struct {
+	ctx      context.Context
+	o        options
+	out      io.Writer
+	tmp      string
+	emuBin   string
+	baseBin  string
+	baseline *process
+	// seeded is a data file holding o.resources components (scenario c's
+	// setup, reused by d and e).
+	seeded  string
+	verdict []string
+	runs    int
+}
+
+func newTool(ctx context.Context, o options, out io.Writer) (*tool, error) {
+	tmp, err := os.MkdirTemp("", "loadgen-")
+	if err != nil {
+		return nil, err
+	}
+	t := &tool{ctx: ctx, o: o, out: out, tmp: tmp, emuBin: o.emulatorBin, baseBin: o.baselineBin}
+	began := time.Now()
+	// The two builds run side by side: the emulator's link dominates.
+	var baseErr error
+	var wg sync.WaitGroup
+	if t.baseBin == "" {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t.baseBin, baseErr = build(ctx, tmp, "github.com/ibemu/ibemu/cmd/loadgen/baseline-server", "baseline-server")
+		}()
+	}
+	if t.o.endpoint == "" && t.emuBin == "" {
+		t.emuBin, err = build(ctx, tmp, "github.com/ibemu/ibemu/cmd/emulator", "emulator")
+	}
+	wg.Wait()
+	if err = cmp.Or(err, baseErr); err != nil {
+		t.close()
+		return nil, err
+	}
+	t.printf("built the servers in %s\n", time.Since(began).Round(time.Millisecond))
+	return t, nil
+}
+
+func (t *tool) close() {
+	if t.baseline != nil {
+		t.baseline.stop()
+	}
+	_ = os.RemoveAll(t.tmp)
+}
+
+func (t *tool) printf(format string, args ...any) { fmt.Fprintf(t.out, format, args...) }
+
+// aim records whether an aim was met (smoke runs judge nothing).
+func (t *tool) aim(met bool, format string, args ...any) {
+	if t.o.smoke {
+		return
+	}
+	mark := "met    "
+	if !met {
+		mark = "NOT MET"
+	}
+	line := mark + "  " + fmt.Sprintf(format, args...)
+	t.verdict = append(t.verdict, line)
+	t.printf("  aim: %s\n", line)
+}
+
+func (t *tool) runAll() error {
+	t.printf("loadgen: %d CPUs, %s, GOMAXPROCS %d\n", numCPU(), goVersion(), gomaxprocs())
+	var err error
+	if t.baseline, err = t.startBaseline(); err != nil {
+		return err
+	}
+	for _, s := range strings.Split(t.o.scenarios, ",") {
+		var err error
+		switch strings.TrimSpace(s) {
+		case "a":
+			err = t.scenarioA()
+		case "b":
+			err = t.scenarioB()
+		case "c":
+			err = t.scenarioC()
+		case "d":
+			err = t.scenarioD()
+		case "e":
+			err = t.scenarioE()
+		case "":
+			continue
+		default:
+			err = fmt.Errorf("unknown scenario %q", s)
+		}
+		if err != nil {
+			return fmt.Errorf("scenario %s: %w", s, err)
+		}
+	}
+	if len(t.verdict) > 0 {
+		t.printf("\nsummary\n")
+		for _, v := range t.verdict {
+			t.printf("  %s\n", v)
+		}
+	}
+	return nil
+}
+
+func (t *tool) startBaseline() (*process, error) {
+	return start(t.ctx, []string{t.baseBin}, func(a string) []string { return []string{"--http", a} }, "/_emulator/health")
+}
+
+// startEmulator starts the built emulator on a data file (fsync on, as
+// served by default).
+func (t *tool) startEmulator(data string) (*process, error) {
+	argv := []string{t.emuBin, "serve", "--grpc", "127.0.0.1:0", "--data", data, "--log-level", "error"}
+	return start(t.ctx, argv, func(a string) []string { return []string{"--http", a} }, "/_emulator/health")
+}
+
+func (t *tool) freshData() string {
+	t.runs++
+	return filepath.Join(t.tmp, fmt.Sprintf("run%d", t.runs), "emulator.db")
+}
+
+// target is the emulator a load scenario drives: one the tool started, or
+// the -endpoint one.
+func (t *tool) target() (endpoint string, pid int, stop func(), err error) {
+	if t.o.endpoint != "" {
+		return t.o.endpoint, t.o.pid, func() {}, nil
+	}
+	p, err := t.startEmulator(t.freshData())
+	if err != nil {
+		return "", 0, nil, err
+	}
+	return p.endpoint, p.pid(), p.stop, nil
+}
+
+func rootCreds(secret, acct string) aws.CredentialsProvider {
+	return credentials.NewStaticCredentialsProvider(acct, secret, "")
+}
+
+// compare drives the baseline and the emulator in turns, o.rounds times,
+// with the same client built by mk, after a warm-up of each.
+func (t *tool) compare(n int, emuEndpoint string, emuPid int, mk func(endpoint string) func(ctx context.Context, w, i int) error) (base, emu result) {
+	bOp, eOp := mk(t.baseline.endpoint), mk(emuEndpoint)
+	warm := bounds{requests: min(200, max(t.o.requests/10, 20)), duration: time.Second}
+	drive(t.ctx, n, warm, 0, bOp)
+	drive(t.ctx, n, warm, 0, eOp)
+	per := bounds{requests: t.o.requests / t.o.rounds, duration: t.o.duration / time.Duration(t.o.rounds)}
+	for range t.o.rounds {
+		base.add(drive(t.ctx, n, per, t.baseline.pid(), bOp))
+		emu.add(drive(t.ctx, n, per, emuPid, eOp))
+	}
+	return base, emu
+}
+
+func (t *tool) table(base, emu result) {
+	t.printf("  %-9s %8s %8s %10s %10s %10s %10s %12s\n", "server", "requests", "errors", "req/s", "p50", "p90", "p99", "max")
+	for _, x := range []struct {
+		name string
+		r    *result
+	}{{"baseline", &base}, {"emulator", &emu}} {
+		t.printf("  %-9s %8d %8d %10.0f %10s %10s %10s %12s\n", x.name, x.r.requests, x.r.errors, x.r.throughput(),
+			ms(x.r.percentile(50)), ms(x.r.percentile(90)), ms(x.r.percentile(99)), ms(x.r.percentile(100)))
+		if x.r.firstErr != nil {
+			t.printf("  %-9s first error: %v\n", "", x.r.firstErr)
+		}
+	}
+	if base.throughput() > 0 {
+		t.printf("  throughput ratio emulator/baseline: %.2f\n", emu.throughput()/base.throughput())
+	}
+	if base.cpuKnown && emu.cpuKnown {
+		t.printf("  server CPU per request: baseline %s, emulator %s (+%s)\n", us(base.cpuPerRequest()), us(emu.cpuPerRequest()), us(emu.cpuPerRequest()-base.cpuPerRequest()))
+	}
+}
+
+// scenarioA: GetComponent by an IAM user with ten attached managed policies,
+// 8 clients.
+func (t *tool) scenarioA() error {
+	t.printf("\n(a) GetComponent as an IAM user with ten attached policies, 8 clients\n")
+	endpoint, pid, stop, err := t.target()
+	if err != nil {
+		return err
+	}
+	defer stop()
+	creds, arn, err := setupUser(t.ctx, endpoint, t.o.rootSecret)
+	if err != nil {
+		return err
+	}
+	const n = 8
+	base, emu := t.compare(n, endpoint, pid, func(ep string) func(context.Context, int, int) error {
+		c := imagebuilder.NewFromConfig(sdkConfig(ep, creds, n))
+		in := &imagebuilder.GetComponentInput{ComponentBuildVersionArn: aws.String(arn)}
+		return func(ctx context.Context, _, _ int) error {
+			_, err := c.GetComponent(ctx, in)
+			return err
+		}
+	})
+	t.table(base, emu)
+	if emu.errors > 0 || base.errors > 0 {
+		return fmt.Errorf("requests failed: baseline %d, emulator %d", base.errors, emu.errors)
+	}
+	ratio := emu.throughput() / base.throughput()
+	t.aim(ratio >= 0.9, "(a) throughput ≥ 0.9 of the baseline: %.2f", ratio)
+	if emu.cpuKnown && base.cpuKnown {
+		extra := emu.cpuPerRequest() - base.cpuPerRequest()
+		t.aim(extra <= 25*time.Microsecond, "(a) server CPU per request ≤ baseline + 25 µs: +%s", us(extra))
+	}
+	t.aim(emu.percentile(99) < 5*time.Millisecond, "(a) p99 < 5 ms: %s", ms(emu.percentile(99)))
+	return nil
+}
+
+// scenarioB: CreateComponent, durable writes (the emulator's default), 16
+// clients, each request a new component.
+func (t *tool) scenarioB() error {
+	t.printf("\n(b) CreateComponent with durable writes (fsync on), 16 clients\n")
+	endpoint, pid, stop, err := t.target()
+	if err != nil {
+		return err
+	}
+	defer stop()
+	const n = 16
+	run := time.Now().UnixNano()
+	var seq atomic.Int64
+	base, emu := t.compare(n, endpoint, pid, func(ep string) func(context.Context, int, int) error {
+		c := imagebuilder.NewFromConfig(sdkConfig(ep, rootCreds(t.o.rootSecret, account), n))
+		return func(ctx context.Context, _, _ int) error {
+			_, err := c.CreateComponent(ctx, &imagebuilder.CreateComponentInput{
+				Name: aws.String(fmt.Sprintf("lg-%x-%d", run, seq.Add(1))), SemanticVersion: aws.String("1.0.0"),
+				Platform: types.PlatformLinux, Data: aws.String(document),
+			})
+			return err
+		}
+	})
+	t.table(base, emu)
+	if emu.errors > 0 || base.errors > 0 {
+		return fmt.Errorf("requests failed: baseline %d, emulator %d", base.errors, emu.errors)
+	}
+	t.aim(emu.throughput() >= 1500, "(b) ≥ 1,500 durable creates/s at 16 clients: %.0f/s (%.2f of the baseline)", emu.throughput(), emu.throughput()/base.throughput())
+	return nil
+}
+
+// seed returns a data file with o.resources components in account and ten
+// in smallAccount, made once: by an in-process emulator without fsync (a
+// setup step, not a measurement), with the SDK from 16 clients.
+func (t *tool) seed() (string, error) {
+	if t.seeded != "" {
+		return t.seeded, nil
+	}
+	path := filepath.Join(t.tmp, "seeded", "emulator.db")
+	began := time.Now()
+	emu, err := emulator.Start(t.ctx, emulator.Config{HTTPAddr: "127.0.0.1:0", GRPCAddr: "127.0.0.1:0", DataPath: path,
+		NoSync: true, Enforce: "off", DecisionLogInMemory: true, ScheduleInterval: -1})
+	if err != nil {
+		return "", err
+	}
+	defer emu.Close(context.Background())
+	if err := createComponents(t.ctx, emu.AWSConfig(smallAccount), 10, 2); err != nil {
+		return "", err
+	}
+	if err := createComponents(t.ctx, emu.AWSConfig(account), t.o.resources, 16); err != nil {
+		return "", err
+	}
+	if err := emu.Close(context.Background()); err != nil {
+		return "", err
+	}
+	st, _ := os.Stat(path)
+	t.printf("  seeded %d components in %s (data file %.1f MiB)\n", t.o.resources, time.Since(began).Round(time.Millisecond), float64(st.Size())/(1<<20))
+	t.seeded = path
+	return path, nil
+}
+
+func createComponents(ctx context.Context, cfg aws.Config, count, workers int) error {
+	c := imagebuilder.NewFromConfig(cfg)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1)
+				if i > int64(count) {
+					return
+				}
+				_, err := c.CreateComponent(ctx, &imagebuilder.CreateComponentInput{
+					Name: aws.String(fmt.Sprintf("c%06d", i)), SemanticVersion: aws.String("1.0.0"),
+					Platform: types.PlatformLinux, Data: aws.String(document),
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
+
+// scenarioC: the first ListComponents page (25, the default) among
+// o.resources components, one client, beside the same page of an account
+// with ten.
+func (t *tool) scenarioC() error {
+	t.printf("\n(c) ListComponents, first page, one client: %d components in the account vs 10\n", t.o.resources)
+	if t.o.endpoint != "" {
+		return fmt.Errorf("needs the tool to start the emulator (no -endpoint): it seeds a data file")
+	}
+	data, err := t.seed()
+	if err != nil {
+		return err
+	}
+	p, err := t.startEmulator(data)
+	if err != nil {
+		return err
+	}
+	defer p.stop()
+	list := func(acct string) func(ep string) func(context.Context, int, int) error {
+		return func(ep string) func(context.Context, int, int) error {
+			c := imagebuilder.NewFromConfig(sdkConfig(ep, rootCreds(t.o.rootSecret, acct), 1))
+			return func(ctx context.Context, _, _ int) error {
+				out, err := c.ListComponents(ctx, &imagebuilder.ListComponentsInput{})
+				if err == nil && ep != t.baseline.endpoint && len(out.ComponentVersionList) == 0 {
+					return fmt.Errorf("empty page")
+				}
+				return err
+			}
+		}
+	}
+	saved := t.o.requests
+	t.o.requests = min(saved, 3000)
+	defer func() { t.o.requests = saved }()
+	base, big := t.compare(1, p.endpoint, p.pid(), list(account))
+	t.table(base, big)
+	_, small := t.compare(1, p.endpoint, p.pid(), list(smallAccount))
+	t.printf("  median page: %d components %s, 10 components %s, baseline %s\n", t.o.resources, ms(big.percentile(50)), ms(small.percentile(50)), ms(base.percentile(50)))
+	if big.errors > 0 || small.errors > 0 {
+		return fmt.Errorf("requests failed: %v", firstOf(big.firstErr, small.firstErr))
+	}
+	t.aim(big.percentile(50) < 2*time.Millisecond, "(c) ListComponents page median < 2 ms with %d components: %s (10 components: %s)", t.o.resources, ms(big.percentile(50)), ms(small.percentile(50)))
+	return nil
+}
+
+func firstOf(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// scenarioD: start-up to the first healthy answer, median of o.startups.
+func (t *tool) scenarioD() error {
+	t.printf("\n(d) start-up to a healthy answer (median of %d)\n", t.o.startups)
+	if t.o.endpoint != "" {
+		return fmt.Errorf("needs the tool to start the servers (no -endpoint)")
+	}
+	data, err := t.seed()
+	if err != nil {
+		return err
+	}
+	var base, empty, full []time.Duration
+	for range t.o.startups {
+		for _, x := range []struct {
+			into  *[]time.Duration
+			start func() (*process, error)
+		}{
+			{&base, t.startBaseline},
+			{&empty, func() (*process, error) { return t.startEmulator(t.freshData()) }},
+			{&full, func() (*process, error) { return t.startEmulator(data) }},
+		} {
+			p, err := x.start()
+			if err != nil {
+				return err
+			}
+			*x.into = append(*x.into, p.startup)
+			p.stop()
+		}
+	}
+	b, e, f := median(base), median(empty), median(full)
+	t.printf("  baseline %s, emulator empty %s (+%s), emulator with %d components %s (+%s)\n", ms(b), ms(e), ms(e-b), t.o.resources, ms(f), ms(f-b))
+	t.aim(e-b <= 10*time.Millisecond, "(d) start-up, empty data file, within 10 ms of the baseline: +%s", ms(e-b))
+	t.aim(f-b <= 50*time.Millisecond, "(d) start-up with %d components within 50 ms of the baseline: +%s", t.o.resources, ms(f-b))
+	return nil
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return percentile(s, 50)
+}
+
+// scenarioE: resident memory, idle after start (empty data file), and with
+// o.resources components after serving list pages and reads of them.
+func (t *tool) scenarioE() error {
+	t.printf("\n(e) resident memory (VmRSS; VmHWM is the peak)\n")
+	if t.o.endpoint != "" {
+		return fmt.Errorf("needs the tool to start the servers (no -endpoint)")
+	}
+	data, err := t.seed()
+	if err != nil {
+		return err
+	}
+	idle := func(p *process) (int64, int64, error) {
+		// Idle: a second after the first answer, with one signed request
+		// served (what a test suite's first call costs).
+		c := imagebuilder.NewFromConfig(sdkConfig(p.endpoint, rootCreds(t.o.rootSecret, account), 1))
+		if _, err := c.ListComponents(t.ctx, &imagebuilder.ListComponentsInput{}); err != nil && p != t.baseline {
+			return 0, 0, err
+		}
+		idleFor := time.Second
+		if t.o.smoke {
+			idleFor = 100 * time.Millisecond
+		}
+		time.Sleep(idleFor)
+		return memory(p.pid())
+	}
+	bRSS, _, err := idle(t.baseline)
+	if err != nil {
+		return err
+	}
+	p, err := t.startEmulator(t.freshData())
+	if err != nil {
+		return err
+	}
+	eRSS, eHWM, err := idle(p)
+	p.stop()
+	if err != nil {
+		return err
+	}
+	p, err = t.startEmulator(data)
+	if err != nil {
+		return err
+	}
+	defer p.stop()
+	c := imagebuilder.NewFromConfig(sdkConfig(p.endpoint, rootCreds(t.o.rootSecret, account), 1))
+	var token *string
+	pages := 0
+	for pages < 200 {
+		out, err := c.ListComponents(t.ctx, &imagebuilder.ListComponentsInput{NextToken: token})
+		if err != nil {
+			return err
+		}
+		pages++
+		if token = out.NextToken; token == nil {
+			break
+		}
+	}
+	fRSS, fHWM, err := memory(p.pid())
+	if err != nil {
+		return err
+	}
+	t.printf("  baseline idle %s; emulator idle %s (peak %s); with %d components, after %d list pages %s (peak %s)\n",
+		mib(bRSS), mib(eRSS), mib(eHWM), t.o.resources, pages, mib(fRSS), mib(fHWM))
+	t.aim(eRSS < 15<<20, "(e) idle RSS < 15 MiB: %s", mib(eRSS))
+	t.aim(fRSS < 150<<20, "(e) RSS with %d components < 150 MiB: %s", t.o.resources, mib(fRSS))
+	return nil
+}
+
+func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
+
+// setupUser creates, as the account's root user, a component tagged
+// team=blue, an IAM user with ten attached customer managed policies
+// (several statements each, with conditions) and an access key, and returns
+// the key and the component's ARN. Names carry a suffix unique to the run,
+// so an -endpoint emulator can be driven again.
+func setupUser(ctx context.Context, endpoint, secret string) (aws.CredentialsProvider, string, error) {
+	cfg := sdkConfig(endpoint, rootCreds(secret, account), 1)
+	ib, im := imagebuilder.NewFromConfig(cfg), iam.NewFromConfig(cfg)
+	sfx := fmt.Sprintf("%x", time.Now().UnixNano())
+	out, err := ib.CreateComponent(ctx, &imagebuilder.CreateComponentInput{
+		Name: aws.String("lg-get-" + sfx), SemanticVersion: aws.String("1.0.0"), Platform: types.PlatformLinux,
+		Data: aws.String(document), Tags: map[string]string{"team": "blue"},
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	user := "lg-alice-" + sfx
+	if _, err := im.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(user)}); err != nil {
+		return nil, "", err
+	}
+	for i := range 10 {
+		doc := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[
+			{"Sid":"Read%[1]d","Effect":"Allow","Action":["imagebuilder:Get*","imagebuilder:List*"],"Resource":"arn:aws:imagebuilder:*:%[2]s:component/*","Condition":{"StringEquals":{"aws:ResourceTag/team":"blue"}}},
+			{"Sid":"Create%[1]d","Effect":"Allow","Action":"imagebuilder:CreateComponent","Resource":"*","Condition":{"StringEquals":{"aws:RequestTag/team":"blue"}}},
+			{"Sid":"Net%[1]d","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::bucket-%[1]d/*","Condition":{"IpAddress":{"aws:SourceIp":"10.%[1]d.0.0/16"}}},
+			{"Sid":"Iam%[1]d","Effect":"Allow","Action":["iam:Get*","iam:List*"],"Resource":"arn:aws:iam::%[2]s:user/${aws:username}"},
+			{"Sid":"Kms%[1]d","Effect":"Allow","Action":"kms:Decrypt","Resource":"*","Condition":{"DateLessThan":{"aws:CurrentTime":"2099-01-01T00:00:00Z"}}},
+			{"Sid":"List%[1]d","Effect":"Allow","Action":"imagebuilder:ListComponents","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`, i, account)
+		p, err := im.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String(fmt.Sprintf("lg-%s-p%d", sfx, i)), PolicyDocument: aws.String(doc)})
+		if err != nil {
+			return nil, "", err
+		}
+		if _, err := im.AttachUserPolicy(ctx, &iam.AttachUserPolicyInput{UserName: aws.String(user), PolicyArn: p.Policy.Arn}); err != nil {
+			return nil, "", err
+		}
+	}
+	k, err := im.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(user)})
+	if err != nil {
+		return nil, "", err
+	}
+	creds := credentials.NewStaticCredentialsProvider(aws.ToString(k.AccessKey.AccessKeyId), aws.ToString(k.AccessKey.SecretAccessKey), "")
+	// The user's first request proves the key and the policies work.
+	c := imagebuilder.NewFromConfig(sdkConfig(endpoint, creds, 1))
+	if _, err := c.GetComponent(ctx, &imagebuilder.GetComponentInput{ComponentBuildVersionArn: out.ComponentBuildVersionArn}); err != nil {
+		return nil, "", fmt.Errorf("GetComponent as the user: %w", err)
+	}
+	return creds, aws.ToString(out.ComponentBuildVersionArn), nil
+}
