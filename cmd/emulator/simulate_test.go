@@ -45,13 +45,13 @@ func TestSimulatePrincipalPolicyCommand(t *testing.T) {
 		return code, out.String(), errb.String()
 	}
 	dir := t.TempDir()
-	actions := filepath.Join(dir, "ctx.json")
-	if err := os.WriteFile(actions, []byte(`[{"ContextKeyName":"aws:RequestTag/team","ContextKeyValues":["dev"],"ContextKeyType":"string"}]`), 0o600); err != nil {
+	ctxFile := filepath.Join(dir, "ctx.json")
+	if err := os.WriteFile(ctxFile, []byte(`[{"ContextKeyName":"aws:RequestTag/team","ContextKeyValues":["dev"],"ContextKeyType":"string"}]`), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	args := []string{"--policy-source-arn", "arn:aws:iam::111122223333:user/alice",
 		"--action-names", "s3:GetObject", "s3:DeleteObject", "s3:PutObject",
-		"--resource-arns", "arn:aws:s3:::b/k", "--context-entries", "file://" + actions}
+		"--resource-arns", "arn:aws:s3:::b/k", "--context-entries", "file://" + ctxFile}
 	for _, format := range []string{"json", "text", "table"} {
 		code, got, errs := runWith(rootEnv, append(args, "--output", format)...)
 		if code != 0 {
