@@ -3,6 +3,7 @@
 //
 //	emulator serve                     # AWS wire endpoint on 127.0.0.1:4700, gRPC on 127.0.0.1:4701
 //	emulator simulate-custom-policy --cli-input-json file://input.json
+//	emulator simulate-principal-policy --policy-source-arn ARN --action-names s3:GetObject --output table
 //	emulator version
 package main
 
@@ -47,6 +48,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return policyCmd(ctx, args[1:], stdout, stderr, getenv)
 	case "simulate-custom-policy":
 		return simulateCustomPolicy(args[1:], stdin, stdout, stderr)
+	case "simulate-principal-policy":
+		return simulatePrincipalPolicy(ctx, args[1:], stdin, stdout, stderr, getenv)
 	case "version", "--version":
 		fmt.Fprintln(stdout, version())
 		return 0
@@ -72,7 +75,10 @@ Commands:
   reset                    empty the running emulator's state
   policy suggest           a least-privilege identity policy from a principal's recorded decisions (--principal ARN)
   policy impact            recorded requests whose decision a policy change would change (--principal ARN --policy FILE)
-  simulate-custom-policy   evaluate policies offline, like "aws iam simulate-custom-policy"
+  simulate-custom-policy   evaluate policies offline, like "aws iam simulate-custom-policy" (its flags, --output json|text|table)
+  simulate-principal-policy
+                           a running emulator's SimulatePrincipalPolicy, like "aws iam simulate-principal-policy"
+                           (its flags, --output json|text|table, --endpoint URL default http://127.0.0.1:4700, --region)
   version                  print the version
 
 Run "emulator serve -h" for the server's flags. explain, decisions, snapshot,

@@ -9,7 +9,7 @@ import (
 )
 
 // listFlags are the AWS CLI's list parameters of simulate-custom-policy
-// and the request members they fill; each takes one or more values (up to
+// and simulate-principal-policy and the request members they fill; each takes one or more values (up to
 // the next option), each value may be file://, fileb:// or "-".
 var listFlags = map[string]string{
 	"--policy-input-list":                      "PolicyInputList",
@@ -20,6 +20,7 @@ var listFlags = map[string]string{
 
 // scalarFlags take one value.
 var scalarFlags = map[string]string{
+	"--policy-source-arn":        "PolicySourceArn",
 	"--resource-policy":          "ResourcePolicy",
 	"--resource-owner":           "ResourceOwner",
 	"--caller-arn":               "CallerArn",
@@ -28,11 +29,29 @@ var scalarFlags = map[string]string{
 	"--starting-token":           "Marker",
 }
 
-// takeFlag consumes args[i] if it is one of the CLI's parameter flags,
-// storing its values in doc, and returns how many arguments it used (0:
-// not a parameter flag).
-func takeFlag(args []string, i int, doc map[string]any, stdin io.Reader) (int, error) {
+// flagName is the CLI's flag for a request member.
+func flagName(member string) string {
+	for _, flags := range []map[string]string{listFlags, scalarFlags} {
+		for f, m := range flags {
+			if m == member {
+				return f
+			}
+		}
+	}
+	return "--" + strings.ToLower(member)
+}
+
+// takeFlag consumes args[i] if it is one of the CLI's parameter flags of
+// a command whose request has members, storing its values in doc, and
+// returns how many arguments it used (0: not a parameter flag).
+func takeFlag(args []string, i int, doc map[string]any, stdin io.Reader, members []string) (int, error) {
 	name, inline, hasInline := strings.Cut(args[i], "=")
+	if m, ok := listFlags[name]; ok && !contains(members, m) {
+		return 0, nil
+	}
+	if m, ok := scalarFlags[name]; ok && !contains(members, m) {
+		return 0, nil
+	}
 	values := func() []string {
 		if hasInline {
 			return []string{inline}

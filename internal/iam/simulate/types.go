@@ -1,7 +1,9 @@
 // Package simulate implements IAM's policy simulation on top of the policy
 // engine: SimulateCustomPolicy, SimulatePrincipalPolicy,
 // GetContextKeysForCustomPolicy and GetContextKeysForPrincipalPolicy, and
-// `aws iam simulate-custom-policy --cli-input-json` as an offline command.
+// the AWS CLI's `simulate-custom-policy` (offline) and
+// `simulate-principal-policy` (through a caller of a running emulator)
+// commands with their flags and json, text and table outputs.
 //
 // The package works on the generated API shapes (proto/iam/v1): a request
 // message in, the response message out, so that the IAM service's
