@@ -198,3 +198,28 @@ func storageStatus(err error) error {
 	}
 	return status.Error(codes.Internal, err.Error())
 }
+
+// Seed applies a seed document sent over the admin API. File references
+// are refused: a remote caller's paths mean nothing here, and the server
+// must not read its own files for it (the CLI inlines them first).
+func (a *admin) Seed(ctx context.Context, req *adminv1.SeedRequest) (*adminv1.SeedResponse, error) {
+	s, err := ParseSeed(req.GetDocument())
+	if err == nil && s.hasFiles() {
+		err = &SeedError{Err: errors.New("objects must carry inline content over the admin API (emulator seed inlines files)")}
+	}
+	if err == nil {
+		s.file = req.GetName()
+		err = a.e.ApplySeed(ctx, s)
+	}
+	var se *SeedError
+	if errors.As(err, &se) {
+		if se.File == "" {
+			se.File = req.GetName()
+		}
+		return nil, status.Error(codes.InvalidArgument, se.Error())
+	}
+	if err != nil {
+		return nil, storageStatus(err)
+	}
+	return &adminv1.SeedResponse{}, nil
+}

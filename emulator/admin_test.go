@@ -258,3 +258,49 @@ func TestDecisionsExportAsCloudTrail(t *testing.T) {
 		t.Error("no errorMessage")
 	}
 }
+
+// TestAdminSeed: a seed file applied over the admin API, with its object
+// files inlined as the CLI sends them, creates what it declares; applying
+// it again changes nothing; a document naming files, or a bad one, is
+// refused with the entry at fault and changes nothing.
+func TestAdminSeed(t *testing.T) {
+	t.Parallel()
+	emu := emulatortest.Start(t)
+	ctx := testContext(t)
+	adm := rootAdminClient(t, emu)
+	s, err := emulator.LoadSeed("../testdata/seeds/cross-account-sharing.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	withFiles, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = adm.Seed(ctx, &adminv1.SeedRequest{Document: withFiles, Name: "shared.yaml"})
+	if status.Code(err) != codes.InvalidArgument || !bytes.Contains([]byte(status.Convert(err).Message()), []byte("inline")) {
+		t.Fatalf("a seed naming files: %v, want InvalidArgument asking for inline content", err)
+	}
+	requireNoComponents(t, client(t, emu, "111111111111"))
+
+	if err := s.Inline(); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ { // the second time changes nothing
+		if _, err := adm.Seed(ctx, &adminv1.SeedRequest{Document: doc, Name: "shared.yaml"}); err != nil {
+			t.Fatalf("Seed (%d): %v", i+1, err)
+		}
+	}
+	arns := listARNs(t, client(t, emu, "111111111111"), &imagebuilder.ListComponentsInput{})
+	if len(arns) != 1 || arns[0] != "arn:aws:imagebuilder:us-east-1:111111111111:component/hello/1.0.0" {
+		t.Errorf("components after seeding twice: %v", arns)
+	}
+
+	_, err = adm.Seed(ctx, &adminv1.SeedRequest{Document: []byte("accounts:\n  - id: nope\n"), Name: "bad.yaml"})
+	if msg := status.Convert(err).Message(); status.Code(err) != codes.InvalidArgument || !bytes.Contains([]byte(msg), []byte("bad.yaml")) || !bytes.Contains([]byte(msg), []byte("accounts[0]")) {
+		t.Errorf("a bad seed: %v, want InvalidArgument naming the seed and the entry", err)
+	}
+}

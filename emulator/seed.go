@@ -528,3 +528,41 @@ func (s *Seed) objectPath(file string) string {
 	}
 	return filepath.Join(filepath.Dir(s.file), file)
 }
+
+// Inline replaces every object's File with its Content, read relative to
+// the seed file, so the seed can travel to another process (the admin
+// API's Seed reads no files). Errors are *SeedError naming the object.
+func (s *Seed) Inline() error {
+	for i := range s.Accounts {
+		for j := range s.Accounts[i].S3.Buckets {
+			b := &s.Accounts[i].S3.Buckets[j]
+			for k := range b.Objects {
+				o := &b.Objects[k]
+				if o.File == "" {
+					continue
+				}
+				body, err := os.ReadFile(s.objectPath(o.File))
+				if err != nil {
+					return &SeedError{File: s.file, Entry: fmt.Sprintf("accounts[%d].s3.buckets[%d].objects[%d].file", i, j, k), Err: err}
+				}
+				o.Content, o.File = string(body), ""
+			}
+		}
+	}
+	return nil
+}
+
+// hasFiles reports whether any object names a file instead of inline
+// content.
+func (s *Seed) hasFiles() bool {
+	for _, a := range s.Accounts {
+		for _, b := range a.S3.Buckets {
+			for _, o := range b.Objects {
+				if o.File != "" {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}

@@ -44,6 +44,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return restoreCmd(ctx, args[1:], stdout, stderr, getenv)
 	case "reset":
 		return resetCmd(ctx, args[1:], stdout, stderr, getenv)
+	case "seed":
+		return seedCmd(ctx, args[1:], stdout, stderr, getenv)
 	case "policy":
 		return policyCmd(ctx, args[1:], stdout, stderr, getenv)
 	case "simulate-custom-policy":
@@ -73,6 +75,7 @@ Commands:
   snapshot FILE            write the running emulator's whole state to FILE
   restore FILE             replace the running emulator's state with FILE
   reset                    empty the running emulator's state
+  seed FILE                apply a seed file (the format of serve --seed) to the running emulator
   policy suggest           a least-privilege identity policy from a principal's recorded decisions (--principal ARN)
   policy impact            recorded requests whose decision a policy change would change (--principal ARN --policy FILE)
   simulate-custom-policy   evaluate policies offline, like "aws iam simulate-custom-policy" (its flags, --output json|text|table)
@@ -82,7 +85,7 @@ Commands:
   version                  print the version
 
 Run "emulator serve -h" for the server's flags. explain, decisions, snapshot,
-restore, reset and policy talk to a running emulator over its admin gRPC API
+restore, reset, seed and policy talk to a running emulator over its admin gRPC API
 (--endpoint, env IBEMU_GRPC), signed with AWS_ACCESS_KEY_ID and
 AWS_SECRET_ACCESS_KEY, or as the root user of 000000000000 by default.
 `)

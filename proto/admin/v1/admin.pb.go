@@ -1495,6 +1495,97 @@ func (x *PolicyImpactResponse) GetNotes() []string {
 	return nil
 }
 
+// SeedRequest is a seed document to apply.
+type SeedRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// document is the seed, YAML or JSON.
+	Document []byte `protobuf:"bytes,1,opt,name=document,proto3" json:"document,omitempty"`
+	// name names the seed in errors (the file it came from, say).
+	Name          string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SeedRequest) Reset() {
+	*x = SeedRequest{}
+	mi := &file_admin_v1_admin_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SeedRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SeedRequest) ProtoMessage() {}
+
+func (x *SeedRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_admin_v1_admin_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SeedRequest.ProtoReflect.Descriptor instead.
+func (*SeedRequest) Descriptor() ([]byte, []int) {
+	return file_admin_v1_admin_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *SeedRequest) GetDocument() []byte {
+	if x != nil {
+		return x.Document
+	}
+	return nil
+}
+
+func (x *SeedRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type SeedResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SeedResponse) Reset() {
+	*x = SeedResponse{}
+	mi := &file_admin_v1_admin_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SeedResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SeedResponse) ProtoMessage() {}
+
+func (x *SeedResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_admin_v1_admin_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SeedResponse.ProtoReflect.Descriptor instead.
+func (*SeedResponse) Descriptor() ([]byte, []int) {
+	return file_admin_v1_admin_proto_rawDescGZIP(), []int{20}
+}
+
 var File_admin_v1_admin_proto protoreflect.FileDescriptor
 
 const file_admin_v1_admin_proto_rawDesc = "" +
@@ -1623,7 +1714,11 @@ const file_admin_v1_admin_proto_rawDesc = "" +
 	"\achanges\x18\x01 \x03(\v2\x1c.ibemu.admin.v1.ImpactChangeR\achanges\x12\x1c\n" +
 	"\tevaluated\x18\x02 \x01(\x05R\tevaluated\x12\x18\n" +
 	"\askipped\x18\x03 \x01(\x05R\askipped\x12\x14\n" +
-	"\x05notes\x18\x04 \x03(\tR\x05notes2\xa0\x05\n" +
+	"\x05notes\x18\x04 \x03(\tR\x05notes\"=\n" +
+	"\vSeedRequest\x12\x1a\n" +
+	"\bdocument\x18\x01 \x01(\fR\bdocument\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\"\x0e\n" +
+	"\fSeedResponse2\xe3\x05\n" +
 	"\x05Admin\x12\\\n" +
 	"\rListDecisions\x12$.ibemu.admin.v1.ListDecisionsRequest\x1a%.ibemu.admin.v1.ListDecisionsResponse\x12J\n" +
 	"\aExplain\x12\x1e.ibemu.admin.v1.ExplainRequest\x1a\x1f.ibemu.admin.v1.ExplainResponse\x12S\n" +
@@ -1632,7 +1727,8 @@ const file_admin_v1_admin_proto_rawDesc = "" +
 	"\bSnapshot\x12\x1f.ibemu.admin.v1.SnapshotRequest\x1a\x1d.ibemu.admin.v1.SnapshotChunk0\x01\x12K\n" +
 	"\aRestore\x12\x1d.ibemu.admin.v1.SnapshotChunk\x1a\x1f.ibemu.admin.v1.RestoreResponse(\x01\x12\\\n" +
 	"\rSuggestPolicy\x12$.ibemu.admin.v1.SuggestPolicyRequest\x1a%.ibemu.admin.v1.SuggestPolicyResponse\x12Y\n" +
-	"\fPolicyImpact\x12#.ibemu.admin.v1.PolicyImpactRequest\x1a$.ibemu.admin.v1.PolicyImpactResponseB/Z-github.com/ibemu/ibemu/proto/admin/v1;adminv1b\x06proto3"
+	"\fPolicyImpact\x12#.ibemu.admin.v1.PolicyImpactRequest\x1a$.ibemu.admin.v1.PolicyImpactResponse\x12A\n" +
+	"\x04Seed\x12\x1b.ibemu.admin.v1.SeedRequest\x1a\x1c.ibemu.admin.v1.SeedResponseB/Z-github.com/ibemu/ibemu/proto/admin/v1;adminv1b\x06proto3"
 
 var (
 	file_admin_v1_admin_proto_rawDescOnce sync.Once
@@ -1646,7 +1742,7 @@ func file_admin_v1_admin_proto_rawDescGZIP() []byte {
 	return file_admin_v1_admin_proto_rawDescData
 }
 
-var file_admin_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_admin_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_admin_v1_admin_proto_goTypes = []any{
 	(*Decision)(nil),              // 0: ibemu.admin.v1.Decision
 	(*ContextEntry)(nil),          // 1: ibemu.admin.v1.ContextEntry
@@ -1667,6 +1763,8 @@ var file_admin_v1_admin_proto_goTypes = []any{
 	(*PolicyImpactRequest)(nil),   // 16: ibemu.admin.v1.PolicyImpactRequest
 	(*ImpactChange)(nil),          // 17: ibemu.admin.v1.ImpactChange
 	(*PolicyImpactResponse)(nil),  // 18: ibemu.admin.v1.PolicyImpactResponse
+	(*SeedRequest)(nil),           // 19: ibemu.admin.v1.SeedRequest
+	(*SeedResponse)(nil),          // 20: ibemu.admin.v1.SeedResponse
 }
 var file_admin_v1_admin_proto_depIdxs = []int32{
 	1,  // 0: ibemu.admin.v1.Decision.context:type_name -> ibemu.admin.v1.ContextEntry
@@ -1684,16 +1782,18 @@ var file_admin_v1_admin_proto_depIdxs = []int32{
 	12, // 12: ibemu.admin.v1.Admin.Restore:input_type -> ibemu.admin.v1.SnapshotChunk
 	14, // 13: ibemu.admin.v1.Admin.SuggestPolicy:input_type -> ibemu.admin.v1.SuggestPolicyRequest
 	16, // 14: ibemu.admin.v1.Admin.PolicyImpact:input_type -> ibemu.admin.v1.PolicyImpactRequest
-	5,  // 15: ibemu.admin.v1.Admin.ListDecisions:output_type -> ibemu.admin.v1.ListDecisionsResponse
-	7,  // 16: ibemu.admin.v1.Admin.Explain:output_type -> ibemu.admin.v1.ExplainResponse
-	0,  // 17: ibemu.admin.v1.Admin.WatchDecisions:output_type -> ibemu.admin.v1.Decision
-	10, // 18: ibemu.admin.v1.Admin.Reset:output_type -> ibemu.admin.v1.ResetResponse
-	12, // 19: ibemu.admin.v1.Admin.Snapshot:output_type -> ibemu.admin.v1.SnapshotChunk
-	13, // 20: ibemu.admin.v1.Admin.Restore:output_type -> ibemu.admin.v1.RestoreResponse
-	15, // 21: ibemu.admin.v1.Admin.SuggestPolicy:output_type -> ibemu.admin.v1.SuggestPolicyResponse
-	18, // 22: ibemu.admin.v1.Admin.PolicyImpact:output_type -> ibemu.admin.v1.PolicyImpactResponse
-	15, // [15:23] is the sub-list for method output_type
-	7,  // [7:15] is the sub-list for method input_type
+	19, // 15: ibemu.admin.v1.Admin.Seed:input_type -> ibemu.admin.v1.SeedRequest
+	5,  // 16: ibemu.admin.v1.Admin.ListDecisions:output_type -> ibemu.admin.v1.ListDecisionsResponse
+	7,  // 17: ibemu.admin.v1.Admin.Explain:output_type -> ibemu.admin.v1.ExplainResponse
+	0,  // 18: ibemu.admin.v1.Admin.WatchDecisions:output_type -> ibemu.admin.v1.Decision
+	10, // 19: ibemu.admin.v1.Admin.Reset:output_type -> ibemu.admin.v1.ResetResponse
+	12, // 20: ibemu.admin.v1.Admin.Snapshot:output_type -> ibemu.admin.v1.SnapshotChunk
+	13, // 21: ibemu.admin.v1.Admin.Restore:output_type -> ibemu.admin.v1.RestoreResponse
+	15, // 22: ibemu.admin.v1.Admin.SuggestPolicy:output_type -> ibemu.admin.v1.SuggestPolicyResponse
+	18, // 23: ibemu.admin.v1.Admin.PolicyImpact:output_type -> ibemu.admin.v1.PolicyImpactResponse
+	20, // 24: ibemu.admin.v1.Admin.Seed:output_type -> ibemu.admin.v1.SeedResponse
+	16, // [16:25] is the sub-list for method output_type
+	7,  // [7:16] is the sub-list for method input_type
 	7,  // [7:7] is the sub-list for extension type_name
 	7,  // [7:7] is the sub-list for extension extendee
 	0,  // [0:7] is the sub-list for field type_name
@@ -1710,7 +1810,7 @@ func file_admin_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_admin_v1_admin_proto_rawDesc), len(file_admin_v1_admin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   19,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -32,6 +32,7 @@ const (
 	Admin_Restore_FullMethodName        = "/ibemu.admin.v1.Admin/Restore"
 	Admin_SuggestPolicy_FullMethodName  = "/ibemu.admin.v1.Admin/SuggestPolicy"
 	Admin_PolicyImpact_FullMethodName   = "/ibemu.admin.v1.Admin/PolicyImpact"
+	Admin_Seed_FullMethodName           = "/ibemu.admin.v1.Admin/Seed"
 )
 
 // AdminClient is the client API for Admin service.
@@ -60,6 +61,10 @@ type AdminClient interface {
 	// PolicyImpact re-evaluates recorded requests with a policy replaced or
 	// added and lists those whose decision would change.
 	PolicyImpact(ctx context.Context, in *PolicyImpactRequest, opts ...grpc.CallOption) (*PolicyImpactResponse, error)
+	// Seed applies a seed document (YAML or JSON, the format of --seed) as
+	// each account's root, idempotently. Objects must carry their content
+	// inline: the server reads no files for a remote caller.
+	Seed(ctx context.Context, in *SeedRequest, opts ...grpc.CallOption) (*SeedResponse, error)
 }
 
 type adminClient struct {
@@ -171,6 +176,16 @@ func (c *adminClient) PolicyImpact(ctx context.Context, in *PolicyImpactRequest,
 	return out, nil
 }
 
+func (c *adminClient) Seed(ctx context.Context, in *SeedRequest, opts ...grpc.CallOption) (*SeedResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SeedResponse)
+	err := c.cc.Invoke(ctx, Admin_Seed_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AdminServer is the server API for Admin service.
 // All implementations must embed UnimplementedAdminServer
 // for forward compatibility.
@@ -197,6 +212,10 @@ type AdminServer interface {
 	// PolicyImpact re-evaluates recorded requests with a policy replaced or
 	// added and lists those whose decision would change.
 	PolicyImpact(context.Context, *PolicyImpactRequest) (*PolicyImpactResponse, error)
+	// Seed applies a seed document (YAML or JSON, the format of --seed) as
+	// each account's root, idempotently. Objects must carry their content
+	// inline: the server reads no files for a remote caller.
+	Seed(context.Context, *SeedRequest) (*SeedResponse, error)
 	mustEmbedUnimplementedAdminServer()
 }
 
@@ -230,6 +249,9 @@ func (UnimplementedAdminServer) SuggestPolicy(context.Context, *SuggestPolicyReq
 }
 func (UnimplementedAdminServer) PolicyImpact(context.Context, *PolicyImpactRequest) (*PolicyImpactResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method PolicyImpact not implemented")
+}
+func (UnimplementedAdminServer) Seed(context.Context, *SeedRequest) (*SeedResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Seed not implemented")
 }
 func (UnimplementedAdminServer) mustEmbedUnimplementedAdminServer() {}
 func (UnimplementedAdminServer) testEmbeddedByValue()               {}
@@ -371,6 +393,24 @@ func _Admin_PolicyImpact_Handler(srv interface{}, ctx context.Context, dec func(
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Admin_Seed_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SeedRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).Seed(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_Seed_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).Seed(ctx, req.(*SeedRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Admin_ServiceDesc is the grpc.ServiceDesc for Admin service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -397,6 +437,10 @@ var Admin_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "PolicyImpact",
 			Handler:    _Admin_PolicyImpact_Handler,
+		},
+		{
+			MethodName: "Seed",
+			Handler:    _Admin_Seed_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
