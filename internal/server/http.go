@@ -74,6 +74,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // answer gets an S3-style request id.
 func (rc *httpCall) setAPI(api *API) {
 	rc.api = api
+	if api != nil {
+		api.link()
+	}
 	if api != nil && api.Model.Protocol == apimodel.RESTXML {
 		rc.requestID = newS3RequestID()
 	}
@@ -111,6 +114,7 @@ func (rc *httpCall) serve() {
 		// S3 bodies are objects: authenticate first, read after. S3's
 		// request ids have their own form (decision lookups take any).
 		rc.api = api
+		api.link()
 		rc.requestID = newS3RequestID()
 		rc.serveRESTXMLStreaming(api)
 		return
@@ -123,6 +127,7 @@ func (rc *httpCall) serve() {
 	}
 	if api := s.apiForScope(r); api != nil {
 		rc.api = api
+		api.link()
 	} else {
 		rc.setAPI(s.guessAPI(r, body))
 	}
@@ -140,6 +145,7 @@ func (rc *httpCall) serve() {
 		return
 	}
 	rc.api = api
+	api.link()
 	rc.dispatch(start, ident, body)
 }
 
