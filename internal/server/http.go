@@ -353,11 +353,17 @@ func (s *Server) apiForScope(r *http.Request) *API {
 	} else {
 		cred = r.URL.Query().Get("X-Amz-Credential")
 	}
-	parts := strings.Split(cred, "/")
-	if len(parts) != 5 {
+	// AKID/date/region/service/aws4_request: exactly five parts, the
+	// service the fourth (split by hand: this runs twice per request).
+	if strings.Count(cred, "/") != 4 {
 		return nil
 	}
-	return s.bySigner[parts[3]]
+	rest := cred
+	for range 3 {
+		_, rest, _ = strings.Cut(rest, "/")
+	}
+	service, _, _ := strings.Cut(rest, "/")
+	return s.bySigner[service]
 }
 
 // guessAPI picks the API whose error format an unauthenticated request
