@@ -394,11 +394,11 @@ func (e *Emulator) build() error {
 	regs := []struct {
 		err error
 	}{
-		{e.srv.Register(ibv1.Model(), &ibv1.Imagebuilder_ServiceDesc, ib)},
-		{e.srv.Register(iamv1.Model(), &iamv1.IAM_ServiceDesc, iamSvc)},
-		{e.srv.Register(stsv1.Model(), &stsv1.STS_ServiceDesc, stsSvc)},
-		{e.srv.Register(kmsv1.Model(), &kmsv1.KMS_ServiceDesc, e.kms)},
-		{e.srv.Register(s3v1.Model(), &s3v1.S3_ServiceDesc, e.s3)},
+		{e.srv.Register(ibv1.ModelIndex(), &ibv1.Imagebuilder_ServiceDesc, ib)},
+		{e.srv.Register(iamv1.ModelIndex(), &iamv1.IAM_ServiceDesc, iamSvc)},
+		{e.srv.Register(stsv1.ModelIndex(), &stsv1.STS_ServiceDesc, stsSvc)},
+		{e.srv.Register(kmsv1.ModelIndex(), &kmsv1.KMS_ServiceDesc, e.kms)},
+		{e.srv.Register(s3v1.ModelIndex(), &s3v1.S3_ServiceDesc, e.s3)},
 	}
 	for _, r := range regs {
 		if r.err != nil {

@@ -109,6 +109,7 @@ type Service struct {
 	// sts:TagSession). Those have no request bindings.
 	Actions []*Authz
 
+	index       sync.Once
 	link        sync.Once
 	linkErr     error
 	opsByName   map[string]*Operation
@@ -243,14 +244,17 @@ type ErrorShape struct {
 	Server     bool // smithy error "server" (vs "client")
 }
 
-// Link resolves protobuf descriptors and builds lookup indexes. It is safe to
-// call many times; generated packages call it lazily on first use.
-func (s *Service) Link() error {
-	s.link.Do(func() { s.linkErr = s.doLink() })
-	return s.linkErr
+// Index builds the service's lookup indexes (operations, errors, actions
+// and shapes by name) without resolving protobuf descriptors: Operation,
+// ErrorByCode, ErrorByShape, Action and Shape work, but Shape.Message,
+// Member.Field and Shape.Member are set only by Link. It is cheap and safe to
+// call many times.
+func (s *Service) Index() *Service {
+	s.index.Do(s.doIndex)
+	return s
 }
 
-func (s *Service) doLink() error {
+func (s *Service) doIndex() {
 	s.opsByName = make(map[string]*Operation, len(s.Operations))
 	for _, op := range s.Operations {
 		s.opsByName[op.Name] = op
@@ -268,6 +272,23 @@ func (s *Service) doLink() error {
 	s.shapeByName = make(map[string]*Shape, len(s.Shapes))
 	for _, sh := range s.Shapes {
 		s.shapeByName[sh.Name] = sh
+	}
+}
+
+// Link builds the indexes (Index) and resolves every structure's protobuf
+// message descriptor and its members' field descriptors. Resolving them
+// makes protobuf build the full descriptors of the service's messages (a
+// few MiB for the larger services), so servers link a service when it is
+// first used rather than at start. It is safe to call many times and
+// concurrently; generated packages call it lazily on first use.
+func (s *Service) Link() error {
+	s.Index()
+	s.link.Do(func() { s.linkErr = s.doLink() })
+	return s.linkErr
+}
+
+func (s *Service) doLink() error {
+	for _, sh := range s.Shapes {
 		if sh.Kind != Structure {
 			continue
 		}

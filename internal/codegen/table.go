@@ -20,6 +20,8 @@ func (s *service) modelFile(modulePath string) ([]byte, error) {
 
 	p("// Model describes the %s API for the wire codecs. It is linked to the\n// generated messages on first use.\n", s.SDKID)
 	p("func Model() *apimodel.Service { return model.MustLink() }\n\n")
+	p("// ModelIndex is Model before it is linked to the generated messages: its\n// lookups work, its descriptors (Shape.Message, Member.Field) are set by\n// Link. Servers register it and link a service on its first request.\n")
+	p("func ModelIndex() *apimodel.Service { return model.Index() }\n\n")
 	p("var shapes [%d]apimodel.Shape\n\n", len(s.Shapes))
 	p("var model = func() *apimodel.Service {\n\ts := &shapes\n")
 	for _, sh := range s.Shapes {

@@ -32,6 +32,7 @@ type Service struct {
 	gen atomic.Uint64
 
 	callers *callerCache
+	keys    *keyCache
 	parsed  *parseCache
 	usage   *usageTracker
 }
@@ -49,6 +50,7 @@ func New(db *storage.DB, opts Options) *Service {
 		s.now = time.Now
 	}
 	s.callers = newCallerCache()
+	s.keys = newKeyCache()
 	s.parsed = newParseCache()
 	s.usage = newUsageTracker(s)
 	return s

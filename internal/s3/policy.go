@@ -94,7 +94,7 @@ type resourceTypes struct{ bucket, object bool }
 
 var actionTypes = sync.OnceValue(func() map[string]resourceTypes {
 	m := map[string]resourceTypes{}
-	for _, a := range s3v1.Model().Actions {
+	for _, a := range s3v1.ModelIndex().Actions {
 		var t resourceTypes
 		for _, r := range a.Resources {
 			switch r.Type {

@@ -55,6 +55,15 @@ func newAPI(model *apimodel.Service, desc *grpc.ServiceDesc, impl any) (*API, er
 	return a, nil
 }
 
+// link resolves the API's model to its protobuf descriptors on the API's
+// first request (Register takes a model that may be only indexed, so that
+// the services a process never serves cost no descriptors). Every request
+// path calls it as soon as it knows the API, before any codec, validation
+// or authorization step reads Shape.Message or Member.Field. A model that
+// does not match its generated messages is a build defect: it panics, and
+// the transports' recovery answers InternalFailure.
+func (a *API) link() { a.Model.MustLink() }
+
 // sigv4Protocol is the error vocabulary authentication failures of this API
 // are reported in, over every transport.
 func (a *API) sigv4Protocol() sigv4.Protocol {

@@ -68,6 +68,9 @@ func (s *Server) maxGRPCMessage() int {
 // straight to their handler, without authentication.
 func (s *Server) grpcAuthInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	rt, ok := s.byMethod[info.FullMethod]
+	if ok {
+		rt.api.link()
+	}
 	if !ok {
 		if a := s.adminFor(info.FullMethod); a != nil {
 			ctx, err := s.authenticateAdmin(ctx, a, info.FullMethod)

@@ -74,6 +74,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // answer gets an S3-style request id.
 func (rc *httpCall) setAPI(api *API) {
 	rc.api = api
+	if api != nil {
+		api.link()
+	}
 	if api != nil && api.Model.Protocol == apimodel.RESTXML {
 		rc.requestID = newS3RequestID()
 	}
@@ -111,6 +114,7 @@ func (rc *httpCall) serve() {
 		// S3 bodies are objects: authenticate first, read after. S3's
 		// request ids have their own form (decision lookups take any).
 		rc.api = api
+		api.link()
 		rc.requestID = newS3RequestID()
 		rc.serveRESTXMLStreaming(api)
 		return
@@ -123,6 +127,7 @@ func (rc *httpCall) serve() {
 	}
 	if api := s.apiForScope(r); api != nil {
 		rc.api = api
+		api.link()
 	} else {
 		rc.setAPI(s.guessAPI(r, body))
 	}
@@ -140,6 +145,7 @@ func (rc *httpCall) serve() {
 		return
 	}
 	rc.api = api
+	api.link()
 	rc.dispatch(start, ident, body)
 }
 
@@ -347,11 +353,17 @@ func (s *Server) apiForScope(r *http.Request) *API {
 	} else {
 		cred = r.URL.Query().Get("X-Amz-Credential")
 	}
-	parts := strings.Split(cred, "/")
-	if len(parts) != 5 {
+	// AKID/date/region/service/aws4_request: exactly five parts, the
+	// service the fourth (split by hand: this runs twice per request).
+	if strings.Count(cred, "/") != 4 {
 		return nil
 	}
-	return s.bySigner[parts[3]]
+	rest := cred
+	for range 3 {
+		_, rest, _ = strings.Cut(rest, "/")
+	}
+	service, _, _ := strings.Cut(rest, "/")
+	return s.bySigner[service]
 }
 
 // guessAPI picks the API whose error format an unauthenticated request

@@ -66,6 +66,7 @@ func (s *Server) validateInterceptor(ctx context.Context, req any, info *grpc.Un
 	if !ok {
 		return nil, awserr.Internal(fmt.Errorf("server: no route for %s", info.FullMethod))
 	}
+	rt.api.link()
 	msg, ok := req.(proto.Message)
 	if !ok {
 		return nil, awserr.Internal(fmt.Errorf("server: %s: input is %T", info.FullMethod, req))

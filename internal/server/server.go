@@ -149,11 +149,14 @@ func New(opts Options) (*Server, error) {
 }
 
 // Register adds an API: its model, its generated service description and
-// the implementation (which must implement desc.HandlerType).
+// the implementation (which must implement desc.HandlerType). The model
+// need not be linked yet (the generated ModelIndex): the API links it on
+// its first request.
 func (s *Server) Register(model *apimodel.Service, desc *grpc.ServiceDesc, impl any) error {
 	if model == nil || desc == nil || impl == nil {
 		return errors.New("server: Register needs a model, a service description and an implementation")
 	}
+	model.Index()
 	a, err := newAPI(model, desc, impl)
 	if err != nil {
 		return err

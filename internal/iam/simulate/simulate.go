@@ -598,7 +598,7 @@ func appendStatements(dst, sts []stmt) []stmt {
 // resources. Other services, and actions without resource types, give "*".
 func ImagebuilderResourceTemplate(action string, resources []string) string {
 	var types []*apimodel.AuthzResource
-	for _, svc := range []*apimodel.Service{ibv1.Model(), iamv1.Model(), stsv1.Model()} {
+	for _, svc := range []*apimodel.Service{ibv1.ModelIndex(), iamv1.ModelIndex(), stsv1.ModelIndex()} {
 		if a, ok := svc.Action(action); ok {
 			types = a.Resources
 			break

@@ -13,6 +13,11 @@ import (
 // generated messages on first use.
 func Model() *apimodel.Service { return model.MustLink() }
 
+// ModelIndex is Model before it is linked to the generated messages: its
+// lookups work, its descriptors (Shape.Message, Member.Field) are set by
+// Link. Servers register it and link a service on its first request.
+func ModelIndex() *apimodel.Service { return model.Index() }
+
 var shapes [98]apimodel.Shape
 
 var model = func() *apimodel.Service {
