@@ -3,6 +3,7 @@ package s3
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -100,6 +101,13 @@ func (s *Service) CreateBucket(ctx context.Context, req *s3v1.CreateBucketReques
 	case lc != "" && lc != c.Region:
 		return nil, awserr.Newf("IllegalLocationConstraintException", http.StatusBadRequest, "The %s location constraint is incompatible for the region specific endpoint this request was sent to.", lc)
 	}
+	if err := checkEnumHeaders(
+		enumHeader{"x-amz-acl", "BucketCannedACL", req.GetAcl()},
+		enumHeader{"x-amz-object-ownership", "ObjectOwnership", req.GetObjectOwnership()},
+		enumHeader{"x-amz-bucket-namespace", "BucketNamespace", req.GetBucketNamespace()},
+	); err != nil {
+		return nil, err
+	}
 	ownership := req.GetObjectOwnership()
 	if ownership == "" {
 		ownership = BucketOwnerEnforced
@@ -150,6 +158,25 @@ func (s *Service) CreateBucket(ctx context.Context, req *s3v1.CreateBucketReques
 
 // aclGiven reports a canned ACL other than the ones ACL-disabled buckets
 // accept.
+// enumHeader is a header whose value must be one of an enum shape's.
+type enumHeader struct{ header, shape, value string }
+
+// checkEnumHeaders refuses a header whose value is not one of its enum
+// shape's, as S3 does: InvalidArgument naming the header. An absent header
+// passes.
+func checkEnumHeaders(hs ...enumHeader) *awserr.Error {
+	for _, h := range hs {
+		if h.value == "" {
+			continue
+		}
+		sh, ok := s3v1.Model().Shape(h.shape)
+		if ok && !slices.Contains(sh.EnumValues, h.value) {
+			return awserr.Newf("InvalidArgument", http.StatusBadRequest, "Invalid %s header: %s", h.header, h.value)
+		}
+	}
+	return nil
+}
+
 func aclGiven(acl string, accepted ...string) bool {
 	if acl == "" {
 		return false
@@ -402,6 +429,9 @@ func (s *Service) GetBucketOwnershipControls(ctx context.Context, req *s3v1.GetB
 func (s *Service) PutBucketOwnershipControls(ctx context.Context, req *s3v1.PutBucketOwnershipControlsRequest) (*s3v1.PutBucketOwnershipControlsResponse, error) {
 	rules := req.GetOwnershipControls().GetRules()
 	if len(rules) != 1 || rules[0].GetObjectOwnership() == "" {
+		return nil, errMalformedXML()
+	}
+	if sh, ok := s3v1.Model().Shape("ObjectOwnership"); ok && !slices.Contains(sh.EnumValues, rules[0].GetObjectOwnership()) {
 		return nil, errMalformedXML()
 	}
 	err := s.updateBucket(ctx, req.GetBucket(), req, func(b *recordsv1.S3Bucket) error {
