@@ -101,13 +101,6 @@ func (s *Service) CreateBucket(ctx context.Context, req *s3v1.CreateBucketReques
 	case lc != "" && lc != c.Region:
 		return nil, awserr.Newf("IllegalLocationConstraintException", http.StatusBadRequest, "The %s location constraint is incompatible for the region specific endpoint this request was sent to.", lc)
 	}
-	if err := checkEnumHeaders(
-		enumHeader{"x-amz-acl", "BucketCannedACL", req.GetAcl()},
-		enumHeader{"x-amz-object-ownership", "ObjectOwnership", req.GetObjectOwnership()},
-		enumHeader{"x-amz-bucket-namespace", "BucketNamespace", req.GetBucketNamespace()},
-	); err != nil {
-		return nil, err
-	}
 	ownership := req.GetObjectOwnership()
 	if ownership == "" {
 		ownership = BucketOwnerEnforced
@@ -158,25 +151,6 @@ func (s *Service) CreateBucket(ctx context.Context, req *s3v1.CreateBucketReques
 
 // aclGiven reports a canned ACL other than the ones ACL-disabled buckets
 // accept.
-// enumHeader is a header whose value must be one of an enum shape's.
-type enumHeader struct{ header, shape, value string }
-
-// checkEnumHeaders refuses a header whose value is not one of its enum
-// shape's, as S3 does: InvalidArgument naming the header. An absent header
-// passes.
-func checkEnumHeaders(hs ...enumHeader) *awserr.Error {
-	for _, h := range hs {
-		if h.value == "" {
-			continue
-		}
-		sh, ok := s3v1.Model().Shape(h.shape)
-		if ok && !slices.Contains(sh.EnumValues, h.value) {
-			return awserr.Newf("InvalidArgument", http.StatusBadRequest, "Invalid %s header: %s", h.header, h.value)
-		}
-	}
-	return nil
-}
-
 func aclGiven(acl string, accepted ...string) bool {
 	if acl == "" {
 		return false
