@@ -216,8 +216,14 @@ func matrixFixtures(t *testing.T, emu *emulator.Emulator) {
 	ic := iamClient(t, cfg)
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"}]}`
 	steps := []func() error{
-		func() error { _, err := ic.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("matrix")}); return err },
-		func() error { _, err := ic.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String("matrix")}); return err },
+		func() error {
+			_, err := ic.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("matrix")})
+			return err
+		},
+		func() error {
+			_, err := ic.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String("matrix")})
+			return err
+		},
 		func() error {
 			_, err := ic.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("matrix"), AssumeRolePolicyDocument: aws.String(trust)})
 			return err
@@ -237,7 +243,10 @@ func matrixFixtures(t *testing.T, emu *emulator.Emulator) {
 			_, err := kc.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String("alias/matrix"), TargetKeyId: k.KeyId})
 			return err
 		},
-		func() error { _, err := client(t, emu, accountA).CreateComponent(ctx, createInput("matrix", "1.0.0")); return err },
+		func() error {
+			_, err := client(t, emu, accountA).CreateComponent(ctx, createInput("matrix", "1.0.0"))
+			return err
+		},
 	}
 	for i, step := range steps {
 		if err := step(); err != nil {
