@@ -337,24 +337,89 @@ func mutations(svc *apimodel.Service, op *apimodel.Operation) []mutation {
 				out = append(out, mutation{name: "below range " + mem.Name, input: with(mem.Name, *sh.MinValue-1)})
 			}
 		}
-		// restXml structure payloads: nested elements where text belongs,
-		// invalid enums one level down.
-		if svc.Protocol == apimodel.RESTXML && mem.Location == apimodel.Payload && sh.Kind == apimodel.Structure {
-			inner, _ := base[mem.Name].(map[string]any)
-			for _, im := range sh.Members {
-				switch im.Target.Kind {
-				case apimodel.String, apimodel.Enum, apimodel.Boolean, apimodel.Integer, apimodel.Long, apimodel.Timestamp:
-				default:
-					continue
-				}
-				v := cloneInput(inner)
-				v[im.Name] = rawXML("<Nested>x</Nested>")
-				out = append(out, mutation{name: "nested element " + mem.Name + "." + im.Name, input: with(mem.Name, v)})
-				if im.Target.Kind == apimodel.Enum {
-					v := cloneInput(inner)
-					v[im.Name] = "NOT_A_VALID_VALUE"
-					out = append(out, mutation{name: "invalid enum " + mem.Name + "." + im.Name, input: with(mem.Name, v)})
-				}
+		// One level down: the members of a structure member, or of the
+		// structures of a list member, each given a bad value in turn.
+		if mem.Location == apimodel.Body || mem.Location == apimodel.Payload {
+			out = append(out, nestedMutations(svc, mem, base, with)...)
+		}
+	}
+	return out
+}
+
+// nestedMutations are bad variants of the members one level inside mem (a
+// structure, or a list of structures): wrong types, nested XML elements
+// where text belongs, over-long strings, out-of-range numbers and invalid
+// enums.
+func nestedMutations(svc *apimodel.Service, mem *apimodel.Member, base map[string]any, with func(string, any) map[string]any) []mutation {
+	sh, inList := mem.Target, false
+	if sh.Kind == apimodel.List && sh.Elem.Kind == apimodel.Structure {
+		sh, inList = sh.Elem, true
+	}
+	if sh.Kind != apimodel.Structure {
+		return nil
+	}
+	inner := synthStructure(svc, sh, 1)
+	if inList {
+		if l, ok := base[mem.Name].([]any); ok && len(l) > 0 {
+			if m, ok := l[0].(map[string]any); ok {
+				inner = m
+			}
+		}
+	} else if m, ok := base[mem.Name].(map[string]any); ok {
+		inner = m
+	}
+	wrap := func(v map[string]any) any {
+		if inList {
+			return []any{v}
+		}
+		return v
+	}
+	var out []mutation
+	add := func(what string, im *apimodel.Member, bad any) {
+		v := cloneInput(inner)
+		v[im.Name] = bad
+		out = append(out, mutation{name: what + " " + mem.Name + "." + im.Name, input: with(mem.Name, wrap(v))})
+	}
+	for _, im := range sh.Members {
+		if im.XMLAttribute {
+			continue
+		}
+		t := im.Target
+		scalar := t.Kind != apimodel.Structure && t.Kind != apimodel.List && t.Kind != apimodel.Map
+		switch svc.Protocol {
+		case apimodel.RESTXML:
+			if scalar {
+				add("nested element", im, rawXML("<Nested>x</Nested>"))
+			}
+		case apimodel.AWSQuery:
+			switch t.Kind {
+			case apimodel.Integer, apimodel.Long, apimodel.Float, apimodel.Double, apimodel.Boolean, apimodel.Timestamp:
+				add("wrong type", im, rawText("not-a-"+t.Kind.String()))
+			}
+		default:
+			if scalar && t.Kind != apimodel.String && t.Kind != apimodel.Enum && t.Kind != apimodel.Blob {
+				add("wrong type", im, rawJSON(`"matrix"`))
+			} else if scalar {
+				add("wrong type", im, rawJSON("42"))
+			} else {
+				add("wrong type", im, rawJSON(`"matrix"`))
+			}
+		}
+		switch t.Kind {
+		case apimodel.String:
+			if t.MaxLength != nil && *t.MaxLength < 70000 {
+				add("too long", im, strings.Repeat("a", int(*t.MaxLength)+1))
+			}
+		case apimodel.Enum:
+			if _, ignored := unrefusedEnums[svc.Protocol][t.Name]; !ignored {
+				add("invalid enum", im, "NOT_A_VALID_VALUE")
+			}
+		case apimodel.Integer, apimodel.Long, apimodel.Float, apimodel.Double:
+			if t.MaxValue != nil && *t.MaxValue < 1e15 {
+				add("above range", im, *t.MaxValue+1)
+			}
+			if t.MinValue != nil && *t.MinValue > -1e15 {
+				add("below range", im, *t.MinValue-1)
 			}
 		}
 	}
