@@ -3,6 +3,7 @@ package s3
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -402,6 +403,9 @@ func (s *Service) GetBucketOwnershipControls(ctx context.Context, req *s3v1.GetB
 func (s *Service) PutBucketOwnershipControls(ctx context.Context, req *s3v1.PutBucketOwnershipControlsRequest) (*s3v1.PutBucketOwnershipControlsResponse, error) {
 	rules := req.GetOwnershipControls().GetRules()
 	if len(rules) != 1 || rules[0].GetObjectOwnership() == "" {
+		return nil, errMalformedXML()
+	}
+	if sh, ok := s3v1.Model().Shape("ObjectOwnership"); ok && !slices.Contains(sh.EnumValues, rules[0].GetObjectOwnership()) {
 		return nil, errMalformedXML()
 	}
 	err := s.updateBucket(ctx, req.GetBucket(), req, func(b *recordsv1.S3Bucket) error {

@@ -75,8 +75,8 @@ func (s *Server) validateInterceptor(ctx context.Context, req any, info *grpc.Un
 		if rt.api.Model.Protocol != apimodel.RESTXML {
 			return nil, rt.api.Model.ValidationError(vs)
 		}
-		// S3 has no ValidationException: its own codes, and enum values
-		// left to the service.
+		// S3 has no ValidationException: its own codes, and most enum
+		// values left to the service.
 		if e := restxml.ValidationError(rt.op.Input, vs); e != nil {
 			return nil, e
 		}

@@ -366,6 +366,11 @@ func decodeValue(mem *apimodel.Member, sh *apimodel.Shape, fd protoreflect.Field
 		}
 		return v, nil
 	}
+	// A value is text: an element nested where text belongs is not read as
+	// the empty string (S3 answers MalformedXML).
+	if len(n.children) > 0 {
+		return protoreflect.Value{}, MalformedXML()
+	}
 	v, err := scalarFromText(sh, fd, string(n.text), timestampFormat(mem, sh, "date-time"))
 	if err != nil {
 		return protoreflect.Value{}, MalformedXML()

@@ -225,11 +225,17 @@ func TestValidationErrorsAreS3s(t *testing.T) {
 	if e := restxml.ValidationError(pin, apimodel.Validate(pin, (&s3v1.PutBucketPolicyRequest{Bucket: proto.String("b")}).ProtoReflect())); e == nil || e.Code != "MissingRequestBodyError" {
 		t.Errorf("policy without body: %v", e)
 	}
-	// Enum values are the service's to judge; a large body is no violation.
+	// A large body is no violation; an unknown value of an enum S3 ignores
+	// is none either.
 	put := op(t, "PutObject").Input
-	big := &s3v1.PutObjectRequest{Bucket: proto.String("b"), Key: proto.String("k"), StorageClass: proto.String("NEWER_THAN_THE_MODEL"), Body: make([]byte, 1<<20)}
+	big := &s3v1.PutObjectRequest{Bucket: proto.String("b"), Key: proto.String("k"), RequestPayer: proto.String("someone"), Body: make([]byte, 1<<20)}
 	if e := restxml.ValidationError(put, apimodel.Validate(put, big.ProtoReflect())); e != nil {
 		t.Errorf("PutObject: %v", e)
+	}
+	// A storage class S3 does not know is refused with S3's own code.
+	bad := &s3v1.PutObjectRequest{Bucket: proto.String("b"), Key: proto.String("k"), StorageClass: proto.String("NOT_A_CLASS")}
+	if e := restxml.ValidationError(put, apimodel.Validate(put, bad.ProtoReflect())); e == nil || e.Code != "InvalidStorageClass" {
+		t.Errorf("PutObject with an unknown storage class: %v", e)
 	}
 }
 

@@ -3,6 +3,7 @@ package restxml
 import (
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/ibemu/ibemu/internal/apimodel"
 	"github.com/ibemu/ibemu/internal/awserr"
@@ -20,13 +21,13 @@ import (
 //     pattern or range: InvalidArgument (400), or InvalidRequest for a
 //     missing one, naming it.
 //
-// Enum values are not refused here: S3 answers each enum with its own code
-// (InvalidStorageClass, InvalidLocationConstraint, InvalidArgument for a
-// canned ACL, …) and accepts values newer than a model, so the S3 service
-// checks those it uses.
+// Enum values are refused here only in the headers of refusedEnums, each
+// with S3's code for it; S3 ignores the other enum headers' unknown values
+// (x-amz-request-payer other than "requester", x-amz-checksum-mode other
+// than ENABLED) and the S3 service checks the enums of documents it uses.
 func ValidationError(in *apimodel.Shape, vs []apimodel.Violation) *awserr.Error {
 	for _, v := range vs {
-		if v.Kind == apimodel.NotInEnum || len(v.Path) == 0 {
+		if len(v.Path) == 0 {
 			continue
 		}
 		top, ok := in.Member(v.Path[0].Member)
@@ -36,6 +37,12 @@ func ValidationError(in *apimodel.Shape, vs []apimodel.Violation) *awserr.Error 
 		name := top.LocationName
 		if name == "" {
 			name = top.ElementName()
+		}
+		if v.Kind == apimodel.NotInEnum {
+			if r, ok := refusedEnums[v.Shape.Name]; ok && len(v.Path) == 1 && top.Location == apimodel.Header {
+				return awserr.New(r.code, http.StatusBadRequest, strings.ReplaceAll(r.message, "{header}", name))
+			}
+			continue
 		}
 		if v.Kind == apimodel.Missing {
 			switch {
@@ -55,6 +62,20 @@ func ValidationError(in *apimodel.Shape, vs []apimodel.Violation) *awserr.Error 
 		return awserr.Newf("InvalidArgument", http.StatusBadRequest, "%s", argumentMessage(name, v))
 	}
 	return nil
+}
+
+// refusedEnums are the enum shapes whose headers S3 refuses an unknown
+// value of, with its code and message ({header} is the header's name).
+var refusedEnums = map[string]struct{ code, message string }{
+	"StorageClass":              {"InvalidStorageClass", "The storage class you specified is not valid"},
+	"ObjectCannedACL":           {"InvalidArgument", "Invalid {header} header value."},
+	"BucketCannedACL":           {"InvalidArgument", "Invalid {header} header value."},
+	"ObjectOwnership":           {"InvalidArgument", "Invalid {header} header value."},
+	"BucketNamespace":           {"InvalidArgument", "Invalid {header} header value."},
+	"ObjectLockMode":            {"InvalidArgument", "Unknown wormMode directive."},
+	"ObjectLockLegalHoldStatus": {"InvalidArgument", "Legal Hold must be either of 'ON' or 'OFF'"},
+	"ChecksumAlgorithm":         {"InvalidRequest", "Value for {header} header is invalid."},
+	"ChecksumType":              {"InvalidRequest", "Value for {header} header is invalid."},
 }
 
 func argumentMessage(name string, v apimodel.Violation) string {
