@@ -182,3 +182,32 @@ func anyRequestID(t *testing.T, err error) string {
 }
 
 var _ = emulator.DefaultRootSecret
+
+// TestExplainFailedBuildGolden: a build whose instance role lacks
+// AmazonSSMManagedInstanceCore ends FAILED; the CreateImage request id
+// explains the check that failed, as testdata/explain/failed-build.txt.
+func TestExplainFailedBuildGolden(t *testing.T) {
+	t.Parallel()
+	e := startBuilds(t)
+	recipe, infra := e.pipelineParts(t, "nossm", "", "", ibInstance)
+	_, id := e.create(t, &imagebuilder.CreateImageInput{ImageRecipeArn: aws.String(recipe), InfrastructureConfigurationArn: aws.String(infra)})
+	e.run(t, 2*buildTime)
+	got := normalize(e.emu.Explain(id), id)
+	if !strings.Contains(got, "ssm:UpdateInstanceInformation") || !strings.Contains(got, "Smallest change that would allow it") {
+		t.Fatalf("the explanation of the failed build does not show the SSM check and its fix:\n%s", got)
+	}
+	path := filepath.Join("..", "testdata", "explain", "failed-build.txt")
+	if *updateGolden {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("explanation differs from %s (run with -update after checking):\n%s", path, got)
+	}
+}
