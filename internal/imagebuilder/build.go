@@ -110,6 +110,9 @@ type buildState struct {
 	// Waiting is set while a WaitForAction step waits for
 	// SendWorkflowStepAction.
 	Waiting bool `json:"waiting,omitempty"`
+	// ExecRole is the execution role the image workflows run as (its ARN),
+	// "" for the service-linked role AWSServiceRoleForImageBuilder.
+	ExecRole string `json:"execRole,omitempty"`
 	// Recipe, Pipeline are what the build uses (dependency hooks).
 	Recipe   string `json:"recipe"`
 	Pipeline string `json:"pipeline,omitempty"`
@@ -178,6 +181,7 @@ type planned struct {
 	recipeName string
 	recipeVer  string
 	roleARN    string
+	execRole   string
 	workflows  []plannedWorkflow
 }
 
@@ -271,7 +275,7 @@ func (s *Service) insertBuild(tx *storage.Tx, c *callctx.Call, sc storage.Scope,
 	img.DateCreated = ptr(timestamp(c.Time))
 	st := &buildState{
 		ImageARN: arn, Account: c.Account, Region: c.Region, RequestID: c.RequestID, Caller: c.Principal,
-		RoleARN: p.roleARN, InstanceID: "i-" + hexID(arn, "instance")[:17],
+		RoleARN: p.roleARN, ExecRole: p.execRole, InstanceID: "i-" + hexID(arn, "instance")[:17],
 		Recipe: img.GetImageRecipe().GetArn() + img.GetContainerRecipe().GetArn(), Pipeline: br.SourcePipelineArn,
 	}
 	st.Caller.SessionToken = "" // the principal is kept, not its credentials
@@ -357,7 +361,19 @@ func (s *Service) planBuild(ctx context.Context, c *callctx.Call, br *buildReque
 		img.Tags = br.Tags
 	}
 	if br.ExecutionRole != "" {
+		if br.SourcePipelineArn == "" {
+			// CreateImage passes the role (the pipeline's was checked
+			// when the pipeline was made or updated).
+			if err := s.checkExecutionRole(ctx, c, br.ExecutionRole); err != nil {
+				return nil, err
+			}
+		}
 		img.ExecutionRole = ptr(br.ExecutionRole)
+		role, err := s.executionRoleARN(ctx, c.Account, br.ExecutionRole)
+		if err != nil {
+			return nil, err
+		}
+		p.execRole = role
 	}
 	if br.SourcePipelineArn != "" {
 		img.SourcePipelineArn = ptr(br.SourcePipelineArn)
