@@ -1,7 +1,10 @@
 package emulator_test
 
 import (
+	"strings"
 	"testing"
+
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -52,4 +55,34 @@ func TestImageBuildExecutionRole(t *testing.T) {
 	}
 	// By name: the account's role of that name.
 	requireState(t, build("byname", "workflow-role"), types.ImageStatusAvailable)
+}
+
+// TestPipelineRunBuildTypeAndOperation: a StartImagePipelineExecution run
+// is USER_INITIATED (only the schedule makes SCHEDULED builds), and the
+// decisions the build makes are recorded under the operation that started
+// it.
+func TestPipelineRunBuildTypeAndOperation(t *testing.T) {
+	e := startBuilds(t)
+	ctx := testContext(t)
+	recipe, infra := e.pipelineParts(t, "manual", "", "", ssmCore, ibInstance)
+	p, err := e.ib.CreateImagePipeline(ctx, &imagebuilder.CreateImagePipelineInput{Name: aws.String("manual"), ImageRecipeArn: aws.String(recipe),
+		InfrastructureConfigurationArn: aws.String(infra), ClientToken: aws.String("p")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := e.ib.StartImagePipelineExecution(ctx, &imagebuilder.StartImagePipelineExecutionInput{ImagePipelineArn: p.ImagePipelineArn, ClientToken: aws.String("run")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := awsmiddleware.GetRequestIDMetadata(out.ResultMetadata)
+	e.run(t, 2*buildTime)
+	img := e.image(t, e.ib, aws.ToString(out.ImageBuildVersionArn))
+	requireState(t, img, types.ImageStatusAvailable)
+	if img.BuildType != types.BuildTypeUserInitiated || aws.ToString(img.SourcePipelineArn) != aws.ToString(p.ImagePipelineArn) {
+		t.Errorf("buildType %s, sourcePipelineArn %s", img.BuildType, aws.ToString(img.SourcePipelineArn))
+	}
+	text := e.emu.Explain(id)
+	if strings.Contains(text, "imagebuilder:CreateImage in") || !strings.Contains(text, "imagebuilder:StartImagePipelineExecution in") || !strings.Contains(text, "ec2:RunInstances") {
+		t.Errorf("the build's decisions are not recorded under StartImagePipelineExecution:\n%s", text)
+	}
 }

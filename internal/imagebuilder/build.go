@@ -95,6 +95,10 @@ type buildState struct {
 	Account   string `json:"account"`
 	Region    string `json:"region"`
 	RequestID string `json:"requestId"`
+	// Operation is the call that started the build (CreateImage,
+	// StartImagePipelineExecution, …): the build's decisions are recorded
+	// under it.
+	Operation string `json:"operation,omitempty"`
 	// Caller is who started the build: forward access checks are decided
 	// as this principal.
 	Caller auth.Principal `json:"caller"`
@@ -274,7 +278,7 @@ func (s *Service) insertBuild(tx *storage.Tx, c *callctx.Call, sc storage.Scope,
 	img.Arn = ptr(arn)
 	img.DateCreated = ptr(timestamp(c.Time))
 	st := &buildState{
-		ImageARN: arn, Account: c.Account, Region: c.Region, RequestID: c.RequestID, Caller: c.Principal,
+		ImageARN: arn, Account: c.Account, Region: c.Region, RequestID: c.RequestID, Operation: c.Operation, Caller: c.Principal,
 		RoleARN: p.roleARN, ExecRole: p.execRole, InstanceID: "i-" + hexID(arn, "instance")[:17],
 		Recipe: img.GetImageRecipe().GetArn() + img.GetContainerRecipe().GetArn(), Pipeline: br.SourcePipelineArn,
 	}
@@ -380,7 +384,11 @@ func (s *Service) planBuild(ctx context.Context, c *callctx.Call, br *buildReque
 		if r, aerr := parseARN("sourcePipelineArn", br.SourcePipelineArn); aerr == nil {
 			img.SourcePipelineName = ptr(r.Name)
 		}
-		img.BuildType = ptr("SCHEDULED")
+		if c.Transport == "scheduler" {
+			// Only the pipeline's schedule makes SCHEDULED builds; a
+			// StartImagePipelineExecution call is USER_INITIATED.
+			img.BuildType = ptr("SCHEDULED")
+		}
 	}
 	switch {
 	case (br.ImageRecipeArn == "") == (br.ContainerRecipeArn == ""):

@@ -389,7 +389,11 @@ type builder struct {
 // as is a context whose checks are decided as p in account and region,
 // recorded under the build's request id.
 func (b *builder) as(p auth.Principal, account, region string) (context.Context, error) {
-	c := &callctx.Call{RequestID: b.st.RequestID, Service: "imagebuilder", Operation: "CreateImage", Region: region, Account: account, Principal: p, Time: b.st.Due, Transport: "build"}
+	op := b.st.Operation
+	if op == "" {
+		op = "CreateImage" // a build started before operations were recorded
+	}
+	c := &callctx.Call{RequestID: b.st.RequestID, Service: "imagebuilder", Operation: op, Region: region, Account: account, Principal: p, Time: b.st.Due, Transport: "build"}
 	return b.s.enf.Detached(b.ctx, c)
 }
 
