@@ -702,7 +702,11 @@ func (b *builder) outputs(dists []*ibv1.Distribution) *ibv1.OutputResources {
 	}
 	for _, d := range dists {
 		ami := d.GetAmiDistributionConfiguration()
-		name := ami.GetName()
+		built, err := time.Parse("2006-01-02T15:04:05.000Z", b.img.GetDateCreated())
+		if err != nil {
+			built = b.st.Due
+		}
+		name := expandAMIName(ami.GetName(), built, at.Build)
 		if name == "" {
 			name = fmt.Sprintf("%s %s-%d", b.img.GetName(), at.Version, at.Build)
 		}
