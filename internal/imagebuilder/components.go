@@ -227,7 +227,7 @@ func (s *Service) componentDocument(ctx context.Context, data, uri *string, plat
 		return nil, "", nil, err
 	}
 	data = &text
-	doc, err := componentdoc.ParseForPlatform(*data, platform)
+	doc, err := componentdoc.ParseFrom(*data, platform, sourceOf(uri))
 	if err != nil {
 		var verr *componentdoc.ValidationError
 		if errors.As(err, &verr) {
