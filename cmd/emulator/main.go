@@ -63,7 +63,7 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `Usage: emulator <command> [flags]
 
 Commands:
-  serve                    serve the Image Builder, IAM and STS APIs (AWS wire protocols and gRPC)
+  serve                    serve the Image Builder, IAM, STS, S3 and KMS APIs (AWS wire protocols and gRPC)
   health                   exit 0 if a running emulator is ready (--endpoint URL; the container's HEALTHCHECK)
   explain REQUEST_ID       explain a request's authorization decisions and the smallest change that would allow a denial
   decisions                list the decision log (--principal, --action, --decision, --since, --until, --follow, --format text|json|cloudtrail)

@@ -255,8 +255,8 @@ var lifecycleStates = map[string][]string{"AVAILABLE": nil, "DELETED": {"imagebu
 // updateAt. With an execution role the caller needs iam:PassRole on it for
 // imagebuilder.amazonaws.com, and the role itself must be allowed to change
 // the image (imagebuilder:DeleteImage for DELETED), decided as the role: a
-// role with EC2ImageBuilderLifecycleExecutionPolicy attached suffices. Until images are built, the execution
-// finds no image to act on: PENDING until updateAt, IN_PROGRESS for a
+// role with EC2ImageBuilderLifecycleExecutionPolicy attached suffices. The
+// execution does not change the image yet: PENDING until updateAt, IN_PROGRESS for a
 // moment of the service's clock, then SUCCESS with no resources impacted.
 // Errors: InvalidRequestException, IdempotentParameterMismatchException,
 // AccessDeniedException.
