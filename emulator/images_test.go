@@ -371,6 +371,17 @@ func TestImageSharedThroughPolicy(t *testing.T) {
 	if err != nil || len(shared.ImageVersionList) != 1 || aws.ToString(shared.ImageVersionList[0].Owner) != accountA {
 		t.Fatalf("ListImages Shared: %v %+v", err, shared)
 	}
+	// A newer build of the version, not shared: the shared build is still
+	// listed (the policy shares builds, not the latest one).
+	second, _ := e.create(t, &imagebuilder.CreateImageInput{ImageRecipeArn: aws.String(recipe), InfrastructureConfigurationArn: aws.String(infra)})
+	e.run(t, 2*buildTime)
+	if !strings.HasSuffix(second, "/2") {
+		t.Fatalf("second build %s", second)
+	}
+	shared, err = b.ListImages(testContext(t), &imagebuilder.ListImagesInput{Owner: types.OwnershipShared})
+	if err != nil || len(shared.ImageVersionList) != 1 || aws.ToString(shared.ImageVersionList[0].DateCreated) != aws.ToString(e.image(t, e.ib, arn).DateCreated) {
+		t.Fatalf("ListImages Shared after an unshared newer build: %v %+v", err, shared)
+	}
 }
 
 func sharePolicyFor(arn, get, list, account string) string {

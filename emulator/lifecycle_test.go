@@ -231,7 +231,7 @@ func TestLifecycleExecutions(t *testing.T) {
 	ib := ibClient(t, e.root)
 	image := fmt.Sprintf("arn:aws:imagebuilder:%s:%s:image/my-image/1.0.0/1", region, accountA)
 	weak := mustIBRole(t, e.iam, "weak", "")
-	strong := mustIBRole(t, e.iam, "strong", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["imagebuilder:GetImage","imagebuilder:DeleteImage"],"Resource":"*"}]}`)
+	strong := mustIBRole(t, e.iam, "strong", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["imagebuilder:DeleteImage"],"Resource":"*"}]}`)
 
 	start := func(role, token string, at *time.Time) (string, error) {
 		in := &imagebuilder.StartResourceStateUpdateInput{ResourceArn: aws.String(image), State: &types.ResourceState{Status: types.ResourceStatusDeleted},
@@ -244,7 +244,7 @@ func TestLifecycleExecutions(t *testing.T) {
 		return aws.ToString(out.LifecycleExecutionId), nil
 	}
 	_, err := start(weak, "w", nil)
-	if apiErr := requireAPIError(t, err, "AccessDeniedException", 403); !strings.Contains(apiErr.ErrorMessage(), "assumed-role/weak") || !strings.Contains(apiErr.ErrorMessage(), "imagebuilder:GetImage") {
+	if apiErr := requireAPIError(t, err, "AccessDeniedException", 403); !strings.Contains(apiErr.ErrorMessage(), "assumed-role/weak") || !strings.Contains(apiErr.ErrorMessage(), "imagebuilder:DeleteImage") {
 		t.Errorf("denial %q does not name the role and the action", apiErr.ErrorMessage())
 	}
 	id, err := start(strong, "s", nil)
@@ -307,5 +307,27 @@ func TestLifecycleExecutions(t *testing.T) {
 		State: &types.ResourceState{Status: types.ResourceStatusDeprecated}, ExecutionRole: aws.String(strong), ClientToken: aws.String("u")})
 	if apiErr := requireAPIError(t, err, "AccessDeniedException", 403); !strings.Contains(apiErr.ErrorMessage(), "iam:PassRole") {
 		t.Errorf("denial %q does not name iam:PassRole", apiErr.ErrorMessage())
+	}
+}
+
+// TestLifecycleExecutionManagedPolicy: the documented setup, a role trusting
+// Image Builder with AWS's EC2ImageBuilderLifecycleExecutionPolicy (which
+// grants imagebuilder:DeleteImage, not imagebuilder:GetImage), may run
+// StartResourceStateUpdate.
+func TestLifecycleExecutionManagedPolicy(t *testing.T) {
+	e := startSTS(t)
+	ctx := testContext(t)
+	ib := ibClient(t, e.root)
+	image := fmt.Sprintf("arn:aws:imagebuilder:%s:%s:image/my-image/1.0.0/1", region, accountA)
+	managed := mustIBRole(t, e.iam, "managed", "")
+	if _, err := e.iam.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String("managed"),
+		PolicyArn: aws.String("arn:aws:iam::aws:policy/service-role/EC2ImageBuilderLifecycleExecutionPolicy")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range []types.ResourceStatus{types.ResourceStatusDeleted, types.ResourceStatusDeprecated} {
+		if _, err := ib.StartResourceStateUpdate(ctx, &imagebuilder.StartResourceStateUpdateInput{ResourceArn: aws.String(image),
+			State: &types.ResourceState{Status: st}, ExecutionRole: aws.String(managed), ClientToken: aws.String("m" + string(st))}); err != nil {
+			t.Fatalf("StartResourceStateUpdate %s with EC2ImageBuilderLifecycleExecutionPolicy: %v", st, err)
+		}
 	}
 }

@@ -93,6 +93,11 @@ func TestImagePipelineScheduledRuns(t *testing.T) {
 	if n != 2 || aws.ToString(got.DateLastRun) != ts(due) || aws.ToString(got.DateNextRun) != ts(due.Add(5*time.Minute)) {
 		t.Fatalf("first due: %d started; pipeline %+v", n, got)
 	}
+	// Schedule-driven builds are SCHEDULED.
+	if imgs, err := p.ib.ListImagePipelineImages(ctx, &imagebuilder.ListImagePipelineImagesInput{ImagePipelineArn: aws.String(arn)}); err != nil || len(imgs.ImageSummaryList) != 1 ||
+		imgs.ImageSummaryList[0].BuildType != types.BuildTypeScheduled {
+		t.Errorf("scheduled images: %v %+v", err, imgs)
+	}
 	// Running again at the same time starts nothing: the schedule moved on.
 	if n, err := p.emu.RunDueSchedules(ctx); err != nil || n != 0 {
 		t.Fatalf("again: %d, %v", n, err)

@@ -5,13 +5,15 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ibemu/ibemu/internal/iam/awsmanaged"
 	"github.com/ibemu/ibemu/internal/iam/policy"
 )
 
 // Fix is one change to the policies that would let a denied request
 // through. Fixes computes them from the engine's trace of the decision.
 type Fix struct {
-	// Kind is FixAddStatement, FixSetCondition or FixRemoveDeny.
+	// Kind is FixAddStatement, FixAttachPolicy, FixSetCondition or
+	// FixRemoveDeny.
 	Kind string
 	// PolicyType is the type of the policy to change, as AccessDenied
 	// messages spell it ("identity-based policy", "permissions boundary",
@@ -37,6 +39,8 @@ const (
 	FixAddStatement = "add-statement"
 	FixSetCondition = "set-condition-value"
 	FixRemoveDeny   = "remove-deny"
+	// FixAttachPolicy attaches the AWS managed policy Policy (an ARN).
+	FixAttachPolicy = "attach-policy"
 )
 
 // Fixes returns the smallest changes that would allow the request the
@@ -51,6 +55,11 @@ const (
 //     a KMS key policy), first the Allow statements of that type that almost
 //     applied — the condition value to set, the resource or action to add —
 //     then a statement to add, as JSON, scoped to the action and resource.
+//     AWS managed policies cannot be edited, so none is proposed for a
+//     change; when the caller's identity-based policies are all AWS
+//     managed, an AWS managed policy that grants the action (the emulator's
+//     catalogue, internal/iam/awsmanaged) is proposed for attaching, before
+//     the statement to add.
 //
 // It is a pure function of the trace: nothing is looked up.
 func Fixes(x *policy.Explanation) []Fix {
@@ -63,6 +72,9 @@ func Fixes(x *policy.Explanation) []Fix {
 	var out []Fix
 	for _, kind := range missingAllows(x) {
 		out = append(out, nearMisses(x, kind)...)
+		if kind == policy.KindIdentity {
+			out = append(out, attachManaged(x)...)
+		}
 		out = append(out, addStatement(x, kind))
 	}
 	return out
@@ -161,7 +173,8 @@ func nearMisses(x *policy.Explanation, kind policy.PolicyKind) []Fix {
 	var out []Fix
 	for i := range x.Policies {
 		pt := &x.Policies[i]
-		if pt.Kind != kind {
+		if pt.Kind != kind || awsmanaged.IsAWSManagedARN(attachedName(pt.Policy)) {
+			// An AWS managed policy cannot be edited.
 			continue
 		}
 		for j := range pt.Statements {
@@ -206,6 +219,59 @@ func nearMisses(x *policy.Explanation, kind policy.PolicyKind) []Fix {
 		}
 	}
 	return out
+}
+
+// attachManaged proposes, when the caller's identity-based policies are all
+// AWS managed (which cannot be edited), the narrowest AWS managed policy of
+// the catalogue (the shortest document, not a grant of every action) that
+// alone allows the request.
+func attachManaged(x *policy.Explanation) []Fix {
+	if x.Principal == nil {
+		return nil
+	}
+	attached := map[string]bool{}
+	for i := range x.Policies {
+		name := attachedName(x.Policies[i].Policy)
+		if x.Policies[i].Kind == policy.KindIdentity && !awsmanaged.IsAWSManagedARN(name) {
+			// A policy of the caller's own can take the statement.
+			return nil
+		}
+		attached[name] = true
+	}
+	if len(attached) == 0 {
+		return nil
+	}
+	resource := x.Resource
+	if resource == "" {
+		resource = "*"
+	}
+	var best *awsmanaged.Policy
+	for _, m := range awsmanaged.All() {
+		if m.Parsed == nil || attached[m.ARN] || (best != nil && len(m.Document) >= len(best.Document)) {
+			continue
+		}
+		allows := func(action string) bool {
+			rctx := policy.NewContext()
+			rctx.AddPrincipalKeys(x.Principal)
+			req := &policy.Request{Principal: x.Principal, Action: action, Resource: resource, Context: rctx}
+			return policy.Evaluate(req, &policy.Policies{Identity: []policy.Attached{{Policy: m.Parsed, Name: m.ARN}}}).Allowed()
+		}
+		// A policy that allows an action of no service at all (Action "*",
+		// a broad NotAction: AdministratorAccess, PowerUserAccess) is not
+		// a fix to propose.
+		if allows(x.Action) && !allows("nosuchservice:NoSuchAction") {
+			best = m
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	api := "iam:AttachUserPolicy"
+	if x.Principal.Kind == policy.PrincipalAssumedRole {
+		api = "iam:AttachRolePolicy"
+	}
+	return []Fix{{Kind: FixAttachPolicy, PolicyType: kindName(policy.KindIdentity), Policy: best.ARN,
+		Text: "Attach the AWS managed policy " + best.ARN + " to " + principalForPolicy(x.Principal) + " (" + api + "): it allows " + x.Action + "."}}
 }
 
 // statementAllowsResource is a cheap guess that a statement's Resource

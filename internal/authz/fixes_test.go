@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ibemu/ibemu/internal/iam/awsmanaged"
 	"github.com/ibemu/ibemu/internal/iam/policy"
 )
 
@@ -118,5 +119,33 @@ func TestFixesCrossAccountNeedsBothSides(t *testing.T) {
 	}
 	if !allowedWith(t, "", "", "444455556666", fs) {
 		t.Fatal("the suggested statements do not allow the request")
+	}
+}
+
+// TestFixesNeverEditAWSManagedPolicies: an instance role whose only allowing
+// policy is AWS managed (EC2InstanceProfileForImageBuilder) and lacks
+// ssm:UpdateInstanceInformation is told to attach the AWS managed policy
+// that grants it (AmazonSSMManagedInstanceCore) or add a statement of its
+// own — never to edit the managed policy, which cannot be changed.
+func TestFixesNeverEditAWSManagedPolicies(t *testing.T) {
+	m, ok := awsmanaged.Lookup("arn:aws:iam::aws:policy/EC2InstanceProfileForImageBuilder")
+	if !ok {
+		t.Fatal("EC2InstanceProfileForImageBuilder is not in the catalogue")
+	}
+	p := &policy.Principal{Kind: policy.PrincipalAssumedRole, ARN: "arn:aws:sts::111122223333:assumed-role/builder/i-1", Account: "111122223333",
+		RoleARN: "arn:aws:iam::111122223333:role/builder", SessionName: "i-1"}
+	rctx := policy.NewContext()
+	rctx.AddPrincipalKeys(p)
+	x := policy.Explain(&policy.Request{Principal: p, Action: "ssm:UpdateInstanceInformation", Resource: "*", Context: rctx},
+		&policy.Policies{Identity: []policy.Attached{{Policy: m.Parsed, Name: m.ARN}}})
+	fs := Fixes(x)
+	if len(fs) != 2 || fs[0].Kind != FixAttachPolicy || fs[0].Policy != "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" ||
+		!strings.Contains(fs[0].Text, "iam:AttachRolePolicy") || fs[1].Kind != FixAddStatement || fs[1].Policy != "" {
+		t.Fatalf("fixes = %+v", fs)
+	}
+	for _, f := range fs {
+		if f.Policy == m.ARN || strings.Contains(f.Text, "its Action element") {
+			t.Errorf("fix edits the AWS managed policy: %+v", f)
+		}
 	}
 }

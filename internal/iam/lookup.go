@@ -3,6 +3,7 @@ package iam
 import (
 	"context"
 
+	"github.com/ibemu/ibemu/internal/iam/policy"
 	"github.com/ibemu/ibemu/internal/storage"
 )
 
@@ -48,4 +49,21 @@ func (s *Service) RoleARN(ctx context.Context, account, name string) (roleARN st
 		return nil
 	})
 	return roleARN, found, err
+}
+
+// RoleTrustsService reports whether the trust policy of the role roleARN
+// lets the AWS service principal service (imagebuilder.amazonaws.com)
+// perform sts:AssumeRole: the decision AWS makes when a service assumes a
+// role passed to it (an Image Builder execution role). found is false when
+// there is no such role.
+func (s *Service) RoleTrustsService(ctx context.Context, roleARN, service string) (trusted, found bool, err error) {
+	role, found, err := s.RoleByARN(ctx, roleARN)
+	if err != nil || !found {
+		return false, found, err
+	}
+	p := &policy.Principal{Kind: policy.PrincipalService, ServiceName: service}
+	rctx := policy.NewContext()
+	rctx.AddPrincipalKeys(p)
+	req := &policy.Request{Principal: p, Action: "sts:AssumeRole", Resource: role.ARN, ResourceAccount: role.Account, Context: rctx}
+	return policy.Evaluate(req, &policy.Policies{Resource: role.Trust}).Allowed(), true, nil
 }

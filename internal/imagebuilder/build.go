@@ -95,6 +95,10 @@ type buildState struct {
 	Account   string `json:"account"`
 	Region    string `json:"region"`
 	RequestID string `json:"requestId"`
+	// Operation is the call that started the build (CreateImage,
+	// StartImagePipelineExecution, …): the build's decisions are recorded
+	// under it.
+	Operation string `json:"operation,omitempty"`
 	// Caller is who started the build: forward access checks are decided
 	// as this principal.
 	Caller auth.Principal `json:"caller"`
@@ -110,6 +114,9 @@ type buildState struct {
 	// Waiting is set while a WaitForAction step waits for
 	// SendWorkflowStepAction.
 	Waiting bool `json:"waiting,omitempty"`
+	// ExecRole is the execution role the image workflows run as (its ARN),
+	// "" for the service-linked role AWSServiceRoleForImageBuilder.
+	ExecRole string `json:"execRole,omitempty"`
 	// Recipe, Pipeline are what the build uses (dependency hooks).
 	Recipe   string `json:"recipe"`
 	Pipeline string `json:"pipeline,omitempty"`
@@ -178,6 +185,7 @@ type planned struct {
 	recipeName string
 	recipeVer  string
 	roleARN    string
+	execRole   string
 	workflows  []plannedWorkflow
 }
 
@@ -270,8 +278,8 @@ func (s *Service) insertBuild(tx *storage.Tx, c *callctx.Call, sc storage.Scope,
 	img.Arn = ptr(arn)
 	img.DateCreated = ptr(timestamp(c.Time))
 	st := &buildState{
-		ImageARN: arn, Account: c.Account, Region: c.Region, RequestID: c.RequestID, Caller: c.Principal,
-		RoleARN: p.roleARN, InstanceID: "i-" + hexID(arn, "instance")[:17],
+		ImageARN: arn, Account: c.Account, Region: c.Region, RequestID: c.RequestID, Operation: c.Operation, Caller: c.Principal,
+		RoleARN: p.roleARN, ExecRole: p.execRole, InstanceID: "i-" + hexID(arn, "instance")[:17],
 		Recipe: img.GetImageRecipe().GetArn() + img.GetContainerRecipe().GetArn(), Pipeline: br.SourcePipelineArn,
 	}
 	st.Caller.SessionToken = "" // the principal is kept, not its credentials
@@ -357,14 +365,30 @@ func (s *Service) planBuild(ctx context.Context, c *callctx.Call, br *buildReque
 		img.Tags = br.Tags
 	}
 	if br.ExecutionRole != "" {
+		if br.SourcePipelineArn == "" {
+			// CreateImage passes the role (the pipeline's was checked
+			// when the pipeline was made or updated).
+			if err := s.checkExecutionRole(ctx, c, br.ExecutionRole); err != nil {
+				return nil, err
+			}
+		}
 		img.ExecutionRole = ptr(br.ExecutionRole)
+		role, err := s.executionRoleARN(ctx, c.Account, br.ExecutionRole)
+		if err != nil {
+			return nil, err
+		}
+		p.execRole = role
 	}
 	if br.SourcePipelineArn != "" {
 		img.SourcePipelineArn = ptr(br.SourcePipelineArn)
 		if r, aerr := parseARN("sourcePipelineArn", br.SourcePipelineArn); aerr == nil {
 			img.SourcePipelineName = ptr(r.Name)
 		}
-		img.BuildType = ptr("SCHEDULED")
+		if c.Transport == "scheduler" {
+			// Only the pipeline's schedule makes SCHEDULED builds; a
+			// StartImagePipelineExecution call is USER_INITIATED.
+			img.BuildType = ptr("SCHEDULED")
+		}
 	}
 	switch {
 	case (br.ImageRecipeArn == "") == (br.ContainerRecipeArn == ""):

@@ -389,7 +389,11 @@ type builder struct {
 // as is a context whose checks are decided as p in account and region,
 // recorded under the build's request id.
 func (b *builder) as(p auth.Principal, account, region string) (context.Context, error) {
-	c := &callctx.Call{RequestID: b.st.RequestID, Service: "imagebuilder", Operation: "CreateImage", Region: region, Account: account, Principal: p, Time: b.st.Due, Transport: "build"}
+	op := b.st.Operation
+	if op == "" {
+		op = "CreateImage" // a build started before operations were recorded
+	}
+	c := &callctx.Call{RequestID: b.st.RequestID, Service: "imagebuilder", Operation: op, Region: region, Account: account, Principal: p, Time: b.st.Due, Transport: "build"}
 	return b.s.enf.Detached(b.ctx, c)
 }
 
@@ -428,7 +432,38 @@ func (b *builder) instanceRole() (context.Context, error) {
 	return b.as(rolePrincipal(b.st.RoleARN, b.st.InstanceID, b.st.Due), b.st.Account, b.st.Region)
 }
 
+// ServiceTrust is IAM as a build reads an execution role: whether the
+// role's trust policy lets the AWS service principal service call
+// sts:AssumeRole (found false when there is no such role). internal/iam
+// implements it.
+type ServiceTrust interface {
+	RoleTrustsService(ctx context.Context, roleARN, service string) (trusted, found bool, err error)
+}
+
+// serviceRole is the principal the image workflows' service-side calls are
+// made as: the build's execution role when it has one, which Image Builder
+// (imagebuilder.amazonaws.com) must be able to assume — its trust policy
+// decides sts:AssumeRole, and a role that does not trust Image Builder
+// fails the build — otherwise the service-linked role
+// AWSServiceRoleForImageBuilder (AWS User Guide, "Configure IAM roles for
+// image workflows": the execution role replaces the service-linked role
+// for workflow actions).
 func (b *builder) serviceRole() (context.Context, error) {
+	if role := b.st.ExecRole; role != "" {
+		if trust, ok := b.s.profiles.(ServiceTrust); ok {
+			trusted, found, err := trust.RoleTrustsService(b.ctx, role, imageBuilderPrincipal)
+			if err != nil {
+				return nil, err
+			}
+			switch {
+			case !found:
+				return nil, &buildFailure{reason: fmt.Sprintf("Image Builder could not assume the execution role %s: the role does not exist.", role)}
+			case !trusted:
+				return nil, &buildFailure{reason: fmt.Sprintf("Image Builder (%s) is not allowed to perform sts:AssumeRole on the execution role %s: the role's trust policy does not trust %s.", imageBuilderPrincipal, role, imageBuilderPrincipal)}
+			}
+		}
+		return b.as(rolePrincipal(role, "ImageBuilderWorkflow", b.st.Due), b.st.Account, b.st.Region)
+	}
 	arn := fmt.Sprintf("arn:aws:iam::%s:role/aws-service-role/%s/AWSServiceRoleForImageBuilder", b.st.Account, imageBuilderService)
 	return b.as(rolePrincipal(arn, "ImageBuilder", b.st.Due), b.st.Account, b.st.Region)
 }
@@ -667,7 +702,11 @@ func (b *builder) outputs(dists []*ibv1.Distribution) *ibv1.OutputResources {
 	}
 	for _, d := range dists {
 		ami := d.GetAmiDistributionConfiguration()
-		name := ami.GetName()
+		built, err := time.Parse("2006-01-02T15:04:05.000Z", b.img.GetDateCreated())
+		if err != nil {
+			built = b.st.Due
+		}
+		name := expandAMIName(ami.GetName(), built, at.Build)
 		if name == "" {
 			name = fmt.Sprintf("%s %s-%d", b.img.GetName(), at.Version, at.Build)
 		}

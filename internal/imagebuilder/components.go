@@ -227,7 +227,7 @@ func (s *Service) componentDocument(ctx context.Context, data, uri *string, plat
 		return nil, "", nil, err
 	}
 	data = &text
-	doc, err := componentdoc.ParseForPlatform(*data, platform)
+	doc, err := componentdoc.ParseFrom(*data, platform, sourceOf(uri))
 	if err != nil {
 		var verr *componentdoc.ValidationError
 		if errors.As(err, &verr) {
@@ -293,7 +293,9 @@ func buildSuffix(b uint32) string {
 }
 
 // DeleteComponent deletes one build version, with its policy and what the
-// policy shared.
+// policy shared. A build an image or container recipe references (by its
+// ARN, or a version ARN or selector resolving to it) or a build in progress
+// uses cannot be deleted: ResourceDependencyException (dependents.go).
 func (s *Service) DeleteComponent(ctx context.Context, req *ibv1.DeleteComponentRequest) (*ibv1.DeleteComponentResponse, error) {
 	c, aerr := call(ctx)
 	if aerr != nil {
@@ -321,6 +323,11 @@ func (s *Service) DeleteComponent(ctx context.Context, req *ibv1.DeleteComponent
 	sc := l.scope()
 	v, _ := ParseVersion(l.at.Version)
 	err = s.db.Update(ctx, func(tx *storage.Tx) error {
+		if componentInUse != nil {
+			if err := componentInUse(tx, sc, l.at.String()); err != nil {
+				return err
+			}
+		}
 		deleted, err := componentFamily.remove(tx, sc, l.at.Name, v, l.at.Build)
 		if err != nil {
 			return err

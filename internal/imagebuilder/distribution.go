@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
+	"time"
 
 	ibv1 "github.com/ibemu/ibemu/proto/imagebuilder/v1"
 )
@@ -110,6 +112,27 @@ var (
 // Builder user guide, "Create distribution settings": the name may include
 // {{ imagebuilder:buildDate }} and {{ imagebuilder:buildVersion }}).
 var amiNameVariables = []string{"imagebuilder:buildDate", "imagebuilder:buildVersion"}
+
+// amiDateLayout renders {{ imagebuilder:buildDate }}: the build's time in
+// UTC, to the millisecond, with the colons an AMI name may not hold written
+// as hyphens (2024-05-01T12-30-45.123Z).
+const amiDateLayout = "2006-01-02T15-04-05.000Z"
+
+// expandAMIName replaces the variables of an output AMI name (checked by
+// checkAMIName) with the build's values: {{ imagebuilder:buildDate }} the
+// time the image was created (amiDateLayout), {{ imagebuilder:buildVersion }}
+// its build number.
+func expandAMIName(name string, built time.Time, build uint32) string {
+	return amiNameVariable.ReplaceAllStringFunc(name, func(m string) string {
+		switch amiNameVariable.FindStringSubmatch(m)[1] {
+		case "imagebuilder:buildDate":
+			return built.UTC().Format(amiDateLayout)
+		case "imagebuilder:buildVersion":
+			return strconv.FormatUint(uint64(build), 10)
+		}
+		return m
+	})
+}
 
 // checkDistributions validates what the model's constraints cannot: at
 // least one distribution, each region once and in a region's form, AMI

@@ -450,23 +450,40 @@ func (s *Service) ListImages(ctx context.Context, req *ibv1.ListImagesRequest) (
 	return &ibv1.ListImagesResponse{ImageVersionList: out, NextToken: next}, nil
 }
 
-// visibleShared keeps the shared versions the caller itself may list.
+// visibleShared keeps the shared versions the caller itself may list: a
+// version is listed (once) when a build of it is shared with the caller —
+// the image policy is on the builds, so the latest build the caller may list
+// describes the version, whether or not it is the version's latest build.
 func visibleShared(tx *storage.Tx, t *authz.Target, in []*ibv1.ImageVersion) []*ibv1.ImageVersion {
 	out := in[:0]
+	seen := map[string]bool{}
 	for _, v := range in {
 		r, aerr := parseARN("arn", v.GetArn())
+		if aerr != nil || seen[v.GetArn()] {
+			continue
+		}
+		ver, aerr := ParseVersion(r.Version)
 		if aerr != nil {
 			continue
 		}
-		// The policy is on the builds; the latest shared build's decides.
 		sc := storage.Scope{Account: r.Account, Region: r.Region}
-		rec, at, found, err := imageStore{}.load(tx, sc, r)
-		if err != nil || !found {
+		var shared *ibv1.Image
+		err := images.Scan(tx, sc, storage.ScanOptions{Prefix: versionKey(r.Name, ver).Key(), Reverse: true}, func(_ []byte, img *ibv1.Image) (bool, error) {
+			at, aerr := parseARN("arn", img.GetArn())
+			if aerr != nil {
+				return true, nil
+			}
+			if ok, err := sharedVisible(tx, t, "imagebuilder:ListImages", at); err == nil && ok {
+				shared = img
+				return false, nil
+			}
+			return true, nil
+		})
+		if err != nil || shared == nil {
 			continue
 		}
-		if ok, err := sharedVisible(tx, t, "imagebuilder:ListImages", at); err == nil && ok {
-			out = append(out, imageVersion(rec.(*ibv1.Image), r.Account))
-		}
+		seen[v.GetArn()] = true
+		out = append(out, imageVersion(shared, r.Account))
 	}
 	return out
 }

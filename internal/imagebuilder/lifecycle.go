@@ -240,19 +240,23 @@ func (s *Service) executionRole(ctx context.Context, c *callctx.Call, member, ro
 }
 
 // lifecycleStates maps the resource states StartResourceStateUpdate asks
-// for to the Image Builder actions the execution role performs on the image
-// besides reading it (imagebuilder:GetImage). The EC2 actions on the
-// image's AMIs and snapshots (ec2:EnableImageDeprecation, ec2:DisableImage,
-// ec2:DeregisterImage, ec2:DeleteSnapshot …) wait for images.
+// for to the Image Builder actions the execution role performs on the
+// image: those AWS's EC2ImageBuilderLifecycleExecutionPolicy grants
+// (imagebuilder:DeleteImage; the policy grants no imagebuilder:GetImage,
+// so none is asked). The EC2 actions on the image's AMIs and snapshots
+// (ec2:EnableImageDeprecation, ec2:DisableImage, ec2:DeregisterImage,
+// ec2:DeleteSnapshot …) are not checked: the managed policy grants them on
+// resources tagged CreatedBy EC2 Image Builder, a tag the emulated AMIs do
+// not carry.
 var lifecycleStates = map[string][]string{"AVAILABLE": nil, "DELETED": {"imagebuilder:DeleteImage"}, "DEPRECATED": nil, "DISABLED": nil}
 
 // StartResourceStateUpdate starts a lifecycle execution that changes an
 // image's state (AVAILABLE, DEPRECATED, DISABLED or DELETED), now or at
 // updateAt. With an execution role the caller needs iam:PassRole on it for
-// imagebuilder.amazonaws.com, and the role itself must be allowed to read
-// the image and change it (imagebuilder:GetImage, and DeleteImage or
-// UpdateImage), decided as the role. Until images are built, the execution
-// finds no image to act on: PENDING until updateAt, IN_PROGRESS for a
+// imagebuilder.amazonaws.com, and the role itself must be allowed to change
+// the image (imagebuilder:DeleteImage for DELETED), decided as the role: a
+// role with EC2ImageBuilderLifecycleExecutionPolicy attached suffices. The
+// execution does not change the image yet: PENDING until updateAt, IN_PROGRESS for a
 // moment of the service's clock, then SUCCESS with no resources impacted.
 // Errors: InvalidRequestException, IdempotentParameterMismatchException,
 // AccessDeniedException.
@@ -294,7 +298,7 @@ func (s *Service) StartResourceStateUpdate(ctx context.Context, req *ibv1.StartR
 		}
 		if authz.TargetFrom(ctx) != nil && strings.HasPrefix(roleARN, "arn:") {
 			as := rolePrincipal(roleARN, "EC2ImageBuilderLifecycleExecution", c.Time)
-			for _, a := range append([]string{"imagebuilder:GetImage"}, actions...) {
+			for _, a := range actions {
 				if err := authz.Check(ctx, authz.CheckRequest{Action: a, ARN: arn, As: &as}); err != nil {
 					return nil, err
 				}

@@ -622,6 +622,25 @@ func (s *Service) checkExecutionRole(ctx context.Context, c *callctx.Call, role 
 	})
 }
 
+// executionRoleARN is the ARN of the execution role role (a name, or an ARN)
+// of account: a name is looked up when IAM is wired (its path), otherwise
+// taken as a role at the root path.
+func (s *Service) executionRoleARN(ctx context.Context, account, role string) (string, error) {
+	if strings.HasPrefix(role, "arn:") {
+		return role, nil
+	}
+	if roles, ok := s.profiles.(Roles); ok {
+		arn, found, err := roles.RoleARN(ctx, account, role)
+		if err != nil {
+			return "", storageError(err)
+		}
+		if found {
+			return arn, nil
+		}
+	}
+	return fmt.Sprintf("arn:aws:iam::%s:role/%s", account, role), nil
+}
+
 // parseSchedule parses a schedule's expression and time zone (UTC when it
 // names none). Errors are InvalidParameterValueException naming the member.
 func parseSchedule(sch *ibv1.Schedule) (*cron.Expression, *time.Location, error) {

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/ibemu/ibemu/internal/awserr"
+	"github.com/ibemu/ibemu/internal/imagebuilder/componentdoc"
 	"github.com/ibemu/ibemu/internal/imagebuilder/workflowdoc"
 	"github.com/ibemu/ibemu/internal/storage"
 	ibv1 "github.com/ibemu/ibemu/proto/imagebuilder/v1"
@@ -122,7 +123,7 @@ func (s *Service) CreateWorkflow(ctx context.Context, req *ibv1.CreateWorkflowRe
 	if err != nil {
 		return nil, err
 	}
-	doc, err := workflowdoc.Parse(text, req.GetType())
+	doc, err := workflowdoc.ParseFrom(text, req.GetType(), sourceOf(req.Uri))
 	if err != nil {
 		var verr *workflowdoc.ValidationError
 		if errors.As(err, &verr) {
@@ -441,6 +442,14 @@ func (s *Service) ListWorkflowBuildVersions(ctx context.Context, req *ibv1.ListW
 
 // documentText is the document a create request carries inline (data) or
 // names in S3 (uri), read as the caller.
+// sourceOf is where a document came from: S3 when the request names a uri.
+func sourceOf(uri *string) componentdoc.Source {
+	if uri != nil {
+		return componentdoc.URI
+	}
+	return componentdoc.Inline
+}
+
 func (s *Service) documentText(ctx context.Context, data, uri *string) (string, error) {
 	switch {
 	case data != nil && uri != nil:

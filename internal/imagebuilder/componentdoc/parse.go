@@ -14,7 +14,7 @@ import (
 // AWSTOE action module is accepted. It returns the parsed document, or a
 // *ValidationError that says what is wrong and where.
 func Parse(data string) (*Document, error) {
-	return parse(data, "")
+	return parse(data, "", Inline)
 }
 
 // ParseForPlatform validates a document for CreateComponent's platform
@@ -28,11 +28,23 @@ func ParseForPlatform(data, platform string) (*Document, error) {
 			return nil, fmt.Errorf("componentdoc: unknown platform %q", platform)
 		}
 	}
-	return parse(data, strings.ToLower(platform))
+	return parse(data, strings.ToLower(platform), Inline)
 }
 
-func parse(data, platform string) (doc *Document, err error) {
-	if err := checkText(data); err != nil {
+// ParseFrom is ParseForPlatform for a document from src: one read from S3
+// (URI) may be up to MaxURILength characters, and its errors name 'uri'.
+func ParseFrom(data, platform string, src Source) (*Document, error) {
+	if platform != "" {
+		if _, ok := platformBit(platform); !ok {
+			return nil, fmt.Errorf("componentdoc: unknown platform %q", platform)
+		}
+	}
+	doc, err := parse(data, strings.ToLower(platform), src)
+	return doc, FromSource(err, src)
+}
+
+func parse(data, platform string, src Source) (doc *Document, err error) {
+	if err := checkText(data, src); err != nil {
 		return nil, err
 	}
 	defer func() {
@@ -53,13 +65,13 @@ func parse(data, platform string) (doc *Document, err error) {
 	return v.document(root)
 }
 
-func checkText(data string) error {
+func checkText(data string, src Source) error {
 	if data == "" {
 		return &ValidationError{Detail: "The document is empty."}
 	}
-	if n := utf8.RuneCountInString(data); n > MaxDataLength {
+	if n, max := utf8.RuneCountInString(data), src.maxLength(); n > max {
 		return &ValidationError{Detail: fmt.Sprintf(
-			"The document is %d characters long; the maximum is %d.", n, MaxDataLength)}
+			"The document is %d characters long; the maximum is %d.", n, max)}
 	}
 	if i := strings.IndexByte(data, 0); i >= 0 {
 		line := strings.Count(data[:i], "\n") + 1

@@ -9,7 +9,17 @@ import "go.yaml.in/yaml/v3"
 // Image Builder documents written in YAML (workflow documents) share these
 // rules. Errors are *ValidationError.
 func LoadTree(data string) (root *yaml.Node, err error) {
-	if err := checkText(data); err != nil {
+	return LoadTreeFrom(data, Inline)
+}
+
+// LoadTreeFrom is LoadTree for a document from src (see ParseFrom).
+func LoadTreeFrom(data string, src Source) (*yaml.Node, error) {
+	root, err := loadTree(data, src)
+	return root, FromSource(err, src)
+}
+
+func loadTree(data string, src Source) (root *yaml.Node, err error) {
+	if err := checkText(data, src); err != nil {
 		return nil, err
 	}
 	defer func() {

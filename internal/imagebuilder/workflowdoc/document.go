@@ -120,7 +120,18 @@ func invalid(format string, args ...any) error {
 // Parse validates data as a workflow document of the given type (BUILD,
 // TEST or DISTRIBUTION).
 func Parse(data, typ string) (*Document, error) {
-	root, err := componentdoc.LoadTree(data)
+	return ParseFrom(data, typ, componentdoc.Inline)
+}
+
+// ParseFrom is Parse for a document from src: one read from S3
+// (componentdoc.URI) has the longer limit and errors naming 'uri'.
+func ParseFrom(data, typ string, src componentdoc.Source) (*Document, error) {
+	doc, err := parse(data, typ, src)
+	return doc, componentdoc.FromSource(err, src)
+}
+
+func parse(data, typ string, src componentdoc.Source) (*Document, error) {
+	root, err := componentdoc.LoadTreeFrom(data, src)
 	if err != nil {
 		return nil, err
 	}
