@@ -72,3 +72,18 @@ func TestComponentURIDocumentLimit(t *testing.T) {
 		t.Errorf("inline message %q", apiErr.ErrorMessage())
 	}
 }
+
+// TestListTagsOfUntaggedResource: an untagged resource's tags are {} on
+// the wire, as AWS answers, so the SDK hands back an empty map, not nil.
+func TestListTagsOfUntaggedResource(t *testing.T) {
+	t.Parallel()
+	_, c := startClient(t)
+	arn := mustCreate(t, c, createInput("untagged", "1.0.0"))
+	out, err := c.ListTagsForResource(testContext(t), &imagebuilder.ListTagsForResourceInput{ResourceArn: aws.String(arn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Tags == nil || len(out.Tags) != 0 {
+		t.Errorf("tags = %#v, want an empty map", out.Tags)
+	}
+}

@@ -115,6 +115,9 @@ var sentEmpty = map[string]map[string]bool{
 	// S3 answers ListBuckets with <Buckets/> when there are none; the AWS
 	// CLI's `aws s3 ls` and boto3's list_buckets()["Buckets"] rely on it.
 	"s3.json": {"ListBucketsOutput.Buckets": true},
+	// Image Builder answers an untagged resource's ListTagsForResource with
+	// "tags": {} (the SDKs then hand callers an empty map, not nil).
+	"imagebuilder.json": {"ListTagsForResourceResponse.tags": true},
 	"iam.json": {
 		"EvaluationResult.MatchedStatements":          true,
 		"EvaluationResult.MissingContextValues":       true,

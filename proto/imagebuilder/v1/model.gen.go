@@ -1732,7 +1732,7 @@ var model = func() *apimodel.Service {
 		{Name: "resourceArn", FieldName: "resource_arn", Target: &s[169], Location: apimodel.Label, LocationName: "resourceArn", Required: true},
 	}
 	s[307].Members = []*apimodel.Member{
-		{Name: "tags", FieldName: "tags", Target: &s[402]},
+		{Name: "tags", FieldName: "tags", Target: &s[402], SentEmpty: true},
 	}
 	s[308].Members = []*apimodel.Member{
 		{Name: "maxResults", FieldName: "max_results", Target: &s[373]},
