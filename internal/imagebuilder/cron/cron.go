@@ -25,6 +25,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	// Schedules name IANA time zones; the zone database is embedded so
+	// they resolve where the system has none (the distroless image).
+	_ "time/tzdata"
 )
 
 // MinYear and MaxYear bound the year field.
