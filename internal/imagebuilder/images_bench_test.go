@@ -45,27 +45,11 @@ func BenchmarkListImages(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var middle *string
-	for range total / 2 / 25 {
-		out, err := s.ListImages(ctx, &ibv1.ListImagesRequest{NextToken: middle})
+	benchListPages(b, total, func(token *string) (int, *string, error) {
+		out, err := s.ListImages(ctx, &ibv1.ListImagesRequest{NextToken: token})
 		if err != nil {
-			b.Fatal(err)
+			return 0, nil, err
 		}
-		middle = out.NextToken
-	}
-	for _, bc := range []struct {
-		name  string
-		token *string
-	}{{"first", nil}, {"middle", middle}} {
-		b.Run(bc.name, func(b *testing.B) {
-			req := &ibv1.ListImagesRequest{NextToken: bc.token}
-			b.ReportAllocs()
-			for b.Loop() {
-				out, err := s.ListImages(ctx, req)
-				if err != nil || len(out.ImageVersionList) != 25 || out.NextToken == nil {
-					b.Fatalf("%v %d", err, len(out.GetImageVersionList()))
-				}
-			}
-		})
-	}
+		return len(out.GetImageVersionList()), out.NextToken, nil
+	})
 }

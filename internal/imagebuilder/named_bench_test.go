@@ -43,25 +43,38 @@ func BenchmarkListInfrastructureConfigurations(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	benchListPages(b, total, func(token *string) (int, *string, error) {
+		out, err := s.ListInfrastructureConfigurations(ctx, &ibv1.ListInfrastructureConfigurationsRequest{NextToken: token})
+		if err != nil {
+			return 0, nil, err
+		}
+		return len(out.GetInfrastructureConfigurationSummaryList()), out.NextToken, nil
+	})
+}
+
+// benchListPages benchmarks one page of 25 of a listing of total entries,
+// read from the start and from the middle: list returns a page's length
+// and next token.
+func benchListPages(b *testing.B, total int, list func(token *string) (int, *string, error)) {
+	b.Helper()
 	var middle *string
 	for range total / 2 / 25 {
-		out, err := s.ListInfrastructureConfigurations(ctx, &ibv1.ListInfrastructureConfigurationsRequest{NextToken: middle})
+		_, next, err := list(middle)
 		if err != nil {
 			b.Fatal(err)
 		}
-		middle = out.NextToken
+		middle = next
 	}
 	for _, bc := range []struct {
 		name  string
 		token *string
 	}{{"first", nil}, {"middle", middle}} {
 		b.Run(bc.name, func(b *testing.B) {
-			req := &ibv1.ListInfrastructureConfigurationsRequest{NextToken: bc.token}
 			b.ReportAllocs()
 			for b.Loop() {
-				out, err := s.ListInfrastructureConfigurations(ctx, req)
-				if err != nil || len(out.InfrastructureConfigurationSummaryList) != 25 || out.NextToken == nil {
-					b.Fatalf("%v %d", err, len(out.GetInfrastructureConfigurationSummaryList()))
+				n, next, err := list(bc.token)
+				if err != nil || n != 25 || next == nil {
+					b.Fatalf("%v: %d entries", err, n)
 				}
 			}
 		})
