@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -80,11 +82,23 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	if v := getenv("IBEMU_SEED"); v != "" {
 		m.Config.Seeds = strings.Split(v, ",")
 	}
+	cpuProfile := fs.String("cpu-profile", "", "write a CPU profile (go tool pprof) of the whole run to this `file`; for measuring the emulator itself (BENCHMARKS.md)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
+	}
+	if *cpuProfile != "" {
+		f, err := os.OpenFile(*cpuProfile, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "emulator serve: -cpu-profile: %v\n", err)
+			return 2
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "emulator serve: unexpected argument %q\n", fs.Arg(0))
