@@ -28,6 +28,7 @@ import (
 	"github.com/ibemu/ibemu/internal/iam"
 	"github.com/ibemu/ibemu/internal/imagebuilder"
 	"github.com/ibemu/ibemu/internal/kms"
+	"github.com/ibemu/ibemu/internal/quota"
 	s3svc "github.com/ibemu/ibemu/internal/s3"
 	"github.com/ibemu/ibemu/internal/seal"
 	"github.com/ibemu/ibemu/internal/server"
@@ -76,6 +77,13 @@ type Config struct {
 	// MaxObjectSize is the largest S3 object stored, in bytes; 0 means
 	// s3.DefaultMaxObjectSize (64 MiB).
 	MaxObjectSize int64
+	// Quotas adjusts account quotas from AWS's defaults, by name:
+	// "iam:UsersPerAccount" (5,000), "iam:GroupsPerAccount" (300),
+	// "iam:RolesPerAccount" (1,000), "iam:PoliciesPerAccount" (1,500),
+	// "iam:InstanceProfilesPerAccount" (1,000), "s3:BucketsPerAccount"
+	// (10,000), "kms:KeysPerRegion" (100,000). New fails on another name or
+	// a value below 1. docs/limits.md lists them.
+	Quotas map[string]int
 	// BuildTime is the wall time of a whole simulated image build, on
 	// Clock; 0 means imagebuilder.DefaultBuildTime (10s).
 	BuildTime time.Duration
@@ -345,16 +353,20 @@ func (e *Emulator) build() error {
 	if e.sealer, err = seal.New(key); err != nil {
 		return err
 	}
+	quotas, err := quotaSet(cfg.Quotas)
+	if err != nil {
+		return err
+	}
 	e.store = authz.NewStore(e.db, authz.StoreOptions{MaxCount: cfg.DecisionsMax, MaxAge: cfg.DecisionsMaxAge, Clock: cfg.Clock, Logger: cfg.Logger})
-	iamSvc := iam.New(e.db, iam.Options{Clock: cfg.Clock})
+	iamSvc := iam.New(e.db, iam.Options{Clock: cfg.Clock, Quotas: quotas})
 	e.iam = iamSvc
-	if e.kms, err = kms.New(e.db, kms.Options{Clock: cfg.Clock, Sealer: e.sealer, Principals: iamSvc}); err != nil {
+	if e.kms, err = kms.New(e.db, kms.Options{Clock: cfg.Clock, Sealer: e.sealer, Principals: iamSvc, Quotas: quotas}); err != nil {
 		return err
 	}
 	// S3 encrypts SSE-KMS objects, and Image Builder reads component
 	// documents and encrypts components, through KMS and S3's Go APIs:
 	// forward access requests decided as the caller.
-	e.s3 = s3svc.New(e.db, s3svc.Options{Clock: cfg.Clock, MaxObjectSize: cfg.MaxObjectSize})
+	e.s3 = s3svc.New(e.db, s3svc.Options{Clock: cfg.Clock, MaxObjectSize: cfg.MaxObjectSize, Quotas: quotas})
 	e.s3.SetKeys(e.kms)
 	e.s3.SetPrincipals(iamSvc)
 	ib := imagebuilder.New(e.db, imagebuilder.Options{Clock: cfg.Clock, Objects: e.s3, Buckets: e.s3, Keys: e.kms, Profiles: iamSvc, BuildTime: cfg.BuildTime})
@@ -559,4 +571,17 @@ func (e *Emulator) Close(ctx context.Context) error {
 		e.closeErr = errors.Join(errs...)
 	})
 	return e.closeErr
+}
+
+// quotaSet checks Config.Quotas.
+func quotaSet(adjusted map[string]int) (*quota.Set, error) {
+	m := make(map[quota.Name]int, len(adjusted))
+	for n, v := range adjusted {
+		m[quota.Name(n)] = v
+	}
+	s, err := quota.New(m)
+	if err != nil {
+		return nil, fmt.Errorf("Config.Quotas: %w", err)
+	}
+	return s, nil
 }

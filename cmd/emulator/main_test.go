@@ -56,6 +56,17 @@ func TestUnknownCommandAndHelp(t *testing.T) {
 			t.Errorf("--max-object-size %s: code %d, stderr %q", size, code, errOut.String())
 		}
 	}
+	for _, q := range []string{"iam:UsersPerAcount=3", "iam:UsersPerAccount=0", "iam:UsersPerAccount"} {
+		errOut.Reset()
+		if code := run(context.Background(), []string{"serve", "--quota", q}, nil, &out, &errOut, func(string) string { return "" }); code != 2 || !strings.Contains(errOut.String(), "bad -quota") {
+			t.Errorf("--quota %s: code %d, stderr %q", q, code, errOut.String())
+		}
+	}
+	errOut.Reset()
+	env := func(k string) string { return map[string]string{"IBEMU_QUOTAS": "kms:KeysPerRegion=-4"}[k] }
+	if code := run(context.Background(), []string{"serve"}, nil, &out, &errOut, env); code != 2 || !strings.Contains(errOut.String(), "kms:KeysPerRegion must be at least 1") {
+		t.Errorf("IBEMU_QUOTAS: code %d, stderr %q", code, errOut.String())
+	}
 }
 
 // TestServeTakesEnvironmentDefaults runs serve in-process with IBEMU_*

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ibemu/ibemu/emulator"
 	"github.com/ibemu/ibemu/internal/authz"
+	"github.com/ibemu/ibemu/internal/quota"
 )
 
 // Main is the serve command: it holds the configuration, runs the emulator
@@ -83,6 +84,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		m.Config.Seeds = strings.Split(v, ",")
 	}
 	cpuProfile := fs.String("cpu-profile", env("IBEMU_CPU_PROFILE", ""), "write a CPU profile (go tool pprof) of the whole run to this `file`; for measuring the emulator itself, BENCHMARKS.md (env IBEMU_CPU_PROFILE)")
+	var quotas []string
+	fs.Var((*listFlag)(&quotas), "quota", "adjust an account quota from AWS's default, `NAME=N` such as iam:UsersPerAccount=20; repeatable (env IBEMU_QUOTAS, comma-separated; names in docs/limits.md)")
+	if v := getenv("IBEMU_QUOTAS"); v != "" {
+		quotas = strings.Split(v, ",")
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -107,6 +113,19 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	if m.Config.DataPath == "" && !m.Config.Ephemeral {
 		fmt.Fprintln(stderr, "emulator serve: -data is empty: give a file path, or -ephemeral (or -data :memory:) for a throwaway database")
 		return 2
+	}
+	if len(quotas) > 0 {
+		set, err := quota.Parse(quotas)
+		if err != nil {
+			fmt.Fprintf(stderr, "emulator serve: bad -quota: %v\n", err)
+			return 2
+		}
+		m.Config.Quotas = map[string]int{}
+		for _, n := range quota.Names() {
+			if v := set.Limit(n); v != quota.Default(n) {
+				m.Config.Quotas[string(n)] = v
+			}
+		}
 	}
 	if *maxObject != "" {
 		n, err := strconv.ParseInt(*maxObject, 10, 64)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ibemu/ibemu/internal/callctx"
 	"github.com/ibemu/ibemu/internal/iam/policy"
+	"github.com/ibemu/ibemu/internal/quota"
 	"github.com/ibemu/ibemu/internal/storage"
 	iamv1 "github.com/ibemu/ibemu/proto/iam/v1"
 	recordsv1 "github.com/ibemu/ibemu/proto/records/v1"
@@ -29,12 +30,14 @@ type kind struct {
 	quota string
 	// foldTags: tag keys of users and roles are case-insensitive.
 	foldTags bool
+	// count is the account quota on how many there may be.
+	count quota.Name
 }
 
 var (
-	userKind  = &kind{name: "user", title: "User", table: users, idPrefix: prefixUser, inline: policy.InlineUser, quota: "PoliciesPerUser", foldTags: true}
-	groupKind = &kind{name: "group", title: "Group", table: groups, idPrefix: prefixGroup, inline: policy.InlineGroup, quota: "PoliciesPerGroup"}
-	roleKind  = &kind{name: "role", title: "Role", table: roles, idPrefix: prefixRole, inline: policy.InlineRole, quota: "PoliciesPerRole", foldTags: true}
+	userKind  = &kind{name: "user", title: "User", table: users, idPrefix: prefixUser, inline: policy.InlineUser, quota: "PoliciesPerUser", foldTags: true, count: quota.IAMUsers}
+	groupKind = &kind{name: "group", title: "Group", table: groups, idPrefix: prefixGroup, inline: policy.InlineGroup, quota: "PoliciesPerGroup", count: quota.IAMGroups}
+	roleKind  = &kind{name: "role", title: "Role", table: roles, idPrefix: prefixRole, inline: policy.InlineRole, quota: "PoliciesPerRole", foldTags: true, count: quota.IAMRoles}
 )
 
 func kindNamed(name string) *kind {
@@ -52,6 +55,21 @@ func kindNamed(name string) *kind {
 // maxAttachedPolicies is the default quota of managed policies attached to
 // one user, group or role.
 const maxAttachedPolicies = 10
+
+// checkQuota answers IAM's LimitExceeded ("Cannot exceed quota for
+// UsersPerAccount: 5000") when the account already holds as many records of
+// table as quota n allows.
+func checkQuota[T proto.Message](tx *storage.Tx, table *storage.Table[T], sc storage.Scope, quotas *quota.Set, n quota.Name) error {
+	limit := quotas.Limit(n)
+	have, err := table.Count(tx, sc, limit)
+	if err != nil {
+		return err
+	}
+	if have >= limit {
+		return iamv1.ErrLimitExceeded("Cannot exceed quota for %s: %d", n.Short(), limit)
+	}
+	return nil
+}
 
 func (k *kind) noSuchEntity(name string) error {
 	return iamv1.ErrNoSuchEntity("The %s with name %s cannot be found.", k.name, name)

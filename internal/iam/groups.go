@@ -18,7 +18,7 @@ const maxGroupsPerUser = 10
 func (s *Service) CreateGroup(ctx context.Context, req *iamv1.CreateGroupRequest) (*iamv1.CreateGroupResponse, error) {
 	var out *iamv1.Group
 	err := s.update(ctx, func(tx *storage.Tx, c *callctx.Call) error {
-		e, err := createEntity(tx, c, groupKind, req.GetGroupName(), req.Path, nil, nil, nil)
+		e, err := s.createEntity(tx, c, groupKind, req.GetGroupName(), req.Path, nil, nil, nil)
 		if err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/ibemu/ibemu/internal/callctx"
+	"github.com/ibemu/ibemu/internal/quota"
 	"github.com/ibemu/ibemu/internal/storage"
 	iamv1 "github.com/ibemu/ibemu/proto/iam/v1"
 	recordsv1 "github.com/ibemu/ibemu/proto/records/v1"
@@ -62,6 +63,9 @@ func (s *Service) CreateInstanceProfile(ctx context.Context, req *iamv1.CreateIn
 			return err
 		} else if found {
 			return iamv1.ErrEntityAlreadyExists("Instance Profile %s already exists.", req.GetInstanceProfileName())
+		}
+		if err := checkQuota(tx, instanceProfiles, sc, s.quotas, quota.IAMInstanceProfiles); err != nil {
+			return err
 		}
 		p := &recordsv1.IAMInstanceProfile{Name: req.GetInstanceProfileName(), Id: newID(prefixInstanceProfile), Path: path, CreateDate: stamp(c.Time)}
 		var err error

@@ -10,6 +10,7 @@ import (
 	"github.com/ibemu/ibemu/internal/callctx"
 	"github.com/ibemu/ibemu/internal/iam/awsmanaged"
 	"github.com/ibemu/ibemu/internal/iam/policy"
+	"github.com/ibemu/ibemu/internal/quota"
 	"github.com/ibemu/ibemu/internal/storage"
 	iamv1 "github.com/ibemu/ibemu/proto/iam/v1"
 	recordsv1 "github.com/ibemu/ibemu/proto/records/v1"
@@ -42,6 +43,9 @@ func (s *Service) CreatePolicy(ctx context.Context, req *iamv1.CreatePolicyReque
 			return err
 		} else if found {
 			return iamv1.ErrEntityAlreadyExists("A policy called %s already exists. Duplicate names are not allowed.", req.GetPolicyName())
+		}
+		if err := checkQuota(tx, policies, sc, s.quotas, quota.IAMPolicies); err != nil {
+			return err
 		}
 		now := stamp(c.Time)
 		p := &recordsv1.IAMManagedPolicy{

@@ -24,7 +24,7 @@ func (s *Service) CreateRole(ctx context.Context, req *iamv1.CreateRoleRequest) 
 		if err != nil {
 			return err
 		}
-		e, err := createEntity(tx, c, roleKind, req.GetRoleName(), req.Path, req.PermissionsBoundary, req.Tags, func(e *recordsv1.IAMEntity) error {
+		e, err := s.createEntity(tx, c, roleKind, req.GetRoleName(), req.Path, req.PermissionsBoundary, req.Tags, func(e *recordsv1.IAMEntity) error {
 			trust.set(e)
 			e.Description = req.GetDescription()
 			e.MaxSessionDuration = defaultMaxSessionDuration

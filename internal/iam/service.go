@@ -8,6 +8,7 @@ import (
 
 	"github.com/ibemu/ibemu/internal/awserr"
 	"github.com/ibemu/ibemu/internal/callctx"
+	"github.com/ibemu/ibemu/internal/quota"
 	"github.com/ibemu/ibemu/internal/storage"
 	iamv1 "github.com/ibemu/ibemu/proto/iam/v1"
 )
@@ -35,17 +36,22 @@ type Service struct {
 	keys    *keyCache
 	parsed  *parseCache
 	usage   *usageTracker
+	quotas  *quota.Set
 }
 
 // Options configure a Service.
 type Options struct {
 	// Clock returns the current time; nil means time.Now.
 	Clock func() time.Time
+	// Quotas are the account quotas enforced (users, groups, roles,
+	// customer managed policies, instance profiles); nil means AWS's
+	// defaults.
+	Quotas *quota.Set
 }
 
 // New returns the IAM service over db.
 func New(db *storage.DB, opts Options) *Service {
-	s := &Service{db: db, now: opts.Clock}
+	s := &Service{db: db, now: opts.Clock, quotas: opts.Quotas}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -67,7 +67,7 @@ func (s *Service) CreateServiceLinkedRole(ctx context.Context, req *iamv1.Create
 			return iamv1.ErrInvalidInput("Service role name %s has been taken in this account, please try a different suffix.", slr.name)
 		}
 		path := slr.path()
-		e, err := createEntity(tx, c, roleKind, slr.name, &path, nil, nil, func(e *recordsv1.IAMEntity) error {
+		e, err := s.createEntity(tx, c, roleKind, slr.name, &path, nil, nil, func(e *recordsv1.IAMEntity) error {
 			e.AssumeRolePolicy, e.Description, e.MaxSessionDuration = slr.trust(), req.GetDescription(), defaultMaxSessionDuration
 			e.ServiceLinked, e.AttachedPolicies = slr.service, []string{slr.policy}
 			return nil
@@ -165,7 +165,7 @@ func (s *Service) ServiceLinkedRoleFor(ctx context.Context, account, service str
 			return err
 		}
 		path := slr.path()
-		_, err := createEntity(tx, c, roleKind, slr.name, &path, nil, nil, func(e *recordsv1.IAMEntity) error {
+		_, err := s.createEntity(tx, c, roleKind, slr.name, &path, nil, nil, func(e *recordsv1.IAMEntity) error {
 			e.AssumeRolePolicy, e.MaxSessionDuration = slr.trust(), defaultMaxSessionDuration
 			e.ServiceLinked, e.AttachedPolicies = slr.service, []string{slr.policy}
 			return nil

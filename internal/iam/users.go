@@ -15,7 +15,7 @@ import (
 func (s *Service) CreateUser(ctx context.Context, req *iamv1.CreateUserRequest) (*iamv1.CreateUserResponse, error) {
 	var out *iamv1.User
 	err := s.update(ctx, func(tx *storage.Tx, c *callctx.Call) error {
-		e, err := createEntity(tx, c, userKind, req.GetUserName(), req.Path, req.PermissionsBoundary, req.Tags, nil)
+		e, err := s.createEntity(tx, c, userKind, req.GetUserName(), req.Path, req.PermissionsBoundary, req.Tags, nil)
 		if err != nil {
 			return err
 		}
@@ -31,7 +31,7 @@ func (s *Service) CreateUser(ctx context.Context, req *iamv1.CreateUserRequest) 
 // createEntity validates what the create operations of users, groups and
 // roles share (path, boundary, tags), lets fill set the rest, stores the
 // entity and indexes its boundary.
-func createEntity(tx *storage.Tx, c *callctx.Call, k *kind, name string, path, boundary *string, tags []*iamv1.Tag, fill func(*recordsv1.IAMEntity) error) (*recordsv1.IAMEntity, error) {
+func (s *Service) createEntity(tx *storage.Tx, c *callctx.Call, k *kind, name string, path, boundary *string, tags []*iamv1.Tag, fill func(*recordsv1.IAMEntity) error) (*recordsv1.IAMEntity, error) {
 	sc := accountScope(c.Account)
 	p := pathOr(path)
 	if err := checkPath("path", p); err != nil {
@@ -52,6 +52,9 @@ func createEntity(tx *storage.Tx, c *callctx.Call, k *kind, name string, path, b
 		if err := fill(e); err != nil {
 			return nil, err
 		}
+	}
+	if err := checkQuota(tx, k.table, sc, s.quotas, k.count); err != nil {
+		return nil, err
 	}
 	if err := k.create(tx, sc, e); err != nil {
 		return nil, err

@@ -16,6 +16,7 @@ import (
 	"github.com/ibemu/ibemu/internal/authz"
 	"github.com/ibemu/ibemu/internal/awserr"
 	"github.com/ibemu/ibemu/internal/iam/policy"
+	"github.com/ibemu/ibemu/internal/quota"
 	"github.com/ibemu/ibemu/internal/storage"
 	kmsv1 "github.com/ibemu/ibemu/proto/kms/v1"
 	recordsv1 "github.com/ibemu/ibemu/proto/records/v1"
@@ -199,6 +200,9 @@ func (s *Service) CreateKey(ctx context.Context, req *kmsv1.CreateKeyRequest) (*
 		}
 	}
 	err = s.db.Update(ctx, func(tx *storage.Tx) error {
+		if err := s.checkKeyQuota(tx, scopeOf(c)); err != nil {
+			return err
+		}
 		return keys.Insert(tx, scopeOf(c), []byte(id), k)
 	})
 	if errors.Is(err, storage.ErrExists) {
@@ -629,4 +633,28 @@ func (s *Service) ListResourceTags(ctx context.Context, req *kmsv1.ListResourceT
 		out.Tags = append(out.Tags, &kmsv1.Tag{TagKey: proto.String(k), TagValue: proto.String(l.key.GetTags()[k])})
 	}
 	return out, nil
+}
+
+// checkKeyQuota answers LimitExceededException when the account already has
+// as many customer managed keys in the Region as the KMS keys quota allows
+// (AWS managed keys, aws/s3 and the like, do not count: each has an
+// alias/aws/ alias, so they are counted that way and set aside).
+func (s *Service) checkKeyQuota(tx *storage.Tx, sc storage.Scope) error {
+	managed := 0
+	err := aliases.Scan(tx, sc, storage.ScanOptions{Prefix: []byte("alias/aws/")}, func([]byte, *recordsv1.KMSAlias) (bool, error) {
+		managed++
+		return true, nil
+	})
+	if err != nil {
+		return err
+	}
+	limit := s.quotas.Limit(quota.KMSKeys)
+	have, err := keys.Count(tx, sc, limit+managed)
+	if err != nil {
+		return err
+	}
+	if have-managed >= limit {
+		return kmsv1.ErrLimitExceeded("You have reached the quota of %d KMS keys in this account and Region.", limit)
+	}
+	return nil
 }

@@ -24,6 +24,7 @@ import (
 
 	"github.com/ibemu/ibemu/internal/awserr"
 	"github.com/ibemu/ibemu/internal/callctx"
+	"github.com/ibemu/ibemu/internal/quota"
 	"github.com/ibemu/ibemu/internal/seal"
 	"github.com/ibemu/ibemu/internal/storage"
 	kmsv1 "github.com/ibemu/ibemu/proto/kms/v1"
@@ -46,6 +47,7 @@ type Service struct {
 	// principals checks that the IAM users and roles a key policy names
 	// exist; nil skips the check.
 	principals Principals
+	quotas     *quota.Set
 }
 
 // Principals is IAM's principal existence check (iam.Service implements
@@ -65,6 +67,9 @@ type Options struct {
 	// Principals refuses key policies naming IAM users or roles that do
 	// not exist; nil accepts any well-formed principal.
 	Principals Principals
+	// Quotas are the account quotas enforced (KMS keys per Region); nil
+	// means AWS's defaults.
+	Quotas *quota.Set
 }
 
 // New returns the KMS service over db.
@@ -72,7 +77,7 @@ func New(db *storage.DB, opts Options) (*Service, error) {
 	if opts.Sealer == nil {
 		return nil, errors.New("kms: Options.Sealer is required")
 	}
-	s := &Service{db: db, now: opts.Clock, sealer: opts.Sealer, principals: opts.Principals}
+	s := &Service{db: db, now: opts.Clock, sealer: opts.Sealer, principals: opts.Principals, quotas: opts.Quotas}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/ibemu/ibemu/internal/awserr"
+	"github.com/ibemu/ibemu/internal/quota"
 	"github.com/ibemu/ibemu/internal/storage"
 	recordsv1 "github.com/ibemu/ibemu/proto/records/v1"
 	s3v1 "github.com/ibemu/ibemu/proto/s3/v1"
@@ -130,6 +131,9 @@ func (s *Service) CreateBucket(ctx context.Context, req *s3v1.CreateBucketReques
 			return nil
 		case found:
 			return s3v1.ErrBucketAlreadyOwnedByYou("Your previous request to create the named bucket succeeded and you already own it.")
+		}
+		if err := s.checkBucketQuota(tx, c.Account); err != nil {
+			return err
 		}
 		if err := buckets.Insert(tx, IndexScope, bucketKey(name), b); err != nil {
 			return err
@@ -547,4 +551,18 @@ func (s *Service) DeleteBucketTagging(ctx context.Context, req *s3v1.DeleteBucke
 		return nil, err
 	}
 	return &s3v1.DeleteBucketTaggingResponse{}, nil
+}
+
+// checkBucketQuota answers S3's TooManyBuckets (400) when the account
+// already owns as many buckets as the general purpose bucket quota allows.
+func (s *Service) checkBucketQuota(tx *storage.Tx, account string) error {
+	limit := s.quotas.Limit(quota.S3Buckets)
+	have, err := ownedBuckets.Count(tx, ownerScope(account), limit)
+	if err != nil {
+		return err
+	}
+	if have >= limit {
+		return awserr.New("TooManyBuckets", http.StatusBadRequest, "You have attempted to create more buckets than allowed")
+	}
+	return nil
 }

@@ -33,6 +33,7 @@ import (
 
 	"github.com/ibemu/ibemu/internal/awserr"
 	"github.com/ibemu/ibemu/internal/callctx"
+	"github.com/ibemu/ibemu/internal/quota"
 	"github.com/ibemu/ibemu/internal/storage"
 	s3v1 "github.com/ibemu/ibemu/proto/s3/v1"
 )
@@ -75,6 +76,9 @@ type Options struct {
 	// Principals is IAM, for validating bucket policy principals; nil
 	// accepts any principal the policy grammar allows.
 	Principals Principals
+	// Quotas are the account quotas enforced (general purpose buckets per
+	// account); nil means AWS's defaults.
+	Quotas *quota.Set
 }
 
 // Service is the S3 API.
@@ -88,11 +92,12 @@ type Service struct {
 	pols    policyCache
 
 	principals Principals
+	quotas     *quota.Set
 }
 
 // New returns the S3 service over db.
 func New(db *storage.DB, opts Options) *Service {
-	s := &Service{db: db, now: opts.Clock, maxSize: opts.MaxObjectSize, keys: opts.Keys, principals: opts.Principals}
+	s := &Service{db: db, now: opts.Clock, maxSize: opts.MaxObjectSize, keys: opts.Keys, principals: opts.Principals, quotas: opts.Quotas}
 	if s.now == nil {
 		s.now = time.Now
 	}
