@@ -185,8 +185,9 @@ func loadStored(tx *storage.Tx, k *kind, r resourceARN) (*stored, int, error) {
 		v, _ := ParseVersion(at.Version)
 		st.refs = latestReferences(componentBase(at.Region, at.Account, at.Name), v)
 	}
-	// The policy counts twice: its text and its parsed form.
-	return st, 512 + proto.Size(rec) + 2*len(st.policy), nil
+	// Decoded messages take about twice their encoding; the policy counts
+	// twice too: its text and its parsed form.
+	return st, 512 + 2*proto.Size(rec) + 3*len(st.policy), nil
 }
 
 // sharedReads are the actions whose handlers only read the record the
@@ -208,7 +209,7 @@ func newReadCache(db *storage.DB) *storage.ReadCache[resourceARN, *stored] {
 
 // readCacheBudget bounds the memory of Service.reads (component documents
 // can be large; a value over the budget is simply not kept).
-const readCacheBudget = 8 << 20
+const readCacheBudget = 4 << 20
 
 // resolveCreate names the resource a create will produce: the ARN the
 // enforcement layer filled in from the request, with the name segment the
