@@ -110,6 +110,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		fmt.Fprintf(stderr, "emulator serve: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
+	tuneGC(os.LookupEnv) // gc.go
 	if m.Config.DataPath == "" && !m.Config.Ephemeral {
 		fmt.Fprintln(stderr, "emulator serve: -data is empty: give a file path, or -ephemeral (or -data :memory:) for a throwaway database")
 		return 2

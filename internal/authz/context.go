@@ -1,6 +1,7 @@
 package authz
 
 import (
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -34,7 +35,7 @@ func globalKeys(ctx *policy.Context, c *callctx.Call, caller *Caller, session *a
 	// ("aws:SourceIp": not present when the request comes through an AWS
 	// service).
 	if !via && c.SourceIP.IsValid() {
-		_ = ctx.Set("aws:SourceIp", policy.TypeIP, c.SourceIP.String())
+		_ = ctx.Set("aws:SourceIp", policy.TypeIP, ipText(c.SourceIP))
 	}
 	if c.Region != "" {
 		ctx.SetString("aws:RequestedRegion", c.Region)
@@ -80,6 +81,26 @@ type timeKeys struct {
 }
 
 var lastTimeKeys atomic.Pointer[timeKeys]
+
+// sourceText is an address and its text, kept for the next request from
+// the same client (a test suite calls from one address).
+type sourceText struct {
+	addr netip.Addr
+	text string
+}
+
+var lastSource atomic.Pointer[sourceText]
+
+// ipText is a.String(), without formatting it again for the same address
+// as the previous call.
+func ipText(a netip.Addr) string {
+	if st := lastSource.Load(); st != nil && st.addr == a {
+		return st.text
+	}
+	st := &sourceText{addr: a, text: a.String()}
+	lastSource.Store(st)
+	return st.text
+}
 
 func timeKeysAt(now time.Time) *timeKeys {
 	sec := now.Unix()

@@ -327,7 +327,7 @@ func (e *Enforcer) record(c *callctx.Call, d *Decision) {
 	d.Service, d.Operation, d.Region, d.Transport = c.Service, c.Operation, c.Region, c.Transport
 	d.AccessKeyID = c.Principal.AccessKeyID
 	if c.SourceIP.IsValid() {
-		d.SourceIP = c.SourceIP.String()
+		d.SourceIP = ipText(c.SourceIP)
 	}
 	if s := c.Principal.Session; s != nil {
 		d.SessionIssued = s.Issued

@@ -270,11 +270,12 @@ func (s *Service) GetComponent(ctx context.Context, req *ibv1.GetComponentReques
 	if err := s.checkComponentDecrypt(ctx, l.component, l); err != nil {
 		return nil, err
 	}
-	v, _ := ParseVersion(l.at.Version)
-	return &ibv1.GetComponentResponse{
-		Component:               l.component,
-		LatestVersionReferences: latestReferences(componentBase(l.at.Region, l.at.Account, l.at.Name), v),
-	}, nil
+	refs := l.refs
+	if refs == nil {
+		v, _ := ParseVersion(l.at.Version)
+		refs = latestReferences(componentBase(l.at.Region, l.at.Account, l.at.Name), v)
+	}
+	return &ibv1.GetComponentResponse{Component: l.component, LatestVersionReferences: refs}, nil
 }
 
 // componentType is the ARN resource type of components.

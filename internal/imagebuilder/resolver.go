@@ -27,7 +27,7 @@ type resolver struct{ s *Service }
 // the resource that ARN designates (for a component version or selector:
 // the build it resolves to, in its owner's account); a create names the
 // resource it will produce.
-func (r resolver) Resolve(ctx context.Context, c *callctx.Call, _ string, ref *authz.ResourceRef) (*authz.Resource, error) {
+func (r resolver) Resolve(ctx context.Context, c *callctx.Call, action string, ref *authz.ResourceRef) (*authz.Resource, error) {
 	if !ref.FromMember {
 		return r.s.resolveCreate(ctx, ref)
 	}
@@ -35,7 +35,7 @@ func (r resolver) Resolve(ctx context.Context, c *callctx.Call, _ string, ref *a
 	if ref.Spec != nil && ref.Spec.ARNMember != "" {
 		member = ref.Spec.ARNMember
 	}
-	return r.s.resolveARN(ctx, c, member, ref.ARN)
+	return r.s.resolveARNFor(ctx, c, member, ref.ARN, sharedReads[action])
 }
 
 // located is the Record of every resource the resolver answers for an ARN:
@@ -56,6 +56,8 @@ type located struct {
 	component *ibv1.Component
 	// policy is the resource's policy document as stored; "" for none.
 	policy string
+	// refs are a component build's latest-version ARNs; nil otherwise.
+	refs *ibv1.LatestVersionReferences
 }
 
 // scope is where the resource and its policy live: its owner's account in
@@ -74,7 +76,16 @@ func (l *located) scope() storage.Scope {
 // ListComponentBuildVersions (allComponentBuildVersions: every build of the
 // version). It keeps its ARN and takes its owner, and the policy that
 // decides, from the version's latest build, as the version ARN does.
+//
+
 func (s *Service) resolveARN(ctx context.Context, c *callctx.Call, member, arn string) (*authz.Resource, error) {
+	return s.resolveARNFor(ctx, c, member, arn, false)
+}
+
+// resolveARNFor is resolveARN; with shared, the record may come from the
+// read cache (Service.reads) and be shared with other requests: only for
+// handlers that never change it (sharedReads).
+func (s *Service) resolveARNFor(ctx context.Context, c *callctx.Call, member, arn string, shared bool) (*authz.Resource, error) {
 	given, all := strings.CutSuffix(arn, "/*")
 	r, aerr := parseARN(member, given)
 	if aerr == nil && all && ((r.Type != componentType && r.Type != "image" && !isWorkflowType(r.Type)) || r.Version == "" || r.Build != 0) {
@@ -102,40 +113,103 @@ func (s *Service) resolveARN(ctx context.Context, c *callctx.Call, member, arn s
 		// resourceArn may be) names no build.
 		return res, nil
 	}
-	err := s.db.View(ctx, func(tx *storage.Tx) error {
-		rec, at, found, err := k.store.load(tx, l.scope(), r)
-		if err != nil || !found {
+	var st *stored
+	load := func(tx *storage.Tx) (*stored, int, error) { return loadStored(tx, k, r) }
+	var err error
+	if shared && s.reads != nil {
+		st, err = s.reads.Get(ctx, r, load)
+	} else {
+		err = s.db.View(ctx, func(tx *storage.Tx) error {
+			var err error
+			st, _, err = load(tx)
 			return err
-		}
-		l.record, l.at = rec, at
-		l.component, _ = rec.(*ibv1.Component)
-		if k.sharing == nil {
-			return nil
-		}
-		doc, _, err := resourcePolicies.Get(tx, l.scope(), policyKey(l.at))
-		l.policy = doc.GetValue()
-		return err
-	})
+		})
+	}
 	if err != nil {
 		return nil, storageError(err)
 	}
-	if l.record == nil {
+	if st.record == nil {
 		return res, nil
 	}
+	l.record, l.at, l.policy, l.refs = st.record, st.at, st.policy, st.refs
+	l.component, _ = st.record.(*ibv1.Component)
 	res.Exists = true
 	if !all {
-		res.ARN, res.Tags = l.at.String(), recordTags(l.record)
+		res.ARN, res.Tags = st.arn, st.tags
 	}
-	if l.policy != "" {
-		p, err := evaluationPolicy(l.policy, l.at)
-		if err != nil {
-			// Stored documents passed the same validation when they were put.
-			return nil, awserr.Internal(fmt.Errorf("imagebuilder: stored policy of %s: %w", l.at, err))
-		}
-		res.Policy = &policy.Attached{Policy: p, Name: k.noun + " policy of " + l.at.String()}
-	}
+	res.Policy = st.evaluation
 	return res, nil
 }
+
+// stored is what resolveARN reads from the store for an ARN: the record it
+// resolves to, with what the enforcement layer derives from it. Kept in
+// Service.reads, it is shared by concurrent requests and never modified.
+type stored struct {
+	record proto.Message // nil: nothing found
+	at     resourceARN
+	arn    string            // at.String()
+	tags   map[string]string // the record's tags
+	policy string            // the resource policy as stored; "" for none
+	// evaluation is the policy as the engine evaluates it; nil for none.
+	evaluation *policy.Attached
+	// refs are a component build's latest-version ARNs (GetComponent's
+	// answer); nil for other kinds.
+	refs *ibv1.LatestVersionReferences
+}
+
+// loadStored reads what r names through its kind's store, and its
+// resource policy. The size it reports bounds the cache's memory.
+func loadStored(tx *storage.Tx, k *kind, r resourceARN) (*stored, int, error) {
+	sc := storage.Scope{Account: r.Account, Region: r.Region}
+	rec, at, found, err := k.store.load(tx, sc, r)
+	if err != nil || !found {
+		return &stored{at: r}, 64 + len(r.Name) + len(r.Version), err
+	}
+	st := &stored{record: rec, at: at, arn: at.String(), tags: recordTags(rec)}
+	if k.sharing != nil {
+		doc, _, err := resourcePolicies.Get(tx, sc, policyKey(at))
+		if err != nil {
+			return nil, 0, err
+		}
+		st.policy = doc.GetValue()
+	}
+	if st.policy != "" {
+		p, err := evaluationPolicy(st.policy, at)
+		if err != nil {
+			// Stored documents passed the same validation when they were put.
+			return nil, 0, awserr.Internal(fmt.Errorf("imagebuilder: stored policy of %s: %w", at, err))
+		}
+		st.evaluation = &policy.Attached{Policy: p, Name: k.noun + " policy of " + at.String()}
+	}
+	if at.Type == componentType {
+		v, _ := ParseVersion(at.Version)
+		st.refs = latestReferences(componentBase(at.Region, at.Account, at.Name), v)
+	}
+	// Decoded messages take about twice their encoding; the policy counts
+	// twice too: its text and its parsed form.
+	return st, 512 + 2*proto.Size(rec) + 3*len(st.policy), nil
+}
+
+// sharedReads are the actions whose handlers only read the record the
+// resolver hands them (and answer it), so it may come from the read cache,
+// shared with concurrent requests. A handler that changes the record, or
+// reads anything else it must see in the same transaction, stays out: it
+// reads the store itself.
+var sharedReads = map[string]bool{
+	"imagebuilder:GetComponent": true,
+	"imagebuilder:GetWorkflow":  true,
+}
+
+// newReadCache is Service.reads: the records resolveARN reads, by the ARN
+// named, until a table their loads read is written.
+func newReadCache(db *storage.DB) *storage.ReadCache[resourceARN, *stored] {
+	return storage.NewReadCache[resourceARN, *stored](db, readCacheBudget,
+		componentBuilds, componentVersions, workflowBuilds, workflowVersions, resourcePolicies)
+}
+
+// readCacheBudget bounds the memory of Service.reads (component documents
+// can be large; a value over the budget is simply not kept).
+const readCacheBudget = 4 << 20
 
 // resolveCreate names the resource a create will produce: the ARN the
 // enforcement layer filled in from the request, with the name segment the

@@ -35,6 +35,10 @@ type Service struct {
 	enf       Enforcement
 	advance   sync.Mutex
 	wake      chan struct{}
+
+	// reads keeps what the resolver read for the reads that may share it
+	// (resolver.go).
+	reads *storage.ReadCache[resourceARN, *stored]
 }
 
 // Options configure a Service.
@@ -61,7 +65,7 @@ type Options struct {
 // New returns the Image Builder service over db.
 func New(db *storage.DB, opts Options) *Service {
 	s := &Service{db: db, now: opts.Clock, objects: opts.Objects, keys: opts.Keys, profiles: opts.Profiles, buckets: opts.Buckets,
-		buildTime: opts.BuildTime, wake: make(chan struct{}, 1)}
+		buildTime: opts.BuildTime, wake: make(chan struct{}, 1), reads: newReadCache(db)}
 	if s.buildTime <= 0 {
 		s.buildTime = DefaultBuildTime
 	}

@@ -194,6 +194,11 @@ func (rc *httpCall) noteAuthFailure(f *sigv4.Failure) {
 }
 
 func (rc *httpCall) readBody() ([]byte, *awserr.Error) {
+	if rc.r.Body == nil || rc.r.Body == http.NoBody {
+		// No body at all (a GET without Content-Length or chunking):
+		// nothing to read, nor to time out on.
+		return nil, nil
+	}
 	limit := rc.s.opts.MaxBodyBytes
 	if rc.r.ContentLength > limit {
 		return nil, bodyTooLarge(limit)
@@ -259,8 +264,10 @@ func (rc *httpCall) serveRESTJSON(c *callctx.Call, body []byte) {
 		rc.fail(awserr.From(err))
 		return
 	}
-	buf := restjson.AppendOutput(make([]byte, 0, 512), op, out)
+	bp := outputBuffers.Get().(*[]byte)
+	buf := restjson.AppendOutput((*bp)[:0], op, out)
 	rc.write(op.HTTPCode, restjson.ContentType, buf)
+	putOutputBuffer(bp, buf)
 }
 
 func (rc *httpCall) protocol() sigv4.Protocol {
@@ -310,8 +317,8 @@ func (rc *httpCall) fail(e *awserr.Error) {
 
 func (rc *httpCall) write(status int, contentType string, body []byte) {
 	h := rc.w.Header()
-	h.Set("Content-Type", contentType)
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h["Content-Type"] = headerValue(contentType)
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	rc.setCommonHeaders()
 	rc.w.WriteHeader(status)
 	if rc.r.Method != http.MethodHead {
@@ -329,9 +336,9 @@ func (rc *httpCall) setCommonHeaders() {
 		h.Set(s3RequestIDHeader, rc.requestID)
 		h.Set(s3HostIDHeader, hostID(rc.requestID))
 	} else {
-		h.Set("X-Amzn-RequestId", rc.requestID)
+		h[amznRequestIDKey] = []string{rc.requestID}
 	}
-	h.Set("Date", rc.s.now().UTC().Format(http.TimeFormat))
+	h["Date"] = dateValue(rc.s.now())
 	if rc.call != nil {
 		if wd := rc.call.WouldDeny(); len(wd) > 0 {
 			h.Set(WouldDenyHeader, strings.Join(wd, ", "))

@@ -15,28 +15,36 @@ import (
 	"github.com/ibemu/ibemu/internal/wire/restxml"
 )
 
-// chainInterceptors composes unary interceptors, the first outermost.
-func chainInterceptors(ics ...grpc.UnaryServerInterceptor) grpc.UnaryServerInterceptor {
-	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		next := handler
-		for i := len(ics) - 1; i >= 0; i-- {
-			ic, h := ics[i], next
-			next = func(ctx context.Context, req any) (any, error) { return ic(ctx, req, info, h) }
-		}
-		return next(ctx, req)
-	}
-}
-
-// recoverInterceptor turns a panic in a handler into a 500 InternalFailure
-// and logs it with its stack. No input should ever reach it.
-func (s *Server) recoverInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
+// intercept is the chain every call of an API operation runs through, on
+// both transports, outermost first: recover (a panic in a handler becomes a
+// 500 InternalFailure, logged with its stack; no input should ever reach
+// it), request id (fills in the output's requestId), validation (the
+// model's constraints), authorization (the enforcement layer), then the
+// handler. It is one function rather than a chain of interceptors so that
+// a call allocates no closures on its way through.
+func (s *Server) intercept(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			s.logPanic(ctx, p)
 			resp, err = nil, awserr.Internal(fmt.Errorf("panic: %v", p))
 		}
 	}()
-	return handler(ctx, req)
+	rt, ok := s.byMethod[info.FullMethod]
+	if !ok {
+		return nil, awserr.Internal(fmt.Errorf("server: no route for %s", info.FullMethod))
+	}
+	if err := s.validate(rt, req); err != nil {
+		return nil, err
+	}
+	actx, err := s.opts.Authorizer.Authorize(ctx, rt.api.Model, rt.op, req)
+	if err != nil {
+		return nil, err
+	}
+	if resp, err = handler(actx, req); err != nil {
+		return resp, err
+	}
+	setRequestID(ctx, resp)
+	return resp, nil
 }
 
 func (s *Server) logPanic(ctx context.Context, p any) {
@@ -47,9 +55,9 @@ func (s *Server) logPanic(ctx context.Context, p any) {
 	s.log.ErrorContext(ctx, "recovered from a panic", attrs...)
 }
 
-// validateInterceptor checks the input against the model's constraints
-// (required members, lengths, patterns, enums, ranges) for both transports,
-// before authorization and before the handler.
+// validate checks the input against the model's constraints (required
+// members, lengths, patterns, enums, ranges) for both transports, before
+// authorization and before the handler.
 //
 // Validation comes before authorization because that is what AWS does for
 // model constraints: callers holding only an explicit Deny * got
@@ -61,59 +69,39 @@ func (s *Server) logPanic(ctx context.Context, p any) {
 // stored state — whether a resource exists, conflicts, policy grammar —
 // stays in the handlers, after authorization, so an unauthorized caller
 // learns nothing about resources it may not see.
-func (s *Server) validateInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-	rt, ok := s.byMethod[info.FullMethod]
-	if !ok {
-		return nil, awserr.Internal(fmt.Errorf("server: no route for %s", info.FullMethod))
-	}
+func (s *Server) validate(rt route, req any) error {
 	rt.api.link()
 	msg, ok := req.(proto.Message)
 	if !ok {
-		return nil, awserr.Internal(fmt.Errorf("server: %s: input is %T", info.FullMethod, req))
+		return awserr.Internal(fmt.Errorf("server: %s: input is %T", rt.op.Name, req))
 	}
 	if vs := apimodel.Validate(rt.op.Input, msg.ProtoReflect()); len(vs) > 0 {
 		if rt.api.Model.Protocol != apimodel.RESTXML {
-			return nil, rt.api.Model.ValidationError(vs)
+			return rt.api.Model.ValidationError(vs)
 		}
 		// S3 has no ValidationException: its own codes, and most enum
 		// values left to the service.
 		if e := restxml.ValidationError(rt.op.Input, vs); e != nil {
-			return nil, e
+			return e
 		}
 	}
-	return handler(ctx, req)
+	return nil
 }
 
-// authorizeInterceptor asks the enforcement layer whether the call may run;
-// the handler runs with the context the decision returns.
-func (s *Server) authorizeInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-	rt := s.byMethod[info.FullMethod]
-	ctx, err := s.opts.Authorizer.Authorize(ctx, rt.api.Model, rt.op, req)
-	if err != nil {
-		return nil, err
-	}
-	return handler(ctx, req)
-}
-
-// requestIDInterceptor fills in the request id of a successful answer: an
-// output with a string member requestId (every Image Builder output has
-// one) that the handler left unset carries the call's request id, the one
-// the x-amzn-RequestId header and the decision log carry. Handlers never set
-// it themselves.
-func (s *Server) requestIDInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-	resp, err := handler(ctx, req)
-	if err != nil {
-		return resp, err
-	}
+// setRequestID fills in the request id of a successful answer: an output
+// with a string member requestId (every Image Builder output has one) that
+// the handler left unset carries the call's request id, the one the
+// x-amzn-RequestId header and the decision log carry. Handlers never set it
+// themselves.
+func setRequestID(ctx context.Context, resp any) {
 	c := callctx.From(ctx)
 	msg, ok := resp.(proto.Message)
 	if !ok || c == nil || c.RequestID == "" {
-		return resp, err
+		return
 	}
 	m := msg.ProtoReflect()
 	fd := m.Descriptor().Fields().ByName("request_id")
 	if fd != nil && fd.Kind() == protoreflect.StringKind && !fd.IsList() && fd.JSONName() == "requestId" && !m.Has(fd) {
 		m.Set(fd, protoreflect.ValueOfString(c.RequestID))
 	}
-	return resp, nil
 }

@@ -144,7 +144,7 @@ func New(opts Options) (*Server, error) {
 		bySigner: map[string]*API{},
 		byMethod: map[string]route{},
 	}
-	s.chain = chainInterceptors(s.recoverInterceptor, s.requestIDInterceptor, s.validateInterceptor, s.authorizeInterceptor)
+	s.chain = s.intercept
 	return s, nil
 }
 

@@ -36,6 +36,7 @@ func (db *DB) WriteTo(ctx context.Context, w io.Writer) (int64, error) {
 // sealed before (session tokens, encoded messages) still opens.
 func (db *DB) Reset(ctx context.Context) error {
 	return db.Update(ctx, func(tx *Tx) error {
+		tx.wrote.everything()
 		return replaceState(tx.btx, nil)
 	})
 }
@@ -76,7 +77,10 @@ func (db *DB) Restore(ctx context.Context, r io.Reader) (int64, error) {
 		if err := db.View(ctx, func(tx *Tx) error { return sameSecrets(tx.btx, stx) }); err != nil {
 			return err
 		}
-		return db.Update(ctx, func(tx *Tx) error { return replaceState(tx.btx, stx) })
+		return db.Update(ctx, func(tx *Tx) error {
+			tx.wrote.everything()
+			return replaceState(tx.btx, stx)
+		})
 	})
 	return n, err
 }

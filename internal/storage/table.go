@@ -3,6 +3,7 @@ package storage
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"
@@ -20,6 +21,9 @@ type Table[T proto.Message] struct {
 	name    string
 	bucket  []byte
 	msgType protoreflect.MessageType
+	// gen moves after every transaction that wrote to the table, in any
+	// scope (cache.go).
+	gen atomic.Uint64
 }
 
 var (
@@ -174,6 +178,9 @@ func (t *Table[T]) checkRead(tx *Tx, scope Scope) error {
 	if err := tx.usable(false); err != nil {
 		return err
 	}
+	if tx.reads != nil {
+		*tx.reads = append(*tx.reads, &t.gen)
+	}
 	return scope.validate()
 }
 
@@ -181,6 +188,9 @@ func (t *Table[T]) checkWrite(tx *Tx, scope Scope, key []byte) error {
 	if err := tx.usable(true); err != nil {
 		return err
 	}
+	// Noted before anything can fail: a write that fails half way moves
+	// the generation too, which is merely conservative.
+	tx.wrote.add(&t.gen)
 	if err := scope.validate(); err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -17,6 +18,12 @@ type Tx struct {
 	btx  *bolt.Tx
 	ctx  context.Context
 	done bool
+	// wrote collects the tables this transaction wrote (nil in a View): their
+	// generations move once the transaction is over (cache.go).
+	wrote *writeSet
+	// reads, when set, collects the tables read (ReadCache's check that a
+	// load reads only the tables it watches).
+	reads *[]*atomic.Uint64
 }
 
 // Context returns the context the transaction was started with.
@@ -40,7 +47,10 @@ func (tx *Tx) usable(write bool) error {
 // when fn returns, so a leaked *Tx fails cleanly instead of touching a
 // finished bbolt transaction.
 func runTx(ctx context.Context, btx *bolt.Tx, fn func(*Tx) error) error {
-	tx := &Tx{btx: btx, ctx: ctx}
+	return runTxWith(&Tx{btx: btx, ctx: ctx}, fn)
+}
+
+func runTxWith(tx *Tx, fn func(*Tx) error) error {
 	defer func() { tx.done = true }()
 	return fn(tx)
 }
@@ -89,11 +99,18 @@ func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
 	if db.closed.Load() {
 		return ErrClosed
 	}
+	// The generations of the tables written move once bbolt is done with
+	// the transaction — committed or not, moving them is always safe — and
+	// before Update returns, so a read that starts after Update returned
+	// never takes a cached value from before the write (cache.go). Every run
+	// of fn (a batch may run it again) adds to the same set.
+	var wrote writeSet
+	defer wrote.bump()
 	run := func(btx *bolt.Tx) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		return runTx(ctx, btx, fn)
+		return runTxWith(&Tx{btx: btx, ctx: ctx, wrote: &wrote}, fn)
 	}
 
 	defer db.writers.Add(-1)

@@ -46,15 +46,27 @@ func FromHTTP(r *http.Request, body []byte) Request {
 	if host == "" && r.URL != nil {
 		host = r.URL.Host
 	}
-	sum := sha256.Sum256(body)
 	return Request{
 		Method:      r.Method,
 		Path:        path,
 		RawQuery:    query,
 		Host:        host,
 		Header:      r.Header,
-		PayloadHash: hex.EncodeToString(sum[:]),
+		PayloadHash: bodyHash(body),
 	}
+}
+
+// emptyPayloadHash is the hex SHA-256 of an empty body, the payload hash of
+// every GET.
+var emptyPayloadHash = func() string { sum := sha256.Sum256(nil); return hex.EncodeToString(sum[:]) }()
+
+// bodyHash is the hex SHA-256 of body.
+func bodyHash(body []byte) string {
+	if len(body) == 0 {
+		return emptyPayloadHash
+	}
+	sum := sha256.Sum256(body)
+	return hex.EncodeToString(sum[:])
 }
 
 // splitRequestURI returns the raw path and query as the client sent them.

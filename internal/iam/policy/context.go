@@ -107,12 +107,18 @@ const indexAbove = 32
 // a few the request and the resource contribute.
 const typicalKeys = 16
 
+// contextSlab is a new Context with its first slabs, allocated at once.
+type contextSlab struct {
+	ctx     Context
+	entries [typicalKeys]contextEntry
+	vals    [typicalKeys]Value
+}
+
 // NewContext returns an empty request context.
 func NewContext() *Context {
-	return &Context{
-		entries: make([]contextEntry, 0, typicalKeys),
-		vals:    make([]Value, 0, typicalKeys),
-	}
+	s := &contextSlab{}
+	s.ctx.entries, s.ctx.vals = s.entries[:0], s.vals[:0]
+	return &s.ctx
 }
 
 // Set sets a single-valued key (or a key with several values that is not a

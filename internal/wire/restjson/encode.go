@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"google.golang.org/protobuf/proto"
@@ -39,12 +40,13 @@ func appendStructure(buf []byte, sh *apimodel.Shape, m protoreflect.Message, ite
 		}
 		fd := mem.Field
 		keepEmpty := mem.Required || mem.SentEmpty || (items != "" && mem.Name == items)
+		// Has first: Get of an unset list or map allocates an empty one.
 		switch {
 		case fd.IsList():
-			l := m.Get(fd).List()
-			if l.Len() == 0 && !keepEmpty {
+			if !keepEmpty && !m.Has(fd) {
 				continue
 			}
+			l := m.Get(fd).List()
 			buf = appendKey(buf, mem.Name, &first)
 			buf = append(buf, '[')
 			for i := 0; i < l.Len(); i++ {
@@ -55,10 +57,10 @@ func appendStructure(buf []byte, sh *apimodel.Shape, m protoreflect.Message, ite
 			}
 			buf = append(buf, ']')
 		case fd.IsMap():
-			mp := m.Get(fd).Map()
-			if mp.Len() == 0 && !keepEmpty {
+			if !keepEmpty && !m.Has(fd) {
 				continue
 			}
+			mp := m.Get(fd).Map()
 			buf = appendKey(buf, mem.Name, &first)
 			buf = appendMap(buf, mem.Target, mp)
 		default:
@@ -81,22 +83,29 @@ func appendKey(buf []byte, name string, first *bool) []byte {
 	return append(buf, ':')
 }
 
+// mapEntry is one entry of a map member being encoded.
+type mapEntry struct {
+	key   string
+	value protoreflect.Value
+}
+
 func appendMap(buf []byte, sh *apimodel.Shape, mp protoreflect.Map) []byte {
-	// Sorted keys keep responses deterministic.
-	keys := make([]string, 0, mp.Len())
-	mp.Range(func(k protoreflect.MapKey, _ protoreflect.Value) bool {
-		keys = append(keys, k.String())
+	// Sorted keys keep responses deterministic. The values are taken while
+	// ranging: looking each up again by key costs allocations.
+	entries := make([]mapEntry, 0, mp.Len())
+	mp.Range(func(k protoreflect.MapKey, v protoreflect.Value) bool {
+		entries = append(entries, mapEntry{k.String(), v})
 		return true
 	})
-	slices.Sort(keys)
+	slices.SortFunc(entries, func(a, b mapEntry) int { return strings.Compare(a.key, b.key) })
 	buf = append(buf, '{')
-	for i, k := range keys {
+	for i, e := range entries {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
-		buf = AppendString(buf, k)
+		buf = AppendString(buf, e.key)
 		buf = append(buf, ':')
-		buf = appendValue(buf, sh.Elem, mp.Get(protoreflect.ValueOfString(k).MapKey()))
+		buf = appendValue(buf, sh.Elem, e.value)
 	}
 	return append(buf, '}')
 }
