@@ -82,7 +82,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	if v := getenv("IBEMU_SEED"); v != "" {
 		m.Config.Seeds = strings.Split(v, ",")
 	}
-	cpuProfile := fs.String("cpu-profile", "", "write a CPU profile (go tool pprof) of the whole run to this `file`; for measuring the emulator itself (BENCHMARKS.md)")
+	cpuProfile := fs.String("cpu-profile", env("IBEMU_CPU_PROFILE", ""), "write a CPU profile (go tool pprof) of the whole run to this `file`; for measuring the emulator itself, BENCHMARKS.md (env IBEMU_CPU_PROFILE)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
