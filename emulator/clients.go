@@ -5,13 +5,11 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 // RootAccessKeyID returns the access key id of an account's root user: the
@@ -34,22 +32,6 @@ func (e *Emulator) AWSConfig(account string) aws.Config {
 		BaseEndpoint: aws.String(e.HTTPURL()),
 		HTTPClient:   &http.Client{Transport: ReaderOnlyBodies{Next: PinnedTransport(e.httpLn.Addr().String())}},
 	}
-}
-
-// S3Client returns an S3 client for cfg (from AWSConfig or
-// AWSConfigWithCredentials, whose HTTP client reaches the emulator whatever
-// the host name) that sends to this emulator in path style
-// (http://localhost:PORT/BUCKET/KEY) or, as the SDK does by default, in
-// virtual-hosted style (http://BUCKET.localhost:PORT/KEY). The emulator
-// takes the bucket from a Host under "localhost" (see server.Options
-// S3BaseHosts). Checksums are the SDK's defaults: CRC32 computed for
-// uploads, response checksums validated when S3 returns them.
-func (e *Emulator) S3Client(cfg aws.Config, pathStyle bool, optFns ...func(*s3.Options)) *s3.Client {
-	endpoint := "http://" + strings.Replace(e.httpLn.Addr().String(), "127.0.0.1", "localhost", 1)
-	return s3.NewFromConfig(cfg, append([]func(*s3.Options){func(o *s3.Options) {
-		o.BaseEndpoint = aws.String(endpoint)
-		o.UsePathStyle = pathStyle
-	}}, optFns...)...)
 }
 
 var pinned sync.Map // address → *http.Transport

@@ -25,7 +25,7 @@ func TestClientsReachTheEmulatorByAnyHostName(t *testing.T) {
 		t.Fatalf("by a name under localhost: %v", err)
 	}
 	for _, pathStyle := range []bool{true, false} {
-		o := emu.S3Client(cfg, pathStyle).Options()
+		o := emulatortest.S3Client(emu, cfg, pathStyle).Options()
 		if aws.ToString(o.BaseEndpoint) != "http://localhost:"+port || o.UsePathStyle != pathStyle {
 			t.Errorf("S3Client(%v): endpoint %q path style %v", pathStyle, aws.ToString(o.BaseEndpoint), o.UsePathStyle)
 		}

@@ -1,6 +1,8 @@
 package emulator_test
 
 import (
+	"github.com/ibemu/ibemu/emulator/emulatortest"
+
 	"strings"
 	"testing"
 
@@ -59,7 +61,7 @@ func TestComponentURIReadAsTheCaller(t *testing.T) {
 		t.Errorf("data = %q, want the object's document", got)
 	}
 	// The same policy does not let the user read the object directly.
-	_, err = e.emu.S3Client(builder, true).GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("c/doc.yaml")})
+	_, err = emulatortest.S3Client(e.emu, builder, true).GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("c/doc.yaml")})
 	if s3ErrorCode(err) != "AccessDenied" {
 		t.Errorf("direct GetObject with a CalledVia-only policy: %v, want AccessDenied", err)
 	}
@@ -84,7 +86,7 @@ func TestComponentURIInAnotherAccountsBucket(t *testing.T) {
 	if e := requireAPIError(t, err, "AccessDeniedException", 403); !strings.Contains(e.ErrorMessage(), "resource-based policy") {
 		t.Errorf("cross-account denial %q does not say the bucket policy is missing", e.ErrorMessage())
 	}
-	owner := e.emu.S3Client(e.emu.AWSConfig(accountB), true)
+	owner := emulatortest.S3Client(e.emu, e.emu.AWSConfig(accountB), true)
 	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + accountA + `:user/builder"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::` + bucket + `/*"}]}`
 	if _, err := owner.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(policy)}); err != nil {
 		t.Fatalf("PutBucketPolicy: %v", err)

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/ibemu/ibemu/emulator"
+	"github.com/ibemu/ibemu/emulator/emulatortest"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite the golden files of testdata/explain")
@@ -99,11 +100,11 @@ var explainCases = map[string]func(t *testing.T, p *principals) error{
 		putS3Object(t, p.emu, accountA, "explained", "doc.yaml", "x")
 		// The user first: a bucket policy must name principals that exist.
 		_, creds := p.user("reader", map[string]string{"s3": `{"Version":"2012-10-17","Statement":[{"Sid":"AllS3","Effect":"Allow","Action":"s3:*","Resource":"*"}]}`})
-		root := p.emu.S3Client(p.emu.AWSConfig(accountA), true)
+		root := emulatortest.S3Client(p.emu, p.emu.AWSConfig(accountA), true)
 		if _, err := root.PutBucketPolicy(p.ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("explained"), Policy: aws.String(`{"Version":"2012-10-17","Statement":[{"Sid":"NoReader","Effect":"Deny","Principal":{"AWS":"arn:aws:iam::` + accountA + `:user/reader"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::explained/*"}]}`)}); err != nil {
 			t.Fatal(err)
 		}
-		c := p.emu.S3Client(withKey(p.emu.AWSConfig(accountA), creds.AccessKeyID, creds.SecretAccessKey), true)
+		c := emulatortest.S3Client(p.emu, withKey(p.emu.AWSConfig(accountA), creds.AccessKeyID, creds.SecretAccessKey), true)
 		_, err := c.GetObject(p.ctx, &s3.GetObjectInput{Bucket: aws.String("explained"), Key: aws.String("doc.yaml")})
 		return err
 	},

@@ -205,7 +205,7 @@ func TestImageBuildsToAvailable(t *testing.T) {
 	}
 
 	// The build logs went to the bucket, as the instance role.
-	objs, err := e.emu.S3Client(e.emu.AWSConfig(accountA), true).ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("build-logs")})
+	objs, err := emulatortest.S3Client(e.emu, e.emu.AWSConfig(accountA), true).ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("build-logs")})
 	if err != nil || len(objs.Contents) != 2 || !strings.HasPrefix(aws.ToString(objs.Contents[0].Key), "logs/builder/1.0.0/1/") {
 		t.Fatalf("logs: %v %+v", err, objs)
 	}
@@ -266,7 +266,7 @@ func TestImageBuildLogBucketDenies(t *testing.T) {
 	mustBucket(t, e.emu, accountA, "locked-logs")
 	recipe, infra := e.pipelineParts(t, "logger", "locked-logs", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:PutObject","Resource":"*"}]}`, ssmCore, ibInstance)
 	deny := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":{"AWS":"arn:aws:iam::%s:role/logger"},"Action":"s3:PutObject","Resource":"arn:aws:s3:::locked-logs/*"}]}`, accountA)
-	if _, err := e.emu.S3Client(e.emu.AWSConfig(accountA), true).PutBucketPolicy(testContext(t), &s3.PutBucketPolicyInput{Bucket: aws.String("locked-logs"), Policy: aws.String(deny)}); err != nil {
+	if _, err := emulatortest.S3Client(e.emu, e.emu.AWSConfig(accountA), true).PutBucketPolicy(testContext(t), &s3.PutBucketPolicyInput{Bucket: aws.String("locked-logs"), Policy: aws.String(deny)}); err != nil {
 		t.Fatal(err)
 	}
 	arn, _ := e.create(t, &imagebuilder.CreateImageInput{ImageRecipeArn: aws.String(recipe), InfrastructureConfigurationArn: aws.String(infra)})

@@ -1,6 +1,8 @@
 package emulator_test
 
 import (
+	"github.com/ibemu/ibemu/emulator/emulatortest"
+
 	"bytes"
 	"fmt"
 	"strings"
@@ -223,7 +225,7 @@ func TestImportDiskImage(t *testing.T) {
 	ctx := testContext(t)
 	_, infra := e.pipelineParts(t, "iso", "", "", ssmCore, ibInstance)
 	mustBucket(t, e.emu, accountA, "isos")
-	if _, err := e.emu.S3Client(e.emu.AWSConfig(accountA), true).PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("isos"), Key: aws.String("win11.iso"), Body: bytes.NewReader([]byte("CD001"))}); err != nil {
+	if _, err := emulatortest.S3Client(e.emu, e.emu.AWSConfig(accountA), true).PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("isos"), Key: aws.String("win11.iso"), Body: bytes.NewReader([]byte("CD001"))}); err != nil {
 		t.Fatal(err)
 	}
 	in := &imagebuilder.ImportDiskImageInput{Name: aws.String("win11"), SemanticVersion: aws.String("1.0.0"), Platform: aws.String("Windows"),

@@ -30,12 +30,12 @@ func TestKMSAWSManagedKeyForS3(t *testing.T) {
 	env := startSTS(t)
 	ctx := testContext(t)
 	const bucket = "managed-key-bucket"
-	root := env.emu.S3Client(env.root, true)
+	root := emulatortest.S3Client(env.emu, env.root, true)
 	if _, err := root.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		t.Fatal(err)
 	}
 	s3Only := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`
-	writer := env.emu.S3Client(env.user(t, "writer", s3Only), false)
+	writer := emulatortest.S3Client(env.emu, env.user(t, "writer", s3Only), false)
 
 	put, err := writer.PutObject(ctx, &s3.PutObjectInput{
 		Bucket: aws.String(bucket), Key: aws.String("doc"), Body: strings.NewReader("secret"),
@@ -96,7 +96,7 @@ func TestKMSAWSManagedKeyForS3(t *testing.T) {
 
 	// An explicit deny of KMS in the user's policy still refuses.
 	denyKMS := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"},{"Effect":"Deny","Action":"kms:*","Resource":"*"}]}`
-	denied := env.emu.S3Client(env.user(t, "nokms", denyKMS), true)
+	denied := emulatortest.S3Client(env.emu, env.user(t, "nokms", denyKMS), true)
 	_, err = denied.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("doc3"), Body: strings.NewReader("x"), ServerSideEncryption: s3types.ServerSideEncryptionAwsKms})
 	if e := requireAPIError(t, err, "AccessDenied", 403); !strings.Contains(e.ErrorMessage(), "kms:GenerateDataKey") {
 		t.Errorf("denial message %q does not name kms:GenerateDataKey", e.ErrorMessage())
@@ -174,7 +174,7 @@ func TestKMSAWSManagedKeyCreatedOnce(t *testing.T) {
 	t.Parallel()
 	emu := emulatortest.Start(t)
 	ctx := testContext(t)
-	c := emu.S3Client(emu.AWSConfig(accountA), true)
+	c := emulatortest.S3Client(emu, emu.AWSConfig(accountA), true)
 	const bucket = "managed-once"
 	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		t.Fatal(err)

@@ -22,7 +22,7 @@ import (
 // writes in Image Builder and S3. It returns the error of each call.
 func suiteWorkload(ctx context.Context, emu *emulator.Emulator, cfg aws.Config, comp string) map[string]error {
 	ib := imagebuilder.NewFromConfig(cfg, func(o *imagebuilder.Options) { o.RetryMaxAttempts = 1 })
-	s3c := emu.S3Client(cfg, true)
+	s3c := emulatortest.S3Client(emu, cfg, true)
 	errs := map[string]error{}
 	_, errs["GetComponent"] = ib.GetComponent(ctx, &imagebuilder.GetComponentInput{ComponentBuildVersionArn: aws.String(comp)})
 	_, errs["ListComponents"] = ib.ListComponents(ctx, &imagebuilder.ListComponentsInput{})
@@ -97,7 +97,7 @@ func TestPolicySuggestLearnsWhatTheWorkloadNeeds(t *testing.T) {
 		}
 	}
 	ib := imagebuilder.NewFromConfig(suite, func(o *imagebuilder.Options) { o.RetryMaxAttempts = 1 })
-	s3c := on.S3Client(suite, true)
+	s3c := emulatortest.S3Client(on, suite, true)
 	_, err = ib.GetComponent(ctx, &imagebuilder.GetComponentInput{ComponentBuildVersionArn: aws.String(other)})
 	requireAPIError(t, err, "AccessDeniedException", 403)
 	_, err = ib.DeleteComponent(ctx, &imagebuilder.DeleteComponentInput{ComponentBuildVersionArn: aws.String(comp)})

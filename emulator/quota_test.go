@@ -87,7 +87,7 @@ func TestAccountQuotas(t *testing.T) {
 		requireAPIError(t, err, "EntityAlreadyExists", 409)
 	})
 	t.Run("S3 buckets", func(t *testing.T) {
-		c := emu.S3Client(emu.AWSConfig(accountA), true)
+		c := emulatortest.S3Client(emu, emu.AWSConfig(accountA), true)
 		for _, b := range []string{"quota-a-1", "quota-a-2"} {
 			if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
 				t.Fatal(err)

@@ -134,9 +134,9 @@ func TestS3BadInput(t *testing.T) {
 	t.Parallel()
 	emu := startLogged(t, func(c *emulator.Config) { c.MaxObjectSize = 4096 })
 	ctx := testContext(t)
-	c := emu.S3Client(emu.AWSConfig(accountA), false)
-	pathStyle := emu.S3Client(emu.AWSConfig(accountA), true)
-	other := emu.S3Client(emu.AWSConfig(accountB), false)
+	c := emulatortest.S3Client(emu, emu.AWSConfig(accountA), false)
+	pathStyle := emulatortest.S3Client(emu, emu.AWSConfig(accountA), true)
+	other := emulatortest.S3Client(emu, emu.AWSConfig(accountB), false)
 	bucket := uniqueBucket("bad")
 	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &bucket}); err != nil {
 		t.Fatal(err)
@@ -230,7 +230,7 @@ func TestS3BadInput(t *testing.T) {
 			// Outside us-east-1 (where S3 answers 200 for compatibility).
 			cfg := emu.AWSConfig(accountA)
 			cfg.Region = "eu-west-1"
-			eu := emu.S3Client(cfg, false)
+			eu := emulatortest.S3Client(emu, cfg, false)
 			name := uniqueBucket("eu")
 			mk := &s3.CreateBucketInput{Bucket: &name, CreateBucketConfiguration: &types.CreateBucketConfiguration{LocationConstraint: types.BucketLocationConstraintEuWest1}}
 			if _, err := eu.CreateBucket(ctx, mk); err != nil {

@@ -25,7 +25,7 @@ var s3BenchSizes = []struct {
 func benchS3Client(b *testing.B, noSync bool) (*s3.Client, string) {
 	b.Helper()
 	emu := emulatortest.Start(b, func(c *emulator.Config) { c.NoSync = noSync })
-	c := emu.S3Client(emu.AWSConfig(accountA), false)
+	c := emulatortest.S3Client(emu, emu.AWSConfig(accountA), false)
 	bucket := uniqueBucket("bench")
 	if _, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		b.Fatal(err)

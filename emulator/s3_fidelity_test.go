@@ -52,7 +52,7 @@ func TestS3RootKeepsBucketPolicyAccess(t *testing.T) {
 	t.Parallel()
 	emu := emulatortest.Start(t)
 	ctx := testContext(t)
-	root := emu.S3Client(emu.AWSConfig(accountA), false)
+	root := emulatortest.S3Client(emu, emu.AWSConfig(accountA), false)
 	bucket := uniqueBucket("lockout")
 	mustBucket(t, emu, accountA, bucket)
 	deny := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*",` +
@@ -63,7 +63,7 @@ func TestS3RootKeepsBucketPolicyAccess(t *testing.T) {
 	_, err := root.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("k"), Body: strings.NewReader("x")})
 	requireS3Code(t, err, "AccessDenied")
 
-	admin := emu.S3Client(sseUser(t, emu, accountA, "admin", allowAll), true)
+	admin := emulatortest.S3Client(emu, sseUser(t, emu, accountA, "admin", allowAll), true)
 	_, err = admin.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(bucket)})
 	requireS3Code(t, err, "AccessDenied")
 	_, err = admin.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: aws.String(bucket)})
@@ -90,8 +90,8 @@ func TestS3MissingBucketIsNoSuchBucket(t *testing.T) {
 	t.Parallel()
 	emu := emulatortest.Start(t)
 	ctx := testContext(t)
-	nobody := emu.S3Client(sseUser(t, emu, accountA, "nobody", allowActions("sts:GetCallerIdentity")), false)
-	other := emu.S3Client(emu.AWSConfig(accountB), true)
+	nobody := emulatortest.S3Client(emu, sseUser(t, emu, accountA, "nobody", allowActions("sts:GetCallerIdentity")), false)
+	other := emulatortest.S3Client(emu, emu.AWSConfig(accountB), true)
 	missing := uniqueBucket("never-created")
 	for name, c := range map[string]*s3.Client{"user without permissions": nobody, "other account's root": other} {
 		_, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(missing), Key: aws.String("k")})
@@ -111,7 +111,7 @@ func TestS3MissingBucketIsNoSuchBucket(t *testing.T) {
 
 	bucket := uniqueBucket("hidden-keys")
 	putS3Object(t, emu, accountA, bucket, "present", "x")
-	reader := emu.S3Client(sseUser(t, emu, accountA, "reader", allowActions("s3:GetObject")), false)
+	reader := emulatortest.S3Client(emu, sseUser(t, emu, accountA, "reader", allowActions("s3:GetObject")), false)
 	_, err := reader.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("absent")})
 	requireS3Code(t, err, "AccessDenied")
 	if msg := s3ErrorMessage(err); msg != "Access Denied" {
@@ -124,7 +124,7 @@ func TestS3MissingBucketIsNoSuchBucket(t *testing.T) {
 			t.Errorf("Explain(%q) lacks %q:\n%s", id, want, trace)
 		}
 	}
-	lister := emu.S3Client(sseUser(t, emu, accountA, "lister", allowActions("s3:GetObject", "s3:ListBucket")), false)
+	lister := emulatortest.S3Client(emu, sseUser(t, emu, accountA, "lister", allowActions("s3:GetObject", "s3:ListBucket")), false)
 	_, err = lister.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("absent")})
 	requireS3Code(t, err, "NoSuchKey")
 }
@@ -140,8 +140,8 @@ func TestS3WrongRegion(t *testing.T) {
 	ctx := testContext(t)
 	euCfg := emu.AWSConfig(accountA)
 	euCfg.Region = "eu-west-1"
-	eu := emu.S3Client(euCfg, true)
-	us := emu.S3Client(emu.AWSConfig(accountA), true)
+	eu := emulatortest.S3Client(emu, euCfg, true)
+	us := emulatortest.S3Client(emu, emu.AWSConfig(accountA), true)
 	bucket := uniqueBucket("eu-bucket")
 	out, err := eu.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket),
 		CreateBucketConfiguration: &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraintEuWest1}})
@@ -237,7 +237,7 @@ func TestS3BlockPublicAccess(t *testing.T) {
 	t.Parallel()
 	emu := emulatortest.Start(t)
 	ctx := testContext(t)
-	c := emu.S3Client(emu.AWSConfig(accountA), false)
+	c := emulatortest.S3Client(emu, emu.AWSConfig(accountA), false)
 	bucket := uniqueBucket("bpa")
 	mustBucket(t, emu, accountA, bucket)
 
@@ -300,7 +300,7 @@ func TestS3BucketPolicyPrincipals(t *testing.T) {
 	t.Parallel()
 	emu := emulatortest.Start(t)
 	ctx := testContext(t)
-	c := emu.S3Client(emu.AWSConfig(accountA), true)
+	c := emulatortest.S3Client(emu, emu.AWSConfig(accountA), true)
 	bucket := uniqueBucket("principals")
 	mustBucket(t, emu, accountA, bucket)
 	if _, err := iamClient(t, emu.AWSConfig(accountB)).CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("reader")}); err != nil {
@@ -359,7 +359,7 @@ func TestS3MultipartLimitAtUploadPart(t *testing.T) {
 	t.Parallel()
 	emu := emulatortest.Start(t, func(c *emulator.Config) { c.MaxObjectSize = 6 << 20 })
 	ctx := testContext(t)
-	c := emu.S3Client(emu.AWSConfig(accountA), true)
+	c := emulatortest.S3Client(emu, emu.AWSConfig(accountA), true)
 	bucket := uniqueBucket("mpu-limit")
 	mustBucket(t, emu, accountA, bucket)
 	up, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String("big")})
@@ -391,7 +391,7 @@ func TestS3SSEKMSETagAndRequestIDs(t *testing.T) {
 	t.Parallel()
 	emu := emulatortest.Start(t)
 	ctx := testContext(t)
-	c := emu.S3Client(emu.AWSConfig(accountA), false)
+	c := emulatortest.S3Client(emu, emu.AWSConfig(accountA), false)
 	bucket := uniqueBucket("etags")
 	mustBucket(t, emu, accountA, bucket)
 	body := "component document"

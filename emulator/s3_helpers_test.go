@@ -8,12 +8,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/ibemu/ibemu/emulator"
+	"github.com/ibemu/ibemu/emulator/emulatortest"
 )
 
 // mustBucket creates bucket in account, as the account's root user.
 func mustBucket(t *testing.T, emu *emulator.Emulator, account, bucket string) {
 	t.Helper()
-	c := emu.S3Client(emu.AWSConfig(account), true)
+	c := emulatortest.S3Client(emu, emu.AWSConfig(account), true)
 	if _, err := c.CreateBucket(testContext(t), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		t.Fatalf("CreateBucket %s: %v", bucket, err)
 	}
@@ -24,7 +25,7 @@ func mustBucket(t *testing.T, emu *emulator.Emulator, account, bucket string) {
 func putS3Object(t *testing.T, emu *emulator.Emulator, account, bucket, key, body string) {
 	t.Helper()
 	ctx := testContext(t)
-	c := emu.S3Client(emu.AWSConfig(account), true)
+	c := emulatortest.S3Client(emu, emu.AWSConfig(account), true)
 	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil && s3ErrorCode(err) != "BucketAlreadyOwnedByYou" {
 		t.Fatalf("CreateBucket %s: %v", bucket, err)
 	}

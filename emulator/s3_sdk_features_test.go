@@ -39,7 +39,7 @@ func httpStatus(t *testing.T, md middleware.Metadata) int {
 func newSDKBucket(t *testing.T, prefix string) (*s3.Client, string, *emulator.Emulator) {
 	t.Helper()
 	emu := emulatortest.Start(t)
-	c := emu.S3Client(emu.AWSConfig(accountA), false)
+	c := emulatortest.S3Client(emu, emu.AWSConfig(accountA), false)
 	bucket := uniqueBucket(prefix)
 	if _, err := c.CreateBucket(testContext(t), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		t.Fatal(err)
@@ -130,7 +130,7 @@ func TestS3SDKDeleteObjectsPerKey(t *testing.T) {
 	t.Parallel()
 	env := startSTS(t)
 	ctx := testContext(t)
-	owner := env.emu.S3Client(env.root, false)
+	owner := emulatortest.S3Client(env.emu, env.root, false)
 	bucket := uniqueBucket("delmany")
 	if _, err := owner.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		t.Fatal(err)
@@ -141,7 +141,7 @@ func TestS3SDKDeleteObjectsPerKey(t *testing.T) {
 		}
 	}
 	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:DeleteObject","Resource":"arn:aws:s3:::` + bucket + `/tmp/*"}]}`
-	cleaner := env.emu.S3Client(env.user(t, "cleaner", doc), false)
+	cleaner := emulatortest.S3Client(env.emu, env.user(t, "cleaner", doc), false)
 
 	ids := []types.ObjectIdentifier{{Key: aws.String("tmp/a")}, {Key: aws.String("keep/c")}, {Key: aws.String("tmp/b")}, {Key: aws.String("tmp/missing")}, {Key: aws.String("keep/d")}}
 	out, err := cleaner.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: &bucket, Delete: &types.Delete{Objects: ids}})
@@ -183,7 +183,7 @@ func TestS3SDKDeleteObjectsPerKey(t *testing.T) {
 
 	// A caller with no s3:DeleteObject at all gets every key refused, still
 	// in a 200 answer; Quiet lists only the errors.
-	nobody := env.emu.S3Client(env.user(t, "nobody", ""), false)
+	nobody := emulatortest.S3Client(env.emu, env.user(t, "nobody", ""), false)
 	out, err = nobody.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: &bucket, Delete: &types.Delete{Objects: ids[1:2], Quiet: aws.Bool(true)}})
 	if err != nil || len(out.Deleted) != 0 || len(out.Errors) != 1 || aws.ToString(out.Errors[0].Code) != "AccessDenied" {
 		t.Fatalf("DeleteObjects without permission: %+v, %v", out, err)

@@ -20,7 +20,7 @@ import (
 type sdkS3 struct{ c *s3.Client }
 
 func s3SDK(emu *emulator.Emulator, cfg aws.Config, pathStyle bool) *sdkS3 {
-	return &sdkS3{c: emu.S3Client(cfg, pathStyle)}
+	return &sdkS3{c: emulatortest.S3Client(emu, cfg, pathStyle)}
 }
 
 func (s *sdkS3) CreateBucket(ctx context.Context, bucket string) error {

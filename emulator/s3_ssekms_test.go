@@ -72,7 +72,7 @@ func TestS3SSEKMSEndToEnd(t *testing.T) {
 	ctx := testContext(t)
 	const bucket = "sse-kms-e2e"
 	rootCfg := emu.AWSConfig(accountA)
-	root := emu.S3Client(rootCfg, false)
+	root := emulatortest.S3Client(emu, rootCfg, false)
 	rootKMS := kmsClient(t, rootCfg)
 	if _, err := root.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		t.Fatal(err)
@@ -82,7 +82,7 @@ func TestS3SSEKMSEndToEnd(t *testing.T) {
 
 	// The writer: s3:PutObject alone is not enough for SSE-KMS.
 	writerCfg := sseUser(t, emu, accountA, "writer", allowActions("s3:PutObject", "s3:GetObject"))
-	writer := emu.S3Client(writerCfg, true)
+	writer := emulatortest.S3Client(emu, writerCfg, true)
 	putIn := func(k string) *s3.PutObjectInput {
 		return &s3.PutObjectInput{
 			Bucket: aws.String(bucket), Key: aws.String(k), Body: strings.NewReader("component: data"),
@@ -136,7 +136,7 @@ func TestS3SSEKMSEndToEnd(t *testing.T) {
 	// by its own policy, and kms:Decrypt by its own policy.
 	readerCfg := sseUser(t, emu, accountB, "reader", allowActions("s3:GetObject", "kms:Decrypt"))
 	readerARN := "arn:aws:iam::" + accountB + ":user/reader"
-	reader := emu.S3Client(readerCfg, false)
+	reader := emulatortest.S3Client(emu, readerCfg, false)
 	bp := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + readerARN + `"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::` + bucket + `/*"}]}`
 	if _, err := root.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(bp)}); err != nil {
 		t.Fatal(err)

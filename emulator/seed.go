@@ -231,18 +231,6 @@ func (in *SeedInput) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// decode fills v (an SDK input struct) from the input: member names match
-// the struct's fields case-insensitively; a member the operation does not
-// have is an error.
-func (in SeedInput) decode(v any) error {
-	d := json.NewDecoder(bytes.NewReader(in.JSON))
-	d.DisallowUnknownFields()
-	if err := d.Decode(v); err != nil {
-		return fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "json: "))
-	}
-	return nil
-}
-
 // name is the input's "name" member, for messages.
 func (in SeedInput) name() string {
 	var n struct {

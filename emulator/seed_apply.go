@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,22 +15,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
-	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
-	"github.com/aws/aws-sdk-go-v2/service/imagebuilder"
-	kmssdk "github.com/aws/aws-sdk-go-v2/service/kms"
-	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/smithy-go"
 
 	iamsvc "github.com/ibemu/ibemu/internal/iam"
 	kmssvc "github.com/ibemu/ibemu/internal/kms"
+	ibv1 "github.com/ibemu/ibemu/proto/imagebuilder/v1"
 )
 
 // ApplySeed creates what seed declares, as the root user of each account,
@@ -72,48 +61,19 @@ type seeder struct {
 	seed *Seed
 }
 
-// fail is a SeedError for an entry.
+// fail is a SeedError for an entry; a service's answer reads "Code: message".
 func (a *seeder) fail(entry string, err error) error {
-	var api smithy.APIError
-	if errors.As(err, &api) {
-		err = fmt.Errorf("%s: %s", api.ErrorCode(), api.ErrorMessage())
-	}
 	return &SeedError{File: a.seed.file, Entry: entry, Err: err}
 }
-
-// config signs as the root user of account and sends each request straight
-// to the emulator's handler.
-func (a *seeder) config(account string) aws.Config {
-	return aws.Config{
-		Region:           a.seed.region(),
-		Credentials:      credentials.NewStaticCredentialsProvider(RootAccessKeyID(account), a.e.cfg.RootSecret, ""),
-		BaseEndpoint:     aws.String("http://localhost"),
-		HTTPClient:       &http.Client{Transport: handlerTransport{h: a.e.srv}},
-		RetryMaxAttempts: 1,
-	}
-}
-
-// clockSigner signs at the emulator's clock rather than the wall clock, so
-// that seeds apply on an injected clock far from now.
-type clockSigner struct {
-	next  *v4.Signer
-	clock func() time.Time
-}
-
-func (s clockSigner) SignHTTP(ctx context.Context, creds aws.Credentials, r *http.Request, payloadHash, service, region string, _ time.Time, optFns ...func(*v4.SignerOptions)) error {
-	return s.next.SignHTTP(ctx, creds, r, payloadHash, service, region, s.clock(), optFns...)
-}
-
-func (a *seeder) signer() clockSigner { return clockSigner{next: v4.NewSigner(), clock: a.e.cfg.Clock} }
 
 // exists reports an "already exists" answer, which applying a seed again
 // expects.
 func exists(err error) bool {
-	var api smithy.APIError
+	var api *apiError
 	if !errors.As(err, &api) {
 		return false
 	}
-	switch api.ErrorCode() {
+	switch api.Code {
 	case "EntityAlreadyExists", "ResourceAlreadyExistsException", "AlreadyExistsException", "BucketAlreadyOwnedByYou":
 		return true
 	}
@@ -132,18 +92,33 @@ func entry(at int, acct SeedAccount, rest string, args ...any) string {
 	return fmt.Sprintf("accounts[%d] (%s).", at, acct.ID) + fmt.Sprintf(rest, args...)
 }
 
-func optional(s string) *string {
-	if s == "" {
-		return nil
+// params are Query parameters: the pairs name, value, where an empty
+// value is left out (an optional member not given).
+func params(kv ...string) url.Values {
+	v := url.Values{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] != "" {
+			v.Set(kv[i], kv[i+1])
+		}
 	}
-	return aws.String(s)
+	return v
+}
+
+// addTags adds an IAM Tags list (sorted by key) to Query parameters.
+func addTags(v url.Values, tags map[string]string) url.Values {
+	for i, k := range sortedKeys(tags) {
+		v.Set(fmt.Sprintf("Tags.member.%d.Key", i+1), k)
+		v.Set(fmt.Sprintf("Tags.member.%d.Value", i+1), tags[k])
+	}
+	return v
 }
 
 func (a *seeder) iam(ctx context.Context, at int, acct SeedAccount) error {
-	c := iam.NewFromConfig(a.config(acct.ID), func(o *iam.Options) { o.HTTPSignerV4 = a.signer() })
-	attach := func(where string, att SeedAttachments, managed func(string) error, inline func(string, string) error) error {
+	c := a.caller(acct.ID)
+	call := func(action string, p url.Values) error { return c.iam(ctx, action, p, nil) }
+	attach := func(where string, att SeedAttachments, kind, name string) error {
 		for i, arn := range att.ManagedPolicies {
-			if err := managed(arn); err != nil {
+			if err := call("Attach"+kind+"Policy", params(kind+"Name", name, "PolicyArn", arn)); err != nil {
 				return a.fail(fmt.Sprintf("%s.managedPolicies[%d] (%s)", where, i, arn), err)
 			}
 		}
@@ -153,66 +128,54 @@ func (a *seeder) iam(ctx context.Context, at int, acct SeedAccount) error {
 		}
 		slices.Sort(names)
 		for _, n := range names {
-			if err := inline(n, att.InlinePolicies[n].String()); err != nil {
+			if err := call("Put"+kind+"Policy", params(kind+"Name", name, "PolicyName", n, "PolicyDocument", att.InlinePolicies[n].String())); err != nil {
 				return a.fail(fmt.Sprintf("%s.inlinePolicies.%s", where, n), err)
 			}
 		}
 		return nil
 	}
 	for i, p := range acct.IAM.Policies {
-		_, err := c.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String(p.Name), Path: optional(p.Path), Description: optional(p.Description), PolicyDocument: aws.String(p.Document.String())})
+		err := call("CreatePolicy", params("PolicyName", p.Name, "Path", p.Path, "Description", p.Description, "PolicyDocument", p.Document.String()))
 		if err := created(err); err != nil {
 			return a.fail(entry(at, acct, "iam.policies[%d] (%s)", i, p.Name), err)
 		}
 	}
 	for i, g := range acct.IAM.Groups {
 		where := entry(at, acct, "iam.groups[%d] (%s)", i, g.Name)
-		if _, err := c.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String(g.Name), Path: optional(g.Path)}); created(err) != nil {
+		if err := call("CreateGroup", params("GroupName", g.Name, "Path", g.Path)); created(err) != nil {
 			return a.fail(where, err)
 		}
-		err := attach(where, g.SeedAttachments, func(arn string) error {
-			_, err := c.AttachGroupPolicy(ctx, &iam.AttachGroupPolicyInput{GroupName: aws.String(g.Name), PolicyArn: aws.String(arn)})
-			return err
-		}, func(name, doc string) error {
-			_, err := c.PutGroupPolicy(ctx, &iam.PutGroupPolicyInput{GroupName: aws.String(g.Name), PolicyName: aws.String(name), PolicyDocument: aws.String(doc)})
-			return err
-		})
-		if err != nil {
+		if err := attach(where, g.SeedAttachments, "Group", g.Name); err != nil {
 			return err
 		}
 	}
 	for i, u := range acct.IAM.Users {
 		where := entry(at, acct, "iam.users[%d] (%s)", i, u.Name)
-		in := &iam.CreateUserInput{UserName: aws.String(u.Name), Path: optional(u.Path), PermissionsBoundary: optional(u.PermissionsBoundary), Tags: iamTags(u.Tags)}
-		if _, err := c.CreateUser(ctx, in); created(err) != nil {
+		in := addTags(params("UserName", u.Name, "Path", u.Path, "PermissionsBoundary", u.PermissionsBoundary), u.Tags)
+		if err := call("CreateUser", in); created(err) != nil {
 			return a.fail(where, err)
 		}
 		for j, g := range u.Groups {
-			if _, err := c.AddUserToGroup(ctx, &iam.AddUserToGroupInput{UserName: aws.String(u.Name), GroupName: aws.String(g)}); err != nil {
+			if err := call("AddUserToGroup", params("UserName", u.Name, "GroupName", g)); err != nil {
 				return a.fail(fmt.Sprintf("%s.groups[%d] (%s)", where, j, g), err)
 			}
 		}
-		err := attach(where, u.SeedAttachments, func(arn string) error {
-			_, err := c.AttachUserPolicy(ctx, &iam.AttachUserPolicyInput{UserName: aws.String(u.Name), PolicyArn: aws.String(arn)})
-			return err
-		}, func(name, doc string) error {
-			_, err := c.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String(u.Name), PolicyName: aws.String(name), PolicyDocument: aws.String(doc)})
-			return err
-		})
-		if err != nil {
+		if err := attach(where, u.SeedAttachments, "User", u.Name); err != nil {
 			return err
 		}
 		if len(u.AccessKeys) > 0 {
-			have, err := c.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String(u.Name)})
-			if err != nil {
+			var have struct {
+				IDs []string `xml:"ListAccessKeysResult>AccessKeyMetadata>member>AccessKeyId"`
+			}
+			if err := c.iam(ctx, "ListAccessKeys", params("UserName", u.Name), &have); err != nil {
 				return a.fail(where+".accessKeys", err)
 			}
 			for j, k := range u.AccessKeys {
-				if slices.ContainsFunc(have.AccessKeyMetadata, func(m iamtypes.AccessKeyMetadata) bool { return aws.ToString(m.AccessKeyId) == k.ID }) {
+				if slices.Contains(have.IDs, k.ID) {
 					continue
 				}
 				kctx := iamsvc.WithSeededAccessKey(ctx, k.ID, k.Secret)
-				if _, err := c.CreateAccessKey(kctx, &iam.CreateAccessKeyInput{UserName: aws.String(u.Name)}); err != nil {
+				if err := c.iam(kctx, "CreateAccessKey", params("UserName", u.Name), nil); err != nil {
 					return a.fail(fmt.Sprintf("%s.accessKeys[%d] (%s)", where, j, k.ID), err)
 				}
 			}
@@ -220,51 +183,38 @@ func (a *seeder) iam(ctx context.Context, at int, acct SeedAccount) error {
 	}
 	for i, r := range acct.IAM.Roles {
 		where := entry(at, acct, "iam.roles[%d] (%s)", i, r.Name)
-		in := &iam.CreateRoleInput{RoleName: aws.String(r.Name), AssumeRolePolicyDocument: aws.String(r.TrustPolicy.String()), Path: optional(r.Path), Description: optional(r.Description), PermissionsBoundary: optional(r.PermissionsBoundary), Tags: iamTags(r.Tags)}
+		in := addTags(params("RoleName", r.Name, "AssumeRolePolicyDocument", r.TrustPolicy.String(), "Path", r.Path, "Description", r.Description, "PermissionsBoundary", r.PermissionsBoundary), r.Tags)
 		if r.MaxSessionDuration != 0 {
-			in.MaxSessionDuration = aws.Int32(r.MaxSessionDuration)
+			in.Set("MaxSessionDuration", strconv.FormatInt(int64(r.MaxSessionDuration), 10))
 		}
-		if _, err := c.CreateRole(ctx, in); created(err) != nil {
+		if err := call("CreateRole", in); created(err) != nil {
 			return a.fail(where, err)
 		}
-		err := attach(where, r.SeedAttachments, func(arn string) error {
-			_, err := c.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(r.Name), PolicyArn: aws.String(arn)})
-			return err
-		}, func(name, doc string) error {
-			_, err := c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(r.Name), PolicyName: aws.String(name), PolicyDocument: aws.String(doc)})
-			return err
-		})
-		if err != nil {
+		if err := attach(where, r.SeedAttachments, "Role", r.Name); err != nil {
 			return err
 		}
 	}
 	for i, p := range acct.IAM.InstanceProfiles {
 		where := entry(at, acct, "iam.instanceProfiles[%d] (%s)", i, p.Name)
-		if _, err := c.CreateInstanceProfile(ctx, &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String(p.Name), Path: optional(p.Path)}); created(err) != nil {
+		if err := call("CreateInstanceProfile", params("InstanceProfileName", p.Name, "Path", p.Path)); created(err) != nil {
 			return a.fail(where, err)
 		}
-		got, err := c.GetInstanceProfile(ctx, &iam.GetInstanceProfileInput{InstanceProfileName: aws.String(p.Name)})
-		if err != nil {
+		var got struct {
+			Roles []string `xml:"GetInstanceProfileResult>InstanceProfile>Roles>member>RoleName"`
+		}
+		if err := c.iam(ctx, "GetInstanceProfile", params("InstanceProfileName", p.Name), &got); err != nil {
 			return a.fail(where, err)
 		}
 		for j, role := range p.Roles {
-			if slices.ContainsFunc(got.InstanceProfile.Roles, func(r iamtypes.Role) bool { return strings.EqualFold(aws.ToString(r.RoleName), role) }) {
+			if slices.ContainsFunc(got.Roles, func(r string) bool { return strings.EqualFold(r, role) }) {
 				continue
 			}
-			if _, err := c.AddRoleToInstanceProfile(ctx, &iam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String(p.Name), RoleName: aws.String(role)}); err != nil {
+			if err := call("AddRoleToInstanceProfile", params("InstanceProfileName", p.Name, "RoleName", role)); err != nil {
 				return a.fail(fmt.Sprintf("%s.roles[%d] (%s)", where, j, role), err)
 			}
 		}
 	}
 	return nil
-}
-
-func iamTags(m map[string]string) []iamtypes.Tag {
-	var out []iamtypes.Tag
-	for _, k := range sortedKeys(m) {
-		out = append(out, iamtypes.Tag{Key: aws.String(k), Value: aws.String(m[k])})
-	}
-	return out
 }
 
 func sortedKeys(m map[string]string) []string {
@@ -276,26 +226,42 @@ func sortedKeys(m map[string]string) []string {
 	return ks
 }
 
+// jsonMembers is a JSON input: the pairs name, value, where an empty
+// value is left out.
+func jsonMembers(kv ...string) map[string]any {
+	m := map[string]any{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] != "" {
+			m[kv[i]] = kv[i+1]
+		}
+	}
+	return m
+}
+
 func (a *seeder) kms(ctx context.Context, at int, acct SeedAccount) error {
-	c := kmssdk.NewFromConfig(a.config(acct.ID), func(o *kmssdk.Options) { o.HTTPSignerV4 = a.signer() })
+	c := a.caller(acct.ID)
 	for i, k := range acct.KMS.Keys {
 		where := entry(at, acct, "kms.keys[%d] (%s)", i, k.ID)
-		_, err := c.DescribeKey(ctx, &kmssdk.DescribeKeyInput{KeyId: aws.String(k.ID)})
-		var nf *kmstypes.NotFoundException
+		err := c.kms(ctx, "DescribeKey", jsonMembers("KeyId", k.ID))
+		var api *apiError
 		switch {
-		case errors.As(err, &nf):
-			in := &kmssdk.CreateKeyInput{Description: optional(k.Description), Policy: optional(k.Policy.String())}
-			for _, tk := range sortedKeys(k.Tags) {
-				in.Tags = append(in.Tags, kmstypes.Tag{TagKey: aws.String(tk), TagValue: aws.String(k.Tags[tk])})
+		case errors.As(err, &api) && api.Code == "NotFoundException":
+			in := jsonMembers("Description", k.Description, "Policy", k.Policy.String())
+			if len(k.Tags) > 0 {
+				var tags []map[string]any
+				for _, tk := range sortedKeys(k.Tags) {
+					tags = append(tags, map[string]any{"TagKey": tk, "TagValue": k.Tags[tk]})
+				}
+				in["Tags"] = tags
 			}
-			if _, err := c.CreateKey(kmssvc.WithSeededKeyID(ctx, k.ID), in); err != nil {
+			if err := c.kms(kmssvc.WithSeededKeyID(ctx, k.ID), "CreateKey", in); err != nil {
 				return a.fail(where, err)
 			}
 		case err != nil:
 			return a.fail(where, err)
 		}
 		for j, al := range k.Aliases {
-			_, err := c.CreateAlias(ctx, &kmssdk.CreateAliasInput{AliasName: aws.String(al), TargetKeyId: aws.String(k.ID)})
+			err := c.kms(ctx, "CreateAlias", jsonMembers("AliasName", al, "TargetKeyId", k.ID))
 			if created(err) != nil {
 				return a.fail(fmt.Sprintf("%s.aliases[%d] (%s)", where, j, al), err)
 			}
@@ -305,18 +271,18 @@ func (a *seeder) kms(ctx context.Context, at int, acct SeedAccount) error {
 }
 
 func (a *seeder) s3(ctx context.Context, at int, acct SeedAccount) error {
-	c := s3.NewFromConfig(a.config(acct.ID), func(o *s3.Options) { o.UsePathStyle, o.HTTPSignerV4 = true, a.signer() })
+	c := a.caller(acct.ID)
 	for i, b := range acct.S3.Buckets {
 		where := entry(at, acct, "s3.buckets[%d] (%s)", i, b.Name)
-		in := &s3.CreateBucketInput{Bucket: aws.String(b.Name)}
+		var conf []byte
 		if r := a.seed.region(); r != "us-east-1" {
-			in.CreateBucketConfiguration = &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(r)}
+			conf = fmt.Appendf(nil, `<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LocationConstraint>%s</LocationConstraint></CreateBucketConfiguration>`, r)
 		}
-		if _, err := c.CreateBucket(ctx, in); created(err) != nil {
+		if _, err := c.s3(ctx, http.MethodPut, b.Name, "", "", nil, conf); created(err) != nil {
 			return a.fail(where, err)
 		}
 		if p := b.Policy.String(); p != "" {
-			if _, err := c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(b.Name), Policy: aws.String(p)}); err != nil {
+			if _, err := c.s3(ctx, http.MethodPut, b.Name, "", "policy", nil, []byte(p)); err != nil {
 				return a.fail(where+".policy", err)
 			}
 		}
@@ -331,12 +297,15 @@ func (a *seeder) s3(ctx context.Context, at int, acct SeedAccount) error {
 			}
 			sum := md5.Sum(body)
 			etag := `"` + hex.EncodeToString(sum[:]) + `"`
-			head, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(b.Name), Key: aws.String(o.Key)})
-			if err == nil && aws.ToString(head.ETag) == etag {
+			head, err := c.s3(ctx, http.MethodHead, b.Name, o.Key, "", nil, nil)
+			if err == nil && head.Header.Get("ETag") == etag {
 				continue
 			}
-			put := &s3.PutObjectInput{Bucket: aws.String(b.Name), Key: aws.String(o.Key), Body: bytes.NewReader(body), ContentType: optional(o.ContentType)}
-			if _, err := c.PutObject(ctx, put); err != nil {
+			h := http.Header{}
+			if o.ContentType != "" {
+				h.Set("Content-Type", o.ContentType)
+			}
+			if _, err := c.s3(ctx, http.MethodPut, b.Name, o.Key, "", h, body); err != nil {
 				return a.fail(oe, err)
 			}
 		}
@@ -345,33 +314,42 @@ func (a *seeder) s3(ctx context.Context, at int, acct SeedAccount) error {
 }
 
 func (a *seeder) imageBuilder(ctx context.Context, at int, acct SeedAccount) error {
-	c := imagebuilder.NewFromConfig(a.config(acct.ID), func(o *imagebuilder.Options) { o.HTTPSignerV4 = a.signer() })
+	c := a.caller(acct.ID)
+	model := ibv1.ModelIndex()
 	ib := acct.ImageBuilder
-	run := func(kind string, inputs []SeedInput, create func(SeedInput) error) error {
+	run := func(kind, operation string, inputs []SeedInput, create func(map[string]any) error) error {
+		op, _ := model.Operation(operation)
 		for i, in := range inputs {
-			if err := created(create(in)); err != nil {
+			v, err := inputJSON(in, op.Input)
+			if err == nil {
+				err = created(create(v))
+			}
+			if err != nil {
 				return a.fail(entry(at, acct, "imagebuilder.%s[%d] (%s)", kind, i, in.name()), err)
 			}
 		}
 		return nil
 	}
-	err := run("components", ib.Components, func(in SeedInput) error {
-		var v imagebuilder.CreateComponentInput
-		if err := in.decode(&v); err != nil {
-			return err
-		}
+	send := func(operation string) func(map[string]any) error {
+		return func(in map[string]any) error { return c.imageBuilder(ctx, operation, in, nil) }
+	}
+	err := run("components", "CreateComponent", ib.Components, func(in map[string]any) error {
 		// CreateComponent makes a new build version of an existing
 		// version: applied again, the seed leaves the version alone.
-		if v.Name != nil && v.SemanticVersion != nil {
-			name := strings.ReplaceAll(strings.ToLower(*v.Name), " ", "-")
-			arn := fmt.Sprintf("arn:aws:imagebuilder:%s:%s:component/%s/%s", a.seed.region(), acct.ID, name, *v.SemanticVersion)
-			have, err := c.ListComponentBuildVersions(ctx, &imagebuilder.ListComponentBuildVersionsInput{ComponentVersionArn: aws.String(arn)})
-			if err == nil && len(have.ComponentSummaryList) > 0 {
+		name, _ := in["name"].(string)
+		version, _ := in["semanticVersion"].(string)
+		if name != "" && version != "" {
+			name = strings.ReplaceAll(strings.ToLower(name), " ", "-")
+			arn := fmt.Sprintf("arn:aws:imagebuilder:%s:%s:component/%s/%s", a.seed.region(), acct.ID, name, version)
+			var have struct {
+				List []json.RawMessage `json:"componentSummaryList"`
+			}
+			err := c.imageBuilder(ctx, "ListComponentBuildVersions", map[string]any{"componentVersionArn": arn}, &have)
+			if err == nil && len(have.List) > 0 {
 				return nil
 			}
 		}
-		_, err := c.CreateComponent(ctx, &v)
-		return err
+		return c.imageBuilder(ctx, "CreateComponent", in, nil)
 	})
 	if err != nil {
 		return err
@@ -381,68 +359,39 @@ func (a *seeder) imageBuilder(ctx context.Context, at int, acct SeedAccount) err
 			return a.fail(entry(at, acct, "imagebuilder.resourcePolicies[%d] (%s)", i, p.ResourceArn), err)
 		}
 	}
-	if err := run("imageRecipes", ib.ImageRecipes, func(in SeedInput) error {
-		var v imagebuilder.CreateImageRecipeInput
-		if err := in.decode(&v); err != nil {
-			return err
-		}
-		_, err := c.CreateImageRecipe(ctx, &v)
-		return err
-	}); err != nil {
+	if err := run("imageRecipes", "CreateImageRecipe", ib.ImageRecipes, send("CreateImageRecipe")); err != nil {
 		return err
 	}
-	if err := run("infrastructureConfigurations", ib.InfrastructureConfigurations, func(in SeedInput) error {
-		var v imagebuilder.CreateInfrastructureConfigurationInput
-		if err := in.decode(&v); err != nil {
-			return err
-		}
-		_, err := c.CreateInfrastructureConfiguration(ctx, &v)
-		return err
-	}); err != nil {
+	if err := run("infrastructureConfigurations", "CreateInfrastructureConfiguration", ib.InfrastructureConfigurations, send("CreateInfrastructureConfiguration")); err != nil {
 		return err
 	}
-	if err := run("distributionConfigurations", ib.DistributionConfigurations, func(in SeedInput) error {
-		var v imagebuilder.CreateDistributionConfigurationInput
-		if err := in.decode(&v); err != nil {
-			return err
-		}
-		_, err := c.CreateDistributionConfiguration(ctx, &v)
-		return err
-	}); err != nil {
+	if err := run("distributionConfigurations", "CreateDistributionConfiguration", ib.DistributionConfigurations, send("CreateDistributionConfiguration")); err != nil {
 		return err
 	}
-	return run("imagePipelines", ib.ImagePipelines, func(in SeedInput) error {
-		var v imagebuilder.CreateImagePipelineInput
-		if err := in.decode(&v); err != nil {
-			return err
-		}
-		_, err := c.CreateImagePipeline(ctx, &v)
-		return err
-	})
+	return run("imagePipelines", "CreateImagePipeline", ib.ImagePipelines, send("CreateImagePipeline"))
 }
 
 // resourcePolicy puts an Image Builder resource policy, the operation
 // chosen by the ARN's resource type.
-func (a *seeder) resourcePolicy(ctx context.Context, c *imagebuilder.Client, p SeedImageBuilderPolicy) error {
-	arn, doc := aws.String(p.ResourceArn), aws.String(p.Policy.String())
+func (a *seeder) resourcePolicy(ctx context.Context, c *seedCaller, p SeedImageBuilderPolicy) error {
 	parts := strings.SplitN(p.ResourceArn, ":", 6)
 	if len(parts) != 6 {
 		return errors.New("resourceArn is not an Image Builder ARN")
 	}
-	var err error
+	var op, member string
 	switch typ, _, _ := strings.Cut(parts[5], "/"); typ {
 	case "component":
-		_, err = c.PutComponentPolicy(ctx, &imagebuilder.PutComponentPolicyInput{ComponentArn: arn, Policy: doc})
+		op, member = "PutComponentPolicy", "componentArn"
 	case "image-recipe":
-		_, err = c.PutImageRecipePolicy(ctx, &imagebuilder.PutImageRecipePolicyInput{ImageRecipeArn: arn, Policy: doc})
+		op, member = "PutImageRecipePolicy", "imageRecipeArn"
 	case "container-recipe":
-		_, err = c.PutContainerRecipePolicy(ctx, &imagebuilder.PutContainerRecipePolicyInput{ContainerRecipeArn: arn, Policy: doc})
+		op, member = "PutContainerRecipePolicy", "containerRecipeArn"
 	case "image":
-		_, err = c.PutImagePolicy(ctx, &imagebuilder.PutImagePolicyInput{ImageArn: arn, Policy: doc})
+		op, member = "PutImagePolicy", "imageArn"
 	default:
-		err = fmt.Errorf("resource type %q takes no resource policy: a component, image-recipe, container-recipe or image ARN", typ)
+		return fmt.Errorf("resource type %q takes no resource policy: a component, image-recipe, container-recipe or image ARN", typ)
 	}
-	return err
+	return c.imageBuilder(ctx, op, map[string]any{member: p.ResourceArn, "policy": p.Policy.String()}, nil)
 }
 
 // handlerTransport is an http.RoundTripper that serves each request with

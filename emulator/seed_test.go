@@ -175,7 +175,7 @@ func TestSeedRestartChangesNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 		s.pipelines = len(ps.ImagePipelineList)
-		h, err := emu.S3Client(emu.AWSConfig("111111111111"), true).HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("publisher-documents"), Key: aws.String("components/hello.yaml")})
+		h, err := emulatortest.S3Client(emu, emu.AWSConfig("111111111111"), true).HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("publisher-documents"), Key: aws.String("components/hello.yaml")})
 		if err != nil {
 			t.Fatal(err)
 		}

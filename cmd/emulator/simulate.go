@@ -2,19 +2,15 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
-	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
-	"github.com/aws/smithy-go"
-	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/ibemu/ibemu/emulator"
 	"github.com/ibemu/ibemu/internal/awserr"
@@ -30,7 +26,7 @@ func simulateCustomPolicy(args []string, stdin io.Reader, stdout, stderr io.Writ
 }
 
 // simulatePrincipalPolicy calls a running emulator's IAM
-// SimulatePrincipalPolicy with aws-sdk-go-v2, taking the flags of `aws iam
+// SimulatePrincipalPolicy over the Query protocol, taking the flags of `aws iam
 // simulate-principal-policy` and printing what it prints.
 func simulatePrincipalPolicy(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	defaults := simulate.Remote{Endpoint: "http://" + emulator.DefaultHTTPAddr, Region: emulator.DefaultRegion}
@@ -66,61 +62,23 @@ func principalCaller(ctx context.Context, r simulate.Remote, getenv func(string)
 			secret = emulator.DefaultRootSecret
 		}
 	}
-	client := iam.New(iam.Options{
-		Region:       r.Region,
-		Credentials:  credentials.NewStaticCredentialsProvider(id, secret, token),
-		BaseEndpoint: aws.String(endpoint),
-	})
+	client := &queryClient{
+		model:    iamv1.ModelIndex(),
+		endpoint: endpoint,
+		region:   r.Region,
+		creds:    aws.Credentials{AccessKeyID: id, SecretAccessKey: secret, SessionToken: token},
+		http:     &http.Client{Timeout: 2 * time.Minute},
+		clock:    time.Now,
+	}
 	return func(req *iamv1.SimulatePrincipalPolicyRequest) (*iamv1.SimulatePolicyResponse, error) {
-		out, err := client.SimulatePrincipalPolicy(ctx, principalInput(req))
-		if err != nil {
-			var ae smithy.APIError
+		out := &iamv1.SimulatePolicyResponse{}
+		if err := client.call(ctx, "SimulatePrincipalPolicy", req, out); err != nil {
+			var ae *awserr.Error
 			if errors.As(err, &ae) {
-				return nil, &awserr.Error{Code: ae.ErrorCode(), Message: ae.ErrorMessage()}
+				return nil, ae
 			}
 			return nil, &awserr.Error{Code: "EndpointConnectionError", Message: err.Error()}
 		}
-		return principalOutput(out)
+		return out, nil
 	}, nil
-}
-
-// principalInput is the SDK's input for req.
-func principalInput(req *iamv1.SimulatePrincipalPolicyRequest) *iam.SimulatePrincipalPolicyInput {
-	in := &iam.SimulatePrincipalPolicyInput{
-		PolicySourceArn:                    req.PolicySourceArn,
-		PolicyInputList:                    req.PolicyInputList,
-		PermissionsBoundaryPolicyInputList: req.PermissionsBoundaryPolicyInputList,
-		ActionNames:                        req.ActionNames,
-		ResourceArns:                       req.ResourceArns,
-		ResourcePolicy:                     req.ResourcePolicy,
-		ResourceOwner:                      req.ResourceOwner,
-		CallerArn:                          req.CallerArn,
-		ResourceHandlingOption:             req.ResourceHandlingOption,
-		MaxItems:                           req.MaxItems,
-		Marker:                             req.Marker,
-	}
-	for _, e := range req.ContextEntries {
-		in.ContextEntries = append(in.ContextEntries, iamtypes.ContextEntry{
-			ContextKeyName:   e.ContextKeyName,
-			ContextKeyValues: e.ContextKeyValues,
-			ContextKeyType:   iamtypes.ContextKeyTypeEnum(e.GetContextKeyType()),
-		})
-	}
-	return in
-}
-
-// principalOutput is the SDK's output as the generated response message:
-// the SDK's members carry the model's names, which are the message's JSON
-// names, so the output goes through JSON (unknown members, such as the
-// SDK's result metadata, dropped).
-func principalOutput(out *iam.SimulatePrincipalPolicyOutput) (*iamv1.SimulatePolicyResponse, error) {
-	raw, err := json.Marshal(out)
-	if err != nil {
-		return nil, err
-	}
-	resp := &iamv1.SimulatePolicyResponse{}
-	if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(raw, resp); err != nil {
-		return nil, fmt.Errorf("reading the SimulatePrincipalPolicy response: %v", err)
-	}
-	return resp, nil
 }

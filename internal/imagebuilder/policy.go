@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -247,10 +246,10 @@ func storedGrantees(tx *storage.Tx, l *located) ([]string, error) {
 
 // Principals a share may name besides accounts and IAM users and roles.
 var (
-	organizationARN = regexp.MustCompile(`^arn:aws[a-z-]*:organizations::[0-9]{12}:organization/o-[a-z0-9]{10,32}$`)
-	ouARN           = regexp.MustCompile(`^arn:aws[a-z-]*:organizations::[0-9]{12}:ou/o-[a-z0-9]{10,32}/ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`)
-	iamPrincipalARN = regexp.MustCompile(`^arn:aws[a-z-]*:iam::([0-9]{12}):(?:root|user/.+|role/.+)$`)
-	accountID       = regexp.MustCompile(`^[0-9]{12}$`)
+	organizationARN = lazyRE(`^arn:aws[a-z-]*:organizations::[0-9]{12}:organization/o-[a-z0-9]{10,32}$`)
+	ouARN           = lazyRE(`^arn:aws[a-z-]*:organizations::[0-9]{12}:ou/o-[a-z0-9]{10,32}/ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`)
+	iamPrincipalARN = lazyRE(`^arn:aws[a-z-]*:iam::([0-9]{12}):(?:root|user/.+|role/.+)$`)
+	accountID       = lazyRE(`^[0-9]{12}$`)
 )
 
 func isOrganizationPrincipal(s string) bool {

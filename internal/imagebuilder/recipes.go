@@ -3,7 +3,6 @@ package imagebuilder
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"google.golang.org/protobuf/proto"
@@ -533,10 +532,10 @@ func (s *Service) readDependency(ctx context.Context, c *callctx.Call, action, m
 }
 
 var (
-	amiID      = regexp.MustCompile(`^ami-[0-9a-f]{8}([0-9a-f]{9})?$`)
-	ssmName    = regexp.MustCompile(`^[a-zA-Z0-9_.\-/]+$`)
-	ssmARN     = regexp.MustCompile(`^arn:aws[a-z-]*:ssm:[a-z0-9-]+:[0-9]{12}:parameter/[a-zA-Z0-9_.\-/]+$`)
-	windowsSSM = regexp.MustCompile(`(?i)windows`)
+	amiID      = lazyRE(`^ami-[0-9a-f]{8}([0-9a-f]{9})?$`)
+	ssmName    = lazyRE(`^[a-zA-Z0-9_.\-/]+$`)
+	ssmARN     = lazyRE(`^arn:aws[a-z-]*:ssm:[a-z0-9-]+:[0-9]{12}:parameter/[a-zA-Z0-9_.\-/]+$`)
+	windowsSSM = lazyRE(`(?i)windows`)
 )
 
 // parentImage checks an image recipe's parent image. The forms (Image

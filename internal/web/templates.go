@@ -1,6 +1,9 @@
 package web
 
-import "html/template"
+import (
+	"html/template"
+	"sync"
+)
 
 // layout is the frame every page shares: inline CSS, no external assets.
 const layout = `{{define "page"}}<!DOCTYPE html>
@@ -34,7 +37,9 @@ ol.timeline li.failing{border:2px solid #cf222e;background:#ffebe9}
 <main>{{template "body" .}}</main>
 </body></html>{{end}}`
 
-var indexTmpl = template.Must(template.Must(template.New("index").Parse(layout)).Parse(`{{define "body"}}
+// The pages are parsed on first use, not at start.
+var indexTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.Must(template.New("index").Parse(layout)).Parse(`{{define "body"}}
 <h2>Decisions</h2>
 <form class="filters" method="get" action="/_emulator/">
 <label>Principal <input name="principal" value="{{.Filters.Principal}}" placeholder="arn:aws:iam::123456789012:user/alice"></label>
@@ -91,8 +96,10 @@ var indexTmpl = template.Must(template.Must(template.New("index").Parse(layout))
 })();
 </script>
 {{end}}`))
+})
 
-var requestTmpl = template.Must(template.Must(template.New("request").Parse(layout)).Parse(`{{define "body"}}
+var requestTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.Must(template.New("request").Parse(layout)).Parse(`{{define "body"}}
 <h2 id="request">Request {{.RequestID}}</h2>
 {{if not .Found}}<p>No decisions recorded for this request (the log keeps the most recent ones).</p>{{end}}
 {{range .Decisions}}<section class="decision {{.Row.Class}}">
@@ -108,8 +115,10 @@ var requestTmpl = template.Must(template.Must(template.New("request").Parse(layo
 {{if .Found}}<h3>Explanation (as <code>emulator explain</code> prints it)</h3>
 <pre id="explanation">{{.Text}}</pre>{{end}}
 {{end}}`))
+})
 
-var buildTmpl = template.Must(template.Must(template.New("build").Parse(layout)).Parse(`{{define "body"}}
+var buildTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.Must(template.New("build").Parse(layout)).Parse(`{{define "body"}}
 <h2>Build started by request <a href="{{.RequestPath}}{{.RequestID}}">{{.RequestID}}</a></h2>
 {{with .Image}}<p>Image: {{.}}</p>{{end}}{{with .Pipeline}}<p>Pipeline: {{.}}</p>{{end}}
 {{with .Status}}<p>Status: <strong id="build-status">{{.}}</strong></p>{{end}}
@@ -118,3 +127,4 @@ var buildTmpl = template.Must(template.Must(template.New("build").Parse(layout))
 {{else}}<li class="check {{.Check.Row.Class}}{{if .Failing}} failing{{end}}">{{.Clock}} — check <span class="outcome">{{.Check.Row.Outcome}}</span>: {{.Check.Row.Principal}} {{.Check.Row.Action}} on {{.Check.Row.Resource}}{{with .Check.Row.Check}} <span class="muted">({{.}})</span>{{end}}{{if .Failing}}{{with .Check.Message}}<br>{{.}}{{end}}{{range .Check.Fixes}}<br>Fix: {{.Text}}{{end}}{{end}}</li>
 {{end}}{{end}}</ol>{{else}}<p>Nothing recorded for this request.</p>{{end}}
 {{end}}`))
+})

@@ -228,7 +228,7 @@ func (h *handler) index(w http.ResponseWriter, r *http.Request) {
 	if len(builds) > maxRows {
 		builds = builds[:maxRows]
 	}
-	h.render(w, indexTmpl, map[string]any{
+	h.render(w, indexTmpl(), map[string]any{
 		"Title": "Decisions", "Filters": fs, "Rows": rows, "Builds": builds,
 		"EventsURL": EventsPath + "?" + fs.query(), "RequestPath": RequestPath,
 	})
@@ -316,7 +316,7 @@ func (h *handler) request(w http.ResponseWriter, r *http.Request, id string) {
 	if len(ds) == 0 {
 		w.WriteHeader(http.StatusNotFound)
 	}
-	h.render(w, requestTmpl, map[string]any{
+	h.render(w, requestTmpl(), map[string]any{
 		"Title": "Request " + id, "RequestID": id, "Decisions": views(ds),
 		"Text": authz.ExplainText(ds), "Found": len(ds) > 0,
 	})
@@ -415,7 +415,7 @@ func (h *handler) build(w http.ResponseWriter, r *http.Request, id string) {
 			data["Status"] = hist.States[n-1].Status
 		}
 	}
-	h.render(w, buildTmpl, data)
+	h.render(w, buildTmpl(), data)
 }
 
 func (h *handler) render(w http.ResponseWriter, t *template.Template, data map[string]any) {

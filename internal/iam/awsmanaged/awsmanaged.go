@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ibemu/ibemu/internal/iam/policy"
@@ -47,17 +48,17 @@ type catalogFile struct {
 	} `json:"policies"`
 }
 
-var (
-	byARN  map[string]*Policy
-	sorted []*Policy
-)
-
-func init() {
-	var err error
-	if byARN, sorted, err = load(); err != nil {
+// catalog parses the embedded catalog on first use, not at start: a server
+// that never reads an AWS managed policy does not pay for parsing them.
+// The catalog is part of the build (a test loads it), so a failure is a
+// build defect.
+var catalog = sync.OnceValues(func() (map[string]*Policy, []*Policy) {
+	m, all, err := load()
+	if err != nil {
 		panic("awsmanaged: " + err.Error())
 	}
-}
+	return m, all
+})
 
 func load() (map[string]*Policy, []*Policy, error) {
 	raw, err := files.ReadFile("catalog.json")
@@ -119,6 +120,7 @@ func derivedID(arn string) string {
 
 // Lookup returns the AWS managed policy with this ARN.
 func Lookup(arn string) (*Policy, bool) {
+	byARN, _ := catalog()
 	p, ok := byARN[arn]
 	return p, ok
 }
@@ -129,4 +131,7 @@ func IsAWSManagedARN(arn string) bool { return strings.HasPrefix(arn, ARNPrefix+
 
 // All lists the catalog sorted by name (case-insensitively). The slice is
 // shared: do not modify it.
-func All() []*Policy { return sorted }
+func All() []*Policy {
+	_, sorted := catalog()
+	return sorted
+}

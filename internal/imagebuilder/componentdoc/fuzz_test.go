@@ -48,7 +48,7 @@ func FuzzParse(f *testing.F) {
 		}
 		for _, p := range doc.Phases {
 			for _, s := range p.Steps {
-				if !ActionSupported(s.Action, platform) || !stepNamePattern.MatchString(s.Name) {
+				if !ActionSupported(s.Action, platform) || !stepNamePattern().MatchString(s.Name) {
 					t.Fatalf("accepted step %+v on platform %q", s, platform)
 				}
 			}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -81,7 +82,7 @@ func checkText(data string, src Source) error {
 	return nil
 }
 
-var yamlLine = regexp.MustCompile(`line (\d+)`)
+var yamlLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`line (\d+)`) })
 
 // load is loadYAML; tests replace it to prove a panic is contained.
 var load = loadYAML
@@ -92,7 +93,7 @@ func loadYAML(data string) (*yaml.Node, error) {
 	var file yaml.Node
 	if err := yaml.Unmarshal([]byte(data), &file); err != nil {
 		ve := &ValidationError{Detail: "Unable to parse the document as YAML. Error: " + err.Error()}
-		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		if m := yamlLine().FindStringSubmatch(err.Error()); m != nil {
 			ve.Line, _ = strconv.Atoi(m[1])
 		}
 		return nil, ve

@@ -4,12 +4,13 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
 
 // stepNamePattern is the rule behind AWS's "Invalid step name" message.
-var stepNamePattern = regexp.MustCompile(`^[0-9A-Za-z_-]+$`)
+var stepNamePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9A-Za-z_-]+$`) })
 
 var onFailureValues = []string{"Abort", "Continue", "Ignore"}
 
@@ -26,7 +27,7 @@ func (v *validator) step(phase string, index int, item *yaml.Node) (Step, error)
 			"Parsing step at index %d in phase '%s' failed. Error: a step must be a mapping (line %d).", index, phase, item.Line)}
 	}
 	name, ok := scalarText(f.get("name"))
-	if !ok || !stepNamePattern.MatchString(name) {
+	if !ok || !stepNamePattern().MatchString(name) {
 		if !ok {
 			name = ""
 		}

@@ -4,13 +4,14 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
 
 // variableNamePattern is AWSTOE's rule for parameter and constant names:
 // 3 to 128 characters out of a-z, A-Z, 0-9, dash and underscore.
-var variableNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{3,128}$`)
+var variableNamePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{3,128}$`) })
 
 // variableType is the only type AWSTOE supports for parameters and constants.
 const variableType = "string"
@@ -52,7 +53,7 @@ func (v *validator) declarations(section, kind string, node *yaml.Node) ([]decla
 				"Invalid %s name '%s' (line %d): the name must be specified as a YAML string.", kind, key.Value, key.Line)}
 		}
 		name := key.Value
-		if !variableNamePattern.MatchString(name) {
+		if !variableNamePattern().MatchString(name) {
 			return nil, &ValidationError{Line: key.Line, Detail: fmt.Sprintf(
 				"Invalid %s name '%s'. The name must be between 3 and 128 characters long and contain only "+
 					"alphanumeric characters (a-z, A-Z, 0-9), dashes (-), or underscores (_).", kind, name)}

@@ -24,6 +24,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/ibemu/ibemu/internal/imagebuilder/componentdoc"
 )
@@ -103,9 +104,9 @@ var (
 	paramKeys     = []string{"name", "type", "default", "description"}
 	outputKeys    = []string{"name", "value"}
 	paramTypes    = []string{"string", "integer", "boolean", "stringList"}
-	stepName      = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$`)
-	refParameter  = regexp.MustCompile(`\$\.parameters\.([A-Za-z0-9_-]+)`)
-	refStepOutput = regexp.MustCompile(`\$\.stepOutputs\.([A-Za-z0-9_-]+)`)
+	stepName      = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$`) })
+	refParameter  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\$\.parameters\.([A-Za-z0-9_-]+)`) })
+	refStepOutput = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\$\.stepOutputs\.([A-Za-z0-9_-]+)`) })
 	comparisons   = []string{"booleanEquals", "numberEquals", "numberGreaterThan", "numberGreaterThanEquals", "numberLessThan", "numberLessThanEquals", "stringEquals"}
 )
 
@@ -293,7 +294,7 @@ func steps(v any, typ string, params map[string]string) ([]Step, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !stepName.MatchString(name) {
+		if !stepName().MatchString(name) {
 			return nil, invalid("Invalid step name '%s': a step name has 1 to 128 letters, digits, hyphens and underscores, and starts with a letter or digit.", name)
 		}
 		if seen[name] {
@@ -419,12 +420,12 @@ func condition(v any, step string, depth int) error {
 func references(v any, where string, params map[string]string, steps map[string]bool) error {
 	switch t := v.(type) {
 	case string:
-		for _, m := range refParameter.FindAllStringSubmatch(t, -1) {
+		for _, m := range refParameter().FindAllStringSubmatch(t, -1) {
 			if _, ok := params[m[1]]; !ok {
 				return invalid("The %s refers to the parameter '%s', which the workflow document does not declare.", where, m[1])
 			}
 		}
-		for _, m := range refStepOutput.FindAllStringSubmatch(t, -1) {
+		for _, m := range refStepOutput().FindAllStringSubmatch(t, -1) {
 			if !steps[m[1]] {
 				return invalid("The %s refers to the outputs of step '%s', which is not an earlier step of the workflow.", where, m[1])
 			}
