@@ -134,3 +134,75 @@ func TestSnapshotResetRestore(t *testing.T) {
 		t.Fatalf("foreign snapshot: %v", err)
 	}
 }
+
+// AppendAll writes what Append would, one record after the other, in one
+// call; records of both read back alike, and a bad index writes nothing.
+func TestJournalAppendAll(t *testing.T) {
+	db, _ := openTestDB(t, storage.Options{NoSync: true})
+	ctx := context.Background()
+	base := time.Unix(1_700_000_000, 0)
+	var oldest time.Time
+	if err := db.View(ctx, func(tx *storage.Tx) (err error) { oldest, err = testJournal.Oldest(tx); return err }); err != nil || !oldest.IsZero() {
+		t.Fatalf("oldest of an empty journal: %v, %v", oldest, err)
+	}
+	var keys []byte
+	mustUpdate(t, db, func(tx *storage.Tx) error {
+		if _, err := testJournal.Append(tx, base, "req-a", []byte("one")); err != nil {
+			return err
+		}
+		var err error
+		keys, err = testJournal.AppendAll(tx, []storage.JournalEntry{
+			{Time: base.Add(time.Second), Index: "req-b", Value: []byte("two")},
+			{Time: base.Add(time.Second), Index: "req-a", Value: []byte("three")},
+			{Time: base.Add(2 * time.Second), Index: "", Value: nil},
+		})
+		return err
+	})
+	if len(keys) != 3*storage.JournalKeySize {
+		t.Fatalf("keys: %d bytes", len(keys))
+	}
+	var got []storage.JournalRecord
+	if err := db.View(ctx, func(tx *storage.Tx) error {
+		return testJournal.Scan(tx, nil, nil, func(r storage.JournalRecord) (bool, error) {
+			got = append(got, r)
+			return true, nil
+		})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 4 || string(got[1].Value) != "two" || string(got[2].Value) != "three" || len(got[3].Value) != 0 || got[2].Index != "req-a" {
+		t.Fatalf("scan = %+v", got)
+	}
+	for i := 0; i < 3; i++ {
+		if !bytes.Equal(got[i+1].Key, keys[i*storage.JournalKeySize:(i+1)*storage.JournalKeySize]) {
+			t.Errorf("key %d = %x, scan has %x", i, keys[i*storage.JournalKeySize:(i+1)*storage.JournalKeySize], got[i+1].Key)
+		}
+	}
+	var byA []storage.JournalRecord
+	var n int
+	if err := db.View(ctx, func(tx *storage.Tx) (err error) {
+		if byA, err = testJournal.ByIndex(tx, "req-a"); err != nil {
+			return err
+		}
+		if oldest, err = testJournal.Oldest(tx); err != nil {
+			return err
+		}
+		n, err = testJournal.Len(tx)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(byA) != 2 || string(byA[0].Value) != "one" || string(byA[1].Value) != "three" || n != 4 || !oldest.Equal(base) {
+		t.Fatalf("by index %+v, len %d, oldest %v", byA, n, oldest)
+	}
+	err := db.Update(ctx, func(tx *storage.Tx) error {
+		_, err := testJournal.AppendAll(tx, []storage.JournalEntry{{Time: base, Index: "ok"}, {Time: base, Index: "a\x00b"}})
+		return err
+	})
+	if !errors.Is(err, storage.ErrInvalidKey) {
+		t.Fatalf("index with NUL: %v", err)
+	}
+	if err := db.View(ctx, func(tx *storage.Tx) (err error) { n, err = testJournal.Len(tx); return err }); err != nil || n != 4 {
+		t.Fatalf("after a refused AppendAll: %d records, %v", n, err)
+	}
+}
