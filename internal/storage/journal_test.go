@@ -3,10 +3,13 @@ package storage_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/ibemu/ibemu/internal/storage"
 )
@@ -206,3 +209,72 @@ func TestJournalAppendAll(t *testing.T) {
 		t.Fatalf("after a refused AppendAll: %d records, %v", n, err)
 	}
 }
+
+// The index is partitioned into generations of 4,096 records: lookups see
+// every generation, and trimming drops a generation's entries once its
+// last record is gone, so the index stays as bounded as the records.
+func TestJournalIndexGenerations(t *testing.T) {
+	db, path := openTestDB(t, storage.Options{NoSync: true})
+	ctx := context.Background()
+	base := time.Unix(1_700_000_000, 0)
+	const total = 10_000
+	mustUpdate(t, db, func(tx *storage.Tx) error {
+		entries := make([]storage.JournalEntry, total)
+		for i := range entries {
+			entries[i] = storage.JournalEntry{Time: base.Add(time.Duration(i) * time.Millisecond), Index: fmt.Sprintf("req-%d", i%7), Value: []byte(fmt.Sprint(i))}
+		}
+		_, err := testJournal.AppendAll(tx, entries)
+		return err
+	})
+	lookup := func(index string) (vals []string) {
+		t.Helper()
+		if err := db.View(ctx, func(tx *storage.Tx) error {
+			recs, err := testJournal.ByIndex(tx, index)
+			for _, r := range recs {
+				vals = append(vals, string(r.Value))
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return vals
+	}
+	if got := lookup("req-3"); len(got) != (total+3)/7 || got[0] != "3" || got[1] != "10" || got[len(got)-1] != "9999" {
+		t.Fatalf("req-3 before trimming: %d records, %v …", len(got), got[:3])
+	}
+	// Keep the last 5,000: records 5000…9999, in generations 1 and 2
+	// (sequences start at 1).
+	mustUpdate(t, db, func(tx *storage.Tx) error { _, err := testJournal.Trim(tx, 5000, time.Time{}); return err })
+	if got := lookup("req-3"); len(got) != 715 || got[0] != "5001" {
+		t.Fatalf("req-3 after trimming: %d records, first %v", len(got), got[:1])
+	}
+	if got := lookup("req-9"); len(got) != 0 {
+		t.Fatalf("unknown index: %v", got)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Generation 0 (sequences 1…4095) is gone from the index.
+	b, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	entries := 0
+	if err := b.View(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("journals")).Bucket([]byte("test")).Bucket([]byte("gindex")).ForEach(func(k, _ []byte) error {
+			if gen := binary.BigEndian.Uint64(k); gen == 0 {
+				return fmt.Errorf("entry of generation 0 left: %q", k)
+			}
+			entries++
+			return nil
+		})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if entries != total-(journalGenerationForTest-1) {
+		t.Fatalf("%d index entries left, want %d", entries, total-(journalGenerationForTest-1))
+	}
+}
+
+const journalGenerationForTest = 4096
