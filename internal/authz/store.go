@@ -58,11 +58,13 @@ type StoreOptions struct {
 	// writer; 0 means DefaultDecisionBuffer.
 	Buffer int
 	// CommitInterval is the least time between two commits while decisions
-	// keep coming: 0 means DefaultCommitInterval, a negative value no
-	// wait. It bounds how late a decision reaches the data file and the
-	// watchers (Watch) under load; a decision that finds the writer idle
-	// is written within a few milliseconds, and Flush, Close and every
-	// reader (ByRequestID, List) write what is queued at once.
+	// keep coming: 0 means DefaultCommitInterval; a negative value commits
+	// every batch gathered within batchLinger (2 ms), as the log did
+	// before group commit. It bounds how late a decision reaches the data
+	// file and the watchers (Watch) under load; a decision that finds the
+	// writer idle (no commit within the interval) is written within
+	// batchLinger, and Flush, Close and every reader (ByRequestID, List)
+	// write what is queued at once.
 	CommitInterval time.Duration
 	// Clock is the time retention is measured against; nil means time.Now.
 	Clock  func() time.Time
