@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -16,18 +18,34 @@ import (
 //	journals
 //	  <journal name>
 //	    time    <time:8><seq:8> = <len(index):2><index><value>
+//	    gindex  <gen:8><index>\x00<time:8><seq:8> = ""
 //	    index   <index>\x00<time:8><seq:8> = ""
 //	    count   = uint64 big-endian
 //
 // Times are nanoseconds since the Unix epoch, big-endian, so keys sort by
 // time; seq (the bucket's sequence) orders records of the same instant.
+//
+// The index by string lives in gindex, partitioned into generations of
+// journalGeneration consecutive records (gen = seq / journalGeneration):
+// index strings are random (request ids), so an unpartitioned index puts
+// every new entry on a different page of a large tree, and every trimmed
+// one too. Partitioned, a batch of appends lands on the few pages of the
+// current generation, and trimming drops whole generations, page after
+// page, once their last record is gone (until then ByIndex skips the
+// entries of trimmed records). Files written before gindex existed have
+// their entries in index, which is still read and trimmed, never written.
 var journalsBucket = topBucket{name: []byte("journals")}
 
 var (
-	journalTime  = []byte("time")
-	journalIndex = []byte("index")
-	journalCount = []byte("count")
+	journalTime     = []byte("time")
+	journalGenIndex = []byte("gindex")
+	journalIndex    = []byte("index")
+	journalCount    = []byte("count")
 )
+
+// journalGeneration is how many consecutive records share a generation of
+// the index.
+const journalGeneration = 4096
 
 // JournalKeySize is the size of a journal record's key.
 const JournalKeySize = 16
@@ -69,7 +87,7 @@ func (j *Journal) bucket(tx *Tx) *bolt.Bucket {
 	return b.Bucket(j.name)
 }
 
-func (j *Journal) createBuckets(tx *Tx) (root, byTime, byIndex *bolt.Bucket, err error) {
+func (j *Journal) createBuckets(tx *Tx) (root, byTime, byGen *bolt.Bucket, err error) {
 	top, err := tx.btx.CreateBucketIfNotExists(journalsBucket.name)
 	if err != nil {
 		return nil, nil, nil, bucketError(err)
@@ -80,42 +98,88 @@ func (j *Journal) createBuckets(tx *Tx) (root, byTime, byIndex *bolt.Bucket, err
 	if byTime, err = root.CreateBucketIfNotExists(journalTime); err != nil {
 		return nil, nil, nil, bucketError(err)
 	}
-	if byIndex, err = root.CreateBucketIfNotExists(journalIndex); err != nil {
+	if byGen, err = root.CreateBucketIfNotExists(journalGenIndex); err != nil {
 		return nil, nil, nil, bucketError(err)
 	}
-	return root, byTime, byIndex, nil
+	return root, byTime, byGen, nil
 }
 
 // Append adds a record at time t, findable by index (at most 1,024 bytes,
 // no NUL), and returns its key.
 func (j *Journal) Append(tx *Tx, t time.Time, index string, value []byte) ([]byte, error) {
+	return j.AppendAll(tx, []JournalEntry{{Time: t, Index: index, Value: value}})
+}
+
+// JournalEntry is a record to append with AppendAll.
+type JournalEntry struct {
+	Time  time.Time
+	Index string
+	Value []byte
+}
+
+// AppendAll adds entries in order, as Append would one by one, and returns
+// their keys: the key of entries[i] is keys[i*JournalKeySize:(i+1)*JournalKeySize].
+// It resolves the journal's buckets and updates its count once, and keeps
+// what bbolt must hold until the commit (keys, values, index keys) in one
+// allocation, so a large batch costs little more per record than bbolt's
+// own insert. Entries are validated first; an invalid index (over 1,024
+// bytes or with NUL) fails the call with ErrInvalidKey before anything is
+// written.
+func (j *Journal) AppendAll(tx *Tx, entries []JournalEntry) ([]byte, error) {
 	if err := tx.usable(true); err != nil {
 		return nil, err
 	}
-	if len(index) > maxJournalIndex || bytes.IndexByte([]byte(index), 0) >= 0 {
-		return nil, fmt.Errorf("%w: journal index of %d bytes or with NUL", ErrInvalidKey, len(index))
+	size := 0
+	for i := range entries {
+		e := &entries[i]
+		if len(e.Index) > maxJournalIndex || strings.IndexByte(e.Index, 0) >= 0 {
+			return nil, fmt.Errorf("%w: journal index of %d bytes or with NUL", ErrInvalidKey, len(e.Index))
+		}
+		// key, value with its index prefix, index key.
+		size += JournalKeySize + 2 + len(e.Index) + len(e.Value) + 8 + len(e.Index) + 1 + JournalKeySize
 	}
-	root, byTime, byIndex, err := j.createBuckets(tx)
+	if len(entries) == 0 {
+		return nil, nil
+	}
+	root, byTime, byGen, err := j.createBuckets(tx)
 	if err != nil {
 		return nil, err
 	}
-	seq, err := root.NextSequence()
-	if err != nil {
-		return nil, err
+	// Keys first, contiguous, so the caller can slice them.
+	arena := make([]byte, len(entries)*JournalKeySize, size)
+	keys := arena[: len(entries)*JournalKeySize : len(entries)*JournalKeySize]
+	ikeys := make([][]byte, len(entries))
+	for i := range entries {
+		e := &entries[i]
+		seq, err := root.NextSequence()
+		if err != nil {
+			return nil, err
+		}
+		key := keys[i*JournalKeySize : (i+1)*JournalKeySize : (i+1)*JournalKeySize]
+		binary.BigEndian.PutUint64(key, uint64(e.Time.UnixNano()))
+		binary.BigEndian.PutUint64(key[8:], seq)
+		start := len(arena)
+		arena = binary.BigEndian.AppendUint16(arena, uint16(len(e.Index)))
+		arena = append(append(arena, e.Index...), e.Value...)
+		raw := arena[start:len(arena):len(arena)]
+		start = len(arena)
+		arena = binary.BigEndian.AppendUint64(arena, seq/journalGeneration)
+		arena = append(append(append(arena, e.Index...), 0), key...)
+		ikeys[i] = arena[start:len(arena):len(arena)]
+		if err := byTime.Put(key, raw); err != nil {
+			return nil, err
+		}
 	}
-	key := JournalKey(t)
-	binary.BigEndian.PutUint64(key[8:], seq)
-	raw := make([]byte, 2+len(index)+len(value))
-	binary.BigEndian.PutUint16(raw, uint16(len(index)))
-	copy(raw[2:], index)
-	copy(raw[2+len(index):], value)
-	if err := byTime.Put(key, raw); err != nil {
-		return nil, err
+	// In key order: a node takes each entry at its end instead of moving
+	// half its entries aside for it (a new generation's entries all land
+	// in one node until the commit splits it).
+	slices.SortFunc(ikeys, bytes.Compare)
+	for _, ik := range ikeys {
+		if err := byGen.Put(ik, []byte{}); err != nil {
+			return nil, err
+		}
 	}
-	if err := byIndex.Put(indexKey(index, key), []byte{}); err != nil {
-		return nil, err
-	}
-	return key, root.Put(journalCount, u64(count(root)+1))
+	return keys, root.Put(journalCount, u64(count(root)+uint64(len(entries))))
 }
 
 func indexKey(index string, key []byte) []byte {
@@ -149,6 +213,27 @@ func (j *Journal) Len(tx *Tx) (int, error) {
 	return int(count(root)), nil
 }
 
+// Oldest returns the time of the oldest record, or the zero time when the
+// journal is empty.
+func (j *Journal) Oldest(tx *Tx) (time.Time, error) {
+	if err := tx.usable(false); err != nil {
+		return time.Time{}, err
+	}
+	root := j.bucket(tx)
+	if root == nil {
+		return time.Time{}, nil
+	}
+	byTime := root.Bucket(journalTime)
+	if byTime == nil {
+		return time.Time{}, nil
+	}
+	k, _ := byTime.Cursor().First()
+	if len(k) != JournalKeySize {
+		return time.Time{}, nil
+	}
+	return time.Unix(0, int64(binary.BigEndian.Uint64(k))), nil
+}
+
 // Trim removes the oldest records until at most maxCount remain (0: no
 // limit) and every record older than before (zero: no limit) is gone. It
 // visits only the records it removes. It returns how many it removed.
@@ -160,38 +245,68 @@ func (j *Journal) Trim(tx *Tx, maxCount int, before time.Time) (int, error) {
 	if root == nil {
 		return 0, nil
 	}
-	byTime, byIndex := root.Bucket(journalTime), root.Bucket(journalIndex)
-	if byTime == nil || byIndex == nil {
+	byTime := root.Bucket(journalTime)
+	if byTime == nil {
 		return 0, fmt.Errorf("%w: journal %s lacks its buckets", ErrCorrupt, j.name)
 	}
+	byOld, byGen := root.Bucket(journalIndex), root.Bucket(journalGenIndex)
 	n := count(root)
 	var cutoff []byte
 	if !before.IsZero() {
 		cutoff = JournalKey(before)
 	}
-	removed := 0
+	// Find what goes first, then delete it key by key: deleting under a
+	// cursor and seeking the first record again would walk every leaf
+	// emptied so far (bbolt rebalances only at commit), quadratic in the
+	// records removed.
+	var doomed, oldIndex [][]byte
+	live := uint64(1<<64 - 1) // generation of the oldest record kept
 	c := byTime.Cursor()
-	for k, v := c.First(); k != nil; k, v = c.First() {
-		over := maxCount > 0 && n > uint64(maxCount)
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		over := maxCount > 0 && n-uint64(len(doomed)) > uint64(maxCount)
 		old := cutoff != nil && bytes.Compare(k, cutoff) < 0
 		if !over && !old {
+			if len(k) == JournalKeySize {
+				live = binary.BigEndian.Uint64(k[8:]) / journalGeneration
+			}
 			break
 		}
-		index, _, err := splitJournalValue(v)
-		if err != nil {
-			return removed, err
+		if byOld != nil {
+			index, _, err := splitJournalValue(v)
+			if err != nil {
+				return 0, err
+			}
+			oldIndex = append(oldIndex, indexKey(index, k))
 		}
-		if err := byIndex.Delete(indexKey(index, k)); err != nil {
-			return removed, err
-		}
-		if err := c.Delete(); err != nil {
-			return removed, err
-		}
-		n--
-		removed++
+		doomed = append(doomed, bytes.Clone(k))
 	}
-	if removed == 0 {
+	if len(doomed) == 0 {
 		return 0, nil
+	}
+	for _, k := range oldIndex {
+		if err := byOld.Delete(k); err != nil {
+			return 0, err
+		}
+	}
+	for _, k := range doomed {
+		if err := byTime.Delete(k); err != nil {
+			return 0, err
+		}
+	}
+	removed := len(doomed)
+	n -= uint64(removed)
+	if byGen != nil {
+		// Drop the generations whose records are all gone.
+		var gone [][]byte
+		gc := byGen.Cursor()
+		for k, _ := gc.First(); len(k) >= 8 && binary.BigEndian.Uint64(k) < live; k, _ = gc.Next() {
+			gone = append(gone, bytes.Clone(k))
+		}
+		for _, k := range gone {
+			if err := byGen.Delete(k); err != nil {
+				return 0, err
+			}
+		}
 	}
 	return removed, root.Put(journalCount, u64(n))
 }
@@ -267,25 +382,52 @@ func (j *Journal) ByIndex(tx *Tx, index string) ([]JournalRecord, error) {
 	if root == nil {
 		return nil, nil
 	}
-	byTime, byIndex := root.Bucket(journalTime), root.Bucket(journalIndex)
-	if byTime == nil || byIndex == nil {
+	byTime := root.Bucket(journalTime)
+	if byTime == nil {
 		return nil, nil
 	}
-	prefix := append([]byte(index), 0)
 	var out []JournalRecord
-	c := byIndex.Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		key := k[len(prefix):]
+	add := func(key []byte) error {
 		v := byTime.Get(key)
 		if v == nil {
-			continue
+			return nil // trimmed; its generation is not dropped yet
 		}
 		r, err := journalRecord(key, v)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		out = append(out, r)
+		return nil
 	}
+	if byOld := root.Bucket(journalIndex); byOld != nil {
+		prefix := append([]byte(index), 0)
+		c := byOld.Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			if err := add(k[len(prefix):]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if byGen := root.Bucket(journalGenIndex); byGen != nil {
+		// One seek per generation: a few dozen for the default retention.
+		prefix := make([]byte, 8, 8+len(index)+1)
+		prefix = append(append(prefix, index...), 0)
+		c := byGen.Cursor()
+		for g, _ := c.First(); len(g) >= 8; {
+			gen := binary.BigEndian.Uint64(g)
+			binary.BigEndian.PutUint64(prefix, gen)
+			for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+				if err := add(k[len(prefix):]); err != nil {
+					return nil, err
+				}
+			}
+			if gen == 1<<64-1 {
+				break
+			}
+			g, _ = c.Seek(u64(gen + 1))
+		}
+	}
+	slices.SortFunc(out, func(a, b JournalRecord) int { return bytes.Compare(a.Key, b.Key) })
 	return out, nil
 }
 

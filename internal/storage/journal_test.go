@@ -3,10 +3,13 @@ package storage_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/ibemu/ibemu/internal/storage"
 )
@@ -134,3 +137,144 @@ func TestSnapshotResetRestore(t *testing.T) {
 		t.Fatalf("foreign snapshot: %v", err)
 	}
 }
+
+// AppendAll writes what Append would, one record after the other, in one
+// call; records of both read back alike, and a bad index writes nothing.
+func TestJournalAppendAll(t *testing.T) {
+	db, _ := openTestDB(t, storage.Options{NoSync: true})
+	ctx := context.Background()
+	base := time.Unix(1_700_000_000, 0)
+	var oldest time.Time
+	if err := db.View(ctx, func(tx *storage.Tx) (err error) { oldest, err = testJournal.Oldest(tx); return err }); err != nil || !oldest.IsZero() {
+		t.Fatalf("oldest of an empty journal: %v, %v", oldest, err)
+	}
+	var keys []byte
+	mustUpdate(t, db, func(tx *storage.Tx) error {
+		if _, err := testJournal.Append(tx, base, "req-a", []byte("one")); err != nil {
+			return err
+		}
+		var err error
+		keys, err = testJournal.AppendAll(tx, []storage.JournalEntry{
+			{Time: base.Add(time.Second), Index: "req-b", Value: []byte("two")},
+			{Time: base.Add(time.Second), Index: "req-a", Value: []byte("three")},
+			{Time: base.Add(2 * time.Second), Index: "", Value: nil},
+		})
+		return err
+	})
+	if len(keys) != 3*storage.JournalKeySize {
+		t.Fatalf("keys: %d bytes", len(keys))
+	}
+	var got []storage.JournalRecord
+	if err := db.View(ctx, func(tx *storage.Tx) error {
+		return testJournal.Scan(tx, nil, nil, func(r storage.JournalRecord) (bool, error) {
+			got = append(got, r)
+			return true, nil
+		})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 4 || string(got[1].Value) != "two" || string(got[2].Value) != "three" || len(got[3].Value) != 0 || got[2].Index != "req-a" {
+		t.Fatalf("scan = %+v", got)
+	}
+	for i := 0; i < 3; i++ {
+		if !bytes.Equal(got[i+1].Key, keys[i*storage.JournalKeySize:(i+1)*storage.JournalKeySize]) {
+			t.Errorf("key %d = %x, scan has %x", i, keys[i*storage.JournalKeySize:(i+1)*storage.JournalKeySize], got[i+1].Key)
+		}
+	}
+	var byA []storage.JournalRecord
+	var n int
+	if err := db.View(ctx, func(tx *storage.Tx) (err error) {
+		if byA, err = testJournal.ByIndex(tx, "req-a"); err != nil {
+			return err
+		}
+		if oldest, err = testJournal.Oldest(tx); err != nil {
+			return err
+		}
+		n, err = testJournal.Len(tx)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(byA) != 2 || string(byA[0].Value) != "one" || string(byA[1].Value) != "three" || n != 4 || !oldest.Equal(base) {
+		t.Fatalf("by index %+v, len %d, oldest %v", byA, n, oldest)
+	}
+	err := db.Update(ctx, func(tx *storage.Tx) error {
+		_, err := testJournal.AppendAll(tx, []storage.JournalEntry{{Time: base, Index: "ok"}, {Time: base, Index: "a\x00b"}})
+		return err
+	})
+	if !errors.Is(err, storage.ErrInvalidKey) {
+		t.Fatalf("index with NUL: %v", err)
+	}
+	if err := db.View(ctx, func(tx *storage.Tx) (err error) { n, err = testJournal.Len(tx); return err }); err != nil || n != 4 {
+		t.Fatalf("after a refused AppendAll: %d records, %v", n, err)
+	}
+}
+
+// The index is partitioned into generations of 4,096 records: lookups see
+// every generation, and trimming drops a generation's entries once its
+// last record is gone, so the index stays as bounded as the records.
+func TestJournalIndexGenerations(t *testing.T) {
+	db, path := openTestDB(t, storage.Options{NoSync: true})
+	ctx := context.Background()
+	base := time.Unix(1_700_000_000, 0)
+	const total = 10_000
+	mustUpdate(t, db, func(tx *storage.Tx) error {
+		entries := make([]storage.JournalEntry, total)
+		for i := range entries {
+			entries[i] = storage.JournalEntry{Time: base.Add(time.Duration(i) * time.Millisecond), Index: fmt.Sprintf("req-%d", i%7), Value: []byte(fmt.Sprint(i))}
+		}
+		_, err := testJournal.AppendAll(tx, entries)
+		return err
+	})
+	lookup := func(index string) (vals []string) {
+		t.Helper()
+		if err := db.View(ctx, func(tx *storage.Tx) error {
+			recs, err := testJournal.ByIndex(tx, index)
+			for _, r := range recs {
+				vals = append(vals, string(r.Value))
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return vals
+	}
+	if got := lookup("req-3"); len(got) != (total+3)/7 || got[0] != "3" || got[1] != "10" || got[len(got)-1] != "9999" {
+		t.Fatalf("req-3 before trimming: %d records, %v …", len(got), got[:3])
+	}
+	// Keep the last 5,000: records 5000…9999, in generations 1 and 2
+	// (sequences start at 1).
+	mustUpdate(t, db, func(tx *storage.Tx) error { _, err := testJournal.Trim(tx, 5000, time.Time{}); return err })
+	if got := lookup("req-3"); len(got) != 715 || got[0] != "5001" {
+		t.Fatalf("req-3 after trimming: %d records, first %v", len(got), got[:1])
+	}
+	if got := lookup("req-9"); len(got) != 0 {
+		t.Fatalf("unknown index: %v", got)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Generation 0 (sequences 1…4095) is gone from the index.
+	b, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	entries := 0
+	if err := b.View(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("journals")).Bucket([]byte("test")).Bucket([]byte("gindex")).ForEach(func(k, _ []byte) error {
+			if gen := binary.BigEndian.Uint64(k); gen == 0 {
+				return fmt.Errorf("entry of generation 0 left: %q", k)
+			}
+			entries++
+			return nil
+		})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if entries != total-(journalGenerationForTest-1) {
+		t.Fatalf("%d index entries left, want %d", entries, total-(journalGenerationForTest-1))
+	}
+}
+
+const journalGenerationForTest = 4096
