@@ -21,6 +21,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
+	"google.golang.org/grpc/keepalive"
 
 	"github.com/ibemu/ibemu/internal/apimodel"
 	"github.com/ibemu/ibemu/internal/authz"
@@ -418,7 +419,14 @@ func (e *Emulator) build() error {
 		}
 	}
 	e.srv.RegisterAdmin(&adminv1.Admin_ServiceDesc, &admin{e: e}, adminAllow(cfg.AdminPrincipals))
-	e.grpcSrv, e.health = e.srv.NewGRPCServer()
+	// The gRPC listener gets the HTTP listener's limits: a connection that
+	// does not finish the HTTP/2 handshake within the header timeout, or
+	// stays idle past the idle timeout, is closed (gRPC's defaults are 120 s
+	// and never).
+	e.grpcSrv, e.health = e.srv.NewGRPCServer(
+		grpc.ConnectionTimeout(cfg.ReadHeaderTimeout),
+		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: cfg.IdleTimeout}),
+	)
 	return nil
 }
 

@@ -193,3 +193,28 @@ func expectClosed(t *testing.T, conn net.Conn) {
 
 // emptyObjectHash is the hex SHA-256 of "{}".
 const emptyObjectHash = "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
+
+// The gRPC listener closes a connection that never completes the HTTP/2
+// handshake once the header timeout passes (gRPC's own default is 120 s), so
+// idle sockets cannot pile up there either.
+func TestGRPCClosesConnectionsThatNeverHandshake(t *testing.T) {
+	emu := emulatortest.Start(t, func(c *emulator.Config) { c.ReadHeaderTimeout = 200 * time.Millisecond })
+	conns := make([]net.Conn, 20)
+	for i := range conns {
+		c, err := net.Dial("tcp", emu.GRPCAddr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		conns[i] = c
+	}
+	for i, c := range conns {
+		// The deadline only bounds a failure; the server's close ends the
+		// read long before it.
+		c.SetReadDeadline(time.Now().Add(30 * time.Second))
+		_, err := io.Copy(io.Discard, c)
+		if err != nil {
+			t.Fatalf("connection %d: not closed by the server: %v", i, err)
+		}
+	}
+}
