@@ -37,6 +37,12 @@ func TestAccountQuotas(t *testing.T) {
 		}
 		_, err := im.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("u2")})
 		requireIAMError(t, err, "LimitExceeded", 409, "Cannot exceed quota for UsersPerAccount: 2")
+		// At the quota, a name already taken (case-insensitively) is still
+		// EntityAlreadyExists.
+		for _, taken := range []string{"u1", "U1"} {
+			_, err = im.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(taken)})
+			requireAPIError(t, err, "EntityAlreadyExists", 409)
+		}
 		if _, err := im.GetUser(ctx, &iam.GetUserInput{UserName: aws.String("u2")}); err == nil {
 			t.Fatal("the refused user exists")
 		}
@@ -61,12 +67,16 @@ func TestAccountQuotas(t *testing.T) {
 		}
 		_, err := im.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("r2"), AssumeRolePolicyDocument: aws.String(trust)})
 		requireIAMError(t, err, "LimitExceeded", 409, "Cannot exceed quota for RolesPerAccount: 2")
+		_, err = im.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("r1"), AssumeRolePolicyDocument: aws.String(trust)})
+		requireAPIError(t, err, "EntityAlreadyExists", 409)
 
 		if _, err := im.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String("g0")}); err != nil {
 			t.Fatal(err)
 		}
 		_, err = im.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String("g1")})
 		requireIAMError(t, err, "LimitExceeded", 409, "Cannot exceed quota for GroupsPerAccount: 1")
+		_, err = im.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String("G0")})
+		requireAPIError(t, err, "EntityAlreadyExists", 409)
 
 		doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`
 		if _, err := im.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String("p0"), PolicyDocument: aws.String(doc)}); err != nil {

@@ -53,8 +53,14 @@ func (s *Service) createEntity(tx *storage.Tx, c *callctx.Call, k *kind, name st
 			return nil, err
 		}
 	}
-	if err := checkQuota(tx, k.table, sc, s.quotas, k.count); err != nil {
+	// A name already taken answers EntityAlreadyExists (k.create) even at
+	// the quota, as on AWS: the quota counts only when one more would exist.
+	if _, taken, err := k.get(tx, sc, e.GetName()); err != nil {
 		return nil, err
+	} else if !taken {
+		if err := checkQuota(tx, k.table, sc, s.quotas, k.count); err != nil {
+			return nil, err
+		}
 	}
 	if err := k.create(tx, sc, e); err != nil {
 		return nil, err
