@@ -170,11 +170,24 @@ func TestAdminResetEmptiesTheState(t *testing.T) {
 	emu, a := startClient(t)
 	ctx := testContext(t)
 	adm := rootAdminClient(t, emu)
-	mustCreate(t, a, createInput("gone", "1.0.0"))
+	arn := mustCreate(t, a, createInput("gone", "1.0.0"))
+	_, err := client(t, emu, accountB).GetComponent(ctx, &imagebuilder.GetComponentInput{ComponentBuildVersionArn: aws.String(arn)})
+	denied := requestID(t, err)
+	if emu.Explain(denied) == "" {
+		t.Fatal("the denial is not explained before the reset")
+	}
 	if _, err := adm.Reset(ctx, &adminv1.ResetRequest{}); err != nil {
 		t.Fatal(err)
 	}
 	requireNoComponents(t, a)
+	// The decisions kept in memory went with the log: explain no longer
+	// finds a request made before the reset.
+	if _, err := adm.Explain(ctx, &adminv1.ExplainRequest{RequestId: denied}); status.Code(err) != codes.NotFound {
+		t.Errorf("explain after reset: %v, want NotFound", err)
+	}
+	if x := emu.Explain(denied); x != "" {
+		t.Errorf("Explain after reset:\n%s", x)
+	}
 	list, err := adm.ListDecisions(ctx, &adminv1.ListDecisionsRequest{})
 	if err != nil {
 		t.Fatal(err)

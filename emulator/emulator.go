@@ -499,8 +499,12 @@ func (e *Emulator) recorder() authz.Recorder {
 }
 
 // stateReplaced drops what services cached from the store after Reset or
-// Restore replaced it.
-func (e *Emulator) stateReplaced() { e.iam.Invalidate() }
+// Restore replaced it, and the recent decisions kept in memory, which
+// explain and the decision pages would otherwise still find.
+func (e *Emulator) stateReplaced() {
+	e.iam.Invalidate()
+	e.store.Ring().Clear()
+}
 
 // AdvanceBuilds runs every image build step due on the emulator's clock
 // (Config.Clock): a test that injects a clock moves it and calls this to

@@ -135,6 +135,16 @@ func (l *Log) Record(d *Decision) {
 	l.byReq[d.RequestID] = append(l.byReq[d.RequestID], d)
 }
 
+// Clear forgets every decision (the state was reset or restored, and the
+// decision log with it).
+func (l *Log) Clear() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	clear(l.ring)
+	l.next = 0
+	l.byReq = make(map[string][]*Decision)
+}
+
 // ByRequestID returns the decisions made for a request, in order.
 func (l *Log) ByRequestID(id string) []*Decision {
 	l.mu.Lock()
