@@ -20,7 +20,7 @@ import (
 func healthCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	fs := flag.NewFlagSet("health", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	endpoint := fs.String("endpoint", healthDefault(getenv), "the emulator's AWS wire endpoint `URL` (default from IBEMU_HTTP, 0.0.0.0 read as 127.0.0.1)")
+	endpoint := fs.String("endpoint", healthDefault(getenv), "the emulator's AWS wire endpoint, a `URL` or host:port (default from IBEMU_HTTP, 0.0.0.0 read as 127.0.0.1)")
 	timeout := fs.Duration("timeout", 3*time.Second, "give up after this `duration`")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
@@ -34,7 +34,12 @@ func healthCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	url := strings.TrimSuffix(*endpoint, "/") + "/_emulator/health"
+	base := *endpoint
+	if !strings.Contains(base, "://") {
+		// host:port, as --http and IBEMU_HTTP take it.
+		base = "http://" + base
+	}
+	url := strings.TrimSuffix(base, "/") + "/_emulator/health"
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		fmt.Fprintf(stderr, "emulator health: %v\n", err)

@@ -103,6 +103,13 @@ func TestHealthCommand(t *testing.T) {
 	if code := run(context.Background(), []string{"health"}, nil, &out, &errOut, func(k string) string { return env[k] }); code != 0 || !strings.Contains(out.String(), "ok") {
 		t.Errorf("health: %d %q %q", code, out.String(), errOut.String())
 	}
+	// --endpoint takes host:port as --http does, or a URL.
+	for _, ep := range []string{addr, "http://" + addr + "/"} {
+		out = syncWriter{}
+		if code := run(context.Background(), []string{"health", "--endpoint", ep}, nil, &out, &errOut, func(string) string { return "" }); code != 0 {
+			t.Errorf("health --endpoint %s: %d %q", ep, code, errOut.String())
+		}
+	}
 	if code := stop(); code != 0 {
 		t.Errorf("serve exit %d", code)
 	}
