@@ -50,9 +50,9 @@ type StoreOptions struct {
 	// write. A MaxCount under 64 is exact.
 	MaxCount int
 	// MaxAge drops decisions older than this (by the clock); 0 keeps them
-	// whatever their age. Like MaxCount, the bound is approximate: a
-	// decision may outlive MaxAge by up to MaxAge/64 (at most a second)
-	// before it is trimmed.
+	// whatever their age. Readers (List, ByRequestID) never return a
+	// decision older than MaxAge; the data file may keep it until a write
+	// finds it MaxAge/64 (at most a second) past the limit.
 	MaxAge time.Duration
 	// Buffer is the capacity of the queue between the request path and the
 	// writer; 0 means DefaultDecisionBuffer.
@@ -408,6 +408,10 @@ func (s *Store) ByRequestID(ctx context.Context, id string) ([]*adminv1.Decision
 	if err := s.Flush(ctx); err != nil {
 		return nil, err
 	}
+	var cut int64
+	if c := s.cutoff(); !c.IsZero() {
+		cut = c.UnixNano()
+	}
 	var out []*adminv1.Decision
 	err := s.db.View(ctx, func(tx *storage.Tx) error {
 		recs, err := decisionJournal.ByIndex(tx, id)
@@ -420,7 +424,9 @@ func (s *Store) ByRequestID(ctx context.Context, id string) ([]*adminv1.Decision
 			if err != nil {
 				return err
 			}
-			out = append(out, r)
+			if r.GetTimeUnixNano() >= cut {
+				out = append(out, r)
+			}
 		}
 		return nil
 	})
@@ -429,10 +435,22 @@ func (s *Store) ByRequestID(ctx context.Context, id string) ([]*adminv1.Decision
 	}
 	if len(out) == 0 {
 		for _, d := range s.ring.ByRequestID(id) {
-			out = append(out, d.Record())
+			if d.Time.UnixNano() >= cut {
+				out = append(out, d.Record())
+			}
 		}
 	}
 	return out, nil
+}
+
+// cutoff is the time before which decisions are past MaxAge (zero without
+// one). Readers hide them at once, although the writer trims them only on
+// its next commit, with a margin: an idle emulator serves none past MaxAge.
+func (s *Store) cutoff() time.Time {
+	if s.opts.MaxAge <= 0 {
+		return time.Time{}
+	}
+	return s.opts.Clock().Add(-s.opts.MaxAge)
 }
 
 func decodeRecord(jr storage.JournalRecord) (*adminv1.Decision, error) {
@@ -461,6 +479,9 @@ func (s *Store) List(ctx context.Context, f Filter, after string, limit int) ([]
 			return nil, "", ErrBadToken
 		}
 		from = k
+	}
+	if c := s.cutoff(); !c.IsZero() && (f.Since.IsZero() || f.Since.Before(c)) {
+		f.Since = c
 	}
 	if !f.Since.IsZero() {
 		if k := storage.JournalKey(f.Since); from == nil || string(k) > string(from) {

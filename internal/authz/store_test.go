@@ -314,8 +314,15 @@ func TestStoreRetentionByAge(t *testing.T) {
 	if err := s.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(listIDs(t, s)); n != 11 {
-		t.Fatalf("%d kept within the margin, want 11", n)
+	if n, err := authz.StoredLen(s); err != nil || n != 11 {
+		t.Fatalf("%d kept within the margin (%v), want 11", n, err)
+	}
+	// Readers never see a decision past MaxAge, trimmed or not.
+	if ids := listIDs(t, s); len(ids) != 10 || ids[0] != "r1" {
+		t.Fatalf("listed within the margin: %v", ids)
+	}
+	if rs, err := s.ByRequestID(ctx, "r0"); err != nil || len(rs) != 0 {
+		t.Fatalf("ByRequestID of an expired decision: %v %v", rs, err)
 	}
 	// 2.5 s later r0, r1 and r2 are past the limit and r0 past the margin:
 	// everything older than the limit goes.
@@ -327,6 +334,15 @@ func TestStoreRetentionByAge(t *testing.T) {
 	ids := listIDs(t, s)
 	if len(ids) != 9 || ids[0] != "r3" {
 		t.Fatalf("after trimming by age: %v", ids)
+	}
+	if n, err := authz.StoredLen(s); err != nil || n != 9 {
+		t.Fatalf("%d stored after trimming (%v), want 9", n, err)
+	}
+	// An idle log: time passes, nothing is written, nothing is trimmed;
+	// readers still see only what is within MaxAge.
+	now = when.Add(72*time.Second + 500*time.Millisecond)
+	if ids := listIDs(t, s); len(ids) != 3 || ids[0] != "r9" {
+		t.Fatalf("idle, 72.5 s on: %v", ids)
 	}
 }
 
