@@ -13,9 +13,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -256,11 +259,9 @@ func Start(ctx context.Context, cfg Config) (*Emulator, error) {
 		abort()
 		return nil, err
 	}
-	for _, s := range seeds {
-		if err := e.ApplySeed(ctx, s); err != nil {
-			abort()
-			return nil, err
-		}
+	if err := e.applyStartSeeds(ctx, seeds, len(data.paths) == 0); err != nil {
+		abort()
+		return nil, err
 	}
 	var lc net.ListenConfig
 	if e.httpLn, err = lc.Listen(ctx, "tcp", cfg.HTTPAddr); err != nil {
@@ -596,4 +597,44 @@ func quotaSet(adjusted map[string]int) (*quota.Set, error) {
 		return nil, fmt.Errorf("Config.Quotas: %w", err)
 	}
 	return s, nil
+}
+
+// applyStartSeeds applies the configuration's seeds. A seed that fails
+// changes nothing: on a new data file the failed start removes the file; on
+// an existing one, the state is put back from a snapshot taken first. Seeds
+// are applied before the endpoints accept connections and before builds
+// run, so no other write can be lost by putting the state back.
+func (e *Emulator) applyStartSeeds(ctx context.Context, seeds []*Seed, existing bool) error {
+	if len(seeds) == 0 {
+		return nil
+	}
+	var before *os.File
+	if existing {
+		f, err := os.CreateTemp(filepath.Dir(e.cfg.DataPath), ".seed-undo-*")
+		if err != nil {
+			return fmt.Errorf("snapshot before the seeds: %w", err)
+		}
+		defer func() { f.Close(); os.Remove(f.Name()) }()
+		if _, err := e.db.WriteTo(ctx, f); err != nil {
+			return fmt.Errorf("snapshot before the seeds: %w", err)
+		}
+		before = f
+	}
+	for _, s := range seeds {
+		err := e.ApplySeed(ctx, s)
+		if err == nil {
+			continue
+		}
+		if before != nil {
+			_, rerr := before.Seek(0, io.SeekStart)
+			if rerr == nil {
+				_, rerr = e.db.Restore(ctx, before)
+			}
+			if rerr != nil {
+				return errors.Join(err, fmt.Errorf("put back the state from before the seeds: %w", rerr))
+			}
+		}
+		return err
+	}
+	return nil
 }

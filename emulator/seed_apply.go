@@ -26,7 +26,8 @@ import (
 // authentication, validation and authorization; no network). It is
 // idempotent: what already exists is left as it is. Errors are *SeedError
 // naming the seed's file, the entry and the service's answer; entries
-// before the failing one stay applied.
+// before the failing one stay applied (at start-up, Start puts the state
+// back instead: nothing else can have written yet).
 func (e *Emulator) ApplySeed(ctx context.Context, seed *Seed) error {
 	if seed == nil {
 		return nil

@@ -277,3 +277,50 @@ func FuzzParseSeed(f *testing.F) {
 		}
 	})
 }
+
+// TestFailedSeedChangesAnExistingDataFileNot: on a data file that exists, a
+// seed that fails part-way (after creating a user and a bucket) leaves the
+// state as it was before the start, not half applied.
+func TestFailedSeedChangesAnExistingDataFileNot(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	data := filepath.Join(dir, "emulator.db")
+	good := filepath.Join(dir, "good.yaml")
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(good, []byte("accounts:\n  - id: \"111111111111\"\n    iam:\n      users: [{name: kept}]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte("accounts:\n  - id: \"111111111111\"\n    iam:\n      users: [{name: half-applied}]\n    s3:\n      buckets: [{name: half-applied-bucket}]\n    imagebuilder:\n      components:\n        - {name: broken, semanticVersion: 1.0.0, platform: Linux, data: \"not: [valid\"}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	closeNow(t, emulatortest.Start(t, func(c *emulator.Config) { c.DataPath, c.Seeds = data, []string{good} }))
+
+	emu, err := emulator.Start(context.Background(), emulator.Config{HTTPAddr: "127.0.0.1:0", GRPCAddr: "127.0.0.1:0", DataPath: data, Seeds: []string{bad}})
+	if err == nil {
+		closeNow(t, emu)
+		t.Fatal("started with a seed whose component is broken")
+	}
+	if !strings.Contains(err.Error(), "imagebuilder.components[0] (broken)") {
+		t.Errorf("error %q does not name the entry", err)
+	}
+
+	emu = emulatortest.Start(t, func(c *emulator.Config) { c.DataPath = data })
+	ctx := testContext(t)
+	users, err := iam.NewFromConfig(emu.AWSConfig("111111111111")).ListUsers(ctx, &iam.ListUsersInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, u := range users.Users {
+		names = append(names, aws.ToString(u.UserName))
+	}
+	if strings.Join(names, ",") != "kept" {
+		t.Errorf("users after the failed seed: %v, want only kept", names)
+	}
+	if _, err := emulatortest.S3Client(emu, emu.AWSConfig("111111111111"), true).HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String("half-applied-bucket")}); err == nil {
+		t.Error("the failed seed's bucket exists")
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".seed-undo-*")); len(left) > 0 {
+		t.Errorf("snapshot left behind: %v", left)
+	}
+}
