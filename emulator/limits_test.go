@@ -97,7 +97,10 @@ func TestDecisionsPageSwitch(t *testing.T) {
 		emu := emulatortest.Start(t, func(c *emulator.Config) { c.HTTPAddr, c.DecisionsPage = tc.addr, tc.page })
 		_, port, _ := net.SplitHostPort(strings.TrimPrefix(emu.HTTPURL(), "http://"))
 		base := "http://127.0.0.1:" + port
-		for path, want := range map[string]int{"/_emulator/health": 200, "/_emulator/decisions": map[bool]int{true: 200, false: 404}[tc.served]} {
+		page := map[bool]int{true: 200, false: 404}[tc.served]
+		// "/_emulator" without its slash leads to the page (a redirect the
+		// client follows), or is not found with the page off.
+		for path, want := range map[string]int{"/_emulator/health": 200, "/_emulator/decisions": page, "/_emulator": page} {
 			resp, err := http.Get(base + path)
 			if err != nil {
 				t.Fatal(err)

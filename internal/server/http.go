@@ -53,6 +53,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveHealth(w, r)
 		return
 	}
+	if r.URL.Path == InternalPrefix[:len(InternalPrefix)-1] {
+		// "/_emulator" typed without its slash: no bucket may be named
+		// "_emulator", so this is never an S3 request.
+		if s.opts.Internal == nil {
+			http.NotFound(w, r)
+			return
+		}
+		http.Redirect(w, r, InternalPrefix, http.StatusMovedPermanently)
+		return
+	}
 	if strings.HasPrefix(r.URL.Path, InternalPrefix) {
 		if s.opts.Internal == nil {
 			http.NotFound(w, r)
