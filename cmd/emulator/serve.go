@@ -118,7 +118,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	if len(quotas) > 0 {
 		set, err := quota.Parse(quotas)
 		if err != nil {
-			fmt.Fprintf(stderr, "emulator serve: bad -quota: %v\n", err)
+			fmt.Fprintf(stderr, "emulator serve: bad -quota (or IBEMU_QUOTAS): %v\n", err)
 			return 2
 		}
 		m.Config.Quotas = map[string]int{}

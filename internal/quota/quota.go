@@ -12,6 +12,7 @@
 package quota
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -107,6 +108,9 @@ func Parse(settings []string) (*Set, error) {
 			return nil, fmt.Errorf("quota %q: want NAME=N, such as iam:UsersPerAccount=20", st)
 		}
 		v, err := strconv.Atoi(strings.TrimSpace(value))
+		if errors.Is(err, strconv.ErrRange) {
+			return nil, fmt.Errorf("quota %q: %s is too large", st, strings.TrimSpace(value))
+		}
 		if err != nil {
 			return nil, fmt.Errorf("quota %q: %q is not a whole number", st, value)
 		}

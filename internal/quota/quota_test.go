@@ -25,6 +25,9 @@ func TestDefaultsAndAdjusted(t *testing.T) {
 }
 
 func TestParseRefusesBadSettings(t *testing.T) {
+	if _, err := Parse([]string{"iam:UsersPerAccount=99999999999999999999"}); err == nil || !strings.Contains(err.Error(), "too large") {
+		t.Errorf("a value past int: %v", err)
+	}
 	for _, bad := range []string{"iam:UsersPerAccount", "iam:UsersPerAccount=x", "iam:UsersPerAccount=0", "iam:Nope=3"} {
 		_, err := Parse([]string{bad})
 		if err == nil {
