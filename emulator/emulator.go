@@ -241,7 +241,9 @@ func Start(ctx context.Context, cfg Config) (*Emulator, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := storage.Open(cfg.DataPath, storage.Options{NoSync: cfg.NoSync})
+	// The sealing key is made with a new file's schema: one commit fewer at
+	// a first start.
+	db, err := storage.Open(cfg.DataPath, storage.Options{NoSync: cfg.NoSync, Secrets: map[string]int{sealSecret: seal.KeySize}})
 	if err != nil {
 		data.remove()
 		return nil, fmt.Errorf("open data file: %w", err)
@@ -348,7 +350,7 @@ func (e *Emulator) decisionsPageServed() bool {
 // build wires authentication, the services and both transports.
 func (e *Emulator) build() error {
 	cfg := e.cfg
-	key, err := e.db.Secret(context.Background(), "seal", seal.KeySize)
+	key, err := e.db.Secret(context.Background(), sealSecret, seal.KeySize)
 	if err != nil {
 		return fmt.Errorf("read the sealing key: %w", err)
 	}
@@ -638,3 +640,7 @@ func (e *Emulator) applyStartSeeds(ctx context.Context, seeds []*Seed, existing 
 	}
 	return nil
 }
+
+// sealSecret names the data file's secret that seals session tokens, key
+// material and encoded messages.
+const sealSecret = "seal"

@@ -45,6 +45,11 @@ type Options struct {
 	// Migrations are the schema upgrade steps, oldest first; see Migration.
 	// Their count fixes the schema version this program writes.
 	Migrations []Migration
+	// Secrets names secrets (name → size in bytes) to create with a new
+	// file, in the transaction that stamps its schema: one commit (two
+	// fsyncs) fewer than a later Secret call creating them. An existing
+	// file is not changed; Secret still creates what is missing.
+	Secrets map[string]int
 }
 
 // DB is an open storage file. It is safe for concurrent use.
@@ -97,7 +102,7 @@ func Open(path string, opts Options) (*DB, error) {
 	bdb.MaxBatchDelay = opts.MaxBatchDelay
 	bdb.MaxBatchSize = opts.MaxBatchSize
 
-	version, err := prepareSchema(bdb, opts.Migrations)
+	version, err := prepareSchema(bdb, opts.Migrations, opts.Secrets)
 	if err != nil {
 		_ = bdb.Close()
 		return nil, fmt.Errorf("storage: open %s: %w", path, err)

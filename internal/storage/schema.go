@@ -44,7 +44,7 @@ func codeSchemaVersion(migrations []Migration) uint64 {
 
 // prepareSchema stamps a new file with the current version, or brings an
 // existing file up to it. It returns the version the file is at afterwards.
-func prepareSchema(bdb *bolt.DB, migrations []Migration) (uint64, error) {
+func prepareSchema(bdb *bolt.DB, migrations []Migration, secrets map[string]int) (uint64, error) {
 	want := codeSchemaVersion(migrations)
 
 	var (
@@ -64,6 +64,9 @@ func prepareSchema(bdb *bolt.DB, migrations []Migration) (uint64, error) {
 		// A new file already has the newest layout: no migration applies.
 		err := bdb.Update(func(btx *bolt.Tx) error {
 			if _, err := btx.CreateBucketIfNotExists(dataBucket.name); err != nil {
+				return err
+			}
+			if err := createSecrets(btx, secrets); err != nil {
 				return err
 			}
 			return writeSchemaVersion(btx, want)

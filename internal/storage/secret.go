@@ -61,3 +61,28 @@ func (db *DB) Secret(ctx context.Context, name string, size int) ([]byte, error)
 	}
 	return out, nil
 }
+
+// createSecrets creates fresh random secrets (name → size in bytes) in a new
+// file's first transaction (Options.Secrets).
+func createSecrets(btx *bolt.Tx, secrets map[string]int) error {
+	if len(secrets) == 0 {
+		return nil
+	}
+	b, err := btx.CreateBucketIfNotExists(secretsBucket.name)
+	if err != nil {
+		return bucketError(err)
+	}
+	for name, size := range secrets {
+		if name == "" || size <= 0 {
+			return errors.New("storage: Options.Secrets needs names and positive sizes")
+		}
+		fresh := make([]byte, size)
+		if _, err := rand.Read(fresh); err != nil {
+			return fmt.Errorf("storage: secret %s: %w", name, err)
+		}
+		if err := b.Put([]byte(name), fresh); err != nil {
+			return err
+		}
+	}
+	return nil
+}

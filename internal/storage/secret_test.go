@@ -51,3 +51,31 @@ func TestSecretIsStableAcrossReopen(t *testing.T) {
 		t.Fatalf("size mismatch: err = %v, want ErrCorrupt", err)
 	}
 }
+
+// Options.Secrets creates the secrets with a new file; reopening with the
+// option does not replace them, and Secret finds them.
+func TestSecretsCreatedWithANewFile(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "s.db")
+	opts := storage.Options{Secrets: map[string]int{"seal": 32}}
+	db, err := storage.Open(path, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := db.Secret(ctx, "seal", 32)
+	if err != nil || len(first) != 32 || bytes.Equal(first, make([]byte, 32)) {
+		t.Fatalf("secret made with the file: %x, %v", first, err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err = storage.Open(path, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	again, err := db.Secret(ctx, "seal", 32)
+	if err != nil || !bytes.Equal(first, again) {
+		t.Fatalf("after reopening: %x, %v; want %x", again, err, first)
+	}
+}
