@@ -449,6 +449,7 @@ func (s *Seed) check() error {
 	}
 	seen := map[string]bool{}
 	keys := map[string]bool{}
+	kmsKeys := map[string]bool{} // key ids are unique across accounts, as on AWS
 	for i, a := range s.Accounts {
 		at := fmt.Sprintf("accounts[%d]", i)
 		if !accountPattern.MatchString(a.ID) {
@@ -480,6 +481,10 @@ func (s *Seed) check() error {
 			if !kms.ValidKeyID(k.ID) {
 				return fail(fmt.Sprintf("%s.kms.keys[%d].id", at, j), "%q is not a key id: a lowercase UUID such as 1234abcd-12ab-34cd-56ef-1234567890ab", k.ID)
 			}
+			if kmsKeys[k.ID] {
+				return fail(fmt.Sprintf("%s.kms.keys[%d].id", at, j), "KMS key id %s is declared twice", k.ID)
+			}
+			kmsKeys[k.ID] = true
 			for n, al := range k.Aliases {
 				if !strings.HasPrefix(al, "alias/") {
 					return fail(fmt.Sprintf("%s.kms.keys[%d].aliases[%d]", at, j, n), "%q: an alias name begins with alias/", al)
