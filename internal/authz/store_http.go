@@ -146,7 +146,11 @@ func parseWhen(s string, now time.Time) (time.Time, error) {
 	if d, err := time.ParseDuration(s); err == nil {
 		return now.Add(-d), nil
 	}
-	return time.Parse(time.RFC3339Nano, s)
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is neither a duration back from now (15m, 24h) nor an RFC 3339 time (2026-11-29T10:00:00Z)", s)
+	}
+	return t, nil
 }
 
 type filterError string
