@@ -123,13 +123,7 @@ func writeDecisions(w io.Writer, format string, rs []*adminv1.Decision, text str
 	case "cloudtrail":
 		return authz.WriteCloudTrail(w, rs)
 	case "json":
-		enc := json.NewEncoder(w)
-		for _, r := range rs {
-			if err := enc.Encode(r); err != nil {
-				return err
-			}
-		}
-		return nil
+		return authz.WriteJSONLines(w, rs...)
 	case "text", "":
 		if text != "" {
 			_, err := io.WriteString(w, text)

@@ -68,3 +68,22 @@ func TestPolicySuggestAndImpactCommands(t *testing.T) {
 		t.Errorf("serve --enforce loose: exit %d", code)
 	}
 }
+
+// decisions --format json prints one object per line in the shape the
+// pages' ?format=json lists (camelCase members).
+func TestDecisionsCommandJSON(t *testing.T) {
+	emu := emulatortest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := imagebuilder.NewFromConfig(emu.AWSConfig("111122223333")).ListComponents(ctx, &imagebuilder.ListComponentsInput{}); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	if code := run(ctx, []string{"decisions", "--endpoint", emu.GRPCAddr(), "--format", "json"}, nil, &out, &errOut, func(string) string { return "" }); code != 0 {
+		t.Fatalf("decisions: %d\n%s", code, errOut.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], `"requestId":`) || !strings.Contains(lines[0], `"action":"imagebuilder:ListComponents"`) || strings.Contains(lines[0], "request_id") {
+		t.Fatalf("decisions --format json printed:\n%s", out.String())
+	}
+}

@@ -3,6 +3,7 @@ package authz
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -107,6 +108,19 @@ func (s *Store) serveList(w http.ResponseWriter, r *http.Request) {
 	default:
 		http.Error(w, "format is json, text or cloudtrail", http.StatusBadRequest)
 	}
+}
+
+// WriteJSONLines writes each decision as one JSON object per line, in the
+// shape the pages' ?format=json lists them (camelCase members), for the
+// decisions command and its --follow stream.
+func WriteJSONLines(w io.Writer, rs ...*adminv1.Decision) error {
+	enc := json.NewEncoder(w)
+	for _, r := range rs {
+		if err := enc.Encode(recordJSON(r)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
