@@ -410,11 +410,11 @@ func (e *Emulator) build() error {
 	regs := []struct {
 		err error
 	}{
-		{e.srv.Register(ibv1.ModelIndex(), &ibv1.Imagebuilder_ServiceDesc, ib)},
-		{e.srv.Register(iamv1.ModelIndex(), &iamv1.IAM_ServiceDesc, iamSvc)},
-		{e.srv.Register(stsv1.ModelIndex(), &stsv1.STS_ServiceDesc, stsSvc)},
-		{e.srv.Register(kmsv1.ModelIndex(), &kmsv1.KMS_ServiceDesc, e.kms)},
-		{e.srv.Register(s3v1.ModelIndex(), &s3v1.S3_ServiceDesc, e.s3)},
+		{e.srv.RegisterLazy(ibv1.Info, ibv1.ModelIndex, &ibv1.Imagebuilder_ServiceDesc, ib)},
+		{e.srv.RegisterLazy(iamv1.Info, iamv1.ModelIndex, &iamv1.IAM_ServiceDesc, iamSvc)},
+		{e.srv.RegisterLazy(stsv1.Info, stsv1.ModelIndex, &stsv1.STS_ServiceDesc, stsSvc)},
+		{e.srv.RegisterLazy(kmsv1.Info, kmsv1.ModelIndex, &kmsv1.KMS_ServiceDesc, e.kms)},
+		{e.srv.RegisterLazy(s3v1.Info, s3v1.ModelIndex, &s3v1.S3_ServiceDesc, e.s3)},
 	}
 	for _, r := range regs {
 		if r.err != nil {

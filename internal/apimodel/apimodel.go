@@ -401,3 +401,21 @@ func (sh *Shape) MatchPattern(v string) bool {
 // Limit and Bound return pointers for generated length and range literals.
 func Limit(v int64) *int64     { return &v }
 func Bound(v float64) *float64 { return &v }
+
+// ServiceInfo is what identifies a service and routes its requests,
+// without its table: generated packages declare it (Info) as a statically
+// initialized variable, so that a server can register a service and pick
+// it for a request before it builds the service's Service.
+type ServiceInfo struct {
+	Name         string
+	SDKID        string
+	SigningName  string
+	Protocol     Protocol
+	TargetPrefix string // awsJson1_1 only
+	GRPCService  string
+}
+
+// Info returns the service's ServiceInfo.
+func (s *Service) Info() ServiceInfo {
+	return ServiceInfo{Name: s.Name, SDKID: s.SDKID, SigningName: s.SigningName, Protocol: s.Protocol, TargetPrefix: s.TargetPrefix, GRPCService: s.GRPCService}
+}

@@ -16,14 +16,23 @@ func (s *service) modelFile(modulePath string) ([]byte, error) {
 	grpcPrefix := "/" + s.cfg.ProtoPackage + "." + s.cfg.GRPCService + "/"
 
 	p("// %s\n\npackage %s\n\n", generatedHeader, s.cfg.GoPackage)
-	p("import (\n\t\"context\"\n\n\t%q\n\t%q\n)\n\n", modulePath+"/internal/apimodel", modulePath+"/internal/awserr")
+	p("import (\n\t\"context\"\n\t\"sync\"\n\n\t%q\n\t%q\n)\n\n", modulePath+"/internal/apimodel", modulePath+"/internal/awserr")
 
 	p("// Model describes the %s API for the wire codecs. It is linked to the\n// generated messages on first use.\n", s.SDKID)
-	p("func Model() *apimodel.Service { return model.MustLink() }\n\n")
+	p("func Model() *apimodel.Service { return model().MustLink() }\n\n")
 	p("// ModelIndex is Model before it is linked to the generated messages: its\n// lookups work, its descriptors (Shape.Message, Member.Field) are set by\n// Link. Servers register it and link a service on its first request.\n")
-	p("func ModelIndex() *apimodel.Service { return model.Index() }\n\n")
+	p("func ModelIndex() *apimodel.Service { return model().Index() }\n\n")
+	protocol := map[string]string{"restJson1": "RESTJSON1", "awsQuery": "AWSQuery", "restXml": "RESTXML", "awsJson1_1": "AWSJSON11"}[s.Protocol]
+	targetPrefix := ""
+	if s.Protocol == "awsJson1_1" {
+		targetPrefix = s.Name
+	}
+	p("// Info identifies the API without its table: servers route requests by\n// it and build Model on the API's first request.\n")
+	p("var Info = apimodel.ServiceInfo{Name: %q, SDKID: %q, SigningName: %q, Protocol: apimodel.%s, TargetPrefix: %q, GRPCService: %q}\n\n",
+		s.Name, s.SDKID, s.SigningName, protocol, targetPrefix, s.cfg.ProtoPackage+"."+s.cfg.GRPCService)
 	p("var shapes [%d]apimodel.Shape\n\n", len(s.Shapes))
-	p("var model = func() *apimodel.Service {\n\ts := &shapes\n")
+	p("// model builds the table on its first use, so that a process pays only\n// for the services it uses.\n")
+	p("var model = sync.OnceValue(func() *apimodel.Service {\n\ts := &shapes\n")
 	for _, sh := range s.Shapes {
 		p("\ts[%d] = apimodel.Shape{Index: %d, Name: %q, Kind: apimodel.%s", sh.Index, sh.Index, sh.Name, sh.Kind)
 		if sh.Kind == "Structure" {
@@ -125,7 +134,7 @@ func (s *service) modelFile(modulePath string) ([]byte, error) {
 	}
 	p("\treturn &apimodel.Service{\n")
 	p("\t\tName: %q, SDKID: %q, SigningName: %q, Protocol: apimodel.%s, APIVersion: %q,\n",
-		s.Name, s.SDKID, s.SigningName, map[string]string{"restJson1": "RESTJSON1", "awsQuery": "AWSQuery", "restXml": "RESTXML", "awsJson1_1": "AWSJSON11"}[s.Protocol], s.Version)
+		s.Name, s.SDKID, s.SigningName, protocol, s.Version)
 	if s.XMLNamespace != "" {
 		p("\t\tXMLNamespace: %q,\n", s.XMLNamespace)
 	}
@@ -172,7 +181,7 @@ func (s *service) modelFile(modulePath string) ([]byte, error) {
 	for _, e := range s.Errors {
 		p("\t\t\t{Name: %q, Code: %q, HTTPStatus: %d, Server: %t},\n", e.Name, e.Code, e.Status, e.Server)
 	}
-	p("\t\t},\n\t}\n}()\n\n")
+	p("\t\t},\n\t}\n})\n\n")
 
 	// Error constructors.
 	seen := map[string]string{}

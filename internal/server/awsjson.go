@@ -15,10 +15,10 @@ import (
 func (rc *httpCall) serveAWSJSON(c *callctx.Call, body []byte) {
 	r := rc.r
 	if r.Method != http.MethodPost || r.URL.Path != "/" {
-		rc.fail(awserr.Newf("UnknownOperationException", http.StatusBadRequest, "%s requests are POST / with the operation in the X-Amz-Target header, not %s %s.", rc.api.Model.SDKID, r.Method, r.URL.Path))
+		rc.fail(awserr.Newf("UnknownOperationException", http.StatusBadRequest, "%s requests are POST / with the operation in the X-Amz-Target header, not %s %s.", rc.api.Info.SDKID, r.Method, r.URL.Path))
 		return
 	}
-	op, aerr := awsjson.Operation(rc.api.Model, r.Header.Get(awsjson.TargetHeader))
+	op, aerr := awsjson.Operation(rc.api.Model(), r.Header.Get(awsjson.TargetHeader))
 	if aerr != nil {
 		rc.fail(aerr)
 		return

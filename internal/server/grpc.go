@@ -55,7 +55,7 @@ func (s *Server) NewGRPCServer(extra ...grpc.ServerOption) (*grpc.Server, *healt
 func (s *Server) maxGRPCMessage() int {
 	limit := s.opts.MaxBodyBytes
 	for _, a := range s.apis {
-		if a.Model.Protocol == apimodel.RESTXML && s.opts.MaxObjectBytes+s.opts.MaxBodyBytes > limit {
+		if a.Info.Protocol == apimodel.RESTXML && s.opts.MaxObjectBytes+s.opts.MaxBodyBytes > limit {
 			limit = s.opts.MaxObjectBytes + s.opts.MaxBodyBytes
 		}
 	}
@@ -67,7 +67,7 @@ func (s *Server) maxGRPCMessage() int {
 // authorize). Methods that are not API operations (the health service) go
 // straight to their handler, without authentication.
 func (s *Server) grpcAuthInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-	rt, ok := s.byMethod[info.FullMethod]
+	rt, ok := s.route(info.FullMethod)
 	if ok {
 		rt.api.link()
 	}
@@ -100,13 +100,13 @@ func (s *Server) grpcAuthInterceptor(ctx context.Context, req any, info *grpc.Un
 	if f := s.replays.check(md, ident.RequestTime, start); f != nil {
 		return nil, f.GRPCError(rt.api.sigv4Protocol())
 	}
-	if ident.Service != rt.api.Model.SigningName {
+	if ident.Service != rt.api.Info.SigningName {
 		// The verifier expects the signing name of the method's proto
 		// package; this catches a package that disagrees with the model.
-		return nil, sigv4.WrongService(rt.api.Model.SigningName).GRPCError(rt.api.sigv4Protocol())
+		return nil, sigv4.WrongService(rt.api.Info.SigningName).GRPCError(rt.api.sigv4Protocol())
 	}
 	c := callctx.From(ctx)
-	c.Service = rt.api.Model.SigningName
+	c.Service = rt.api.Info.SigningName
 	c.Operation = rt.op.Name
 	c.Region = ident.Region
 	c.Account = ident.Principal.AccountID
@@ -177,8 +177,8 @@ func GRPCStatus(e *awserr.Error, requestID, domain string) *status.Status {
 }
 
 func (s *Server) domainOf(fullMethod string) string {
-	if rt, ok := s.byMethod[fullMethod]; ok {
-		return rt.api.Model.SigningName + ".amazonaws.com"
+	if rt, ok := s.route(fullMethod); ok {
+		return rt.api.Info.SigningName + ".amazonaws.com"
 	}
 	return "ibemu"
 }

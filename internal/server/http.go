@@ -43,7 +43,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		defer func() {
 			rc.log.requestID, rc.log.call, rc.log.status = rc.requestID, rc.call, rc.status
 			if rc.api != nil {
-				rc.log.service = rc.api.Model.SigningName
+				rc.log.service = rc.api.Info.SigningName
 			}
 			rc.log.operation = rc.op
 			s.logRequest(r.Context(), rc.log)
@@ -87,7 +87,7 @@ func (rc *httpCall) setAPI(api *API) {
 	if api != nil {
 		api.link()
 	}
-	if api != nil && api.Model.Protocol == apimodel.RESTXML {
+	if api != nil && api.Info.Protocol == apimodel.RESTXML {
 		rc.requestID = newS3RequestID()
 	}
 }
@@ -120,7 +120,7 @@ const WouldDenyMetadata = "x-ibemu-would-deny"
 func (rc *httpCall) serve() {
 	s, r := rc.s, rc.r
 	start := s.now()
-	if api := s.apiForScope(r); api != nil && api.Model.Protocol == apimodel.RESTXML {
+	if api := s.apiForScope(r); api != nil && api.Info.Protocol == apimodel.RESTXML {
 		// S3 bodies are objects: authenticate first, read after. S3's
 		// request ids have their own form (decision lookups take any).
 		rc.api = api
@@ -148,7 +148,7 @@ func (rc *httpCall) serve() {
 		return
 	}
 	api, ok := s.bySigner[ident.Service]
-	if !ok || api.Model.Protocol == apimodel.RESTXML {
+	if !ok || api.Info.Protocol == apimodel.RESTXML {
 		// A restXml API is reached only through a credential scope read
 		// before the body; anything else is not a request to it.
 		rc.fail(unrecognizedService(s, ident.Service))
@@ -167,7 +167,7 @@ func unrecognizedService(s *Server, service string) *awserr.Error {
 func (rc *httpCall) newCall(start time.Time, ident *auth.Identity) *callctx.Call {
 	c := &callctx.Call{
 		RequestID: rc.requestID,
-		Service:   rc.api.Model.SigningName,
+		Service:   rc.api.Info.SigningName,
 		Region:    ident.Region,
 		Account:   ident.Principal.AccountID,
 		Principal: ident.Principal,
@@ -184,7 +184,7 @@ func (rc *httpCall) newCall(start time.Time, ident *auth.Identity) *callctx.Call
 func (rc *httpCall) dispatch(start time.Time, ident *auth.Identity, body []byte) {
 	api := rc.api
 	c := rc.newCall(start, ident)
-	switch api.Model.Protocol {
+	switch api.Info.Protocol {
 	case apimodel.RESTJSON1:
 		rc.serveRESTJSON(c, body)
 	case apimodel.AWSQuery:
@@ -192,7 +192,7 @@ func (rc *httpCall) dispatch(start time.Time, ident *auth.Identity, body []byte)
 	case apimodel.AWSJSON11:
 		rc.serveAWSJSON(c, body)
 	default:
-		rc.fail(awserr.Internal(fmt.Errorf("server: %s: unsupported protocol", api.Model.Name)))
+		rc.fail(awserr.Internal(fmt.Errorf("server: %s: unsupported protocol", api.Info.Name)))
 	}
 }
 
@@ -258,7 +258,7 @@ func (rc *httpCall) serveRESTJSON(c *callctx.Call, body []byte) {
 		if pathFound {
 			rc.fail(awserr.Newf("UnknownOperationException", http.StatusNotFound, "The operation at %s does not accept the method %s.", r.URL.Path, r.Method))
 		} else {
-			rc.fail(awserr.Newf("UnknownOperationException", http.StatusNotFound, "%s %s is not an operation of %s.", r.Method, r.URL.Path, rc.api.Model.SDKID))
+			rc.fail(awserr.Newf("UnknownOperationException", http.StatusNotFound, "%s %s is not an operation of %s.", r.Method, r.URL.Path, rc.api.Info.SDKID))
 		}
 		return
 	}
@@ -309,15 +309,15 @@ func (rc *httpCall) fail(e *awserr.Error) {
 	if rc.log != nil {
 		rc.log.code = e.Code
 	}
-	if rc.api != nil && rc.api.Model.Protocol == apimodel.AWSQuery {
+	if rc.api != nil && rc.api.Info.Protocol == apimodel.AWSQuery {
 		rc.writeQueryError(e)
 		return
 	}
-	if rc.api != nil && rc.api.Model.Protocol == apimodel.RESTXML {
+	if rc.api != nil && rc.api.Info.Protocol == apimodel.RESTXML {
 		rc.writeRESTXMLError(e)
 		return
 	}
-	if rc.api != nil && rc.api.Model.Protocol == apimodel.AWSJSON11 {
+	if rc.api != nil && rc.api.Info.Protocol == apimodel.AWSJSON11 {
 		rc.writeAWSJSONError(e)
 		return
 	}
@@ -342,7 +342,7 @@ func (rc *httpCall) write(status int, contentType string, body []byte) {
 // SDKs correct their clock skew.
 func (rc *httpCall) setCommonHeaders() {
 	h := rc.w.Header()
-	if rc.api != nil && rc.api.Model.Protocol == apimodel.RESTXML {
+	if rc.api != nil && rc.api.Info.Protocol == apimodel.RESTXML {
 		h.Set(s3RequestIDHeader, rc.requestID)
 		h.Set(s3HostIDHeader, hostID(rc.requestID))
 	} else {
@@ -390,7 +390,7 @@ func (s *Server) apiForScope(r *http.Request) *API {
 func (s *Server) guessAPI(r *http.Request, body []byte) *API {
 	if prefix, _, ok := strings.Cut(r.Header.Get("X-Amz-Target"), "."); ok {
 		for _, a := range s.apis {
-			if a.Model.Protocol == apimodel.AWSJSON11 && a.Model.TargetPrefix == prefix {
+			if a.Info.Protocol == apimodel.AWSJSON11 && a.Info.TargetPrefix == prefix {
 				return a
 			}
 		}
@@ -398,7 +398,7 @@ func (s *Server) guessAPI(r *http.Request, body []byte) *API {
 	wantQuery := strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") || r.URL.Query().Has("Action")
 	var fallback *API
 	for _, a := range s.apis {
-		if (a.Model.Protocol == apimodel.AWSQuery) != wantQuery {
+		if (a.Info.Protocol == apimodel.AWSQuery) != wantQuery {
 			continue
 		}
 		if fallback == nil {
@@ -423,7 +423,7 @@ func (s *Server) guessAPI(r *http.Request, body []byte) *API {
 
 func (s *Server) restXMLAPI() *API {
 	for _, a := range s.apis {
-		if a.Model.Protocol == apimodel.RESTXML {
+		if a.Info.Protocol == apimodel.RESTXML {
 			return a
 		}
 	}
@@ -432,9 +432,10 @@ func (s *Server) restXMLAPI() *API {
 
 func (s *Server) restJSONRoutes(r *http.Request) bool {
 	for _, a := range s.apis {
-		if a.rest == nil {
+		if a.Info.Protocol != apimodel.RESTJSON1 {
 			continue
 		}
+		a.Model() // builds the router
 		if _, _, found := a.rest.Match(r.Method, r.URL.EscapedPath()); found {
 			return true
 		}
@@ -452,6 +453,6 @@ func (s *Server) actionIn(a *API, r *http.Request, body []byte) bool {
 			}
 		}
 	}
-	_, ok := a.Model.Operation(action)
+	_, ok := a.Model().Operation(action)
 	return ok
 }

@@ -5,7 +5,8 @@ import (
 	"runtime"
 )
 
-// implementedCount counts the operations of a whose implementation is the
+// implementedCount counts the operations of a (the methods of its service
+// description, one for each operation of the model) whose implementation is the
 // service's own: a method the service declares, not one promoted from the
 // embedded generated Unsupported…Server (whose answer is always
 // UnsupportedOperation). A promoted method reaches the method set through a
@@ -15,8 +16,8 @@ import (
 func implementedCount(a *API) int {
 	v := reflect.ValueOf(a.Impl)
 	n := 0
-	for _, op := range a.Model.Operations {
-		m, ok := v.Type().MethodByName(op.Name)
+	for i := range a.Desc.Methods {
+		m, ok := v.Type().MethodByName(a.Desc.Methods[i].MethodName)
 		if !ok {
 			continue
 		}

@@ -29,14 +29,14 @@ func (s *Server) intercept(ctx context.Context, req any, info *grpc.UnaryServerI
 			resp, err = nil, awserr.Internal(fmt.Errorf("panic: %v", p))
 		}
 	}()
-	rt, ok := s.byMethod[info.FullMethod]
+	rt, ok := s.route(info.FullMethod)
 	if !ok {
 		return nil, awserr.Internal(fmt.Errorf("server: no route for %s", info.FullMethod))
 	}
 	if err := s.validate(rt, req); err != nil {
 		return nil, err
 	}
-	actx, err := s.opts.Authorizer.Authorize(ctx, rt.api.Model, rt.op, req)
+	actx, err := s.opts.Authorizer.Authorize(ctx, rt.api.Model(), rt.op, req)
 	if err != nil {
 		return nil, err
 	}
@@ -76,8 +76,8 @@ func (s *Server) validate(rt route, req any) error {
 		return awserr.Internal(fmt.Errorf("server: %s: input is %T", rt.op.Name, req))
 	}
 	if vs := apimodel.Validate(rt.op.Input, msg.ProtoReflect()); len(vs) > 0 {
-		if rt.api.Model.Protocol != apimodel.RESTXML {
-			return rt.api.Model.ValidationError(vs)
+		if rt.api.Info.Protocol != apimodel.RESTXML {
+			return rt.api.Model().ValidationError(vs)
 		}
 		// S3 has no ValidationException: its own codes, and most enum
 		// values left to the service.

@@ -15,7 +15,7 @@ func (rc *httpCall) serveQuery(c *callctx.Call, body []byte) {
 		rc.fail(aerr)
 		return
 	}
-	svc := rc.api.Model
+	svc := rc.api.Model()
 	op, aerr := query.Operation(svc, params)
 	if aerr != nil {
 		rc.fail(aerr)
@@ -32,5 +32,5 @@ func (rc *httpCall) serveQuery(c *callctx.Call, body []byte) {
 }
 
 func (rc *httpCall) writeQueryError(e *awserr.Error) {
-	rc.write(e.HTTPStatus, query.ContentType, query.AppendError(nil, rc.api.Model, e, rc.requestID))
+	rc.write(e.HTTPStatus, query.ContentType, query.AppendError(nil, rc.api.Model(), e, rc.requestID))
 }

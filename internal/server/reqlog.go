@@ -123,8 +123,8 @@ func RedactCanonical(cr string) string {
 // grpcMethod names a gRPC method's service and operation for the log:
 // from the registered API when there is one, else from the method's name.
 func (s *Server) grpcMethod(fullMethod string) (service, op string) {
-	if rt, ok := s.byMethod[fullMethod]; ok {
-		return rt.api.Model.SigningName, rt.op.Name
+	if rt, ok := s.route(fullMethod); ok {
+		return rt.api.Info.SigningName, rt.op.Name
 	}
 	rest := strings.TrimPrefix(fullMethod, "/")
 	svc, op, _ := strings.Cut(rest, "/")

@@ -40,7 +40,7 @@ func (rc *httpCall) serveRESTXMLStreaming(api *API) {
 		rc.fail(failure.AWSError(rc.protocol()))
 		return
 	}
-	if ident.Service != api.Model.SigningName {
+	if ident.Service != api.Info.SigningName {
 		// The scope read before verification named this API; a verified
 		// scope cannot differ, and a body verified only through
 		// x-amz-content-sha256 is never handed to another codec.
@@ -95,7 +95,7 @@ func (rc *httpCall) serveRESTXMLStreaming(api *API) {
 // modeled one (the object's size), for others the body's.
 func (rc *httpCall) writeRESTXML(op *apimodel.Operation, msg proto.Message) {
 	h := rc.w.Header()
-	res := restxml.EncodeOutput(h, rc.api.Model, op, msg)
+	res := restxml.EncodeOutput(h, rc.api.Model(), op, msg)
 	rc.setCommonHeaders()
 	if rc.r.Method != http.MethodHead || h.Get("Content-Length") == "" {
 		h.Set("Content-Length", strconv.Itoa(len(res.Body)))

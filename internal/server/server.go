@@ -95,16 +95,16 @@ var DefaultS3BaseHosts = []string{"localhost", "s3.localhost", "s3.amazonaws.com
 
 // Server serves the registered APIs over HTTP and gRPC.
 type Server struct {
-	opts     Options
-	log      *slog.Logger
-	now      func() time.Time
-	apis     []*API
-	bySigner map[string]*API // by SigV4 signing name
-	byMethod map[string]route
-	chain    grpc.UnaryServerInterceptor
-	ready    atomic.Bool
-	admin    []adminService
-	replays  replayGuard // gRPC signatures seen within GRPCReplayWindow
+	opts      Options
+	log       *slog.Logger
+	now       func() time.Time
+	apis      []*API
+	bySigner  map[string]*API // by SigV4 signing name
+	byService map[string]*API // by full gRPC service name
+	chain     grpc.UnaryServerInterceptor
+	ready     atomic.Bool
+	admin     []adminService
+	replays   replayGuard // gRPC signatures seen within GRPCReplayWindow
 }
 
 // New returns a server with no APIs yet. It fails without an authenticator
@@ -138,11 +138,11 @@ func New(opts Options) (*Server, error) {
 		opts.S3BaseHosts = DefaultS3BaseHosts
 	}
 	s := &Server{
-		opts:     opts,
-		log:      opts.Logger,
-		now:      opts.Clock,
-		bySigner: map[string]*API{},
-		byMethod: map[string]route{},
+		opts:      opts,
+		log:       opts.Logger,
+		now:       opts.Clock,
+		bySigner:  map[string]*API{},
+		byService: map[string]*API{},
 	}
 	s.chain = s.intercept
 	return s, nil
@@ -151,23 +151,60 @@ func New(opts Options) (*Server, error) {
 // Register adds an API: its model, its generated service description and
 // the implementation (which must implement desc.HandlerType). The model
 // need not be linked yet (the generated ModelIndex): the API links it on
-// its first request.
+// its first request. Register checks the model against the service
+// description now; RegisterLazy defers building the model.
 func (s *Server) Register(model *apimodel.Service, desc *grpc.ServiceDesc, impl any) error {
-	if model == nil || desc == nil || impl == nil {
+	if model == nil {
 		return errors.New("server: Register needs a model, a service description and an implementation")
 	}
-	model.Index()
-	a, err := newAPI(model, desc, impl)
+	a, err := s.register(model.Info(), func() *apimodel.Service { return model }, desc, impl)
 	if err != nil {
 		return err
 	}
-	if _, dup := s.bySigner[model.SigningName]; dup {
-		return fmt.Errorf("server: %s registered twice", model.SigningName)
+	return a.build()
+}
+
+// RegisterLazy adds an API by its identity (the generated Info) and a
+// function that returns its model (the generated ModelIndex), called on the
+// API's first request: routing needs only the identity, so the services a
+// process never serves cost no model. A model that does not match the
+// service description is found then, and answered InternalFailure; Check
+// finds it up front.
+func (s *Server) RegisterLazy(info apimodel.ServiceInfo, model func() *apimodel.Service, desc *grpc.ServiceDesc, impl any) error {
+	if model == nil {
+		return errors.New("server: RegisterLazy needs a model, a service description and an implementation")
 	}
+	_, err := s.register(info, model, desc, impl)
+	return err
+}
+
+func (s *Server) register(info apimodel.ServiceInfo, model func() *apimodel.Service, desc *grpc.ServiceDesc, impl any) (*API, error) {
+	if desc == nil || impl == nil {
+		return nil, errors.New("server: Register needs a model, a service description and an implementation")
+	}
+	if _, dup := s.bySigner[info.SigningName]; dup {
+		return nil, fmt.Errorf("server: %s registered twice", info.SigningName)
+	}
+	if info.GRPCService != desc.ServiceName {
+		return nil, fmt.Errorf("server: %s: model and service description disagree on the service name", info.Name)
+	}
+	if _, dup := s.byService[desc.ServiceName]; dup {
+		return nil, fmt.Errorf("server: %s registered twice", desc.ServiceName)
+	}
+	a := newAPI(info, model, desc, impl)
 	s.apis = append(s.apis, a)
-	s.bySigner[model.SigningName] = a
-	for _, op := range model.Operations {
-		s.byMethod[op.GRPCMethod] = route{api: a, op: op}
+	s.bySigner[info.SigningName] = a
+	s.byService[desc.ServiceName] = a
+	return a, nil
+}
+
+// Check builds the model of every registered API and checks it against
+// its identity and service description, as Register does.
+func (s *Server) Check() error {
+	for _, a := range s.apis {
+		if err := a.build(); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -175,11 +212,12 @@ func (s *Server) Register(model *apimodel.Service, desc *grpc.ServiceDesc, impl 
 // Services lists the signing names of the registered APIs that serve at
 // least one operation of their own (an API whose every operation answers
 // UnsupportedOperation is registered but not listed), in registration order.
+// It does not build the APIs' models.
 func (s *Server) Services() []string {
 	out := make([]string, 0, len(s.apis))
 	for _, a := range s.apis {
-		if a.implemented > 0 {
-			out = append(out, a.Model.SigningName)
+		if a.implementedOps() > 0 {
+			out = append(out, a.Info.SigningName)
 		}
 	}
 	return out

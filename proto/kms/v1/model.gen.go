@@ -4,6 +4,7 @@ package kmsv1
 
 import (
 	"context"
+	"sync"
 
 	"github.com/ibemu/ibemu/internal/apimodel"
 	"github.com/ibemu/ibemu/internal/awserr"
@@ -11,16 +12,22 @@ import (
 
 // Model describes the KMS API for the wire codecs. It is linked to the
 // generated messages on first use.
-func Model() *apimodel.Service { return model.MustLink() }
+func Model() *apimodel.Service { return model().MustLink() }
 
 // ModelIndex is Model before it is linked to the generated messages: its
 // lookups work, its descriptors (Shape.Message, Member.Field) are set by
 // Link. Servers register it and link a service on its first request.
-func ModelIndex() *apimodel.Service { return model.Index() }
+func ModelIndex() *apimodel.Service { return model().Index() }
+
+// Info identifies the API without its table: servers route requests by
+// it and build Model on the API's first request.
+var Info = apimodel.ServiceInfo{Name: "TrentService", SDKID: "KMS", SigningName: "kms", Protocol: apimodel.AWSJSON11, TargetPrefix: "TrentService", GRPCService: "ibemu.kms.v1.KMS"}
 
 var shapes [263]apimodel.Shape
 
-var model = func() *apimodel.Service {
+// model builds the table on its first use, so that a process pays only
+// for the services it uses.
+var model = sync.OnceValue(func() *apimodel.Service {
 	s := &shapes
 	s[0] = apimodel.Shape{Index: 0, Name: "AWSAccountIdType", Kind: apimodel.String}
 	s[1] = apimodel.Shape{Index: 1, Name: "AccountIdType", Kind: apimodel.String, MinLength: apimodel.Limit(12), MaxLength: apimodel.Limit(12), Pattern: "^[0-9]{12}$", GoPattern: "^[0-9]{12}$"}
@@ -1190,7 +1197,7 @@ var model = func() *apimodel.Service {
 			{Name: "XksProxyVpcEndpointServiceNotFoundException", Code: "XksProxyVpcEndpointServiceNotFoundException", HTTPStatus: 400, Server: false},
 		},
 	}
-}()
+})
 
 // ErrAlreadyExists returns the modeled error AlreadyExistsException (HTTP 409).
 func ErrAlreadyExists(format string, args ...any) *awserr.Error {

@@ -4,6 +4,7 @@ package s3v1
 
 import (
 	"context"
+	"sync"
 
 	"github.com/ibemu/ibemu/internal/apimodel"
 	"github.com/ibemu/ibemu/internal/awserr"
@@ -11,16 +12,22 @@ import (
 
 // Model describes the S3 API for the wire codecs. It is linked to the
 // generated messages on first use.
-func Model() *apimodel.Service { return model.MustLink() }
+func Model() *apimodel.Service { return model().MustLink() }
 
 // ModelIndex is Model before it is linked to the generated messages: its
 // lookups work, its descriptors (Shape.Message, Member.Field) are set by
 // Link. Servers register it and link a service on its first request.
-func ModelIndex() *apimodel.Service { return model.Index() }
+func ModelIndex() *apimodel.Service { return model().Index() }
+
+// Info identifies the API without its table: servers route requests by
+// it and build Model on the API's first request.
+var Info = apimodel.ServiceInfo{Name: "AmazonS3", SDKID: "S3", SigningName: "s3", Protocol: apimodel.RESTXML, TargetPrefix: "", GRPCService: "ibemu.s3.v1.S3"}
 
 var shapes [719]apimodel.Shape
 
-var model = func() *apimodel.Service {
+// model builds the table on its first use, so that a process pays only
+// for the services it uses.
+var model = sync.OnceValue(func() *apimodel.Service {
 	s := &shapes
 	s[0] = apimodel.Shape{Index: 0, Name: "AbacStatus", Kind: apimodel.Structure, MessageName: "ibemu.s3.v1.AbacStatus"}
 	s[1] = apimodel.Shape{Index: 1, Name: "AbortDate", Kind: apimodel.Timestamp}
@@ -3146,7 +3153,7 @@ var model = func() *apimodel.Service {
 			{Name: "TooManyParts", Code: "TooManyParts", HTTPStatus: 400, Server: false},
 		},
 	}
-}()
+})
 
 // ErrAccessDenied returns the modeled error AccessDenied (HTTP 403).
 func ErrAccessDenied(format string, args ...any) *awserr.Error {

@@ -4,6 +4,7 @@ package stsv1
 
 import (
 	"context"
+	"sync"
 
 	"github.com/ibemu/ibemu/internal/apimodel"
 	"github.com/ibemu/ibemu/internal/awserr"
@@ -11,16 +12,22 @@ import (
 
 // Model describes the STS API for the wire codecs. It is linked to the
 // generated messages on first use.
-func Model() *apimodel.Service { return model.MustLink() }
+func Model() *apimodel.Service { return model().MustLink() }
 
 // ModelIndex is Model before it is linked to the generated messages: its
 // lookups work, its descriptors (Shape.Message, Member.Field) are set by
 // Link. Servers register it and link a service on its first request.
-func ModelIndex() *apimodel.Service { return model.Index() }
+func ModelIndex() *apimodel.Service { return model().Index() }
+
+// Info identifies the API without its table: servers route requests by
+// it and build Model on the API's first request.
+var Info = apimodel.ServiceInfo{Name: "AWSSecurityTokenServiceV20110615", SDKID: "STS", SigningName: "sts", Protocol: apimodel.AWSQuery, TargetPrefix: "", GRPCService: "ibemu.sts.v1.STS"}
 
 var shapes [98]apimodel.Shape
 
-var model = func() *apimodel.Service {
+// model builds the table on its first use, so that a process pays only
+// for the services it uses.
+var model = sync.OnceValue(func() *apimodel.Service {
 	s := &shapes
 	s[0] = apimodel.Shape{Index: 0, Name: "AssumeRoleRequest", Kind: apimodel.Structure, MessageName: "ibemu.sts.v1.AssumeRoleRequest"}
 	s[1] = apimodel.Shape{Index: 1, Name: "AssumeRoleResponse", Kind: apimodel.Structure, MessageName: "ibemu.sts.v1.AssumeRoleResponse"}
@@ -347,7 +354,7 @@ var model = func() *apimodel.Service {
 			{Name: "SessionDurationEscalationException", Code: "SessionDurationEscalationException", HTTPStatus: 403, Server: false},
 		},
 	}
-}()
+})
 
 // ErrExpiredToken returns the modeled error ExpiredTokenException (HTTP 400).
 func ErrExpiredToken(format string, args ...any) *awserr.Error {
