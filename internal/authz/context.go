@@ -40,7 +40,9 @@ func globalKeys(ctx *policy.Context, c *callctx.Call, caller *Caller, session *a
 	// ("aws:SourceIp": not present when the request comes through an AWS
 	// service).
 	if !via && c.SourceIP.IsValid() {
-		_ = ctx.Set("aws:SourceIp", policy.TypeIP, ipText(c.SourceIP))
+		if st := sourceOf(c.SourceIP); st.ok {
+			ctx.SetValue("aws:SourceIp", st.val)
+		}
 	}
 	if c.Region != "" {
 		ctx.SetString("aws:RequestedRegion", c.Region)
@@ -107,11 +109,14 @@ func mustValue(raw string, typ policy.ValueType) policy.Value {
 
 var lastTimeKeys atomic.Pointer[timeKeys]
 
-// sourceText is an address and its text, kept for the next request from
-// the same client (a test suite calls from one address).
+// sourceText is an address, its text and its parsed aws:SourceIp value,
+// kept for the next request from the same client (a test suite calls from
+// one address).
 type sourceText struct {
 	addr netip.Addr
 	text string
+	val  policy.Value
+	ok   bool // val parsed (an address always does)
 }
 
 var lastSource atomic.Pointer[sourceText]
@@ -119,12 +124,18 @@ var lastSource atomic.Pointer[sourceText]
 // ipText is a.String(), without formatting it again for the same address
 // as the previous call.
 func ipText(a netip.Addr) string {
+	return sourceOf(a).text
+}
+
+func sourceOf(a netip.Addr) *sourceText {
 	if st := lastSource.Load(); st != nil && st.addr == a {
-		return st.text
+		return st
 	}
 	st := &sourceText{addr: a, text: a.String()}
+	v, err := policy.ParseValue(st.text, policy.TypeIP)
+	st.val, st.ok = v, err == nil
 	lastSource.Store(st)
-	return st.text
+	return st
 }
 
 func timeKeysAt(now time.Time) *timeKeys {
