@@ -82,3 +82,26 @@ func BenchmarkContextGlobalKeys(b *testing.B) {
 		kv = ctx.AppendSorted(kv[:0])
 	}
 }
+
+// Label made at parse time must stay what makeLabel says, also when a
+// caller changes Sid or Index afterwards, and cost no allocation.
+func TestStatementLabelCached(t *testing.T) {
+	p, err := Parse(`{"Version":"2012-10-17","Statement":[{"Sid":"S1","Effect":"Allow","Action":"*","Resource":"*"},{"Effect":"Allow","Action":"*","Resource":"*"}]}`, KindIdentity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := p.Statements[0], p.Statements[1]
+	if a.Label() != "statement S1" || b.Label() != "statement #2" {
+		t.Fatalf("labels %q, %q", a.Label(), b.Label())
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = a.Label() }); n != 0 {
+		t.Errorf("Label allocates %v times", n)
+	}
+	a.Sid, b.Index = "Other", 6
+	if a.Label() != "statement Other" || b.Label() != "statement #7" {
+		t.Fatalf("after a change: %q, %q", a.Label(), b.Label())
+	}
+	if (&Statement{Index: 2}).Label() != "statement #3" {
+		t.Error("unparsed statement")
+	}
+}
