@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
@@ -195,8 +196,15 @@ type Shape struct {
 	patternOnce sync.Once
 	patternRe   *regexp.Regexp
 	excludeRes  []*regexp.Regexp
+	// lastMatch is the last value that satisfied the pattern (a copy):
+	// clients repeat the same ARN or name call after call, and matching
+	// it again costs a regexp run per request.
+	lastMatch   atomic.Pointer[string]
 	memberIndex map[string]*Member // structures: by wire name
 }
+
+// maxMemoMatch bounds the length of a value MatchPattern remembers.
+const maxMemoMatch = 2048
 
 // Member is a member of a structure.
 type Member struct {
@@ -387,6 +395,9 @@ func (sh *Shape) MatchPattern(v string) bool {
 			sh.excludeRes = append(sh.excludeRes, regexp.MustCompile(x))
 		}
 	})
+	if last := sh.lastMatch.Load(); last != nil && *last == v {
+		return true
+	}
 	if !sh.patternRe.MatchString(v) {
 		return false
 	}
@@ -394,6 +405,11 @@ func (sh *Shape) MatchPattern(v string) bool {
 		if x.MatchString(v) {
 			return false
 		}
+	}
+	if len(v) <= maxMemoMatch {
+		// A copy: v may share memory with a whole request body.
+		c := strings.Clone(v)
+		sh.lastMatch.Store(&c)
 	}
 	return true
 }

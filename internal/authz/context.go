@@ -28,19 +28,26 @@ func globalKeys(ctx *policy.Context, c *callctx.Call, caller *Caller, session *a
 	ctx.AddPrincipalKeys(&caller.Principal)
 	now := c.Time.UTC()
 	tk := timeKeysAt(now)
-	_ = ctx.Set("aws:CurrentTime", policy.TypeDate, tk.current)
-	_ = ctx.Set("aws:EpochTime", policy.TypeNumeric, tk.epoch)
-	_ = ctx.Set("aws:SecureTransport", policy.TypeBoolean, strconv.FormatBool(c.SecureTransport))
+	// A time Set cannot parse (a year past 9999) was never set: nor is it here.
+	if tk.currentOK {
+		ctx.SetValue("aws:CurrentTime", tk.current)
+	}
+	if tk.epochOK {
+		ctx.SetValue("aws:EpochTime", tk.epoch)
+	}
+	ctx.SetValue("aws:SecureTransport", boolValue(c.SecureTransport))
 	// A request a service makes on the caller's behalf carries no source IP
 	// ("aws:SourceIp": not present when the request comes through an AWS
 	// service).
 	if !via && c.SourceIP.IsValid() {
-		_ = ctx.Set("aws:SourceIp", policy.TypeIP, ipText(c.SourceIP))
+		if st := sourceOf(c.SourceIP); st.ok {
+			ctx.SetValue("aws:SourceIp", st.val)
+		}
 	}
 	if c.Region != "" {
 		ctx.SetString("aws:RequestedRegion", c.Region)
 	}
-	_ = ctx.Set("aws:ViaAWSService", policy.TypeBoolean, strconv.FormatBool(via))
+	ctx.SetValue("aws:ViaAWSService", boolValue(via))
 	if session != nil {
 		sessionKeys(ctx, session, now)
 	}
@@ -74,19 +81,42 @@ func s3TransportKeys(ctx *policy.Context, t *callctx.S3Transport) {
 }
 
 // timeKeys are aws:CurrentTime and aws:EpochTime of one second, formatted
-// once for every request of that second.
+// and parsed once for every request of that second.
 type timeKeys struct {
-	sec            int64
-	current, epoch string
+	sec                int64
+	current, epoch     policy.Value
+	currentOK, epochOK bool
+}
+
+// The boolean values "true" and "false", parsed once.
+var trueValue, falseValue = mustValue("true", policy.TypeBoolean), mustValue("false", policy.TypeBoolean)
+
+func boolValue(b bool) policy.Value {
+	if b {
+		return trueValue
+	}
+	return falseValue
+}
+
+// mustValue parses a value this package formats itself.
+func mustValue(raw string, typ policy.ValueType) policy.Value {
+	v, err := policy.ParseValue(raw, typ)
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
 
 var lastTimeKeys atomic.Pointer[timeKeys]
 
-// sourceText is an address and its text, kept for the next request from
-// the same client (a test suite calls from one address).
+// sourceText is an address, its text and its parsed aws:SourceIp value,
+// kept for the next request from the same client (a test suite calls from
+// one address).
 type sourceText struct {
 	addr netip.Addr
 	text string
+	val  policy.Value
+	ok   bool // val parsed (an address always does)
 }
 
 var lastSource atomic.Pointer[sourceText]
@@ -94,12 +124,18 @@ var lastSource atomic.Pointer[sourceText]
 // ipText is a.String(), without formatting it again for the same address
 // as the previous call.
 func ipText(a netip.Addr) string {
+	return sourceOf(a).text
+}
+
+func sourceOf(a netip.Addr) *sourceText {
 	if st := lastSource.Load(); st != nil && st.addr == a {
-		return st.text
+		return st
 	}
 	st := &sourceText{addr: a, text: a.String()}
+	v, err := policy.ParseValue(st.text, policy.TypeIP)
+	st.val, st.ok = v, err == nil
 	lastSource.Store(st)
-	return st.text
+	return st
 }
 
 func timeKeysAt(now time.Time) *timeKeys {
@@ -107,7 +143,12 @@ func timeKeysAt(now time.Time) *timeKeys {
 	if tk := lastTimeKeys.Load(); tk != nil && tk.sec == sec {
 		return tk
 	}
-	tk := &timeKeys{sec: sec, current: now.Format(dateFormat), epoch: strconv.FormatInt(sec, 10)}
+	tk := &timeKeys{sec: sec}
+	var err error
+	tk.current, err = policy.ParseValue(now.Format(dateFormat), policy.TypeDate)
+	tk.currentOK = err == nil
+	tk.epoch, err = policy.ParseValue(strconv.FormatInt(sec, 10), policy.TypeNumeric)
+	tk.epochOK = err == nil
 	lastTimeKeys.Store(tk)
 	return tk
 }
@@ -138,7 +179,7 @@ func requestKeys(ctx *policy.Context, p *plan, in protoreflect.Message) {
 		switch {
 		case k.prefix:
 			k.path.tags(in, func(tag, val string) {
-				ctx.SetString(k.key+tag, val)
+				ctx.SetTag(k.key, tag, val)
 			})
 		case k.tagKey:
 			var keys []string
@@ -172,9 +213,9 @@ func resourceKeys(ctx *policy.Context, r *Resource) {
 	}
 	iamTags := r.Type == "role" || r.Type == "user"
 	for k, v := range r.Tags {
-		ctx.SetString("aws:ResourceTag/"+k, v)
+		ctx.SetTag("aws:ResourceTag/", k, v)
 		if iamTags {
-			ctx.SetString("iam:ResourceTag/"+k, v)
+			ctx.SetTag("iam:ResourceTag/", k, v)
 		}
 	}
 	for _, k := range r.Keys {

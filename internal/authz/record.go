@@ -229,15 +229,11 @@ const (
 
 // recordEncoder writes decisions in the log's record format (an
 // adminv1.Decision in protobuf wire form). It belongs to one goroutine (the
-// Store's writer) and keeps the lower-cased forms of context key names it
-// has seen, so looking their values up does not allocate.
+// Store's writer) and reuses one slice for the sorted request context of
+// each record.
 type recordEncoder struct {
-	lower map[string]string
+	kv []policy.KeyValues // the context of the record being encoded
 }
-
-// maxLowerKeys bounds recordEncoder.lower: tag keys (aws:ResourceTag/…)
-// are as many as the tags callers use, so the cache starts over when full.
-const maxLowerKeys = 4096
 
 // appendRecord appends d's record to b: the same bytes, once decoded, as
 // proto.Marshal of d.Record() (TestRecordEncoderMatchesRecord checks it).
@@ -276,8 +272,9 @@ func (e *recordEncoder) appendRecord(b []byte, d *Decision) ([]byte, error) {
 	b = appendStringField(b, fPolicy, pol)
 	b = appendStringField(b, fStatement, st)
 	if ctx := d.req.Context; ctx != nil {
-		for _, k := range ctx.Keys() {
-			vals, _ := ctx.Lookup(e.lowerKey(k))
+		e.kv = ctx.AppendSorted(e.kv[:0])
+		for i := range e.kv {
+			k, vals := e.kv[i].Name, e.kv[i].Values
 			n := 0
 			if k != "" {
 				n += protowire.SizeTag(fContextKey) + protowire.SizeBytes(len(k))
@@ -293,6 +290,7 @@ func (e *recordEncoder) appendRecord(b []byte, d *Decision) ([]byte, error) {
 				b = protowire.AppendString(b, vals[i].Raw)
 			}
 		}
+		clear(e.kv) // keep no decision's values alive
 	}
 	b = appendStringField(b, fMessage, d.Message)
 	b = appendAllowExplanation(b, kind, pol, st)
@@ -350,17 +348,4 @@ func appendVarintField(b []byte, num protowire.Number, v int64) []byte {
 	}
 	b = protowire.AppendTag(b, num, protowire.VarintType)
 	return protowire.AppendVarint(b, uint64(v))
-}
-
-// lowerKey returns k lower-cased, from the cache when it was seen before.
-func (e *recordEncoder) lowerKey(k string) string {
-	if l, ok := e.lower[k]; ok {
-		return l
-	}
-	if e.lower == nil || len(e.lower) >= maxLowerKeys {
-		e.lower = make(map[string]string, 64)
-	}
-	l := strings.ToLower(k)
-	e.lower[k] = l
-	return l
 }

@@ -29,14 +29,42 @@ func parseARN(member, arn string) (resourceARN, *awserr.Error) {
 	bad := func() (resourceARN, *awserr.Error) {
 		return resourceARN{}, ibv1.ErrInvalidParameterValue("The value supplied for parameter '%s' is not valid. The ARN %s is not a valid Image Builder ARN.", member, arn)
 	}
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "imagebuilder" {
+	// strings.SplitN(arn, ":", 6) and strings.Split(resource, "/"), into
+	// arrays: this runs for every request naming a resource.
+	var parts [6]string
+	rest := arn
+	for i := range 5 {
+		p, after, ok := strings.Cut(rest, ":")
+		if !ok {
+			return bad()
+		}
+		parts[i], rest = p, after
+	}
+	parts[5] = rest
+	if parts[0] != "arn" || parts[2] != "imagebuilder" {
 		return bad()
 	}
 	r := resourceARN{Partition: parts[1], Region: parts[3], Account: parts[4]}
-	segs := strings.Split(parts[5], "/")
-	if len(segs) > 0 && segs[0] == "workflow" && len(segs) > 1 {
-		segs = append([]string{segs[0] + "/" + segs[1]}, segs[2:]...)
+	// At most 4 segments are valid, 5 for a workflow type (two joined).
+	var raw [5]string
+	n := 0
+	for rest = parts[5]; ; n++ {
+		if n == len(raw) {
+			return bad()
+		}
+		seg, after, ok := strings.Cut(rest, "/")
+		raw[n] = seg
+		if !ok {
+			n++
+			break
+		}
+		rest = after
+	}
+	segs := raw[:n]
+	if segs[0] == "workflow" && len(segs) > 1 {
+		// "workflow/TYPE", a prefix of the resource part.
+		segs[1] = parts[5][:len(segs[0])+1+len(segs[1])]
+		segs = segs[1:]
 	}
 	if len(segs) < 2 || len(segs) > 4 || segs[0] == "" || segs[1] == "" {
 		return bad()

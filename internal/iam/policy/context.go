@@ -4,7 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/netip"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -167,12 +167,80 @@ func (c *Context) single(v Value) []Value {
 	return c.vals[n-1 : n : n]
 }
 
+// SetValue sets a single-valued key to v, a value ParseValue returned: the
+// same as Set with v's text and type, without parsing it again.
+func (c *Context) SetValue(key string, v Value) {
+	c.put(key, contextEntry{name: key, values: c.single(v)})
+}
+
+// ParseValue parses raw as a value of type typ, as Set does. A caller that
+// sets the same value on many contexts parses it once and uses SetValue.
+func ParseValue(raw string, typ ValueType) (Value, error) {
+	return parseValue(raw, typ)
+}
+
+// SetTag sets the single-valued string key prefix+tag (such as
+// "aws:ResourceTag/"+tag), building the key's name and its lower-cased form
+// in one allocation.
+func (c *Context) SetTag(prefix, tag, value string) {
+	name, lower := tagKey(prefix, tag)
+	c.putLower(contextEntry{name: name, lower: lower, values: c.single(Value{Raw: value, Type: TypeString})})
+}
+
+// tagKey returns prefix+tag and its lower-cased form (what lowerKey would
+// return), sharing one allocation when both are ASCII.
+func tagKey(prefix, tag string) (name, lower string) {
+	n := len(prefix) + len(tag)
+	if !isASCII(prefix) || !isASCII(tag) {
+		name = prefix + tag
+		return name, lowerKey(name)
+	}
+	var b strings.Builder
+	b.Grow(2 * n)
+	b.WriteString(prefix)
+	b.WriteString(tag)
+	writeLowerASCII(&b, prefix)
+	writeLowerASCII(&b, tag)
+	s := b.String()
+	return s[:n], s[n:]
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// writeLowerASCII writes s, an ASCII string, lower-cased.
+func writeLowerASCII(b *strings.Builder, s string) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b.WriteByte(c)
+	}
+}
+
 func (c *Context) put(key string, e contextEntry) {
 	e.lower = lowerKey(key)
+	c.putLower(e)
+}
+
+// putLower is put with e.lower already set.
+func (c *Context) putLower(e contextEntry) {
 	if i := c.find(e.lower); i >= 0 {
 		c.entries[i] = e
 		return
 	}
+	c.appendEntry(e)
+}
+
+// appendEntry adds an entry whose key is not present.
+func (c *Context) appendEntry(e contextEntry) {
 	c.entries = append(c.entries, e)
 	switch n := len(c.entries); {
 	case c.index != nil:
@@ -313,8 +381,31 @@ func (c *Context) Keys() []string {
 	for i := range c.entries {
 		out = append(out, c.entries[i].name)
 	}
-	sort.Strings(out)
+	slices.Sort(out)
 	return out
+}
+
+// KeyValues is one key of a Context with its values, as AppendSorted lists
+// them.
+type KeyValues struct {
+	Name   string
+	Values []Value
+}
+
+// AppendSorted appends the keys present with their values to dst, in the
+// order Keys lists them, and returns the extended slice: a caller that walks
+// every key of many contexts reuses one slice and looks nothing up. A key
+// with no values is listed with none.
+func (c *Context) AppendSorted(dst []KeyValues) []KeyValues {
+	if c == nil {
+		return dst
+	}
+	start := len(dst)
+	for i := range c.entries {
+		dst = append(dst, KeyValues{Name: c.entries[i].name, Values: c.entries[i].values})
+	}
+	slices.SortFunc(dst[start:], func(a, b KeyValues) int { return strings.Compare(a.Name, b.Name) })
+	return dst
 }
 
 // Clone returns a copy that can be changed without affecting c.
@@ -335,10 +426,15 @@ func (c *Context) Clone() *Context {
 
 // setIfAbsent adds a string key unless the caller already provided it.
 func (c *Context) setIfAbsent(key string, typ ValueType, value string) {
-	if c.find(lowerKey(key)) >= 0 {
+	lower := lowerKey(key)
+	if c.find(lower) >= 0 {
 		return
 	}
-	_ = c.set(key, typ, false, []string{value})
+	v, err := parseValue(value, typ)
+	if err != nil {
+		return
+	}
+	c.appendEntry(contextEntry{name: key, lower: lower, values: c.single(v)})
 }
 
 // AddPrincipalKeys adds the global condition keys AWS derives from the
@@ -394,6 +490,9 @@ func (c *Context) AddPrincipalKeys(p *Principal) {
 		c.setIfAbsent("aws:PrincipalIsAWSService", TypeBoolean, isService)
 	}
 	for k, v := range p.Tags {
-		c.setIfAbsent("aws:PrincipalTag/"+k, TypeString, v)
+		name, lower := tagKey("aws:PrincipalTag/", k)
+		if c.find(lower) < 0 {
+			c.appendEntry(contextEntry{name: name, lower: lower, values: c.single(Value{Raw: v, Type: TypeString})})
+		}
 	}
 }

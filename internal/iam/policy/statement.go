@@ -32,10 +32,23 @@ type Statement struct {
 	resources []pattern
 	// anyResource is set when the statement has no Resource element.
 	anyResource bool
+	// label is Label() made when the statement was parsed (every allowed
+	// decision's record names its statement), valid while Sid and Index
+	// are labelSid and labelIndex.
+	label      string
+	labelSid   string
+	labelIndex int
 }
 
 // Label names the statement in explanations: its Sid, or its 1-based index.
 func (st *Statement) Label() string {
+	if st.label != "" && st.labelSid == st.Sid && st.labelIndex == st.Index {
+		return st.label
+	}
+	return st.makeLabel()
+}
+
+func (st *Statement) makeLabel() string {
 	if st.Sid != "" {
 		return "statement " + st.Sid
 	}
@@ -144,6 +157,7 @@ func parseStatement(v *jsonValue, idx int, ps *parseState, inArray bool) (*State
 		}
 		st.Conditions = conds
 	}
+	st.label, st.labelSid, st.labelIndex = st.makeLabel(), st.Sid, st.Index
 	return st, nil
 }
 
