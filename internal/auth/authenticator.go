@@ -113,15 +113,24 @@ func (a *Authenticator) Authenticate(ctx context.Context, req *sigv4.Request) (*
 	return id, f
 }
 
+// authenticated is what one authentication produces, allocated at once:
+// the Identity handed out, the verifier's result and the lookup state.
+type authenticated struct {
+	id     Identity
+	res    sigv4.Result
+	lookup sourceLookup
+}
+
 // authenticate is Authenticate also returning the verifier's result.
 func (a *Authenticator) authenticate(ctx context.Context, req *sigv4.Request) (*Identity, *sigv4.Result, *sigv4.Failure) {
 	now := a.clock()
-	lookup := &sourceLookup{ctx: ctx, source: a.sources, token: securityToken(req)}
-	res, f := a.verifier.Verify(req, now, lookup)
-	if f != nil {
+	st := &authenticated{lookup: sourceLookup{ctx: ctx, source: a.sources, token: securityToken(req)}}
+	if f := a.verifier.VerifyInto(req, now, &st.lookup, &st.res); f != nil {
 		return nil, nil, f
 	}
-	cred := lookup.found
+	res := &st.res
+	cred := st.lookup.found
+	st.lookup = sourceLookup{} // keep neither the context nor the credential
 	if f := checkSessionToken(cred, res.SessionToken, now); f != nil {
 		return nil, nil, f
 	}
@@ -135,7 +144,8 @@ func (a *Authenticator) authenticate(ctx context.Context, req *sigv4.Request) (*
 			return nil, nil, f
 		}
 	}
-	return &Identity{Principal: p, Region: res.Region, Service: res.Service, RequestTime: res.SigningTime, Presigned: res.Presigned}, res, nil
+	st.id = Identity{Principal: p, Region: res.Region, Service: res.Service, RequestTime: res.SigningTime, Presigned: res.Presigned}
+	return &st.id, res, nil
 }
 
 // ensureAccount runs the provisioner once per account.
@@ -163,15 +173,22 @@ type sourceLookup struct {
 }
 
 func (l *sourceLookup) SecretKey(accessKeyID string) (string, error) {
+	secret, _, err := l.SecretKeyMemo(accessKeyID)
+	return secret, err
+}
+
+// SecretKeyMemo implements sigv4.MemoKeyLookup: the credential's secret and
+// the memo of its derived signing key.
+func (l *sourceLookup) SecretKeyMemo(accessKeyID string) (string, *sigv4.KeyMemo, error) {
 	cred, err := l.source.LookupAccessKey(l.ctx, accessKeyID, l.token)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	if cred == nil {
-		return "", ErrUnknownAccessKey
+		return "", nil, ErrUnknownAccessKey
 	}
 	l.found = cred
-	return cred.SecretAccessKey, nil
+	return cred.SecretAccessKey, &cred.signing, nil
 }
 
 // securityToken is the X-Amz-Security-Token a request carries, from the

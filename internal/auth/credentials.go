@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"time"
+	"unsafe"
 
 	"github.com/ibemu/ibemu/internal/auth/sigv4"
 )
@@ -26,6 +27,12 @@ type Credential struct {
 	// Principal is who the key belongs to. AccessKeyID and SessionToken of
 	// the principal are filled in per request.
 	Principal Principal
+
+	// signing remembers the SigV4 signing key last derived from
+	// SecretAccessKey, which never changes once a source hands the
+	// credential out: sources keep their credentials, so a steady client's
+	// key is found here.
+	signing sigv4.KeyMemo
 }
 
 // CredentialSource resolves access key ids: the built-in root source, IAM
@@ -78,5 +85,7 @@ func checkSessionToken(cred *Credential, sent string, now time.Time) *sigv4.Fail
 // constantTimeEqual compares secrets in time that does not depend on where
 // they differ.
 func constantTimeEqual(a, b string) bool {
-	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+	// Read in place: a session token is longer than what a conversion to
+	// []byte could keep on the stack.
+	return subtle.ConstantTimeCompare(unsafe.Slice(unsafe.StringData(a), len(a)), unsafe.Slice(unsafe.StringData(b), len(b))) == 1
 }

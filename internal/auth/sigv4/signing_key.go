@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"unsafe"
 )
 
 // signingKey is a derived SigV4 key, kept as the two padded HMAC blocks so a
@@ -51,6 +53,53 @@ func deriveSigningKey(secret, date, region, service string) *signingKey {
 	k = hmacSHA256(k, service)
 	k = hmacSHA256(k, "aws4_request")
 	return newSigningKey(k)
+}
+
+// KeyMemo remembers the signing key last derived from a secret, for a key
+// store that keeps the secret in an object of its own (a credential): the
+// next request signed for the same day, region and service finds the key
+// there, without hashing the secret to look it up in the verifier's cache.
+// The zero value is empty and ready; it is safe for concurrent use.
+//
+// An entry is bound to the very string the secret was read from (its
+// memory, which the entry keeps alive): a memo copied along with its
+// credential and then used with another secret misses, never answers with
+// the other secret's key.
+type KeyMemo struct {
+	last unsafe.Pointer // *memoKey, read and written atomically
+}
+
+type memoKey struct {
+	secret                *byte // unsafe.StringData of the secret
+	secretLen             int
+	date, region, service string
+	key                   *signingKey
+}
+
+// MemoKeyLookup is a KeyLookup that also returns the KeyMemo kept with the
+// secret it found. The verifier prefers it to SecretKey when a key store
+// has it.
+type MemoKeyLookup interface {
+	KeyLookup
+	SecretKeyMemo(accessKeyID string) (secret string, memo *KeyMemo, err error)
+}
+
+// signingKey returns the derived key of the credential's scope: from the
+// secret's memo when it holds that scope, else from the key cache (and then
+// kept in the memo).
+func (v *Verifier) signingKey(scratch []byte, secret string, memo *KeyMemo, cred *Credential) *signingKey {
+	if memo == nil || secret == "" || v.keys == nil || v.keys.max <= 0 {
+		return v.keys.get(scratch, secret, cred.Date, cred.Region, cred.Service)
+	}
+	if m := (*memoKey)(atomic.LoadPointer(&memo.last)); m != nil && m.secret == unsafe.StringData(secret) && m.secretLen == len(secret) &&
+		m.date == cred.Date && m.region == cred.Region && m.service == cred.Service {
+		return m.key
+	}
+	k := v.keys.get(scratch, secret, cred.Date, cred.Region, cred.Service)
+	m := &memoKey{secret: unsafe.StringData(secret), secretLen: len(secret),
+		date: strings.Clone(cred.Date), region: strings.Clone(cred.Region), service: strings.Clone(cred.Service), key: k}
+	atomic.StorePointer(&memo.last, unsafe.Pointer(m))
+	return k
 }
 
 // keyCacheKey identifies a derived key. The secret is held only as a hash.

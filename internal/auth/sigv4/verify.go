@@ -50,8 +50,10 @@ type Result struct {
 	Region             string
 	Service            string
 	SigningTime        time.Time
-	SignedHeaders      []string
-	Presigned          bool
+	// SignedHeaders is the signed header list as the client sent it: lower-case
+	// names separated by ';' (SignedHeaderNames splits it).
+	SignedHeaders string
+	Presigned     bool
 	// Expires is when a presigned request stops being valid (zero when it
 	// carries no X-Amz-Expires).
 	Expires time.Time
@@ -105,6 +107,9 @@ func NewVerifier(opts ...Option) *Verifier {
 
 var defaultVerifier = NewVerifier()
 
+// SignedHeaderNames returns the signed header names, in the order signed.
+func (r *Result) SignedHeaderNames() []string { return strings.Split(r.SignedHeaders, ";") }
+
 // Verify checks req with a shared default verifier. The error is nil or a
 // *Failure.
 func Verify(req Request, now time.Time, keys KeyLookup) (*Result, error) {
@@ -155,7 +160,17 @@ type claims struct {
 
 // Verify checks the request's signature as of now. On success it returns
 // what the signature proves; otherwise a *Failure saying why, in AWS terms.
-func (v *Verifier) Verify(req *Request, now time.Time, keys KeyLookup) (_ *Result, fail *Failure) {
+func (v *Verifier) Verify(req *Request, now time.Time, keys KeyLookup) (*Result, *Failure) {
+	res := new(Result)
+	if f := v.VerifyInto(req, now, keys, res); f != nil {
+		return nil, f
+	}
+	return res, nil
+}
+
+// VerifyInto is Verify filling in res (on success only), for callers that
+// keep the result in memory of their own.
+func (v *Verifier) VerifyInto(req *Request, now time.Time, keys KeyLookup, res *Result) (fail *Failure) {
 	sc := scratchPool.Get().(*scratch)
 	defer putScratch(sc)
 
@@ -171,42 +186,42 @@ func (v *Verifier) Verify(req *Request, now time.Time, keys KeyLookup) (_ *Resul
 	}
 
 	if isSignatureV2(authz, sc.params) {
-		return nil, UnsupportedSignatureVersion()
+		return UnsupportedSignatureVersion()
 	}
 	var c claims
 	var f *Failure
 	switch {
 	case len(authz) > 0 && authz[0] != "" && presigned:
-		return nil, incomplete("Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified")
+		return incomplete("Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified")
 	case len(authz) > 1:
-		return nil, incomplete("Only one Authorization header is allowed.")
+		return incomplete("Only one Authorization header is allowed.")
 	case len(authz) == 1 && authz[0] != "":
 		c, f = headerClaims(req, authz[0])
 	case presigned:
 		c, f = v.queryClaims(sc.params)
 	default:
-		return nil, MissingAuthentication()
+		return MissingAuthentication()
 	}
 	if f != nil {
-		return nil, f
+		return f
 	}
 	if f := checkScope(req, &c); f != nil {
-		return nil, f
+		return f
 	}
 	if f := v.checkTime(&c, now); f != nil {
-		return nil, f
+		return f
 	}
 
-	secret, f := lookupSecret(keys, c.cred.AccessKeyID)
+	secret, memo, f := lookupSecret(keys, c.cred.AccessKeyID)
 	if f != nil {
-		return nil, f
+		return f
 	}
 	payloadHash := req.PayloadHash
 	switch {
 	case payloadHash == "":
-		return nil, Internal(errors.New("sigv4: Request.PayloadHash is empty"))
+		return Internal(errors.New("sigv4: Request.PayloadHash is empty"))
 	case payloadHash == UnsignedPayload && !req.AllowUnsignedPayload:
-		return nil, SignatureMismatch()
+		return SignatureMismatch()
 	}
 
 	sortParams(sc.params)
@@ -216,19 +231,19 @@ func (v *Verifier) Verify(req *Request, now time.Time, keys KeyLookup) (_ *Resul
 	}
 	sc.creq = appendCanonicalRequest(sc.creq[:0], req, sc.params, skip, c.signedHeaders, payloadHash, c.cred.Service == "s3")
 	sc.sts = appendStringToSign(sc.sts[:0], c.amzDate, c.cred.Scope, sc.creq)
-	key := v.keys.get(sc.mac, secret, c.cred.Date, c.cred.Region, c.cred.Service)
+	key := v.signingKey(sc.mac, secret, memo, &c.cred)
 	mac := key.sum(sc.mac, sc.sts)
 	if !signatureEqual(mac, c.signature) {
 		mismatch := SignatureMismatch()
 		mismatch.CanonicalRequest, mismatch.StringToSign = string(sc.creq), string(sc.sts)
-		return nil, mismatch
+		return mismatch
 	}
 
 	var chain *ChunkChain
 	if payloadHash == StreamingPayload || payloadHash == StreamingPayloadTrailer {
 		chain = newChunkChain(key, c.amzDate, c.cred.Scope, c.signature)
 	}
-	return &Result{
+	*res = Result{
 		Chain:              chain,
 		AccessKeyID:        c.cred.AccessKeyID,
 		SessionToken:       c.sessionToken,
@@ -236,10 +251,11 @@ func (v *Verifier) Verify(req *Request, now time.Time, keys KeyLookup) (_ *Resul
 		Region:             c.cred.Region,
 		Service:            c.cred.Service,
 		SigningTime:        c.time,
-		SignedHeaders:      strings.Split(c.signedHeaders, ";"),
+		SignedHeaders:      c.signedHeaders,
 		Presigned:          c.presigned,
 		Expires:            c.expires,
-	}, nil
+	}
+	return nil
 }
 
 // headerClaims reads the Authorization header form.
@@ -332,22 +348,30 @@ func checkScope(req *Request, c *claims) *Failure {
 }
 
 // lookupSecret asks the key store, translating its answer into a failure.
-func lookupSecret(keys KeyLookup, accessKeyID string) (string, *Failure) {
+// memo is the secret's KeyMemo when the store keeps one (MemoKeyLookup).
+func lookupSecret(keys KeyLookup, accessKeyID string) (string, *KeyMemo, *Failure) {
 	if accessKeyID == "" || keys == nil {
-		return "", UnknownAccessKey()
+		return "", nil, UnknownAccessKey()
 	}
-	secret, err := keys.SecretKey(accessKeyID)
+	var secret string
+	var memo *KeyMemo
+	var err error
+	if mk, ok := keys.(MemoKeyLookup); ok {
+		secret, memo, err = mk.SecretKeyMemo(accessKeyID)
+	} else {
+		secret, err = keys.SecretKey(accessKeyID)
+	}
 	if err == nil {
-		return secret, nil
+		return secret, memo, nil
 	}
 	var f *Failure
 	switch {
 	case errors.As(err, &f):
-		return "", f
+		return "", nil, f
 	case errors.Is(err, ErrUnknownAccessKey):
-		return "", UnknownAccessKey()
+		return "", nil, UnknownAccessKey()
 	default:
-		return "", Internal(err)
+		return "", nil, Internal(err)
 	}
 }
 
