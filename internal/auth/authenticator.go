@@ -173,22 +173,15 @@ type sourceLookup struct {
 }
 
 func (l *sourceLookup) SecretKey(accessKeyID string) (string, error) {
-	secret, _, err := l.SecretKeyMemo(accessKeyID)
-	return secret, err
-}
-
-// SecretKeyMemo implements sigv4.MemoKeyLookup: the credential's secret and
-// the memo of its derived signing key.
-func (l *sourceLookup) SecretKeyMemo(accessKeyID string) (string, *sigv4.KeyMemo, error) {
 	cred, err := l.source.LookupAccessKey(l.ctx, accessKeyID, l.token)
 	if err != nil {
-		return "", nil, err
+		return "", err
 	}
 	if cred == nil {
-		return "", nil, ErrUnknownAccessKey
+		return "", ErrUnknownAccessKey
 	}
 	l.found = cred
-	return cred.SecretAccessKey, &cred.signing, nil
+	return cred.SecretAccessKey, nil
 }
 
 // securityToken is the X-Amz-Security-Token a request carries, from the

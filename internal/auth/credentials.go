@@ -27,12 +27,6 @@ type Credential struct {
 	// Principal is who the key belongs to. AccessKeyID and SessionToken of
 	// the principal are filled in per request.
 	Principal Principal
-
-	// signing remembers the SigV4 signing key last derived from
-	// SecretAccessKey, which never changes once a source hands the
-	// credential out: sources keep their credentials, so a steady client's
-	// key is found here.
-	signing sigv4.KeyMemo
 }
 
 // CredentialSource resolves access key ids: the built-in root source, IAM

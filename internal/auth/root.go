@@ -24,9 +24,8 @@ const (
 // both with the configured secret ("test" by default).
 type RootSource struct {
 	secret string
-	// kept holds credentials already handed out, by account (a hash picks
-	// the slot), so a steady client gets the same one and its signing key
-	// memo.
+	// kept holds credentials already handed out, by access key id (a hash
+	// picks the slot), so a steady client is not given a new one each time.
 	kept [64]atomic.Pointer[Credential]
 }
 

@@ -55,53 +55,6 @@ func deriveSigningKey(secret, date, region, service string) *signingKey {
 	return newSigningKey(k)
 }
 
-// KeyMemo remembers the signing key last derived from a secret, for a key
-// store that keeps the secret in an object of its own (a credential): the
-// next request signed for the same day, region and service finds the key
-// there, without hashing the secret to look it up in the verifier's cache.
-// The zero value is empty and ready; it is safe for concurrent use.
-//
-// An entry is bound to the very string the secret was read from (its
-// memory, which the entry keeps alive): a memo copied along with its
-// credential and then used with another secret misses, never answers with
-// the other secret's key.
-type KeyMemo struct {
-	last unsafe.Pointer // *memoKey, read and written atomically
-}
-
-type memoKey struct {
-	secret                *byte // unsafe.StringData of the secret
-	secretLen             int
-	date, region, service string
-	key                   *signingKey
-}
-
-// MemoKeyLookup is a KeyLookup that also returns the KeyMemo kept with the
-// secret it found. The verifier prefers it to SecretKey when a key store
-// has it.
-type MemoKeyLookup interface {
-	KeyLookup
-	SecretKeyMemo(accessKeyID string) (secret string, memo *KeyMemo, err error)
-}
-
-// signingKey returns the derived key of the credential's scope: from the
-// secret's memo when it holds that scope, else from the key cache (and then
-// kept in the memo).
-func (v *Verifier) signingKey(scratch []byte, secret string, memo *KeyMemo, cred *Credential) *signingKey {
-	if memo == nil || secret == "" || v.keys == nil || v.keys.max <= 0 {
-		return v.keys.get(scratch, secret, cred.Date, cred.Region, cred.Service)
-	}
-	if m := (*memoKey)(atomic.LoadPointer(&memo.last)); m != nil && m.secret == unsafe.StringData(secret) && m.secretLen == len(secret) &&
-		m.date == cred.Date && m.region == cred.Region && m.service == cred.Service {
-		return m.key
-	}
-	k := v.keys.get(scratch, secret, cred.Date, cred.Region, cred.Service)
-	m := &memoKey{secret: unsafe.StringData(secret), secretLen: len(secret),
-		date: strings.Clone(cred.Date), region: strings.Clone(cred.Region), service: strings.Clone(cred.Service), key: k}
-	atomic.StorePointer(&memo.last, unsafe.Pointer(m))
-	return k
-}
-
 // keyCacheKey identifies a derived key. The secret is held only as a hash.
 type keyCacheKey struct {
 	secret                [sha256.Size]byte
@@ -110,10 +63,38 @@ type keyCacheKey struct {
 
 // keyCache memoizes derived keys: deriving costs four HMACs, while clients
 // reuse one scope for a whole day.
+//
+// In front of the map, which is keyed by a hash of the secret, recent keys
+// are also found by the secret string itself: key stores keep their secrets
+// in memory and hand out the same string for every request (copies of a
+// string share its bytes), so the address and length of those bytes name
+// the secret without hashing it. An entry keeps the bytes alive, so no
+// other string can be at that address while it exists, and a string's bytes
+// never change: the same address and length are the same secret.
 type keyCache struct {
 	mu      sync.RWMutex
 	entries map[keyCacheKey]*signingKey
 	max     int
+	recent  [64]atomic.Pointer[recentKey]
+}
+
+// recentKey is a derived key found by its secret's bytes.
+type recentKey struct {
+	secret                *byte // unsafe.StringData of the secret
+	secretLen             int
+	date, region, service string
+	key                   *signingKey
+}
+
+// recentSlot picks the slot of a secret and scope.
+func (c *keyCache) recentSlot(secret, region, service string) *atomic.Pointer[recentKey] {
+	h := uint32(uintptr(unsafe.Pointer(unsafe.StringData(secret)))>>3) ^ uint32(len(secret))
+	for _, s := range [2]string{region, service} {
+		for i := 0; i < len(s); i++ {
+			h = (h ^ uint32(s[i])) * 16777619
+		}
+	}
+	return &c.recent[h%uint32(len(c.recent))]
 }
 
 func newKeyCache(max int) *keyCache {
@@ -126,6 +107,26 @@ func (c *keyCache) get(scratch []byte, secret, date, region, service string) *si
 	if c == nil || c.max <= 0 {
 		return deriveSigningKey(secret, date, region, service)
 	}
+	var slot *atomic.Pointer[recentKey]
+	if secret != "" {
+		slot = c.recentSlot(secret, region, service)
+		if r := slot.Load(); r != nil && r.secret == unsafe.StringData(secret) && r.secretLen == len(secret) &&
+			r.date == date && r.region == region && r.service == service {
+			return r.key
+		}
+	}
+	k := c.lookup(scratch, secret, date, region, service)
+	if slot != nil {
+		// Cloned so the entry does not pin the request's header strings.
+		slot.Store(&recentKey{secret: unsafe.StringData(secret), secretLen: len(secret),
+			date: strings.Clone(date), region: strings.Clone(region), service: strings.Clone(service), key: k})
+	}
+	return k
+}
+
+// lookup finds the derived key in the map by the secret's hash, deriving
+// and keeping it on a miss.
+func (c *keyCache) lookup(scratch []byte, secret, date, region, service string) *signingKey {
 	scratch = append(scratch[:0], secret...)
 	id := keyCacheKey{secret: sha256.Sum256(scratch), date: date, region: region, service: service}
 	c.mu.RLock()

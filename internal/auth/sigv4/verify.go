@@ -212,7 +212,7 @@ func (v *Verifier) VerifyInto(req *Request, now time.Time, keys KeyLookup, res *
 		return f
 	}
 
-	secret, memo, f := lookupSecret(keys, c.cred.AccessKeyID)
+	secret, f := lookupSecret(keys, c.cred.AccessKeyID)
 	if f != nil {
 		return f
 	}
@@ -231,7 +231,7 @@ func (v *Verifier) VerifyInto(req *Request, now time.Time, keys KeyLookup, res *
 	}
 	sc.creq = appendCanonicalRequest(sc.creq[:0], req, sc.params, skip, c.signedHeaders, payloadHash, c.cred.Service == "s3")
 	sc.sts = appendStringToSign(sc.sts[:0], c.amzDate, c.cred.Scope, sc.creq)
-	key := v.signingKey(sc.mac, secret, memo, &c.cred)
+	key := v.keys.get(sc.mac, secret, c.cred.Date, c.cred.Region, c.cred.Service)
 	mac := key.sum(sc.mac, sc.sts)
 	if !signatureEqual(mac, c.signature) {
 		mismatch := SignatureMismatch()
@@ -348,30 +348,22 @@ func checkScope(req *Request, c *claims) *Failure {
 }
 
 // lookupSecret asks the key store, translating its answer into a failure.
-// memo is the secret's KeyMemo when the store keeps one (MemoKeyLookup).
-func lookupSecret(keys KeyLookup, accessKeyID string) (string, *KeyMemo, *Failure) {
+func lookupSecret(keys KeyLookup, accessKeyID string) (string, *Failure) {
 	if accessKeyID == "" || keys == nil {
-		return "", nil, UnknownAccessKey()
+		return "", UnknownAccessKey()
 	}
-	var secret string
-	var memo *KeyMemo
-	var err error
-	if mk, ok := keys.(MemoKeyLookup); ok {
-		secret, memo, err = mk.SecretKeyMemo(accessKeyID)
-	} else {
-		secret, err = keys.SecretKey(accessKeyID)
-	}
+	secret, err := keys.SecretKey(accessKeyID)
 	if err == nil {
-		return secret, memo, nil
+		return secret, nil
 	}
 	var f *Failure
 	switch {
 	case errors.As(err, &f):
-		return "", nil, f
+		return "", f
 	case errors.Is(err, ErrUnknownAccessKey):
-		return "", nil, UnknownAccessKey()
+		return "", UnknownAccessKey()
 	default:
-		return "", nil, Internal(err)
+		return "", Internal(err)
 	}
 }
 
