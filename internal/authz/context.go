@@ -257,7 +257,7 @@ func requestKeys(ctx *policy.Context, p *plan, in protoreflect.Message) {
 // reference lists beside it) and the resolver's own keys.
 func resourceKeys(ctx *policy.Context, r *Resource) {
 	if r.Account != "" && r.ARN != "*" {
-		ctx.SetString("aws:ResourceAccount", r.Account)
+		ctx.SetStringName(keyResourceAccount, r.Account)
 	}
 	iamTags := r.Type == "role" || r.Type == "user"
 	for k, v := range r.Tags {
@@ -274,6 +274,8 @@ func resourceKeys(ctx *policy.Context, r *Resource) {
 		}
 	}
 }
+
+var keyResourceAccount = policy.NewKeyName("aws:ResourceAccount")
 
 // extraKeys adds keys a service passes with a check.
 func extraKeys(ctx *policy.Context, keys []Key) {

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync/atomic"
 )
 
 // ValueType is the type of a request context value, as the simulator's
@@ -251,11 +252,55 @@ func ParseValue(raw string, typ ValueType) (Value, error) {
 }
 
 // SetTag sets the single-valued string key prefix+tag (such as
-// "aws:ResourceTag/"+tag), building the key's name and its lower-cased form
-// in one allocation.
+// "aws:ResourceTag/"+tag). The key's name and its lower-cased form are
+// built in one allocation, and kept for the next request naming the same
+// tag (resources and principals carry the same few tags request after
+// request).
 func (c *Context) SetTag(prefix, tag, value string) {
-	name, lower := tagKey(prefix, tag)
+	name, lower := cachedTagKey(prefix, tag)
 	c.putLower(contextEntry{name: name, lower: lower, values: c.single(Value{Raw: value, Type: TypeString})})
+}
+
+// tagKeyEntry is a tag key's name (prefix+tag) and lower-cased form.
+type tagKeyEntry struct {
+	prefixLen   int
+	name, lower string
+}
+
+// tagKeys keeps recent tag keys; a hash of prefix and tag picks the slot.
+var tagKeys [256]atomic.Pointer[tagKeyEntry]
+
+// cachedTagKey is tagKey, from tagKeys when the same key was built before.
+func cachedTagKey(prefix, tag string) (name, lower string) {
+	h := uint32(2166136261)
+	for _, s := range [2]string{prefix, tag} {
+		for i := 0; i < len(s); i++ {
+			h = (h ^ uint32(s[i])) * 16777619
+		}
+	}
+	slot := &tagKeys[h%uint32(len(tagKeys))]
+	if e := slot.Load(); e != nil && e.prefixLen == len(prefix) && len(e.name) == len(prefix)+len(tag) &&
+		e.name[:len(prefix)] == prefix && e.name[len(prefix):] == tag {
+		return e.name, e.lower
+	}
+	name, lower = tagKey(prefix, tag)
+	slot.Store(&tagKeyEntry{prefixLen: len(prefix), name: name, lower: lower})
+	return name, lower
+}
+
+// KeyName is a condition key's name with its lower-cased form, computed
+// once, for keys a caller sets on every request.
+type KeyName struct{ name, lower string }
+
+// NewKeyName returns the KeyName of name.
+func NewKeyName(name string) KeyName { return KeyName{name: name, lower: lowerKey(name)} }
+
+// SetStringName is SetString for a KeyName.
+func (c *Context) SetStringName(k KeyName, value string) {
+	if k.name == "" {
+		return
+	}
+	c.putLower(contextEntry{name: k.name, lower: k.lower, values: c.single(Value{Raw: value, Type: TypeString})})
 }
 
 // tagKey returns prefix+tag and its lower-cased form (what lowerKey would

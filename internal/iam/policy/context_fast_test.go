@@ -221,3 +221,39 @@ func BenchmarkContextDerived(b *testing.B) {
 		kv = ctx.AppendSorted(kv[:0])
 	}
 }
+
+// Kept tag keys are what tagKey builds, also when many tags share slots.
+func TestCachedTagKey(t *testing.T) {
+	prefixes := []string{"aws:ResourceTag/", "iam:ResourceTag/", "aws:PrincipalTag/", "aws:ResourceTag", ""}
+	for round := range 2 {
+		for i := range 2000 {
+			tag := strings.Repeat("Tag", i%3) + string(rune('a'+i%26)) + strings.Repeat("Ü", i%2) + string(rune('0'+i%10)) + strings.Repeat("x", i/260)
+			for _, p := range prefixes {
+				n, l := cachedTagKey(p, tag)
+				wn, wl := tagKey(p, tag)
+				if n != wn || l != wl {
+					t.Fatalf("round %d: cachedTagKey(%q, %q) = %q, %q; want %q, %q", round, p, tag, n, l, wn, wl)
+				}
+			}
+		}
+	}
+	// Prefix and tag split differently: the same name, another key.
+	a, _ := cachedTagKey("aws:ResourceTag/", "ab")
+	b, _ := cachedTagKey("aws:ResourceTag/a", "b")
+	if a != b || a != "aws:ResourceTag/ab" {
+		t.Errorf("%q, %q", a, b)
+	}
+	if n := testing.AllocsPerRun(100, func() { cachedTagKey("aws:ResourceTag/", "team") }); n != 0 {
+		t.Errorf("a kept tag key allocates %v times", n)
+	}
+}
+
+func TestSetStringName(t *testing.T) {
+	a, b := NewContext(), NewContext()
+	a.SetString("aws:ResourceAccount", "1")
+	b.SetStringName(NewKeyName("aws:ResourceAccount"), "1")
+	b.SetStringName(KeyName{}, "ignored")
+	if !reflect.DeepEqual(a.entries, b.entries) {
+		t.Errorf("SetStringName: %+v, SetString: %+v", b.entries, a.entries)
+	}
+}
