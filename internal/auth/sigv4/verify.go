@@ -139,7 +139,10 @@ func putScratch(s *scratch) {
 	if cap(s.creq) > maxPooledBuffer || cap(s.mac) > maxPooledBuffer || cap(s.params) > 1024 {
 		return
 	}
-	clear(s.params[:cap(s.params)]) // drop references to request strings
+	// Drop references to request strings. Only the used part can hold any:
+	// every scratch is put back with its whole array cleared, and a grown
+	// array is zero past its length.
+	clear(s.params)
 	s.params, s.creq, s.sts, s.mac = s.params[:0], s.creq[:0], s.sts[:0], s.mac[:0]
 	scratchPool.Put(s)
 }
