@@ -167,7 +167,7 @@ func (a *Authenticator) ensureAccount(ctx context.Context, accountID string) *si
 // credential it found, so the session token can be checked afterwards.
 type sourceLookup struct {
 	ctx    context.Context
-	source CredentialSource
+	source ChainSource // a slice, not an interface: no conversion per request
 	token  string
 	found  *Credential
 }
