@@ -577,7 +577,9 @@ func TestAuthorizeAllocations(t *testing.T) {
 	arn := "arn:aws:imagebuilder:us-east-1:" + acctA + ":component/web/1.0.0/1"
 	res := &authz.Resource{ARN: arn, Account: acctA, Region: region, Exists: true, Tags: map[string]string{"team": "blue"}}
 	e, err := authz.New(authz.Options{Identities: keptCaller{caller}, Resolvers: map[string]authz.Resolver{
-		"imagebuilder": resolverFunc(func(context.Context, *callctx.Call, string, *authz.ResourceRef) (*authz.Resource, error) { return res, nil }),
+		"imagebuilder": resolverFunc(func(context.Context, *callctx.Call, string, *authz.ResourceRef) (*authz.Resource, error) {
+			return res, nil
+		}),
 	}})
 	if err != nil {
 		t.Fatal(err)
