@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -255,5 +256,35 @@ func TestSetStringName(t *testing.T) {
 	b.SetStringName(KeyName{}, "ignored")
 	if !reflect.DeepEqual(a.entries, b.entries) {
 		t.Errorf("SetStringName: %+v, SetString: %+v", b.entries, a.entries)
+	}
+}
+
+// Past indexAbove keys lookups use a map, in the parent and in the child.
+func TestDerivedContextManyKeys(t *testing.T) {
+	tags := map[string]string{}
+	for i := range 45 {
+		tags[fmt.Sprintf("Tag%02d", i)] = fmt.Sprint(i)
+	}
+	p := &Principal{Kind: PrincipalUser, ARN: "arn:aws:iam::111122223333:user/u", Account: "111122223333", Username: "u", Tags: tags}
+	flat, parent := NewContext(), NewContext()
+	flat.AddPrincipalKeys(p)
+	parent.AddPrincipalKeys(p)
+	parent.Freeze()
+	child := parent.Derive()
+	for i := range 40 {
+		k := fmt.Sprintf("aws:PrincipalTag/tag%02d", i*2) // shadows every other parent key
+		flat.SetString(k, "child")
+		child.SetString(k, "child")
+		flat.SetString(fmt.Sprintf("x:k%02d", i), "n")
+		child.SetString(fmt.Sprintf("x:k%02d", i), "n")
+	}
+	if g, w := child.AppendSorted(nil), flat.AppendSorted(nil); !reflect.DeepEqual(g, w) {
+		t.Fatalf("AppendSorted\n got %+v\nwant %+v", g, w)
+	}
+	for _, kv := range flat.AppendSorted(nil) {
+		gv, _ := child.Lookup(strings.ToUpper(kv.Name))
+		if !reflect.DeepEqual(gv, kv.Values) {
+			t.Errorf("Lookup(%q) = %+v, want %+v", kv.Name, gv, kv.Values)
+		}
 	}
 }
