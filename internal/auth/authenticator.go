@@ -113,15 +113,24 @@ func (a *Authenticator) Authenticate(ctx context.Context, req *sigv4.Request) (*
 	return id, f
 }
 
+// authenticated is what one authentication produces, allocated at once:
+// the Identity handed out, the verifier's result and the lookup state.
+type authenticated struct {
+	id     Identity
+	res    sigv4.Result
+	lookup sourceLookup
+}
+
 // authenticate is Authenticate also returning the verifier's result.
 func (a *Authenticator) authenticate(ctx context.Context, req *sigv4.Request) (*Identity, *sigv4.Result, *sigv4.Failure) {
 	now := a.clock()
-	lookup := &sourceLookup{ctx: ctx, source: a.sources, token: securityToken(req)}
-	res, f := a.verifier.Verify(req, now, lookup)
-	if f != nil {
+	st := &authenticated{lookup: sourceLookup{ctx: ctx, source: a.sources, token: securityToken(req)}}
+	if f := a.verifier.VerifyInto(req, now, &st.lookup, &st.res); f != nil {
 		return nil, nil, f
 	}
-	cred := lookup.found
+	res := &st.res
+	cred := st.lookup.found
+	st.lookup = sourceLookup{} // keep neither the context nor the credential
 	if f := checkSessionToken(cred, res.SessionToken, now); f != nil {
 		return nil, nil, f
 	}
@@ -135,7 +144,8 @@ func (a *Authenticator) authenticate(ctx context.Context, req *sigv4.Request) (*
 			return nil, nil, f
 		}
 	}
-	return &Identity{Principal: p, Region: res.Region, Service: res.Service, RequestTime: res.SigningTime, Presigned: res.Presigned}, res, nil
+	st.id = Identity{Principal: p, Region: res.Region, Service: res.Service, RequestTime: res.SigningTime, Presigned: res.Presigned}
+	return &st.id, res, nil
 }
 
 // ensureAccount runs the provisioner once per account.
@@ -157,7 +167,7 @@ func (a *Authenticator) ensureAccount(ctx context.Context, accountID string) *si
 // credential it found, so the session token can be checked afterwards.
 type sourceLookup struct {
 	ctx    context.Context
-	source CredentialSource
+	source ChainSource // a slice, not an interface: no conversion per request
 	token  string
 	found  *Credential
 }

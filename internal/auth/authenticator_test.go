@@ -406,3 +406,26 @@ func TestRootAccountFor(t *testing.T) {
 		t.Error("principal kind names")
 	}
 }
+
+// The root source hands a client the same credential each time (its
+// signing key memo with it) and never one of another account.
+func TestRootSourceKeepsCredentials(t *testing.T) {
+	s := NewRootSource("secret")
+	a, err := s.LookupAccessKey(context.Background(), "111122223333", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := s.LookupAccessKey(context.Background(), "111122223333", ""); b != a {
+		t.Error("credential not kept")
+	}
+	for i := range 300 {
+		id := fmt.Sprintf("%012d", i)
+		c, err := s.LookupAccessKey(context.Background(), id, "")
+		if err != nil || c.AccessKeyID != id || c.Principal.AccountID != id || c.SecretAccessKey != "secret" {
+			t.Fatalf("%s: %+v, %v", id, c, err)
+		}
+	}
+	if c, _ := s.LookupAccessKey(context.Background(), "test", ""); c.Principal.AccountID != DefaultAccountID {
+		t.Errorf("default key: %+v", c.Principal)
+	}
+}

@@ -18,15 +18,72 @@ import (
 // aws:TokenIssueTime): ISO 8601 in UTC.
 const dateFormat = "2006-01-02T15:04:05Z"
 
-// globalKeys adds the global condition keys AWS sets on every request from
-// the call and the caller ("AWS global condition context keys"): the
-// principal's keys, aws:CurrentTime, aws:EpochTime, aws:SecureTransport,
-// aws:SourceIp, aws:RequestedRegion, aws:ViaAWSService, and for temporary
-// credentials aws:TokenIssueTime, aws:MultiFactorAuthPresent and Age and
-// aws:SourceIdentity; for S3 requests S3's transport keys.
-func globalKeys(ctx *policy.Context, c *callctx.Call, caller *Caller, session *auth.Session, via bool) {
-	ctx.AddPrincipalKeys(&caller.Principal)
+// requestContext returns a new request context holding the global
+// condition keys AWS sets on every request from the call and the caller
+// ("AWS global condition context keys"): the principal's keys,
+// aws:CurrentTime, aws:EpochTime, aws:SecureTransport, aws:SourceIp,
+// aws:RequestedRegion, aws:ViaAWSService, and for temporary credentials
+// aws:TokenIssueTime, aws:MultiFactorAuthPresent and Age and
+// aws:SourceIdentity; for S3 requests S3's transport keys. via marks a
+// request a service makes on the caller's behalf.
+//
+// The keys that depend only on the caller and on facts every request of a
+// client shares within one second (the principal's keys, the time, the
+// transport, the source address, the region) are built once into a frozen
+// context kept on the Caller (baseContext); the result is derived from it,
+// so each request adds only its own keys. A Caller is never modified once
+// shared and is replaced when its IAM state changes, so a kept context can
+// never be stale.
+func requestContext(c *callctx.Call, caller *Caller, session *auth.Session, via bool) *policy.Context {
+	ctx := caller.baseContext(c, via).Derive()
+	if session != nil {
+		sessionKeys(ctx, session, c.Time.UTC())
+	}
+	if !via && c.S3 != nil {
+		s3TransportKeys(ctx, c.S3)
+	}
+	return ctx
+}
+
+// baseKey is what a Caller's base context depends on besides the caller.
+type baseKey struct {
+	sec    int64
+	ip     netip.Addr // zero when the request carries no aws:SourceIp
+	region string
+	secure bool
+	via    bool
+}
+
+// baseContext is a Caller's frozen context of global keys for one baseKey.
+type baseContext struct {
+	key baseKey
+	ctx *policy.Context
+}
+
+// baseContext returns the frozen context of the caller's global keys for
+// the call, building it when the last one kept was for other facts.
+func (caller *Caller) baseContext(c *callctx.Call, via bool) *policy.Context {
 	now := c.Time.UTC()
+	k := baseKey{sec: now.Unix(), region: c.Region, secure: c.SecureTransport, via: via}
+	// A request a service makes on the caller's behalf carries no source IP
+	// ("aws:SourceIp": not present when the request comes through an AWS
+	// service).
+	if !via && c.SourceIP.IsValid() {
+		k.ip = c.SourceIP
+	}
+	if b := caller.base.Load(); b != nil && b.key == k {
+		return b.ctx
+	}
+	ctx := policy.NewContext()
+	globalKeys(ctx, caller, now, k)
+	ctx.Freeze()
+	caller.base.Store(&baseContext{key: k, ctx: ctx})
+	return ctx
+}
+
+// globalKeys adds the keys of a base context.
+func globalKeys(ctx *policy.Context, caller *Caller, now time.Time, k baseKey) {
+	ctx.AddPrincipalKeys(&caller.Principal)
 	tk := timeKeysAt(now)
 	// A time Set cannot parse (a year past 9999) was never set: nor is it here.
 	if tk.currentOK {
@@ -35,25 +92,16 @@ func globalKeys(ctx *policy.Context, c *callctx.Call, caller *Caller, session *a
 	if tk.epochOK {
 		ctx.SetValue("aws:EpochTime", tk.epoch)
 	}
-	ctx.SetValue("aws:SecureTransport", boolValue(c.SecureTransport))
-	// A request a service makes on the caller's behalf carries no source IP
-	// ("aws:SourceIp": not present when the request comes through an AWS
-	// service).
-	if !via && c.SourceIP.IsValid() {
-		if st := sourceOf(c.SourceIP); st.ok {
+	ctx.SetValue("aws:SecureTransport", boolValue(k.secure))
+	if k.ip.IsValid() {
+		if st := sourceOf(k.ip); st.ok {
 			ctx.SetValue("aws:SourceIp", st.val)
 		}
 	}
-	if c.Region != "" {
-		ctx.SetString("aws:RequestedRegion", c.Region)
+	if k.region != "" {
+		ctx.SetString("aws:RequestedRegion", k.region)
 	}
-	ctx.SetValue("aws:ViaAWSService", boolValue(via))
-	if session != nil {
-		sessionKeys(ctx, session, now)
-	}
-	if !via && c.S3 != nil {
-		s3TransportKeys(ctx, c.S3)
-	}
+	ctx.SetValue("aws:ViaAWSService", boolValue(k.via))
 }
 
 // s3TransportKeys adds S3's keys about how the request was signed and
@@ -209,7 +257,7 @@ func requestKeys(ctx *policy.Context, p *plan, in protoreflect.Message) {
 // reference lists beside it) and the resolver's own keys.
 func resourceKeys(ctx *policy.Context, r *Resource) {
 	if r.Account != "" && r.ARN != "*" {
-		ctx.SetString("aws:ResourceAccount", r.Account)
+		ctx.SetStringName(keyResourceAccount, r.Account)
 	}
 	iamTags := r.Type == "role" || r.Type == "user"
 	for k, v := range r.Tags {
@@ -226,6 +274,8 @@ func resourceKeys(ctx *policy.Context, r *Resource) {
 		}
 	}
 }
+
+var keyResourceAccount = policy.NewKeyName("aws:ResourceAccount")
 
 // extraKeys adds keys a service passes with a check.
 func extraKeys(ctx *policy.Context, keys []Key) {

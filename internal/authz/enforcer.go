@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -54,6 +55,9 @@ type Enforcer struct {
 	sealer    *seal.Sealer
 	mode      Mode
 	plans     sync.Map // *apimodel.Operation → *plan or error
+	// roots keeps root callers by account (a hash picks the slot), so
+	// requests by one root user share one Caller and its base context.
+	roots [64]atomic.Pointer[Caller]
 }
 
 // New returns an enforcer. It fails without an identity source: an
@@ -108,7 +112,7 @@ func (e *Enforcer) Authorize(ctx context.Context, svc *apimodel.Service, op *api
 		return nil, err
 	}
 	t := &Target{enforcer: e, call: c, protocol: svc.Protocol}
-	ctx = context.WithValue(ctx, targetKey{}, t)
+	ctx = t.context(ctx)
 	if e.always[p.spec.Action] {
 		if e.mode == ModeOff {
 			return ctx, nil
@@ -123,9 +127,9 @@ func (e *Enforcer) Authorize(ctx context.Context, svc *apimodel.Service, op *api
 	t.Caller = caller
 	in := msg.ProtoReflect()
 	refs := e.refs(c, p, in)
-	base := policy.NewContext()
-	globalKeys(base, c, caller, c.Principal.Session, false)
+	base := requestContext(c, caller, c.Principal.Session, false)
 	requestKeys(base, p, in)
+	t.Resources = t.one[:0]
 	for i, ref := range refs {
 		res, err := e.resolve(ctx, c, p.spec.Action, ref)
 		if err != nil {
@@ -169,7 +173,7 @@ func (e *Enforcer) plan(op *apimodel.Operation) (*plan, error) {
 // root users need no lookup.
 func (e *Enforcer) Caller(ctx context.Context, p *auth.Principal) (*Caller, error) {
 	if p.Kind == auth.PrincipalRoot && p.Session == nil {
-		return RootCaller(p.AccountID), nil
+		return e.rootCaller(p.AccountID), nil
 	}
 	caller, err := e.ids.Caller(ctx, p)
 	if err != nil {
@@ -178,13 +182,28 @@ func (e *Enforcer) Caller(ctx context.Context, p *auth.Principal) (*Caller, erro
 	return caller, nil
 }
 
+// rootCaller is RootCaller(account), kept for the account's next request.
+func (e *Enforcer) rootCaller(account string) *Caller {
+	h := uint32(2166136261)
+	for i := 0; i < len(account); i++ {
+		h = (h ^ uint32(account[i])) * 16777619
+	}
+	slot := &e.roots[h%uint32(len(e.roots))]
+	if c := slot.Load(); c != nil && c.Principal.Account == account {
+		return c
+	}
+	c := RootCaller(account)
+	slot.Store(c)
+	return c
+}
+
 // refs builds what the request says about each resource type of the spec.
 // Types whose member the request leaves out are skipped when optional; an
 // ARN member naming another type than this one's format (TagResource's
 // resourceArn) picks the type that matches.
 func (e *Enforcer) refs(c *callctx.Call, p *plan, in protoreflect.Message) []*ResourceRef {
 	if len(p.resources) == 0 {
-		return []*ResourceRef{{ARN: "*"}}
+		return appendRef(nil, ResourceRef{ARN: "*"})
 	}
 	var out []*ResourceRef
 	var named string // an ARN member's value that matched no type
@@ -200,10 +219,10 @@ func (e *Enforcer) refs(c *callctx.Call, p *plan, in protoreflect.Message) []*Re
 				named = v
 				continue
 			}
-			out = append(out, &ResourceRef{Spec: rp.spec, ARN: v, FromMember: true, Input: in})
+			out = appendRef(out, ResourceRef{Spec: rp.spec, ARN: v, FromMember: true, Input: in})
 			continue
 		}
-		ref := &ResourceRef{Spec: rp.spec, Vars: map[string]string{}, Input: in}
+		ref := ResourceRef{Spec: rp.spec, Vars: map[string]string{}, Input: in}
 		for _, vp := range rp.vars {
 			if v, ok := vp.value.str(in); ok && v != "" {
 				ref.Vars[vp.name] = v
@@ -218,16 +237,35 @@ func (e *Enforcer) refs(c *callctx.Call, p *plan, in protoreflect.Message) []*Re
 			continue
 		}
 		ref.ARN = FillARN(rp.spec.ARNFormat, c.Region, c.Account, ref.Vars, "*")
-		out = append(out, ref)
+		out = appendRef(out, ref)
 	}
 	if len(out) == 0 {
 		arn := named
 		if arn == "" {
 			arn = "*"
 		}
-		out = append(out, &ResourceRef{ARN: arn, FromMember: named != "", Input: in})
+		out = appendRef(out, ResourceRef{ARN: arn, FromMember: named != "", Input: in})
 	}
 	return out
+}
+
+// oneRef is a reference list of one, allocated at once (most operations
+// name one resource).
+type oneRef struct {
+	ref  ResourceRef
+	list [1]*ResourceRef
+}
+
+// appendRef appends a copy of r to out.
+func appendRef(out []*ResourceRef, r ResourceRef) []*ResourceRef {
+	if out == nil {
+		o := &oneRef{ref: r}
+		o.list[0] = &o.ref
+		return o.list[:1:1]
+	}
+	p := new(ResourceRef)
+	*p = r
+	return append(out, p)
 }
 
 // completeWildcard appends the "/*" a format ends in (the all*BuildVersions

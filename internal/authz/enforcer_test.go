@@ -557,3 +557,49 @@ func TestItemizedOperation(t *testing.T) {
 		t.Fatalf("item decisions: %+v", ds)
 	}
 }
+
+// keptCaller is an Identities that keeps its callers, as IAM's does.
+type keptCaller struct{ c *authz.Caller }
+
+func (k keptCaller) Caller(context.Context, *auth.Principal) (*authz.Caller, error) { return k.c, nil }
+
+// An allowed GetComponent by a kept caller costs four allocations in the
+// enforcer: the Target (with its context and resource list), the request's
+// derived context, the reference and the Decision. The global keys come
+// from the caller's base context; the resource's tag keys are kept.
+func TestAuthorizeAllocations(t *testing.T) {
+	alice := user(acctA, "alice")
+	docs := users{alice.ARN: {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"imagebuilder:Get*","Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/team":"blue"},"IpAddress":{"aws:SourceIp":"192.0.2.0/24"}}}]}`}}
+	caller, err := docs.Caller(context.Background(), &alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := "arn:aws:imagebuilder:us-east-1:" + acctA + ":component/web/1.0.0/1"
+	res := &authz.Resource{ARN: arn, Account: acctA, Region: region, Exists: true, Tags: map[string]string{"team": "blue"}}
+	e, err := authz.New(authz.Options{Identities: keptCaller{caller}, Resolvers: map[string]authz.Resolver{
+		"imagebuilder": resolverFunc(func(context.Context, *callctx.Call, string, *authz.ResourceRef) (*authz.Resource, error) {
+			return res, nil
+		}),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, _ := callCtx(alice)
+	op, in := getComponentOp(t), &ibv1.GetComponentRequest{ComponentBuildVersionArn: proto.String(arn)}
+	if _, err := e.Authorize(ctx, ibv1.Model(), op, in); err != nil {
+		t.Fatal(err)
+	}
+	n := testing.AllocsPerRun(200, func() {
+		if _, err := e.Authorize(ctx, ibv1.Model(), op, in); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if n > 4 {
+		t.Errorf("Authorize allocates %v times, want at most 4", n)
+	}
+	// The tag condition is still evaluated: without the tag, denied.
+	res.Tags = map[string]string{"team": "red"}
+	if _, err := e.Authorize(ctx, ibv1.Model(), op, in); err == nil {
+		t.Fatal("allowed without the tag")
+	}
+}

@@ -3,6 +3,7 @@ package authz
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 
 	"github.com/ibemu/ibemu/internal/auth"
 	"github.com/ibemu/ibemu/internal/iam/policy"
@@ -29,6 +30,10 @@ type Caller struct {
 	Identity  []policy.Attached
 	Boundary  *policy.Attached
 	Session   []policy.Attached
+
+	// base is the last context of global keys built for this caller
+	// (requestContext), shared by its requests within one second.
+	base atomic.Pointer[baseContext]
 }
 
 // errNoIdentities is returned for IAM principals when no Identities source

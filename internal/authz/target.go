@@ -20,9 +20,34 @@ type Target struct {
 	enforcer *Enforcer
 	call     *callctx.Call
 	protocol apimodel.Protocol
+
+	// one backs Resources for the usual single resource; cx is the context
+	// carrying the target (Target.context), both allocated with it.
+	one [1]*Resource
+	cx  targetContext
 }
 
 type targetKey struct{}
+
+// targetContext is context.WithValue(parent, targetKey{}, t) without an
+// allocation of its own: it lives in the Target.
+type targetContext struct {
+	context.Context
+	t *Target
+}
+
+func (c *targetContext) Value(key any) any {
+	if _, ok := key.(targetKey); ok {
+		return c.t
+	}
+	return c.Context.Value(key)
+}
+
+// context returns parent carrying t, for TargetFrom.
+func (t *Target) context(parent context.Context) context.Context {
+	t.cx = targetContext{Context: parent, t: t}
+	return &t.cx
+}
 
 // TargetFrom returns the Target of the call in ctx, or nil when the call did
 // not go through the enforcement layer.
@@ -103,8 +128,7 @@ func (e *Enforcer) check(ctx context.Context, t *Target, r CheckRequest) error {
 	if err != nil {
 		return err
 	}
-	rctx := policy.NewContext()
-	globalKeys(rctx, c, caller, session, len(r.Via) > 0)
+	rctx := requestContext(c, caller, session, len(r.Via) > 0)
 	viaKeys(rctx, r.Via)
 	extraKeys(rctx, r.Keys)
 	resourceKeys(rctx, res)
@@ -138,8 +162,7 @@ func (t *Target) Allows(action, arn, account string, pol *policy.Attached) bool 
 	if t.Caller == nil {
 		return false
 	}
-	rctx := policy.NewContext()
-	globalKeys(rctx, t.call, t.Caller, t.call.Principal.Session, false)
+	rctx := requestContext(t.call, t.Caller, t.call.Principal.Session, false)
 	resourceKeys(rctx, &Resource{ARN: arn, Account: account})
 	req := policy.Request{Principal: &t.Caller.Principal, Action: action, Resource: arn, ResourceAccount: account, Context: rctx}
 	pols := policy.Policies{Identity: t.Caller.Identity, Boundary: t.Caller.Boundary, Session: t.Caller.Session, Resource: pol, Organizations: t.enforcer.orgs}

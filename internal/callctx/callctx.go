@@ -10,6 +10,7 @@ import (
 	"context"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ibemu/ibemu/internal/auth"
@@ -49,6 +50,11 @@ type Call struct {
 	// policies denied them (NoteWouldDeny).
 	wdMu      sync.Mutex
 	wouldDeny []string
+
+	// cx is the context node of the first With of this call, allocated
+	// with it (the transports make one per request).
+	cx     callContext
+	cxUsed atomic.Bool
 }
 
 // NoteWouldDeny remembers that action was allowed only because enforcement
@@ -97,7 +103,24 @@ type key struct{}
 
 // With returns ctx carrying c.
 func With(ctx context.Context, c *Call) context.Context {
+	if c != nil && c.cxUsed.CompareAndSwap(false, true) {
+		c.cx = callContext{Context: ctx, c: c}
+		return &c.cx
+	}
 	return context.WithValue(ctx, key{}, c)
+}
+
+// callContext is context.WithValue(parent, key{}, c) living in c.
+type callContext struct {
+	context.Context
+	c *Call
+}
+
+func (x *callContext) Value(k any) any {
+	if _, ok := k.(key); ok {
+		return x.c
+	}
+	return x.Context.Value(k)
 }
 
 // From returns the Call in ctx, or nil.

@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"unsafe"
 )
 
 // signingKey is a derived SigV4 key, kept as the two padded HMAC blocks so a
@@ -61,10 +63,38 @@ type keyCacheKey struct {
 
 // keyCache memoizes derived keys: deriving costs four HMACs, while clients
 // reuse one scope for a whole day.
+//
+// In front of the map, which is keyed by a hash of the secret, recent keys
+// are also found by the secret string itself: key stores keep their secrets
+// in memory and hand out the same string for every request (copies of a
+// string share its bytes), so the address and length of those bytes name
+// the secret without hashing it. An entry keeps the bytes alive, so no
+// other string can be at that address while it exists, and a string's bytes
+// never change: the same address and length are the same secret.
 type keyCache struct {
 	mu      sync.RWMutex
 	entries map[keyCacheKey]*signingKey
 	max     int
+	recent  [64]atomic.Pointer[recentKey]
+}
+
+// recentKey is a derived key found by its secret's bytes.
+type recentKey struct {
+	secret                *byte // unsafe.StringData of the secret
+	secretLen             int
+	date, region, service string
+	key                   *signingKey
+}
+
+// recentSlot picks the slot of a secret and scope.
+func (c *keyCache) recentSlot(secret, region, service string) *atomic.Pointer[recentKey] {
+	h := uint32(uintptr(unsafe.Pointer(unsafe.StringData(secret)))>>3) ^ uint32(len(secret))
+	for _, s := range [2]string{region, service} {
+		for i := 0; i < len(s); i++ {
+			h = (h ^ uint32(s[i])) * 16777619
+		}
+	}
+	return &c.recent[h%uint32(len(c.recent))]
 }
 
 func newKeyCache(max int) *keyCache {
@@ -77,6 +107,26 @@ func (c *keyCache) get(scratch []byte, secret, date, region, service string) *si
 	if c == nil || c.max <= 0 {
 		return deriveSigningKey(secret, date, region, service)
 	}
+	var slot *atomic.Pointer[recentKey]
+	if secret != "" {
+		slot = c.recentSlot(secret, region, service)
+		if r := slot.Load(); r != nil && r.secret == unsafe.StringData(secret) && r.secretLen == len(secret) &&
+			r.date == date && r.region == region && r.service == service {
+			return r.key
+		}
+	}
+	k := c.lookup(scratch, secret, date, region, service)
+	if slot != nil {
+		// Cloned so the entry does not pin the request's header strings.
+		slot.Store(&recentKey{secret: unsafe.StringData(secret), secretLen: len(secret),
+			date: strings.Clone(date), region: strings.Clone(region), service: strings.Clone(service), key: k})
+	}
+	return k
+}
+
+// lookup finds the derived key in the map by the secret's hash, deriving
+// and keeping it on a miss.
+func (c *keyCache) lookup(scratch []byte, secret, date, region, service string) *signingKey {
 	scratch = append(scratch[:0], secret...)
 	id := keyCacheKey{secret: sha256.Sum256(scratch), date: date, region: region, service: service}
 	c.mu.RLock()

@@ -50,8 +50,10 @@ type Result struct {
 	Region             string
 	Service            string
 	SigningTime        time.Time
-	SignedHeaders      []string
-	Presigned          bool
+	// SignedHeaders is the signed header list as the client sent it: lower-case
+	// names separated by ';' (SignedHeaderNames splits it).
+	SignedHeaders string
+	Presigned     bool
 	// Expires is when a presigned request stops being valid (zero when it
 	// carries no X-Amz-Expires).
 	Expires time.Time
@@ -105,6 +107,9 @@ func NewVerifier(opts ...Option) *Verifier {
 
 var defaultVerifier = NewVerifier()
 
+// SignedHeaderNames returns the signed header names, in the order signed.
+func (r *Result) SignedHeaderNames() []string { return strings.Split(r.SignedHeaders, ";") }
+
 // Verify checks req with a shared default verifier. The error is nil or a
 // *Failure.
 func Verify(req Request, now time.Time, keys KeyLookup) (*Result, error) {
@@ -134,7 +139,10 @@ func putScratch(s *scratch) {
 	if cap(s.creq) > maxPooledBuffer || cap(s.mac) > maxPooledBuffer || cap(s.params) > 1024 {
 		return
 	}
-	clear(s.params[:cap(s.params)]) // drop references to request strings
+	// Drop references to request strings. Only the used part can hold any:
+	// every scratch is put back with its whole array cleared, and a grown
+	// array is zero past its length.
+	clear(s.params)
 	s.params, s.creq, s.sts, s.mac = s.params[:0], s.creq[:0], s.sts[:0], s.mac[:0]
 	scratchPool.Put(s)
 }
@@ -155,7 +163,17 @@ type claims struct {
 
 // Verify checks the request's signature as of now. On success it returns
 // what the signature proves; otherwise a *Failure saying why, in AWS terms.
-func (v *Verifier) Verify(req *Request, now time.Time, keys KeyLookup) (_ *Result, fail *Failure) {
+func (v *Verifier) Verify(req *Request, now time.Time, keys KeyLookup) (*Result, *Failure) {
+	res := new(Result)
+	if f := v.VerifyInto(req, now, keys, res); f != nil {
+		return nil, f
+	}
+	return res, nil
+}
+
+// VerifyInto is Verify filling in res (on success only), for callers that
+// keep the result in memory of their own.
+func (v *Verifier) VerifyInto(req *Request, now time.Time, keys KeyLookup, res *Result) (fail *Failure) {
 	sc := scratchPool.Get().(*scratch)
 	defer putScratch(sc)
 
@@ -171,42 +189,42 @@ func (v *Verifier) Verify(req *Request, now time.Time, keys KeyLookup) (_ *Resul
 	}
 
 	if isSignatureV2(authz, sc.params) {
-		return nil, UnsupportedSignatureVersion()
+		return UnsupportedSignatureVersion()
 	}
 	var c claims
 	var f *Failure
 	switch {
 	case len(authz) > 0 && authz[0] != "" && presigned:
-		return nil, incomplete("Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified")
+		return incomplete("Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified")
 	case len(authz) > 1:
-		return nil, incomplete("Only one Authorization header is allowed.")
+		return incomplete("Only one Authorization header is allowed.")
 	case len(authz) == 1 && authz[0] != "":
 		c, f = headerClaims(req, authz[0])
 	case presigned:
 		c, f = v.queryClaims(sc.params)
 	default:
-		return nil, MissingAuthentication()
+		return MissingAuthentication()
 	}
 	if f != nil {
-		return nil, f
+		return f
 	}
 	if f := checkScope(req, &c); f != nil {
-		return nil, f
+		return f
 	}
 	if f := v.checkTime(&c, now); f != nil {
-		return nil, f
+		return f
 	}
 
 	secret, f := lookupSecret(keys, c.cred.AccessKeyID)
 	if f != nil {
-		return nil, f
+		return f
 	}
 	payloadHash := req.PayloadHash
 	switch {
 	case payloadHash == "":
-		return nil, Internal(errors.New("sigv4: Request.PayloadHash is empty"))
+		return Internal(errors.New("sigv4: Request.PayloadHash is empty"))
 	case payloadHash == UnsignedPayload && !req.AllowUnsignedPayload:
-		return nil, SignatureMismatch()
+		return SignatureMismatch()
 	}
 
 	sortParams(sc.params)
@@ -221,14 +239,14 @@ func (v *Verifier) Verify(req *Request, now time.Time, keys KeyLookup) (_ *Resul
 	if !signatureEqual(mac, c.signature) {
 		mismatch := SignatureMismatch()
 		mismatch.CanonicalRequest, mismatch.StringToSign = string(sc.creq), string(sc.sts)
-		return nil, mismatch
+		return mismatch
 	}
 
 	var chain *ChunkChain
 	if payloadHash == StreamingPayload || payloadHash == StreamingPayloadTrailer {
 		chain = newChunkChain(key, c.amzDate, c.cred.Scope, c.signature)
 	}
-	return &Result{
+	*res = Result{
 		Chain:              chain,
 		AccessKeyID:        c.cred.AccessKeyID,
 		SessionToken:       c.sessionToken,
@@ -236,10 +254,11 @@ func (v *Verifier) Verify(req *Request, now time.Time, keys KeyLookup) (_ *Resul
 		Region:             c.cred.Region,
 		Service:            c.cred.Service,
 		SigningTime:        c.time,
-		SignedHeaders:      strings.Split(c.signedHeaders, ";"),
+		SignedHeaders:      c.signedHeaders,
 		Presigned:          c.presigned,
 		Expires:            c.expires,
-	}, nil
+	}
+	return nil
 }
 
 // headerClaims reads the Authorization header form.

@@ -2,10 +2,13 @@ package policy
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
+	"math"
 	"net/netip"
 	"slices"
 	"strings"
+	"sync/atomic"
 )
 
 // ValueType is the type of a request context value, as the simulator's
@@ -41,39 +44,53 @@ func (t ValueType) String() string {
 // Value is one value of a context key. The raw text is always kept; the typed
 // form is parsed once when the value is added, so operators do not re-parse.
 //
-// The typed forms are stored compactly (an address as its 16 bytes, binary
-// data as a string) because a request context holds a dozen values and is
-// built for every request.
+// The typed forms share two machine words (a number's bits, a date's
+// seconds and nanoseconds, an address's 16 bytes; binary data is a string
+// beside them) because a request context holds a dozen values and is built
+// for every request: a Value is 56 bytes.
 type Value struct {
 	Raw  string
-	num  float64
-	when instant
 	bin  string
-	ip   [16]byte
-	ipV  uint8 // 0: no address, 4 or 6: the family of ip
+	w    [2]uint64 // typed form: see num, when, addr
 	Type ValueType
+	ipV  uint8 // 0: no address, 4 or 6: the family of the address in w
 	b    bool
 }
 
+// num is a numeric value's number.
+func (v *Value) num() float64 { return math.Float64frombits(v.w[0]) }
+
+func (v *Value) setNum(f float64) { v.w[0] = math.Float64bits(f) }
+
+// when is a date value's instant.
+func (v *Value) when() instant { return instant{sec: int64(v.w[0]), nsec: int32(v.w[1])} }
+
+func (v *Value) setWhen(t instant) { v.w[0], v.w[1] = uint64(t.sec), uint64(uint32(t.nsec)) }
+
 // addr is an IP-typed value's address.
 func (v *Value) addr() (netip.Addr, bool) {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], v.w[0])
+	binary.BigEndian.PutUint64(b[8:], v.w[1])
 	switch v.ipV {
 	case 4:
-		return netip.AddrFrom4([4]byte(v.ip[:4])), true
+		return netip.AddrFrom4([4]byte(b[:4])), true
 	case 6:
-		return netip.AddrFrom16(v.ip), true
+		return netip.AddrFrom16(b), true
 	}
 	return netip.Addr{}, false
 }
 
 func (v *Value) setAddr(a netip.Addr) {
+	var b [16]byte
 	if a.Is4() {
-		b := a.As4()
-		copy(v.ip[:], b[:])
+		a4 := a.As4()
+		copy(b[:], a4[:])
 		v.ipV = 4
-		return
+	} else {
+		b, v.ipV = a.As16(), 6
 	}
-	v.ip, v.ipV = a.As16(), 6
+	v.w[0], v.w[1] = binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])
 }
 
 type contextEntry struct {
@@ -94,10 +111,27 @@ type contextEntry struct {
 // Set replaces the entry), so decisions that keep a Context stay valid. A
 // request has a few dozen keys at most, which a linear scan finds faster
 // than a map is built; a map indexes contexts that grow larger.
+//
+// A Context made by Derive inherits the keys of a frozen parent: the keys
+// every request of one caller shares (the principal's, the time of this
+// second, the source address) are built once and shared, and each request
+// only adds its own. A key set on the child shadows the parent's; every
+// method answers as if the parent's keys had been copied into the child.
 type Context struct {
 	entries []contextEntry
 	vals    []Value          // backing store of single-valued keys
 	index   map[string]int32 // lower-cased key → position, past indexAbove entries
+	// parent holds inherited keys; it is frozen (see Derive).
+	parent *Context
+	// frozen is set by Freeze: the context no longer changes, and its keys
+	// (the parent's included) are listed in AppendSorted order.
+	frozen *frozenOrder
+}
+
+// frozenOrder is a frozen Context's keys, sorted once for every AppendSorted.
+type frozenOrder struct {
+	kv    []KeyValues
+	lower []string // lower[i] is kv[i]'s lower-cased name
 }
 
 // indexAbove is the number of keys past which lookups use a map.
@@ -118,6 +152,44 @@ type contextSlab struct {
 func NewContext() *Context {
 	s := &contextSlab{}
 	s.ctx.entries, s.ctx.vals = s.entries[:0], s.vals[:0]
+	return &s.ctx
+}
+
+// typicalDerivedKeys sizes a derived Context: the resource's account and
+// tags, a few request keys.
+const typicalDerivedKeys = 4
+
+type derivedSlab struct {
+	ctx     Context
+	entries [typicalDerivedKeys]contextEntry
+	vals    [typicalDerivedKeys]Value
+}
+
+// Freeze makes c read-only, so it can be shared between goroutines and be
+// the parent of derived contexts; setting a key on it afterwards panics.
+// Freeze itself is not safe to call concurrently: freeze a context before
+// sharing it.
+func (c *Context) Freeze() {
+	if c.frozen != nil {
+		return
+	}
+	f := &frozenOrder{}
+	f.kv = c.appendSorted(nil, &f.lower)
+	c.frozen = f
+}
+
+// Frozen reports whether Freeze was called.
+func (c *Context) Frozen() bool { return c != nil && c.frozen != nil }
+
+// Derive returns an empty context that inherits c's keys. c must be frozen
+// (Freeze); it is shared, not copied. Keys set on the result shadow c's.
+func (c *Context) Derive() *Context {
+	if c.frozen == nil {
+		panic("policy: Derive of a Context that is not frozen")
+	}
+	s := &derivedSlab{}
+	s.ctx.entries, s.ctx.vals = s.entries[:0], s.vals[:0]
+	s.ctx.parent = c
 	return &s.ctx
 }
 
@@ -180,11 +252,55 @@ func ParseValue(raw string, typ ValueType) (Value, error) {
 }
 
 // SetTag sets the single-valued string key prefix+tag (such as
-// "aws:ResourceTag/"+tag), building the key's name and its lower-cased form
-// in one allocation.
+// "aws:ResourceTag/"+tag). The key's name and its lower-cased form are
+// built in one allocation, and kept for the next request naming the same
+// tag (resources and principals carry the same few tags request after
+// request).
 func (c *Context) SetTag(prefix, tag, value string) {
-	name, lower := tagKey(prefix, tag)
+	name, lower := cachedTagKey(prefix, tag)
 	c.putLower(contextEntry{name: name, lower: lower, values: c.single(Value{Raw: value, Type: TypeString})})
+}
+
+// tagKeyEntry is a tag key's name (prefix+tag) and lower-cased form.
+type tagKeyEntry struct {
+	prefixLen   int
+	name, lower string
+}
+
+// tagKeys keeps recent tag keys; a hash of prefix and tag picks the slot.
+var tagKeys [256]atomic.Pointer[tagKeyEntry]
+
+// cachedTagKey is tagKey, from tagKeys when the same key was built before.
+func cachedTagKey(prefix, tag string) (name, lower string) {
+	h := uint32(2166136261)
+	for _, s := range [2]string{prefix, tag} {
+		for i := 0; i < len(s); i++ {
+			h = (h ^ uint32(s[i])) * 16777619
+		}
+	}
+	slot := &tagKeys[h%uint32(len(tagKeys))]
+	if e := slot.Load(); e != nil && e.prefixLen == len(prefix) && len(e.name) == len(prefix)+len(tag) &&
+		e.name[:len(prefix)] == prefix && e.name[len(prefix):] == tag {
+		return e.name, e.lower
+	}
+	name, lower = tagKey(prefix, tag)
+	slot.Store(&tagKeyEntry{prefixLen: len(prefix), name: name, lower: lower})
+	return name, lower
+}
+
+// KeyName is a condition key's name with its lower-cased form, computed
+// once, for keys a caller sets on every request.
+type KeyName struct{ name, lower string }
+
+// NewKeyName returns the KeyName of name.
+func NewKeyName(name string) KeyName { return KeyName{name: name, lower: lowerKey(name)} }
+
+// SetStringName is SetString for a KeyName.
+func (c *Context) SetStringName(k KeyName, value string) {
+	if k.name == "" {
+		return
+	}
+	c.putLower(contextEntry{name: k.name, lower: k.lower, values: c.single(Value{Raw: value, Type: TypeString})})
 }
 
 // tagKey returns prefix+tag and its lower-cased form (what lowerKey would
@@ -230,8 +346,10 @@ func (c *Context) put(key string, e contextEntry) {
 	c.putLower(e)
 }
 
-// putLower is put with e.lower already set.
+// putLower is put with e.lower already set. The key is set on c itself,
+// shadowing a parent's.
 func (c *Context) putLower(e contextEntry) {
+	c.mustNotBeFrozen()
 	if i := c.find(e.lower); i >= 0 {
 		c.entries[i] = e
 		return
@@ -239,8 +357,15 @@ func (c *Context) putLower(e contextEntry) {
 	c.appendEntry(e)
 }
 
-// appendEntry adds an entry whose key is not present.
+func (c *Context) mustNotBeFrozen() {
+	if c.frozen != nil {
+		panic("policy: a frozen Context cannot change")
+	}
+}
+
+// appendEntry adds an entry whose key is not present on c itself.
 func (c *Context) appendEntry(e contextEntry) {
+	c.mustNotBeFrozen()
 	c.entries = append(c.entries, e)
 	switch n := len(c.entries); {
 	case c.index != nil:
@@ -253,7 +378,8 @@ func (c *Context) appendEntry(e contextEntry) {
 	}
 }
 
-// find returns the position of a lower-cased key, or -1.
+// find returns the position of a lower-cased key among c's own entries (not
+// its parent's), or -1.
 func (c *Context) find(lower string) int {
 	if c.index != nil {
 		if i, ok := c.index[lower]; ok {
@@ -269,13 +395,13 @@ func (c *Context) find(lower string) int {
 	return -1
 }
 
-// entry returns the entry of a lower-cased key, or nil.
+// entry returns the entry of a lower-cased key, c's own or else the
+// nearest parent's, or nil.
 func (c *Context) entry(lowerKey string) *contextEntry {
-	if c == nil {
-		return nil
-	}
-	if i := c.find(lowerKey); i >= 0 {
-		return &c.entries[i]
+	for ; c != nil; c = c.parent {
+		if i := c.find(lowerKey); i >= 0 {
+			return &c.entries[i]
+		}
 	}
 	return nil
 }
@@ -321,11 +447,17 @@ func parseValue(raw string, typ ValueType) (Value, error) {
 	case TypeString:
 		return v, nil
 	case TypeNumeric:
-		v.num, ok = parseNumber(raw)
+		var f float64
+		if f, ok = parseNumber(raw); ok {
+			v.setNum(f)
+		}
 	case TypeBoolean:
 		v.b, ok = parseBool(raw)
 	case TypeDate:
-		v.when, ok = parseDate(raw)
+		var t instant
+		if t, ok = parseDate(raw); ok {
+			v.setWhen(t)
+		}
 	case TypeIP:
 		var a netip.Addr
 		if a, ok = parseIPAddr(raw); ok {
@@ -377,12 +509,22 @@ func (c *Context) Keys() []string {
 	if c == nil {
 		return nil
 	}
-	out := make([]string, 0, len(c.entries))
-	for i := range c.entries {
-		out = append(out, c.entries[i].name)
+	kv := c.AppendSorted(make([]KeyValues, 0, c.approxLen()))
+	out := make([]string, len(kv))
+	for i := range kv {
+		out[i] = kv[i].Name
 	}
-	slices.Sort(out)
 	return out
+}
+
+// approxLen is the number of entries of c and its parents, shadowed ones
+// included.
+func (c *Context) approxLen() int {
+	n := 0
+	for ; c != nil; c = c.parent {
+		n += len(c.entries)
+	}
+	return n
 }
 
 // KeyValues is one key of a Context with its values, as AppendSorted lists
@@ -400,20 +542,97 @@ func (c *Context) AppendSorted(dst []KeyValues) []KeyValues {
 	if c == nil {
 		return dst
 	}
+	if c.frozen != nil {
+		return append(dst, c.frozen.kv...)
+	}
+	return c.appendSorted(dst, nil)
+}
+
+func compareKeyValues(a, b KeyValues) int { return strings.Compare(a.Name, b.Name) }
+
+// appendSorted lists c's keys, merging its own entries (sorted here) with
+// its parent's (sorted when the parent was frozen) and leaving out the
+// parent's keys c shadows. With lowers, it also fills *lowers with the
+// lower-cased names in the same order.
+func (c *Context) appendSorted(dst []KeyValues, lowers *[]string) []KeyValues {
 	start := len(dst)
 	for i := range c.entries {
 		dst = append(dst, KeyValues{Name: c.entries[i].name, Values: c.entries[i].values})
 	}
-	slices.SortFunc(dst[start:], func(a, b KeyValues) int { return strings.Compare(a.Name, b.Name) })
+	own := dst[start:]
+	slices.SortFunc(own, compareKeyValues)
+	if lowers != nil {
+		for i := range own {
+			*lowers = append(*lowers, c.lowerOf(own[i].Name))
+		}
+	}
+	p := c.parent
+	if p == nil {
+		return dst
+	}
+	// Merge: the parent's list is sorted; own names never equal an
+	// unshadowed parent name (equal names are equal keys).
+	pkv, plow := p.frozen.kv, p.frozen.lower
+	n := len(own)
+	var tmp [typicalDerivedKeys]KeyValues
+	var ownCopy []KeyValues
+	if n <= len(tmp) {
+		ownCopy = tmp[:n]
+	} else {
+		ownCopy = make([]KeyValues, n)
+	}
+	copy(ownCopy, own)
+	var ownLower []string
+	if lowers != nil {
+		ownLower = append([]string(nil), (*lowers)[len(*lowers)-n:]...)
+		*lowers = (*lowers)[:len(*lowers)-n]
+	}
+	dst = dst[:start]
+	i := 0
+	for j := range pkv {
+		if c.find(plow[j]) >= 0 {
+			continue // shadowed
+		}
+		for i < n && strings.Compare(ownCopy[i].Name, pkv[j].Name) < 0 {
+			dst = append(dst, ownCopy[i])
+			if lowers != nil {
+				*lowers = append(*lowers, ownLower[i])
+			}
+			i++
+		}
+		dst = append(dst, pkv[j])
+		if lowers != nil {
+			*lowers = append(*lowers, plow[j])
+		}
+	}
+	for ; i < n; i++ {
+		dst = append(dst, ownCopy[i])
+		if lowers != nil {
+			*lowers = append(*lowers, ownLower[i])
+		}
+	}
+	clear(tmp[:])
 	return dst
 }
 
-// Clone returns a copy that can be changed without affecting c.
+// lowerOf returns the lower-cased name of one of c's own keys.
+func (c *Context) lowerOf(name string) string {
+	for i := range c.entries {
+		if c.entries[i].name == name {
+			return c.entries[i].lower
+		}
+	}
+	return lowerKey(name)
+}
+
+// Clone returns a copy that can be changed without affecting c. It shares
+// c's (frozen) parent.
 func (c *Context) Clone() *Context {
 	n := NewContext()
 	if c == nil {
 		return n
 	}
+	n.parent = c.parent
 	n.entries = append(n.entries, c.entries...)
 	if c.index != nil {
 		n.index = make(map[string]int32, len(c.index))
@@ -427,7 +646,7 @@ func (c *Context) Clone() *Context {
 // setIfAbsent adds a string key unless the caller already provided it.
 func (c *Context) setIfAbsent(key string, typ ValueType, value string) {
 	lower := lowerKey(key)
-	if c.find(lower) >= 0 {
+	if c.entry(lower) != nil {
 		return
 	}
 	v, err := parseValue(value, typ)
@@ -491,7 +710,7 @@ func (c *Context) AddPrincipalKeys(p *Principal) {
 	}
 	for k, v := range p.Tags {
 		name, lower := tagKey("aws:PrincipalTag/", k)
-		if c.find(lower) < 0 {
+		if c.entry(lower) == nil {
 			c.appendEntry(contextEntry{name: name, lower: lower, values: c.single(Value{Raw: v, Type: TypeString})})
 		}
 	}

@@ -31,7 +31,7 @@ func buildDate(op compareOp) func([]string, bool) matcher {
 }
 
 func (m *dateMatcher) matches(v *Value, _ *Context) bool {
-	t, ok := v.when, v.Type == TypeDate
+	t, ok := v.when(), v.Type == TypeDate
 	if !ok {
 		if t, ok = parseDate(v.Raw); !ok {
 			return false

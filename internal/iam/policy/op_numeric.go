@@ -58,7 +58,7 @@ func buildNumeric(op compareOp) func([]string, bool) matcher {
 }
 
 func (m *numericMatcher) matches(v *Value, _ *Context) bool {
-	x, ok := v.num, v.Type == TypeNumeric
+	x, ok := v.num(), v.Type == TypeNumeric
 	if !ok {
 		if x, ok = parseNumber(v.Raw); !ok {
 			return false

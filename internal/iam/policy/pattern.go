@@ -266,9 +266,37 @@ func (p *pattern) match(s string, o matchOptions, ctx *Context) bool {
 		}
 		_, n := utf8.DecodeRuneInString(s[starSi:])
 		starSi += n
+		// When a literal follows the star, positions where the subject does
+		// not start with the literal's first byte would fail at once: let
+		// the star absorb them here (under the same rules) rather than try
+		// each.
+		if next := starTi + 1; next < len(toks) && toks[next].kind == tokLiteral && toks[next].text != "" {
+			c := toks[next].text[0]
+			for starSi < len(s) && !firstByteMatches(s[starSi], c, o) {
+				if s[starSi] == ':' && starSi <= limit {
+					return false
+				}
+				_, n := utf8.DecodeRuneInString(s[starSi:])
+				starSi += n
+			}
+		}
 		si = starSi
 		ti = starTi + 1
 	}
+}
+
+// firstByteMatches reports whether subject byte b can begin a literal
+// starting with c under o (what hasPrefixOpt compares first).
+func firstByteMatches(b, c byte, o matchOptions) bool {
+	if o.lowered || o.fold {
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		if o.fold && 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+	}
+	return b == c
 }
 
 // fifthColon returns the index of the fifth ':' in s, or len(s) when s has
