@@ -13,6 +13,7 @@ import (
 	"github.com/ibemu/ibemu/internal/callctx"
 	"github.com/ibemu/ibemu/internal/iam/policy"
 	"github.com/ibemu/ibemu/internal/storage"
+	"github.com/ibemu/ibemu/internal/wire/restjson"
 	ibv1 "github.com/ibemu/ibemu/proto/imagebuilder/v1"
 )
 
@@ -118,6 +119,11 @@ func (s *Service) resolveARNFor(ctx context.Context, c *callctx.Call, member, ar
 	var err error
 	if shared && s.reads != nil {
 		st, err = s.reads.Get(ctx, r, load)
+		if err == nil && st.record != nil {
+			// Shared and never changed (sharedReads): the answer may reuse
+			// the encodings of the record and its references.
+			restjson.Freeze(st.record, st.refs)
+		}
 	} else {
 		err = s.db.View(ctx, func(tx *storage.Tx) error {
 			var err error

@@ -337,6 +337,10 @@ func parseTimestamp(tok json.Token) (*timestamppb.Timestamp, *awserr.Error) {
 
 // setText sets a member bound to the URI or a header from its text form.
 func setText(m protoreflect.Message, mem *apimodel.Member, text string) *awserr.Error {
+	if k := mem.Target.Kind; k == apimodel.String || k == apimodel.Enum {
+		SetString(m, mem.Field, &text)
+		return nil
+	}
 	v, err := fromText(mem, mem.Target, mem.Field, text)
 	if err != nil {
 		return err
