@@ -4,8 +4,10 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
 )
 
 // SetString sets the string field fd of m to *s. For a generated message
@@ -16,43 +18,53 @@ import (
 // which must not change afterwards. Other messages (dynamic ones, fields
 // without presence) are set through protoreflect.
 func SetString(m protoreflect.Message, fd protoreflect.FieldDescriptor, s *string) {
-	if m.IsValid() && fd.Kind() == protoreflect.StringKind && !fd.IsList() && !fd.IsMap() {
-		v := reflect.ValueOf(m.Interface())
-		if i := goStringField(v.Type(), fd); i >= 0 {
-			v.Elem().Field(i).Set(reflect.ValueOf(s))
+	if m.IsValid() {
+		msg := m.Interface()
+		if f := goStringField(fd); f != nil && f.t == reflect.TypeOf(msg) {
+			// The struct field at f.offset is a *string (checked when f was
+			// made); the store is typed, so the collector sees it.
+			*(**string)(unsafe.Add(reflect.ValueOf(msg).UnsafePointer(), f.offset)) = s
 			return
 		}
 	}
 	m.Set(fd, protoreflect.ValueOfString(*s))
 }
 
-type goFieldKey struct {
-	t  reflect.Type
-	fd protoreflect.FieldDescriptor
+// goField is where the generated Go struct of type t keeps a field.
+type goField struct {
+	t      reflect.Type // a pointer to the struct
+	offset uintptr
 }
 
-// goStringFields holds goStringField's answers.
-var goStringFields sync.Map // goFieldKey → int
+// goStringFields holds goStringField's answers by field descriptor (nil:
+// none).
+var goStringFields sync.Map // protoreflect.FieldDescriptor → *goField
 
-// goStringField is the index of the exported *string struct field that
-// protoc-gen-go generated for fd in the message type t (a pointer to a
-// struct), or -1: looked up once per type and field.
-func goStringField(t reflect.Type, fd protoreflect.FieldDescriptor) int {
-	k := goFieldKey{t, fd}
-	if v, ok := goStringFields.Load(k); ok {
-		return v.(int)
+// goStringField is the exported *string struct field that protoc-gen-go
+// generated for fd, or nil: looked up once per field.
+func goStringField(fd protoreflect.FieldDescriptor) *goField {
+	if v, ok := goStringFields.Load(fd); ok {
+		return v.(*goField)
 	}
-	i := findGoStringField(t, fd)
-	goStringFields.Store(k, i)
-	return i
+	f := findGoStringField(fd)
+	goStringFields.Store(fd, f)
+	return f
 }
 
-func findGoStringField(t reflect.Type, fd protoreflect.FieldDescriptor) int {
-	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct || !fd.HasPresence() {
-		return -1
+func findGoStringField(fd protoreflect.FieldDescriptor) *goField {
+	if fd.Kind() != protoreflect.StringKind || fd.IsList() || fd.IsMap() || !fd.HasPresence() {
+		return nil
 	}
 	if o := fd.ContainingOneof(); o != nil && !o.IsSynthetic() {
-		return -1 // a real oneof's members live in an interface field
+		return nil // a real oneof's members live in an interface field
+	}
+	mt, err := protoregistry.GlobalTypes.FindMessageByName(fd.ContainingMessage().FullName())
+	if err != nil || mt.Descriptor() != fd.ContainingMessage() {
+		return nil
+	}
+	t := reflect.TypeOf(mt.Zero().Interface())
+	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return nil
 	}
 	st := t.Elem()
 	for i := range st.NumField() {
@@ -63,9 +75,9 @@ func findGoStringField(t reflect.Type, fd protoreflect.FieldDescriptor) int {
 		// protoc-gen-go's tag: "bytes,1,opt,name=request_id,json=requestId,proto3,oneof".
 		for part := range strings.SplitSeq(sf.Tag.Get("protobuf"), ",") {
 			if part == "name="+string(fd.Name()) {
-				return i
+				return &goField{t: t, offset: sf.Offset}
 			}
 		}
 	}
-	return -1
+	return nil
 }

@@ -25,7 +25,7 @@ func TestSetStringMatchesProtoreflect(t *testing.T) {
 		if !proto.Equal(got, want) {
 			t.Errorf("%s: got %v want %v", name, got, want)
 		}
-		if goStringField(reflectType(got), fd) < 0 {
+		if f := goStringField(fd); f == nil || f.t != reflectType(got) {
 			t.Errorf("%s: the generated field was not found", name)
 		}
 	}
@@ -48,3 +48,23 @@ func protoName(s string) protoreflect.Name { return protoreflect.Name(s) }
 func protoValue(s string) protoreflect.Value { return protoreflect.ValueOfString(s) }
 
 func reflectType(m proto.Message) reflect.Type { return reflect.TypeOf(m) }
+
+func BenchmarkSetString(b *testing.B) {
+	c := &ibv1.Component{}
+	fd := c.ProtoReflect().Descriptor().Fields().ByName("name")
+	s := "value"
+	b.Run("SetString", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			c.Name = nil
+			SetString(c.ProtoReflect(), fd, &s)
+		}
+	})
+	b.Run("protoreflect", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			c.Name = nil
+			c.ProtoReflect().Set(fd, protoreflect.ValueOfString(s))
+		}
+	})
+}
