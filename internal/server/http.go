@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -270,13 +269,13 @@ func (rc *httpCall) serveRESTJSON(c *callctx.Call, body []byte) {
 		}
 		return
 	}
-	query, err := url.ParseQuery(r.URL.RawQuery)
+	query, err := restjson.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		rc.fail(awserr.Newf("MalformedQueryString", http.StatusBadRequest, "The query string is malformed: %v", err))
 		return
 	}
 	out, err := rc.invoke(c, op, func(msg any) error {
-		return decoded(restjson.DecodeInput(op, restjson.Request{Labels: labels, Query: query, Header: r.Header, Body: body}, msg.(proto.Message)))
+		return decoded(restjson.DecodeInput(op, restjson.Request{Labels: labels, RawQuery: query, Header: r.Header, Body: body}, msg.(proto.Message)))
 	})
 	if err != nil {
 		rc.fail(awserr.From(err))
