@@ -13,6 +13,7 @@ import (
 	"github.com/ibemu/ibemu/internal/callctx"
 	"github.com/ibemu/ibemu/internal/iam/policy"
 	"github.com/ibemu/ibemu/internal/storage"
+	"github.com/ibemu/ibemu/internal/wire/restjson"
 	ibv1 "github.com/ibemu/ibemu/proto/imagebuilder/v1"
 )
 
@@ -56,7 +57,8 @@ type located struct {
 	component *ibv1.Component
 	// policy is the resource's policy document as stored; "" for none.
 	policy string
-	// refs are a component build's latest-version ARNs; nil otherwise.
+	// refs are a component or workflow build's latest-version ARNs; nil
+	// otherwise.
 	refs *ibv1.LatestVersionReferences
 }
 
@@ -95,8 +97,12 @@ func (s *Service) resolveARNFor(ctx context.Context, c *callctx.Call, member, ar
 		return nil, aerr
 	}
 	k := kinds[r.Type]
-	l := &located{given: given, at: r, kind: k}
-	res := &authz.Resource{ARN: arn, Account: r.Account, Region: r.Region, Record: l}
+	both := &resolvedARN{ // one allocation for the two
+		l:   located{given: given, at: r, kind: k},
+		res: authz.Resource{ARN: arn, Account: r.Account, Region: r.Region},
+	}
+	l, res := &both.l, &both.res
+	res.Record = l
 	if r.Account == awsOwner {
 		return s.resolveAmazon(c, l, res, all)
 	}
@@ -118,6 +124,11 @@ func (s *Service) resolveARNFor(ctx context.Context, c *callctx.Call, member, ar
 	var err error
 	if shared && s.reads != nil {
 		st, err = s.reads.Get(ctx, r, load)
+		if err == nil && st.record != nil {
+			// Shared and never changed (sharedReads): the answer may reuse
+			// the encodings of the record and its references.
+			restjson.Freeze(st.record, st.refs)
+		}
 	} else {
 		err = s.db.View(ctx, func(tx *storage.Tx) error {
 			var err error
@@ -141,6 +152,12 @@ func (s *Service) resolveARNFor(ctx context.Context, c *callctx.Call, member, ar
 	return res, nil
 }
 
+// resolvedARN is what resolveARNFor answers: the resource and its Record.
+type resolvedARN struct {
+	res authz.Resource
+	l   located
+}
+
 // stored is what resolveARN reads from the store for an ARN: the record it
 // resolves to, with what the enforcement layer derives from it. Kept in
 // Service.reads, it is shared by concurrent requests and never modified.
@@ -152,8 +169,8 @@ type stored struct {
 	policy string            // the resource policy as stored; "" for none
 	// evaluation is the policy as the engine evaluates it; nil for none.
 	evaluation *policy.Attached
-	// refs are a component build's latest-version ARNs (GetComponent's
-	// answer); nil for other kinds.
+	// refs are a component or workflow build's latest-version ARNs
+	// (GetComponent's and GetWorkflow's answer); nil for other kinds.
 	refs *ibv1.LatestVersionReferences
 }
 
@@ -184,6 +201,9 @@ func loadStored(tx *storage.Tx, k *kind, r resourceARN) (*stored, int, error) {
 	if at.Type == componentType {
 		v, _ := ParseVersion(at.Version)
 		st.refs = latestReferences(componentBase(at.Region, at.Account, at.Name), v)
+	} else if isWorkflowType(at.Type) {
+		v, _ := ParseVersion(at.Version)
+		st.refs = latestReferences(workflowBuildBase(at), v)
 	}
 	// Decoded messages take about twice their encoding; the policy counts
 	// twice too: its text and its parsed form.

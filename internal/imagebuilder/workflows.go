@@ -243,8 +243,8 @@ func (s *Service) GetWorkflow(ctx context.Context, req *ibv1.GetWorkflowRequest)
 		return nil, workflowNotFound(arn)
 	}
 	v, _ := ParseVersion(l.at.Version)
-	base := strings.TrimSuffix(l.at.String(), "/"+l.at.Version+buildSuffix(l.at.Build))
 	if wf.GetKmsKeyId() != "" && s.keys != nil {
+		base := workflowBuildBase(l.at)
 		var blob []byte
 		err := s.db.View(ctx, func(tx *storage.Tx) error {
 			rec, _, err := workflowDataKeys.Get(tx, l.scope(), buildKey(workflowKey(l.at.Type, l.at.Name), v, l.at.Build))
@@ -258,7 +258,18 @@ func (s *Service) GetWorkflow(ctx context.Context, req *ibv1.GetWorkflowRequest)
 			return nil, err
 		}
 	}
-	return &ibv1.GetWorkflowResponse{Workflow: wf, LatestVersionReferences: latestReferences(base, v)}, nil
+	refs := l.refs // made by the resolver's load (and shared with it)
+	if refs == nil {
+		refs = latestReferences(workflowBuildBase(l.at), v)
+	}
+	return &ibv1.GetWorkflowResponse{Workflow: wf, LatestVersionReferences: refs}, nil
+}
+
+// workflowBuildBase is a workflow build's ARN without its version and build:
+// the base of its latest-version references and of its data key's
+// encryption context.
+func workflowBuildBase(at resourceARN) string {
+	return strings.TrimSuffix(at.String(), "/"+at.Version+buildSuffix(at.Build))
 }
 
 // DeleteWorkflow deletes one workflow build version. Amazon's cannot be

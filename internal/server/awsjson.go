@@ -23,14 +23,17 @@ func (rc *httpCall) serveAWSJSON(c *callctx.Call, body []byte) {
 		rc.fail(aerr)
 		return
 	}
-	out, err := rc.invoke(c, op, func(msg proto.Message) *awserr.Error {
-		return awsjson.DecodeInput(op, body, msg)
+	out, err := rc.invoke(c, op, func(msg any) error {
+		return decoded(awsjson.DecodeInput(op, body, msg.(proto.Message)))
 	})
 	if err != nil {
 		rc.fail(awserr.From(err))
 		return
 	}
-	rc.write(http.StatusOK, awsjson.ContentType, awsjson.AppendOutput(make([]byte, 0, 512), op, out))
+	bp := outputBuffers.Get().(*[]byte)
+	buf := awsjson.AppendOutput((*bp)[:0], op, out)
+	rc.write(http.StatusOK, awsjson.ContentType, buf)
+	putOutputBuffer(bp, buf)
 }
 
 // writeAWSJSONError writes an error of an awsJson1_1 API.

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,6 +37,29 @@ func headerValue(ct string) []string {
 		return v
 	}
 	return []string{ct}
+}
+
+// lengthValue is a Content-Length value slice, for a body of n bytes.
+type lengthValue struct {
+	n     int
+	value []string
+}
+
+// contentLengths remembers the last Content-Length value of each body
+// length modulo its size: the answers of one operation on one resource
+// have one length (request ids are all as long).
+var contentLengths [512]atomic.Pointer[lengthValue]
+
+// contentLengthValue is the Content-Length value slice of a body of n
+// bytes: a shared one when the slot of n holds it.
+func contentLengthValue(n int) []string {
+	slot := &contentLengths[uint(n)%uint(len(contentLengths))]
+	if lv := slot.Load(); lv != nil && lv.n == n {
+		return lv.value
+	}
+	lv := &lengthValue{n: n, value: []string{strconv.Itoa(n)}}
+	slot.Store(lv)
+	return lv.value
 }
 
 // dateHeader is the Date header of one second, formatted once for every

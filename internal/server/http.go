@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -31,7 +29,9 @@ const InternalPrefix = "/_emulator/"
 // SigV4 credential scope's service name picks the API, and the API's
 // protocol picks the codec.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rc := &httpCall{s: s, w: w, r: r, requestID: newRequestID()}
+	rc := &httpCall{s: s, w: w, r: r}
+	rc.requestIDHeader = newRequestIDHeader()
+	rc.requestID = rc.requestIDHeader[0]
 	defer func() {
 		if p := recover(); p != nil {
 			s.logPanic(r.Context(), p)
@@ -39,7 +39,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	if r.URL.Path != HealthPath && !strings.HasPrefix(r.URL.Path, InternalPrefix) {
-		rc.log = &requestLog{transport: "http", start: time.Now()}
+		rc.logLine = requestLog{transport: "http", start: time.Now()}
+		rc.log = &rc.logLine
 		defer func() {
 			rc.log.requestID, rc.log.call, rc.log.status = rc.requestID, rc.call, rc.status
 			if rc.api != nil {
@@ -88,8 +89,13 @@ func (rc *httpCall) setAPI(api *API) {
 		api.link()
 	}
 	if api != nil && api.Info.Protocol == apimodel.RESTXML {
-		rc.requestID = newS3RequestID()
+		rc.setS3RequestID()
 	}
+}
+
+// setS3RequestID gives the request an S3-style request id.
+func (rc *httpCall) setS3RequestID() {
+	rc.requestID, rc.requestIDHeader = newS3RequestID(), nil
 }
 
 // httpCall is one AWS wire request in flight.
@@ -98,14 +104,18 @@ type httpCall struct {
 	w         http.ResponseWriter
 	r         *http.Request
 	requestID string
-	api       *API // nil until known; errors before then use guessProtocol
-	written   bool
-	status    int
-	op        string
-	labels    restxml.Labels // restXml: the URI labels, named in errors
-	call      *callctx.Call  // the authenticated call, once there is one
-	body      *deadlineBody  // the body under the body-read timeout, if any
-	log       *requestLog    // the request's log line, filled in as it is served
+	// requestIDHeader is the x-amzn-RequestId value (requestID); nil for
+	// an S3 request id.
+	requestIDHeader []string
+	api             *API // nil until known; errors before then use guessProtocol
+	written         bool
+	status          int
+	op              string
+	labels          restxml.Labels // restXml: the URI labels, named in errors
+	call            *callctx.Call  // the authenticated call, once there is one
+	body            *deadlineBody  // the body under the body-read timeout, if any
+	log             *requestLog    // the request's log line, filled in as it is served; nil or &logLine
+	logLine         requestLog
 }
 
 // WouldDenyHeader names, on an HTTP response, the actions soft enforcement
@@ -120,13 +130,14 @@ const WouldDenyMetadata = "x-ibemu-would-deny"
 func (rc *httpCall) serve() {
 	s, r := rc.s, rc.r
 	start := s.now()
-	if api := s.apiForScope(r); api != nil && api.Info.Protocol == apimodel.RESTXML {
+	scoped := s.apiForScope(r)
+	if scoped != nil && scoped.Info.Protocol == apimodel.RESTXML {
 		// S3 bodies are objects: authenticate first, read after. S3's
 		// request ids have their own form (decision lookups take any).
-		rc.api = api
-		api.link()
-		rc.requestID = newS3RequestID()
-		rc.serveRESTXMLStreaming(api)
+		rc.api = scoped
+		scoped.link()
+		rc.setS3RequestID()
+		rc.serveRESTXMLStreaming(scoped)
 		return
 	}
 	body, aerr := rc.readBody()
@@ -135,7 +146,7 @@ func (rc *httpCall) serve() {
 		rc.fail(aerr)
 		return
 	}
-	if api := s.apiForScope(r); api != nil {
+	if api := scoped; api != nil {
 		rc.api = api
 		api.link()
 	} else {
@@ -230,17 +241,13 @@ func bodyTooLarge(limit int64) *awserr.Error {
 
 // invoke runs an operation through its generated gRPC handler, so the HTTP
 // path shares the interceptor chain and the implementation with gRPC.
-func (rc *httpCall) invoke(c *callctx.Call, op *apimodel.Operation, decode func(proto.Message) *awserr.Error) (proto.Message, error) {
+// decode fills in the input message it is given (see decoded).
+func (rc *httpCall) invoke(c *callctx.Call, op *apimodel.Operation, decode func(msg any) error) (proto.Message, error) {
 	md := rc.api.methods[op.Name]
 	c.Operation = op.Name
 	rc.op = op.Name
 	ctx := callctx.With(rc.r.Context(), c)
-	out, err := md.Handler(rc.api.Impl, ctx, func(v any) error {
-		if aerr := decode(v.(proto.Message)); aerr != nil {
-			return aerr
-		}
-		return nil
-	}, rc.s.chain)
+	out, err := md.Handler(rc.api.Impl, ctx, decode, rc.s.chain)
 	if err != nil {
 		return nil, err
 	}
@@ -262,13 +269,13 @@ func (rc *httpCall) serveRESTJSON(c *callctx.Call, body []byte) {
 		}
 		return
 	}
-	query, err := url.ParseQuery(r.URL.RawQuery)
+	query, err := restjson.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		rc.fail(awserr.Newf("MalformedQueryString", http.StatusBadRequest, "The query string is malformed: %v", err))
 		return
 	}
-	out, err := rc.invoke(c, op, func(msg proto.Message) *awserr.Error {
-		return restjson.DecodeInput(op, restjson.Request{Labels: labels, Query: query, Header: r.Header, Body: body}, msg)
+	out, err := rc.invoke(c, op, func(msg any) error {
+		return decoded(restjson.DecodeInput(op, restjson.Request{Labels: labels, RawQuery: query, Header: r.Header, Body: body}, msg.(proto.Message)))
 	})
 	if err != nil {
 		rc.fail(awserr.From(err))
@@ -278,6 +285,15 @@ func (rc *httpCall) serveRESTJSON(c *callctx.Call, body []byte) {
 	buf := restjson.AppendOutput((*bp)[:0], op, out)
 	rc.write(op.HTTPCode, restjson.ContentType, buf)
 	putOutputBuffer(bp, buf)
+}
+
+// decoded is a decoder's answer as the error a generated handler's decode
+// function returns: nil, not a nil *awserr.Error, when there is none.
+func decoded(aerr *awserr.Error) error {
+	if aerr != nil {
+		return aerr
+	}
+	return nil
 }
 
 func (rc *httpCall) protocol() sigv4.Protocol {
@@ -328,7 +344,7 @@ func (rc *httpCall) fail(e *awserr.Error) {
 func (rc *httpCall) write(status int, contentType string, body []byte) {
 	h := rc.w.Header()
 	h["Content-Type"] = headerValue(contentType)
-	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	h["Content-Length"] = contentLengthValue(len(body))
 	rc.setCommonHeaders()
 	rc.w.WriteHeader(status)
 	if rc.r.Method != http.MethodHead {
@@ -345,6 +361,8 @@ func (rc *httpCall) setCommonHeaders() {
 	if rc.api != nil && rc.api.Info.Protocol == apimodel.RESTXML {
 		h.Set(s3RequestIDHeader, rc.requestID)
 		h.Set(s3HostIDHeader, hostID(rc.requestID))
+	} else if rc.requestIDHeader != nil {
+		h[amznRequestIDKey] = rc.requestIDHeader
 	} else {
 		h[amznRequestIDKey] = []string{rc.requestID}
 	}

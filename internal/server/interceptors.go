@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
+	"sync"
 
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/proto"
@@ -12,6 +13,7 @@ import (
 	"github.com/ibemu/ibemu/internal/apimodel"
 	"github.com/ibemu/ibemu/internal/awserr"
 	"github.com/ibemu/ibemu/internal/callctx"
+	"github.com/ibemu/ibemu/internal/wire/restjson"
 	"github.com/ibemu/ibemu/internal/wire/restxml"
 )
 
@@ -92,7 +94,8 @@ func (s *Server) validate(rt route, req any) error {
 // with a string member requestId (every Image Builder output has one) that
 // the handler left unset carries the call's request id, the one the
 // x-amzn-RequestId header and the decision log carry. Handlers never set it
-// themselves.
+// themselves. A generated output shares the call's RequestID (never
+// changed once the call is made) rather than copying it.
 func setRequestID(ctx context.Context, resp any) {
 	c := callctx.From(ctx)
 	msg, ok := resp.(proto.Message)
@@ -100,8 +103,27 @@ func setRequestID(ctx context.Context, resp any) {
 		return
 	}
 	m := msg.ProtoReflect()
-	fd := m.Descriptor().Fields().ByName("request_id")
-	if fd != nil && fd.Kind() == protoreflect.StringKind && !fd.IsList() && fd.JSONName() == "requestId" && !m.Has(fd) {
-		m.Set(fd, protoreflect.ValueOfString(c.RequestID))
+	if fd := requestIDField(m.Descriptor()); fd != nil && !m.Has(fd) {
+		restjson.SetString(m, fd, &c.RequestID)
 	}
+}
+
+// requestIDFields holds requestIDField's answers by message descriptor (a
+// nil field for messages without one).
+var requestIDFields sync.Map // protoreflect.MessageDescriptor → protoreflect.FieldDescriptor
+
+// requestIDField is md's string member requestId, or nil: looked up once
+// per message type.
+func requestIDField(md protoreflect.MessageDescriptor) protoreflect.FieldDescriptor {
+	if v, ok := requestIDFields.Load(md); ok {
+		fd, _ := v.(protoreflect.FieldDescriptor)
+		return fd
+	}
+	var found protoreflect.FieldDescriptor
+	fd := md.Fields().ByName("request_id")
+	if fd != nil && fd.Kind() == protoreflect.StringKind && !fd.IsList() && fd.JSONName() == "requestId" {
+		found = fd
+	}
+	requestIDFields.Store(md, found)
+	return found
 }

@@ -21,14 +21,17 @@ func (rc *httpCall) serveQuery(c *callctx.Call, body []byte) {
 		rc.fail(aerr)
 		return
 	}
-	out, err := rc.invoke(c, op, func(msg proto.Message) *awserr.Error {
-		return query.DecodeInput(op, params, msg)
+	out, err := rc.invoke(c, op, func(msg any) error {
+		return decoded(query.DecodeInput(op, params, msg.(proto.Message)))
 	})
 	if err != nil {
 		rc.fail(awserr.From(err))
 		return
 	}
-	rc.write(op.HTTPCode, query.ContentType, query.AppendOutput(make([]byte, 0, 512), svc, op, out, rc.requestID))
+	bp := outputBuffers.Get().(*[]byte)
+	buf := query.AppendOutput((*bp)[:0], svc, op, out, rc.requestID)
+	rc.write(op.HTTPCode, query.ContentType, buf)
+	putOutputBuffer(bp, buf)
 }
 
 func (rc *httpCall) writeQueryError(e *awserr.Error) {

@@ -76,6 +76,10 @@ func (l *requestLog) action() string {
 // computed at debug level (with session tokens redacted; the secret key
 // and the signing key never reach them).
 func (s *Server) logRequest(ctx context.Context, l *requestLog) {
+	if !s.log.Enabled(ctx, slog.LevelInfo) {
+		// Nothing to build: the debug line below is of a lower level.
+		return
+	}
 	principal := ""
 	if l.call != nil {
 		principal = l.call.Principal.ARN

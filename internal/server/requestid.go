@@ -3,15 +3,38 @@ package server
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"unsafe"
 )
 
 // newRequestID returns a random request id in the UUID form AWS uses.
 func newRequestID() string {
+	var out [36]byte
+	fillRequestID(&out)
+	return string(out[:])
+}
+
+// requestIDValue is a request id and the header value slice carrying it,
+// in one allocation. text is never written after the id is made.
+type requestIDValue struct {
+	header [1]string
+	text   [36]byte
+}
+
+// newRequestIDHeader returns a new request id (as newRequestID) as the
+// value slice of its header: the id is its only element.
+func newRequestIDHeader() []string {
+	v := new(requestIDValue)
+	fillRequestID(&v.text)
+	v.header[0] = unsafe.String(&v.text[0], len(v.text))
+	return v.header[:]
+}
+
+// fillRequestID writes a random request id in the UUID form to out.
+func fillRequestID(out *[36]byte) {
 	var b [16]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
-	var out [36]byte
 	hex.Encode(out[0:8], b[0:4])
 	out[8] = '-'
 	hex.Encode(out[9:13], b[4:6])
@@ -21,7 +44,6 @@ func newRequestID() string {
 	hex.Encode(out[19:23], b[8:10])
 	out[23] = '-'
 	hex.Encode(out[24:], b[10:])
-	return string(out[:])
 }
 
 // newS3RequestID returns a request id in the form S3 gives its

@@ -216,11 +216,37 @@ func appendTimestamp(dst []byte, m protoreflect.Message) []byte {
 		sec = m.Get(fields.ByNumber(1)).Int()
 		nsec = int32(m.Get(fields.ByNumber(2)).Int())
 	}
-	t := time.Unix(sec, int64(nsec)).UTC()
-	if nsec/int32(time.Millisecond) == 0 {
-		return t.AppendFormat(dst, "2006-01-02T15:04:05Z")
+	return appendISO8601(dst, time.Unix(sec, int64(nsec)).UTC())
+}
+
+// appendISO8601 appends t (in UTC) as AWS Query timestamps read:
+// 2006-01-02T15:04:05Z, with milliseconds (trailing zeros dropped) when
+// there are any, as t.AppendFormat with "2006-01-02T15:04:05.999Z" would
+// write; by hand for years 0 to 9999, which spares the layout parsing.
+func appendISO8601(dst []byte, t time.Time) []byte {
+	ms := t.Nanosecond() / int(time.Millisecond)
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		if ms == 0 {
+			return t.AppendFormat(dst, "2006-01-02T15:04:05Z")
+		}
+		return t.AppendFormat(dst, "2006-01-02T15:04:05.999Z")
 	}
-	return t.AppendFormat(dst, "2006-01-02T15:04:05.999Z")
+	hour, minute, second := t.Clock()
+	dst = append(dst, byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
+		byte('0'+int(month)/10), byte('0'+int(month)%10), '-', byte('0'+day/10), byte('0'+day%10), 'T',
+		byte('0'+hour/10), byte('0'+hour%10), ':', byte('0'+minute/10), byte('0'+minute%10), ':',
+		byte('0'+second/10), byte('0'+second%10))
+	if ms != 0 {
+		digits := [3]byte{byte('0' + ms/100), byte('0' + ms/10%10), byte('0' + ms%10)}
+		n := 3
+		for digits[n-1] == '0' {
+			n--
+		}
+		dst = append(dst, '.')
+		dst = append(dst, digits[:n]...)
+	}
+	return append(dst, 'Z')
 }
 
 func openTag(dst []byte, name string) []byte {

@@ -28,9 +28,11 @@ const maxDepth = 32
 // Request is what the decoder needs from an HTTP request.
 type Request struct {
 	Labels Labels
-	Query  url.Values
-	Header http.Header
-	Body   []byte
+	// Query is the parsed query string; when it is nil, RawQuery is read.
+	Query    url.Values
+	RawQuery Query
+	Header   http.Header
+	Body     []byte
 }
 
 // serializationError is the error restJson1 services answer for a body or
@@ -56,7 +58,19 @@ func DecodeInput(op *apimodel.Operation, req Request, msg proto.Message) *awserr
 				}
 			}
 		case apimodel.Query:
-			vals, ok := req.Query[mem.LocationName]
+			var (
+				vals []string
+				ok   bool
+				one  [1]string
+			)
+			switch {
+			case req.Query != nil:
+				vals, ok = req.Query[mem.LocationName]
+			case mem.Field.IsList():
+				vals, ok = req.RawQuery.appendValues(nil, mem.LocationName, false)
+			default:
+				vals, ok = req.RawQuery.appendValues(one[:0], mem.LocationName, true)
+			}
 			if !ok {
 				continue
 			}
@@ -337,6 +351,10 @@ func parseTimestamp(tok json.Token) (*timestamppb.Timestamp, *awserr.Error) {
 
 // setText sets a member bound to the URI or a header from its text form.
 func setText(m protoreflect.Message, mem *apimodel.Member, text string) *awserr.Error {
+	if k := mem.Target.Kind; k == apimodel.String || k == apimodel.Enum {
+		SetString(m, mem.Field, &text)
+		return nil
+	}
 	v, err := fromText(mem, mem.Target, mem.Field, text)
 	if err != nil {
 		return err

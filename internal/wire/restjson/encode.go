@@ -28,7 +28,30 @@ func AppendOutput(buf []byte, op *apimodel.Operation, msg proto.Message) []byte 
 	if op.Paginated != nil {
 		items = op.Paginated.Items
 	}
-	return appendStructure(buf, op.Output, msg.ProtoReflect(), items)
+	return appendOutput(buf, op.Output, msg.ProtoReflect(), items)
+}
+
+// appendOutput is appendStructure for the output message itself, whose
+// structure members may be frozen (see Freeze).
+func appendOutput(buf []byte, sh *apimodel.Shape, m protoreflect.Message, items string) []byte {
+	buf = append(buf, '{')
+	first := true
+	for _, mem := range sh.Members {
+		if mem.Location != apimodel.Body {
+			continue
+		}
+		fd := mem.Field
+		if mem.Target.Kind != apimodel.Structure || fd.IsList() || fd.IsMap() {
+			buf, first = appendMember(buf, mem, m, items, first)
+			continue
+		}
+		if !m.Has(fd) {
+			continue
+		}
+		buf = appendKey(buf, mem.Name, &first)
+		buf = appendFrozen(buf, mem.Target, m.Get(fd).Message())
+	}
+	return append(buf, '}')
 }
 
 func appendStructure(buf []byte, sh *apimodel.Shape, m protoreflect.Message, items string) []byte {
@@ -38,40 +61,48 @@ func appendStructure(buf []byte, sh *apimodel.Shape, m protoreflect.Message, ite
 		if mem.Location != apimodel.Body {
 			continue
 		}
-		fd := mem.Field
-		keepEmpty := mem.Required || mem.SentEmpty || (items != "" && mem.Name == items)
-		// Has first: Get of an unset list or map allocates an empty one.
-		switch {
-		case fd.IsList():
-			if !keepEmpty && !m.Has(fd) {
-				continue
-			}
-			l := m.Get(fd).List()
-			buf = appendKey(buf, mem.Name, &first)
-			buf = append(buf, '[')
-			for i := 0; i < l.Len(); i++ {
-				if i > 0 {
-					buf = append(buf, ',')
-				}
-				buf = appendValue(buf, mem.Target.Elem, l.Get(i))
-			}
-			buf = append(buf, ']')
-		case fd.IsMap():
-			if !keepEmpty && !m.Has(fd) {
-				continue
-			}
-			mp := m.Get(fd).Map()
-			buf = appendKey(buf, mem.Name, &first)
-			buf = appendMap(buf, mem.Target, mp)
-		default:
-			if !m.Has(fd) {
-				continue
-			}
-			buf = appendKey(buf, mem.Name, &first)
-			buf = appendValue(buf, mem.Target, m.Get(fd))
-		}
+		buf, first = appendMember(buf, mem, m, items, first)
 	}
 	return append(buf, '}')
+}
+
+// appendMember appends the body member mem of m, if it is to be written,
+// preceded by a comma unless it is the first; it reports whether the
+// next member is still the first.
+func appendMember(buf []byte, mem *apimodel.Member, m protoreflect.Message, items string, first bool) ([]byte, bool) {
+	fd := mem.Field
+	keepEmpty := mem.Required || mem.SentEmpty || (items != "" && mem.Name == items)
+	// Has first: Get of an unset list or map allocates an empty one.
+	switch {
+	case fd.IsList():
+		if !keepEmpty && !m.Has(fd) {
+			return buf, first
+		}
+		l := m.Get(fd).List()
+		buf = appendKey(buf, mem.Name, &first)
+		buf = append(buf, '[')
+		for i := 0; i < l.Len(); i++ {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = appendValue(buf, mem.Target.Elem, l.Get(i))
+		}
+		buf = append(buf, ']')
+	case fd.IsMap():
+		if !keepEmpty && !m.Has(fd) {
+			return buf, first
+		}
+		mp := m.Get(fd).Map()
+		buf = appendKey(buf, mem.Name, &first)
+		buf = appendMap(buf, mem.Target, mp)
+	default:
+		if !m.Has(fd) {
+			return buf, first
+		}
+		buf = appendKey(buf, mem.Name, &first)
+		buf = appendValue(buf, mem.Target, m.Get(fd))
+	}
+	return buf, first
 }
 
 func appendKey(buf []byte, name string, first *bool) []byte {
@@ -151,17 +182,30 @@ func appendValue(buf []byte, sh *apimodel.Shape, v protoreflect.Value) []byte {
 
 const hexDigits = "0123456789abcdef"
 
-// AppendString appends s as a JSON string literal.
+// jsonSafe marks the bytes AppendString copies as they are: printable ASCII
+// other than '"' and '\\' (DEL included, as encoding/json does).
+var jsonSafe = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// AppendString appends s as a JSON string literal: '"', '\\' and control
+// characters escaped (\n, \r, \t by name, the others as \u00XX), invalid
+// UTF-8 as \ufffd, U+2028 and U+2029 as \u2028 and \u2029. Runs of bytes
+// that need nothing are copied whole; the buffer grows once up front.
 func AppendString(buf []byte, s string) []byte {
+	buf = slices.Grow(buf, len(s)+2)
 	buf = append(buf, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
+		if jsonSafe[c] {
+			i++
+			continue
+		}
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
 			buf = append(buf, s[start:i]...)
 			switch c {
 			case '"', '\\':

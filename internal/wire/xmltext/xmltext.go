@@ -15,11 +15,34 @@ func AppendText(dst []byte, s string) []byte { return appendXML(dst, s, false) }
 // AppendAttr appends s escaped for a double-quoted attribute value.
 func AppendAttr(dst []byte, s string) []byte { return appendXML(dst, s, true) }
 
+// xmlPlain marks the ASCII bytes copied as they are in character data
+// (xmlPlain[c]&1) and in attribute values (xmlPlain[c]&2).
+var xmlPlain = func() (t [utf8.RuneSelf]uint8) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		if c != '&' && c != '<' && c != '>' {
+			t[c] = 1
+			if c != '"' {
+				t[c] |= 2
+			}
+		}
+	}
+	t['\t'], t['\n'] = 1, 1
+	return t
+}()
+
 func appendXML(dst []byte, s string, attr bool) []byte {
+	mask := uint8(1)
+	if attr {
+		mask = 2
+	}
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
+			if xmlPlain[c]&mask != 0 {
+				i++
+				continue
+			}
 			var esc string
 			switch {
 			case c == '&':
@@ -28,21 +51,16 @@ func appendXML(dst []byte, s string, attr bool) []byte {
 				esc = "&lt;"
 			case c == '>':
 				esc = "&gt;"
-			case c == '"' && attr:
+			case c == '"': // attr only: character data keeps it
 				esc = "&quot;"
-			case (c == '\t' || c == '\n') && attr: // kept as themselves, not normalized to spaces
-				if c == '\t' {
-					esc = "&#x9;"
-				} else {
-					esc = "&#xA;"
-				}
+			case c == '\t': // attr only: kept as itself, not normalized to a space
+				esc = "&#x9;"
+			case c == '\n': // attr only
+				esc = "&#xA;"
 			case c == '\r':
 				esc = "&#xD;"
-			case c < 0x20 && c != '\t' && c != '\n':
+			default: // other control characters
 				esc = "\uFFFD"
-			default:
-				i++
-				continue
 			}
 			dst = append(dst, s[start:i]...)
 			dst = append(dst, esc...)

@@ -1,0 +1,139 @@
+package restjson
+
+import (
+	"net/url"
+	"os"
+	"strings"
+)
+
+// Query is a request's query string, checked as url.ParseQuery checks it
+// but not parsed into url.Values: the decoder reads only the members the
+// operation binds to the query, and unescapes only their values. A
+// one-parameter query (GetComponent's ARN) costs no map, no slice and no
+// escape work beyond its value.
+type Query struct{ raw string }
+
+// ParseQuery checks raw (a URL's RawQuery) and returns it as a Query. Its
+// error is url.ParseQuery's, word for word: a query it would refuse is
+// refused the same way.
+func ParseQuery(raw string) (Query, error) {
+	if !plainQuery(raw) {
+		if _, err := url.ParseQuery(raw); err != nil {
+			return Query{}, err
+		}
+	}
+	return Query{raw: raw}, nil
+}
+
+// maxPlainParams is the number of parameters up to which plainQuery
+// decides alone; larger queries are checked by url.ParseQuery, which
+// also enforces its parameter limit (10,000, or GODEBUG's
+// urlmaxqueryparams).
+const maxPlainParams = 64
+
+// godebugQueryLimit reports a GODEBUG urlmaxqueryparams setting, which
+// may lower url.ParseQuery's limit below maxPlainParams: every query is
+// then checked by url.ParseQuery.
+var godebugQueryLimit = strings.Contains(os.Getenv("GODEBUG"), "urlmaxqueryparams")
+
+// plainQuery reports whether url.ParseQuery would accept raw without
+// error, for the queries it can tell quickly: no semicolon, every '%'
+// followed by two hexadecimal digits, few parameters. false means "ask
+// url.ParseQuery", not "invalid".
+func plainQuery(raw string) bool {
+	if godebugQueryLimit || strings.Count(raw, "&") >= maxPlainParams || strings.IndexByte(raw, ';') >= 0 {
+		return false
+	}
+	for rest := raw; ; {
+		i := strings.IndexByte(rest, '%')
+		if i < 0 {
+			return true
+		}
+		if i+2 >= len(rest) || !isHex(rest[i+1]) || !isHex(rest[i+2]) {
+			return false
+		}
+		rest = rest[i+3:]
+	}
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// appendValues appends the values of key, in order, as url.Values[key]
+// holds them (only the first when first is set), and reports whether key
+// is present at all.
+func (q Query) appendValues(dst []string, key string, first bool) ([]string, bool) {
+	found := false
+	for rest := q.raw; rest != ""; {
+		var pair string
+		pair, rest, _ = strings.Cut(rest, "&")
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		if !queryKeyIs(k, key) {
+			continue
+		}
+		found = true
+		dst = append(dst, unescapeQuery(v))
+		if first {
+			break
+		}
+	}
+	return dst, found
+}
+
+// queryKeyIs reports whether the escaped key k names key.
+func queryKeyIs(k, key string) bool {
+	if strings.IndexByte(k, '%') < 0 && strings.IndexByte(k, '+') < 0 {
+		return k == key
+	}
+	return unescapeQuery(k) == key
+}
+
+// unescapeQuery is url.QueryUnescape of a component ParseQuery accepted
+// (every '%' starts a valid escape), copying the runs between escapes
+// whole: one allocation, none when there is nothing to unescape.
+func unescapeQuery(s string) string {
+	n := strings.Count(s, "%")
+	if n == 0 && strings.IndexByte(s, '+') < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) - 2*n)
+	for len(s) > 0 {
+		i := strings.IndexAny(s, "%+")
+		if i < 0 {
+			b.WriteString(s)
+			break
+		}
+		b.WriteString(s[:i])
+		if s[i] == '+' {
+			b.WriteByte(' ')
+			s = s[i+1:]
+			continue
+		}
+		if i+2 >= len(s) {
+			// Not reached after ParseQuery; kept as url.QueryUnescape
+			// would never return it, rather than panicking.
+			b.WriteString(s[i:])
+			break
+		}
+		b.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
+		s = s[i+3:]
+	}
+	return b.String()
+}
+
+func unhex(c byte) byte {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0'
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10
+	}
+	return 0
+}
