@@ -3,8 +3,10 @@ package storage
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -88,14 +90,16 @@ func Open(path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("storage: open %s: %w", path, err)
 	}
 
-	bdb, err := bolt.Open(path, fileMode, &bolt.Options{
-		Timeout: opts.Timeout,
-		NoSync:  opts.NoSync,
-		// The hashmap freelist stays fast as the file fragments. The freelist
-		// itself is still synced: without it, opening after a crash would
-		// scan every page to rebuild it.
-		FreelistType: bolt.FreelistMapType,
-	})
+	if !opts.NoSync && atomicCreate {
+		db, err := create(path, opts)
+		if !errors.Is(err, errNotCreated) {
+			return db, err
+		}
+		// The file exists (perhaps made by another process a moment ago),
+		// or this file system cannot link: open it in place.
+	}
+
+	bdb, err := bolt.Open(path, fileMode, boltOptions(opts))
 	if err != nil {
 		return nil, openError(path, opts.Timeout, err)
 	}
@@ -108,6 +112,122 @@ func Open(path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("storage: open %s: %w", path, err)
 	}
 	return &DB{bolt: bdb, path: path, version: version}, nil
+}
+
+func boltOptions(opts Options) *bolt.Options {
+	return &bolt.Options{
+		Timeout: opts.Timeout,
+		NoSync:  opts.NoSync,
+		// The hashmap freelist stays fast as the file fragments. The freelist
+		// itself is still synced: without it, opening after a crash would
+		// scan every page to rebuild it.
+		FreelistType: bolt.FreelistMapType,
+	}
+}
+
+// atomicCreate says whether create may be tried: it needs hard links and a
+// directory that can be synced, which Windows does not offer.
+const atomicCreate = runtime.GOOS != "windows"
+
+// errNotCreated is create declining: the caller opens the path in place.
+var errNotCreated = errors.New("storage: not created")
+
+// createHook, when set (by tests), is called at each step of create; a test
+// ends the process there to stand for a crash at that step.
+var createHook func(step string)
+
+func createStep(step string) {
+	if createHook != nil {
+		createHook(step)
+	}
+}
+
+// create makes a new storage file at path so that path never names a
+// half-made file: the file is built under a temporary name beside it
+// (bbolt's first pages, the schema stamp and opts.Secrets, committed
+// without syncs), synced once, then linked to path and the directory
+// synced. That is three syncs where creating in place takes four (bbolt's
+// first pages, the grown file, and the two of the schema commit: fdatasync,
+// ftruncate+fsync, fdatasync, fdatasync); docs/bench-startup.md.
+//
+// A crash at any step leaves either no file at path (the next start creates
+// it; at worst a stale hidden ".NAME.new-*" file stays beside it) or the
+// whole synced file: nothing was acknowledged before create returns. os.Link,
+// unlike a rename, never replaces a file another process created at path
+// meanwhile: create then returns errNotCreated and Open opens that file (and
+// waits for its lock) as usual. errNotCreated also covers a path that exists
+// and a file system without hard links.
+func create(path string, opts Options) (*DB, error) {
+	if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
+		return nil, errNotCreated
+	}
+	dir, name := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+name+".new-*")
+	if err != nil {
+		return nil, errNotCreated
+	}
+	tmp := f.Name()
+	linked := false
+	defer func() {
+		if !linked {
+			_ = os.Remove(tmp)
+		}
+	}()
+	if err := f.Close(); err != nil {
+		return nil, errNotCreated
+	}
+	bo := boltOptions(opts)
+	bo.NoSync, bo.NoGrowSync = true, true
+	createStep("temporary file")
+	bdb, err := bolt.Open(tmp, fileMode, bo)
+	if err != nil {
+		return nil, openError(path, opts.Timeout, err)
+	}
+	closeWith := func(err error) (*DB, error) {
+		_ = bdb.Close()
+		return nil, err
+	}
+	version, err := prepareSchema(bdb, opts.Migrations, opts.Secrets)
+	if err != nil {
+		return closeWith(fmt.Errorf("storage: open %s: %w", path, err))
+	}
+	createStep("stamped")
+	// From here on every commit syncs, as in a file opened in place.
+	bdb.NoSync, bdb.NoGrowSync = false, false
+	bdb.MaxBatchDelay = opts.MaxBatchDelay
+	bdb.MaxBatchSize = opts.MaxBatchSize
+	if err := bdb.Sync(); err != nil {
+		return closeWith(fmt.Errorf("storage: create %s: sync: %w", path, err))
+	}
+	createStep("synced")
+	if err := os.Link(tmp, path); err != nil {
+		return closeWith(errNotCreated)
+	}
+	linked = true
+	createStep("linked")
+	_ = os.Remove(tmp)
+	if err := syncDir(dir); err != nil {
+		// The file at path is whole; it is this start's failure to report.
+		return closeWith(fmt.Errorf("storage: create %s: sync the directory: %w", path, err))
+	}
+	createStep("done")
+	return &DB{bolt: bdb, path: path, version: version}, nil
+}
+
+// syncDir makes the directory entries of dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 func openError(path string, timeout time.Duration, err error) error {

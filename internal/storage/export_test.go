@@ -16,3 +16,9 @@ func CheckConsistency(db *DB) error {
 		return errors.Join(errs...)
 	})
 }
+
+// SetCreateHook sets the hook create calls at each of its steps (nil: none).
+func SetCreateHook(h func(step string)) { createHook = h }
+
+// CreateSteps are the steps create reports to its hook, in order.
+var CreateSteps = []string{"temporary file", "stamped", "synced", "linked", "done"}
