@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/types/known/wrapperspb"
+
 	"github.com/ibemu/ibemu/internal/storage"
 )
 
@@ -194,5 +196,52 @@ func TestCreateNeverReplacesAFileMadeMeanwhile(t *testing.T) {
 	}
 	if got := leftovers(t, dir, "e.db"); len(got) != 0 {
 		t.Errorf("files left beside the data file: %v", got)
+	}
+}
+
+// The directory of a new file is synced in the background: a write is not
+// acknowledged before that sync has ended.
+func TestCreateAcknowledgesWritesOnlyOnceTheNameIsDurable(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "e.db")
+	release := make(chan struct{})
+	waiting := make(chan struct{}, 1)
+	storage.SetCreateHook(func(step string) {
+		switch step {
+		case "directory synced":
+			<-release
+		case "await directory":
+			select {
+			case waiting <- struct{}{}:
+			default:
+			}
+		}
+	})
+	t.Cleanup(func() { storage.SetCreateHook(nil) })
+	db, err := storage.Open(path, createOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	updated := make(chan error, 1)
+	go func() {
+		updated <- db.Update(context.Background(), func(tx *storage.Tx) error {
+			return names.Insert(tx, alice, []byte("k"), wrapperspb.String("v"))
+		})
+	}()
+	select {
+	case <-waiting: // the Update committed and waits for the directory
+	case err := <-updated:
+		t.Fatalf("Update returned (%v) before the directory sync ended", err)
+	}
+	select {
+	case err := <-updated:
+		t.Fatalf("Update returned (%v) before the directory sync ended", err)
+	default:
+	}
+	close(release)
+	if err := <-updated; err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -66,6 +66,34 @@ type DB struct {
 	closed    atomic.Bool
 	closeOnce sync.Once
 	closeErr  error
+
+	// created is set for a file this Open created: its directory entry is
+	// synced in the background, and writes wait for it (awaitCreated).
+	created *dirSync
+}
+
+// dirSync is the background sync of a new file's directory: done is
+// closed when it has ended, with err.
+type dirSync struct {
+	done chan struct{}
+	err  error
+}
+
+// awaitCreated waits until a file this Open created is durably named by
+// its path: an Update that committed is acknowledged only then, so no
+// acknowledged write can be lost with the directory entry. It is at once
+// for a file that was opened in place, and once the sync has ended.
+func (db *DB) awaitCreated() error {
+	c := db.created
+	if c == nil {
+		return nil
+	}
+	createStep("await directory")
+	<-c.done
+	if c.err != nil {
+		return fmt.Errorf("storage: create %s: sync the directory: %w", db.path, c.err)
+	}
+	return nil
 }
 
 // Open opens or creates the storage file at path. A missing file is created
@@ -146,13 +174,15 @@ func createStep(step string) {
 // half-made file: the file is built under a temporary name beside it
 // (bbolt's first pages, the schema stamp and opts.Secrets, committed
 // without syncs), synced once, then linked to path and the directory
-// synced. That is three syncs where creating in place takes four (bbolt's
-// first pages, the grown file, and the two of the schema commit: fdatasync,
+// synced in the background. That is two syncs on the way to a usable file,
+// and a third after it, where creating in place takes four (bbolt's first
+// pages, the grown file, and the two of the schema commit: fdatasync,
 // ftruncate+fsync, fdatasync, fdatasync); docs/bench-startup.md.
 //
 // A crash at any step leaves either no file at path (the next start creates
 // it; at worst a stale hidden ".NAME.new-*" file stays beside it) or the
-// whole synced file: nothing was acknowledged before create returns. os.Link,
+// whole synced file: no write is acknowledged before the directory sync
+// has ended (DB.awaitCreated). os.Link,
 // unlike a rename, never replaces a file another process created at path
 // meanwhile: create then returns errNotCreated and Open opens that file (and
 // waits for its lock) as usual. errNotCreated also covers a path that exists
@@ -209,12 +239,17 @@ func create(path string, opts Options) (*DB, error) {
 	linked = true
 	createStep("linked")
 	_ = os.Remove(tmp)
-	if err := syncDir(dir); err != nil {
-		// The file at path is whole; it is this start's failure to report.
-		return closeWith(fmt.Errorf("storage: create %s: sync the directory: %w", path, err))
-	}
-	createStep("done")
-	return &DB{bolt: bdb, path: path, version: version}, nil
+	// The file is whole and visible to other processes at path; only the
+	// durability of its name is missing. The directory is synced off the
+	// start-up's path: nothing is acknowledged before it ends (Update and
+	// Close wait for it).
+	c := &dirSync{done: make(chan struct{})}
+	go func() {
+		defer close(c.done)
+		c.err = syncDir(dir)
+		createStep("directory synced")
+	}()
+	return &DB{bolt: bdb, path: path, version: version, created: c}, nil
 }
 
 // syncDir makes the directory entries of dir durable.
@@ -254,8 +289,11 @@ func (db *DB) SchemaVersion() uint64 { return db.version }
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
 		db.closed.Store(true)
+		createdErr := db.awaitCreated()
 		if err := db.bolt.Close(); err != nil {
 			db.closeErr = fmt.Errorf("storage: close %s: %w", db.path, err)
+		} else {
+			db.closeErr = createdErr
 		}
 	})
 	return db.closeErr

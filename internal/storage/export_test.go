@@ -21,4 +21,4 @@ func CheckConsistency(db *DB) error {
 func SetCreateHook(h func(step string)) { createHook = h }
 
 // CreateSteps are the steps create reports to its hook, in order.
-var CreateSteps = []string{"temporary file", "stamped", "synced", "linked", "done"}
+var CreateSteps = []string{"temporary file", "stamped", "synced", "linked", "directory synced"}
