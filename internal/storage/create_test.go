@@ -17,8 +17,9 @@ import (
 	"github.com/ibemu/ibemu/internal/storage"
 )
 
-// createCrashEnv holds "STEP|PATH": the child creates PATH and exits at
-// STEP without running any deferred cleanup, as a killed process would.
+// createCrashEnv holds "STEP|PATH|MODE": the child creates PATH (MODE
+// "disk": on disk, as without memfds) and exits at STEP without running
+// any deferred cleanup, as a killed process would.
 const createCrashEnv = "IBEMU_STORAGE_CREATE_CRASH"
 
 // createCrashExit is the child's exit status when it stopped at its step.
@@ -27,7 +28,9 @@ const createCrashExit = 77
 var createOpts = storage.Options{Secrets: map[string]int{"seal": 32}}
 
 func runCreateCrashChild(spec string) int {
-	step, path, _ := strings.Cut(spec, "|")
+	step, rest, _ := strings.Cut(spec, "|")
+	path, mode, _ := strings.Cut(rest, "|")
+	storage.SetOnDiskCreate(mode == "disk")
 	storage.SetCreateHook(func(s string) {
 		if s == step {
 			os.Exit(createCrashExit)
@@ -40,6 +43,18 @@ func runCreateCrashChild(spec string) int {
 	}
 	_ = db.Close()
 	return 3 // never reached the step
+}
+
+// createModes runs f with new files built from an in-memory image (the
+// default on Linux) and on disk (as elsewhere).
+func createModes(t *testing.T, f func(t *testing.T, mode string)) {
+	for _, mode := range []string{"memory", "disk"} {
+		t.Run(mode, func(t *testing.T) {
+			storage.SetOnDiskCreate(mode == "disk")
+			defer storage.SetOnDiskCreate(false)
+			f(t, mode)
+		})
+	}
 }
 
 // leftovers lists the files of dir other than the data file.
@@ -70,6 +85,10 @@ func secret(t *testing.T, db *storage.DB) []byte {
 // A new file is made whole beside its path and linked there: nothing else
 // is left in the directory, and it reopens with its schema and secrets.
 func TestCreateLeavesOnlyTheDataFile(t *testing.T) {
+	createModes(t, testCreateLeavesOnlyTheDataFile)
+}
+
+func testCreateLeavesOnlyTheDataFile(t *testing.T, _ string) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "e.db")
 	db, err := storage.Open(path, createOpts)
@@ -108,6 +127,10 @@ func TestCreateLeavesOnlyTheDataFile(t *testing.T) {
 // opens with its schema stamp and secrets. Dying is os.Exit from the step
 // (no deferred cleanup runs; the page cache is kept, as with SIGKILL).
 func TestCreateSurvivesDeathAtEachStep(t *testing.T) {
+	createModes(t, testCreateSurvivesDeathAtEachStep)
+}
+
+func testCreateSurvivesDeathAtEachStep(t *testing.T, mode string) {
 	for i, step := range storage.CreateSteps {
 		t.Run(strings.ReplaceAll(step, " ", "_"), func(t *testing.T) {
 			dir := t.TempDir()
@@ -115,14 +138,14 @@ func TestCreateSurvivesDeathAtEachStep(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
-			cmd.Env = append(os.Environ(), createCrashEnv+"="+step+"|"+path)
+			cmd.Env = append(os.Environ(), createCrashEnv+"="+step+"|"+path+"|"+mode)
 			out, err := cmd.CombinedOutput()
 			var exitErr *exec.ExitError
 			if !errors.As(err, &exitErr) || exitErr.ExitCode() != createCrashExit {
 				t.Fatalf("child did not stop at %q: %v: %s", step, err, out)
 			}
 			_, statErr := os.Stat(path)
-			linked := i >= 3 // "linked" and after
+			linked := i >= 2 // "linked" and after
 			if exists := statErr == nil; exists != linked {
 				t.Fatalf("after dying at %q the data file exists=%v, want %v", step, exists, linked)
 			}
@@ -160,6 +183,10 @@ func TestCreateSurvivesDeathAtEachStep(t *testing.T) {
 // Another process that creates the file while this one is building its
 // own wins: this Open does not replace it, and opens the file it made.
 func TestCreateNeverReplacesAFileMadeMeanwhile(t *testing.T) {
+	createModes(t, testCreateNeverReplacesAFileMadeMeanwhile)
+}
+
+func testCreateNeverReplacesAFileMadeMeanwhile(t *testing.T, _ string) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "e.db")
 	var theirs []byte
@@ -202,6 +229,10 @@ func TestCreateNeverReplacesAFileMadeMeanwhile(t *testing.T) {
 // The directory of a new file is synced in the background: a write is not
 // acknowledged before that sync has ended.
 func TestCreateAcknowledgesWritesOnlyOnceTheNameIsDurable(t *testing.T) {
+	createModes(t, testCreateAcknowledgesWritesOnlyOnceTheNameIsDurable)
+}
+
+func testCreateAcknowledgesWritesOnlyOnceTheNameIsDurable(t *testing.T, _ string) {
 	path := filepath.Join(t.TempDir(), "e.db")
 	release := make(chan struct{})
 	waiting := make(chan struct{}, 1)

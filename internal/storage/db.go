@@ -160,6 +160,9 @@ const atomicCreate = runtime.GOOS != "windows"
 // errNotCreated is create declining: the caller opens the path in place.
 var errNotCreated = errors.New("storage: not created")
 
+// memImage is newImage; tests replace it to take the other way.
+var memImage = newImage
+
 // createHook, when set (by tests), is called at each step of create; a test
 // ends the process there to stand for a crash at that step.
 var createHook func(step string)
@@ -191,6 +194,10 @@ func create(path string, opts Options) (*DB, error) {
 	if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
 		return nil, errNotCreated
 	}
+	img, err := memImage(opts)
+	if err != nil {
+		return nil, fmt.Errorf("storage: create %s: %w", path, err)
+	}
 	dir, name := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -206,31 +213,56 @@ func create(path string, opts Options) (*DB, error) {
 			_ = os.Remove(tmp)
 		}
 	}()
-	if err := f.Close(); err != nil {
-		return nil, errNotCreated
-	}
-	bo := boltOptions(opts)
-	bo.NoSync, bo.NoGrowSync = true, true
 	createStep("temporary file")
-	bdb, err := bolt.Open(tmp, fileMode, bo)
-	if err != nil {
-		return nil, openError(path, opts.Timeout, err)
+	var bdb *bolt.DB
+	if img != nil {
+		// One write and one sync; bbolt then opens a whole file and writes
+		// nothing.
+		_, err := f.Write(img)
+		if err == nil {
+			err = f.Sync()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return nil, fmt.Errorf("storage: create %s: %w", path, err)
+		}
+		if bdb, err = bolt.Open(tmp, fileMode, boltOptions(opts)); err != nil {
+			return nil, openError(path, opts.Timeout, err)
+		}
+	} else {
+		// bbolt makes the file (and syncs its first pages); the schema
+		// commit skips its syncs, and one sync covers it.
+		if err := f.Close(); err != nil {
+			return nil, errNotCreated
+		}
+		bo := boltOptions(opts)
+		bo.NoSync, bo.NoGrowSync = true, true
+		if bdb, err = bolt.Open(tmp, fileMode, bo); err != nil {
+			return nil, openError(path, opts.Timeout, err)
+		}
+		if _, err := prepareSchema(bdb, opts.Migrations, opts.Secrets); err != nil {
+			_ = bdb.Close()
+			return nil, fmt.Errorf("storage: open %s: %w", path, err)
+		}
+		// From here on every commit syncs, as in a file opened in place.
+		bdb.NoSync, bdb.NoGrowSync = false, false
+		if err := bdb.Sync(); err != nil {
+			_ = bdb.Close()
+			return nil, fmt.Errorf("storage: create %s: sync: %w", path, err)
+		}
 	}
 	closeWith := func(err error) (*DB, error) {
 		_ = bdb.Close()
 		return nil, err
 	}
+	bdb.MaxBatchDelay = opts.MaxBatchDelay
+	bdb.MaxBatchSize = opts.MaxBatchSize
+	// The file is stamped: this reads the stamp (and checks the image).
 	version, err := prepareSchema(bdb, opts.Migrations, opts.Secrets)
 	if err != nil {
 		return closeWith(fmt.Errorf("storage: open %s: %w", path, err))
-	}
-	createStep("stamped")
-	// From here on every commit syncs, as in a file opened in place.
-	bdb.NoSync, bdb.NoGrowSync = false, false
-	bdb.MaxBatchDelay = opts.MaxBatchDelay
-	bdb.MaxBatchSize = opts.MaxBatchSize
-	if err := bdb.Sync(); err != nil {
-		return closeWith(fmt.Errorf("storage: create %s: sync: %w", path, err))
 	}
 	createStep("synced")
 	if err := os.Link(tmp, path); err != nil {

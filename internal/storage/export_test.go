@@ -21,4 +21,15 @@ func CheckConsistency(db *DB) error {
 func SetCreateHook(h func(step string)) { createHook = h }
 
 // CreateSteps are the steps create reports to its hook, in order.
-var CreateSteps = []string{"temporary file", "stamped", "synced", "linked", "directory synced"}
+var CreateSteps = []string{"temporary file", "synced", "linked", "directory synced"}
+
+// SetOnDiskCreate makes create build new files on disk (bbolt's own first
+// pages and sync) instead of from an in-memory image, as on systems
+// without memfds; false restores the default.
+func SetOnDiskCreate(on bool) {
+	if on {
+		memImage = func(Options) ([]byte, error) { return nil, nil }
+	} else {
+		memImage = newImage
+	}
+}
