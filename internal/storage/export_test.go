@@ -33,3 +33,7 @@ func SetOnDiskCreate(on bool) {
 		memImage = newImage
 	}
 }
+
+// SetInPlaceCreate makes Open create new files in place, as before create
+// existed (for the benchmark that compares); false restores the default.
+func SetInPlaceCreate(on bool) { atomicCreate = !on }
