@@ -312,7 +312,7 @@ func TestPayloadTampering(t *testing.T) {
 // CRC-64/NVME's check value (CRC of "123456789") from the CRC catalogue
 // entry the NVMe specification's polynomial defines.
 func TestCRC64NVMECheckValue(t *testing.T) {
-	h := crc64.New(nvme)
+	h := crc64.New(nvme())
 	h.Write([]byte("123456789"))
 	if got := h.Sum64(); got != 0xae8b14860a799888 {
 		t.Fatalf("CRC-64/NVME(123456789) = %#x, want 0xae8b14860a799888", got)

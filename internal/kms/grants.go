@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"regexp"
 	"strings"
 	"time"
 
@@ -24,8 +23,8 @@ import (
 const grantTokenPurpose = "kms grant token"
 
 var (
-	grantIDPattern   = regexp.MustCompile(`^[0-9a-f]{64}$`)
-	principalPattern = regexp.MustCompile(`^(arn:aws:(iam|sts)::[0-9]{12}:.+|[0-9]{12}|[a-z0-9.-]+\.amazonaws\.com)$`)
+	grantIDPattern   = lazyRE(`^[0-9a-f]{64}$`)
+	principalPattern = lazyRE(`^(arn:aws:(iam|sts)::[0-9]{12}:.+|[0-9]{12}|[a-z0-9.-]+\.amazonaws\.com)$`)
 )
 
 func (s *Service) grantToken(arn, grantID string) string {
@@ -84,7 +83,7 @@ func (s *Service) CreateGrant(ctx context.Context, req *kmsv1.CreateGrantRequest
 		return nil, pendingDeletion(l.key)
 	}
 	for _, p := range []string{req.GetGranteePrincipal(), req.GetRetiringPrincipal()} {
-		if p != "" && !principalPattern.MatchString(p) {
+		if p != "" && !principalPattern().MatchString(p) {
 			return nil, kmsv1.ErrInvalidArn("%s is not a valid principal: an IAM or STS ARN, an account id or a service principal.", p)
 		}
 	}
@@ -200,7 +199,7 @@ func (s *Service) ListRetirableGrants(ctx context.Context, req *kmsv1.ListRetira
 
 // deleteGrant removes a grant of the resolved key.
 func (s *Service) deleteGrant(ctx context.Context, l *located, grantID string) error {
-	if !grantIDPattern.MatchString(grantID) {
+	if !grantIDPattern().MatchString(grantID) {
 		return kmsv1.ErrInvalidGrantId("%s is not a grant id.", grantID)
 	}
 	err := s.db.Update(ctx, func(tx *storage.Tx) error {

@@ -10,6 +10,7 @@ import (
 	"hash/crc32"
 	"hash/crc64"
 	"net/http"
+	"sync"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -22,7 +23,7 @@ import (
 var checksumHashes = map[string]func() hash.Hash{
 	"CRC32":     func() hash.Hash { return crc32.NewIEEE() },
 	"CRC32C":    func() hash.Hash { return crc32.New(crc32.MakeTable(crc32.Castagnoli)) },
-	"CRC64NVME": func() hash.Hash { return crc64.New(crc64NVME) },
+	"CRC64NVME": func() hash.Hash { return crc64.New(crc64NVME()) },
 	"SHA1":      sha1.New,
 	"SHA256":    sha256.New,
 	"SHA512":    sha512.New,
@@ -31,7 +32,9 @@ var checksumHashes = map[string]func() hash.Hash{
 
 // crc64NVME is the CRC-64/NVME polynomial in the reversed form hash/crc64
 // takes.
-var crc64NVME = crc64.MakeTable(0x9a6c9329ac4bc9b5)
+// It is made on first use: crc64.MakeTable also builds the ISO and ECMA
+// slicing tables, which start-up need not pay for.
+var crc64NVME = sync.OnceValue(func() *crc64.Table { return crc64.MakeTable(0x9a6c9329ac4bc9b5) })
 
 // checksumOf computes an algorithm's checksum of data as S3 writes it:
 // base64 of the big-endian digest. ok is false for algorithms not computed

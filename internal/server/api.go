@@ -39,8 +39,8 @@ type API struct {
 	restXML  *restxml.Router                // restXml APIs only
 
 	implOnce sync.Once
-	// implemented counts the operations Impl serves itself.
-	implemented int
+	// implemented says whether Impl serves an operation itself.
+	implemented bool
 }
 
 func newAPI(info apimodel.ServiceInfo, load func() *apimodel.Service, desc *grpc.ServiceDesc, impl any) *API {
@@ -109,10 +109,10 @@ func (a *API) Model() *apimodel.Service {
 // panics, and the transports' recovery answers InternalFailure.
 func (a *API) link() { a.Model().MustLink() }
 
-// implementedOps is implementedCount, computed on its first use (the
-// health endpoint's service list) rather than at registration.
-func (a *API) implementedOps() int {
-	a.implOnce.Do(func() { a.implemented = implementedCount(a) })
+// implementsOps is implementsAny, computed on its first use (the health
+// endpoint's service list) rather than at registration.
+func (a *API) implementsOps() bool {
+	a.implOnce.Do(func() { a.implemented = implementsAny(a) })
 	return a.implemented
 }
 

@@ -216,7 +216,7 @@ func (s *Server) Check() error {
 func (s *Server) Services() []string {
 	out := make([]string, 0, len(s.apis))
 	for _, a := range s.apis {
-		if a.implementedOps() > 0 {
+		if a.implementsOps() {
 			out = append(out, a.Info.SigningName)
 		}
 	}

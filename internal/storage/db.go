@@ -3,8 +3,10 @@ package storage
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -64,6 +66,34 @@ type DB struct {
 	closed    atomic.Bool
 	closeOnce sync.Once
 	closeErr  error
+
+	// created is set for a file this Open created: its directory entry is
+	// synced in the background, and writes wait for it (awaitCreated).
+	created *dirSync
+}
+
+// dirSync is the background sync of a new file's directory: done is
+// closed when it has ended, with err.
+type dirSync struct {
+	done chan struct{}
+	err  error
+}
+
+// awaitCreated waits until a file this Open created is durably named by
+// its path: an Update that committed is acknowledged only then, so no
+// acknowledged write can be lost with the directory entry. It is at once
+// for a file that was opened in place, and once the sync has ended.
+func (db *DB) awaitCreated() error {
+	c := db.created
+	if c == nil {
+		return nil
+	}
+	createStep("await directory")
+	<-c.done
+	if c.err != nil {
+		return fmt.Errorf("storage: create %s: sync the directory: %w", db.path, c.err)
+	}
+	return nil
 }
 
 // Open opens or creates the storage file at path. A missing file is created
@@ -88,14 +118,16 @@ func Open(path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("storage: open %s: %w", path, err)
 	}
 
-	bdb, err := bolt.Open(path, fileMode, &bolt.Options{
-		Timeout: opts.Timeout,
-		NoSync:  opts.NoSync,
-		// The hashmap freelist stays fast as the file fragments. The freelist
-		// itself is still synced: without it, opening after a crash would
-		// scan every page to rebuild it.
-		FreelistType: bolt.FreelistMapType,
-	})
+	if !opts.NoSync && atomicCreate {
+		db, err := create(path, opts)
+		if !errors.Is(err, errNotCreated) {
+			return db, err
+		}
+		// The file exists (perhaps made by another process a moment ago),
+		// or this file system cannot link: open it in place.
+	}
+
+	bdb, err := bolt.Open(path, fileMode, boltOptions(opts))
 	if err != nil {
 		return nil, openError(path, opts.Timeout, err)
 	}
@@ -108,6 +140,164 @@ func Open(path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("storage: open %s: %w", path, err)
 	}
 	return &DB{bolt: bdb, path: path, version: version}, nil
+}
+
+func boltOptions(opts Options) *bolt.Options {
+	return &bolt.Options{
+		Timeout: opts.Timeout,
+		NoSync:  opts.NoSync,
+		// The hashmap freelist stays fast as the file fragments. The freelist
+		// itself is still synced: without it, opening after a crash would
+		// scan every page to rebuild it.
+		FreelistType: bolt.FreelistMapType,
+	}
+}
+
+// atomicCreate says whether create may be tried: it needs hard links and a
+// directory that can be synced, which Windows does not offer. (A variable
+// so that a benchmark can compare with creating in place.)
+var atomicCreate = runtime.GOOS != "windows"
+
+// errNotCreated is create declining: the caller opens the path in place.
+var errNotCreated = errors.New("storage: not created")
+
+// memImage is newImage; tests replace it to take the other way.
+var memImage = newImage
+
+// createHook, when set (by tests), is called at each step of create; a test
+// ends the process there to stand for a crash at that step.
+var createHook func(step string)
+
+func createStep(step string) {
+	if createHook != nil {
+		createHook(step)
+	}
+}
+
+// create makes a new storage file at path so that path never names a
+// half-made file: the file is built under a temporary name beside it
+// (bbolt's first pages, the schema stamp and opts.Secrets, committed
+// without syncs), synced once, then linked to path and the directory
+// synced in the background. That is two syncs on the way to a usable file,
+// and a third after it, where creating in place takes four (bbolt's first
+// pages, the grown file, and the two of the schema commit: fdatasync,
+// ftruncate+fsync, fdatasync, fdatasync); docs/bench-startup.md.
+//
+// A crash at any step leaves either no file at path (the next start creates
+// it; at worst a stale hidden ".NAME.new-*" file stays beside it) or the
+// whole synced file: no write is acknowledged before the directory sync
+// has ended (DB.awaitCreated). os.Link,
+// unlike a rename, never replaces a file another process created at path
+// meanwhile: create then returns errNotCreated and Open opens that file (and
+// waits for its lock) as usual. errNotCreated also covers a path that exists
+// and a file system without hard links.
+func create(path string, opts Options) (*DB, error) {
+	if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
+		return nil, errNotCreated
+	}
+	img, err := memImage(opts)
+	if err != nil {
+		// The in-memory build failed (a sandbox refusing a memfd's lock or
+		// map, say): build on disk, where a real problem shows again.
+		img = nil
+	}
+	dir, name := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+name+".new-*")
+	if err != nil {
+		return nil, errNotCreated
+	}
+	tmp := f.Name()
+	linked := false
+	defer func() {
+		if !linked {
+			_ = os.Remove(tmp)
+		}
+	}()
+	createStep("temporary file")
+	var bdb *bolt.DB
+	if img != nil {
+		// One write and one sync; bbolt then opens a whole file and writes
+		// nothing.
+		_, err := f.Write(img)
+		if err == nil {
+			err = f.Sync()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return nil, fmt.Errorf("storage: create %s: %w", path, err)
+		}
+		if bdb, err = bolt.Open(tmp, fileMode, boltOptions(opts)); err != nil {
+			return nil, openError(path, opts.Timeout, err)
+		}
+	} else {
+		// bbolt makes the file (and syncs its first pages); the schema
+		// commit skips its syncs, and one sync covers it.
+		if err := f.Close(); err != nil {
+			return nil, errNotCreated
+		}
+		bo := boltOptions(opts)
+		bo.NoSync, bo.NoGrowSync = true, true
+		if bdb, err = bolt.Open(tmp, fileMode, bo); err != nil {
+			return nil, openError(path, opts.Timeout, err)
+		}
+		if _, err := prepareSchema(bdb, opts.Migrations, opts.Secrets); err != nil {
+			_ = bdb.Close()
+			return nil, fmt.Errorf("storage: open %s: %w", path, err)
+		}
+		// From here on every commit syncs, as in a file opened in place.
+		bdb.NoSync, bdb.NoGrowSync = false, false
+		if err := bdb.Sync(); err != nil {
+			_ = bdb.Close()
+			return nil, fmt.Errorf("storage: create %s: sync: %w", path, err)
+		}
+	}
+	closeWith := func(err error) (*DB, error) {
+		_ = bdb.Close()
+		return nil, err
+	}
+	bdb.MaxBatchDelay = opts.MaxBatchDelay
+	bdb.MaxBatchSize = opts.MaxBatchSize
+	// The file is stamped: this reads the stamp (and checks the image).
+	version, err := prepareSchema(bdb, opts.Migrations, opts.Secrets)
+	if err != nil {
+		return closeWith(fmt.Errorf("storage: open %s: %w", path, err))
+	}
+	createStep("synced")
+	if err := os.Link(tmp, path); err != nil {
+		return closeWith(errNotCreated)
+	}
+	linked = true
+	createStep("linked")
+	_ = os.Remove(tmp)
+	// The file is whole and visible to other processes at path; only the
+	// durability of its name is missing. The directory is synced off the
+	// start-up's path: nothing is acknowledged before it ends (Update and
+	// Close wait for it).
+	c := &dirSync{done: make(chan struct{})}
+	go func() {
+		defer close(c.done)
+		c.err = syncDir(dir)
+		createStep("directory synced")
+	}()
+	return &DB{bolt: bdb, path: path, version: version, created: c}, nil
+}
+
+// syncDir makes the directory entries of dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 func openError(path string, timeout time.Duration, err error) error {
@@ -134,8 +324,11 @@ func (db *DB) SchemaVersion() uint64 { return db.version }
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
 		db.closed.Store(true)
+		createdErr := db.awaitCreated()
 		if err := db.bolt.Close(); err != nil {
 			db.closeErr = fmt.Errorf("storage: close %s: %w", db.path, err)
+		} else {
+			db.closeErr = createdErr
 		}
 	})
 	return db.closeErr

@@ -16,3 +16,24 @@ func CheckConsistency(db *DB) error {
 		return errors.Join(errs...)
 	})
 }
+
+// SetCreateHook sets the hook create calls at each of its steps (nil: none).
+func SetCreateHook(h func(step string)) { createHook = h }
+
+// CreateSteps are the steps create reports to its hook, in order.
+var CreateSteps = []string{"temporary file", "synced", "linked", "directory synced"}
+
+// SetOnDiskCreate makes create build new files on disk (bbolt's own first
+// pages and sync) instead of from an in-memory image, as on systems
+// without memfds; false restores the default.
+func SetOnDiskCreate(on bool) {
+	if on {
+		memImage = func(Options) ([]byte, error) { return nil, nil }
+	} else {
+		memImage = newImage
+	}
+}
+
+// SetInPlaceCreate makes Open create new files in place, as before create
+// existed (for the benchmark that compares); false restores the default.
+func SetInPlaceCreate(on bool) { atomicCreate = !on }

@@ -11,5 +11,10 @@ func TestMain(m *testing.M) {
 	if path := os.Getenv(crashChildEnv); path != "" {
 		os.Exit(runCrashChild(path))
 	}
+	// The creation test re-executes it as a process that dies at one step
+	// of creating a file.
+	if spec := os.Getenv(createCrashEnv); spec != "" {
+		os.Exit(runCreateCrashChild(spec))
+	}
 	os.Exit(m.Run())
 }

@@ -114,10 +114,17 @@ func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
 	}
 
 	defer db.writers.Add(-1)
+	var err error
 	if db.writers.Add(1) == 1 {
-		return mapDBError(db.bolt.Update(run))
+		err = db.bolt.Update(run)
+	} else {
+		err = db.bolt.Batch(run)
 	}
-	return mapDBError(db.bolt.Batch(run))
+	if err == nil && db.created != nil {
+		// A new file's name must be durable before a write is acknowledged.
+		err = db.awaitCreated()
+	}
+	return mapDBError(err)
 }
 
 // mapDBError turns bbolt's "closed" into ErrClosed; other errors pass through

@@ -1,0 +1,14 @@
+package emulator
+
+import "testing"
+
+func TestLazyPatternsCompile(t *testing.T) {
+	if len(lazyPatterns) < 4 {
+		t.Fatalf("only %d lazy patterns registered", len(lazyPatterns))
+	}
+	for _, p := range lazyPatterns {
+		if p() == nil {
+			t.Fatal("nil pattern")
+		}
+	}
+}
