@@ -408,6 +408,19 @@ func (c *Context) AppendSorted(dst []KeyValues) []KeyValues {
 	return dst
 }
 
+// AppendUnsorted is AppendSorted without the sort: the keys in the order
+// they were first set. A caller that stores contexts (the decision log)
+// sorts when it reads them back, off the request path.
+func (c *Context) AppendUnsorted(dst []KeyValues) []KeyValues {
+	if c == nil {
+		return dst
+	}
+	for i := range c.entries {
+		dst = append(dst, KeyValues{Name: c.entries[i].name, Values: c.entries[i].values})
+	}
+	return dst
+}
+
 // Clone returns a copy that can be changed without affecting c.
 func (c *Context) Clone() *Context {
 	n := NewContext()
