@@ -306,7 +306,7 @@ func (s *Store) write(batch []item) {
 			s.commits.Add(1)
 			if s.watched.Load() > 0 {
 				for i, e := range entries {
-					s.publish(storage.JournalRecord{Key: keys[i*storage.JournalKeySize : (i+1)*storage.JournalKeySize], Value: e.Value})
+					s.publish(storage.JournalRecord{Key: keys[i*storage.JournalKeySize : (i+1)*storage.JournalKeySize], Time: e.Time, Index: e.Index, Value: e.Value})
 				}
 			}
 		}
@@ -453,9 +453,19 @@ func (s *Store) cutoff() time.Time {
 	return s.opts.Clock().Add(-s.opts.MaxAge)
 }
 
+// decodeRecord decodes a record of either format (see appendRecord): a
+// compact one (allowed decisions written since the format exists) or an
+// adminv1.Decision message (denials, and everything written before).
 func decodeRecord(jr storage.JournalRecord) (*adminv1.Decision, error) {
-	r := &adminv1.Decision{}
-	if err := proto.Unmarshal(jr.Value, r); err != nil {
+	var r *adminv1.Decision
+	var err error
+	if len(jr.Value) > 0 && jr.Value[0] == compactMarker {
+		r, err = decodeCompact(jr.Value, jr.Time.UnixNano(), jr.Index)
+	} else {
+		r = &adminv1.Decision{}
+		err = proto.Unmarshal(jr.Value, r)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("%w: decision %x: %w", storage.ErrCorrupt, jr.Key, err)
 	}
 	r.Id = hex.EncodeToString(jr.Key)

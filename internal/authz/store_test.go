@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -80,34 +81,79 @@ func sampleDecisions(t testing.TB) []*authz.Decision {
 	return out
 }
 
-// The writer encodes an allowed decision field by field; decoded, it is
-// exactly the record Decision.Record renders (and every record still
-// decodes with the generated message, as records written before did).
+// The writer encodes an allowed decision field by field into a compact
+// record; decoded, it is exactly the record Decision.Record renders.
+// Denials are stored as the message itself, as every record was before.
 func TestRecordEncoderMatchesRecord(t *testing.T) {
 	allowed := 0
-	for _, d := range sampleDecisions(t) {
+	for _, d := range append(sampleDecisions(t), edgeDecisions(t)...) {
 		raw, err := authz.EncodeRecord(d)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := &adminv1.Decision{}
-		if err := proto.Unmarshal(raw, got); err != nil {
+		got, err := authz.DecodeRecord(raw, d.Time, d.RequestID)
+		if err != nil {
 			t.Fatalf("%s: %v", d.RequestID, err)
 		}
+		got.Id = ""
 		want := d.Record()
 		if !proto.Equal(got, want) {
 			t.Errorf("%s (%s): encoded record\n%v\nwant\n%v", d.RequestID, d.Outcome, got, want)
 		}
+		msg, _ := proto.MarshalOptions{Deterministic: true}.Marshal(want)
 		if d.Outcome == policy.Allowed {
 			allowed++
 			if len(want.GetContext()) == 0 || want.GetExplanation() == "" {
 				t.Errorf("%s: the sample lacks a context or an explanation: %v", d.RequestID, want)
 			}
+			if raw[0] != 0 || (!strings.HasPrefix(d.RequestID, "req-edge") && len(raw) > len(msg)*6/10) {
+				t.Errorf("%s: allowed record of %d bytes (message: %d), want a compact one", d.RequestID, len(raw), len(msg))
+			}
+		} else if err := proto.Unmarshal(raw, &adminv1.Decision{}); err != nil || raw[0] == 0 {
+			t.Errorf("%s: a denial is not stored as the message: %v", d.RequestID, err)
 		}
 	}
-	if allowed != 4 {
-		t.Fatalf("%d allowed decisions in the sample, want 4", allowed)
+	if allowed != 4+len(edgeDecisions(t)) {
+		t.Fatalf("%d allowed decisions in the sample, want %d", allowed, 4+len(edgeDecisions(t)))
 	}
+}
+
+// edgeDecisions are allowed decisions whose contexts exercise the compact
+// record: keys outside its tables, tag keys, a key without values, list
+// values, an empty value, an entry of more than 127 bytes, values equal to
+// other fields and values that merely resemble them.
+func edgeDecisions(t testing.TB) []*authz.Decision {
+	t.Helper()
+	ds := sampleDecisions(t)
+	a, b := ds[0], ds[2] // alice, allowed by statement Read; the root user
+	ctx := policy.NewContext()
+	ctx.SetString("aws:PrincipalTag/team", "blue")
+	ctx.SetString("aws:ResourceTag/", "bare prefix")
+	ctx.SetString("aws:RequestTag/Cost Center", "")
+	ctx.SetString("custom:Long", strings.Repeat("v", 300))
+	if err := ctx.SetList("aws:TagKeys", policy.TypeString, "team", "env", "", "false"); err != nil {
+		t.Fatal(err)
+	}
+	if err := ctx.Set("aws:CalledVia", policy.TypeString); err != nil {
+		t.Fatal(err)
+	}
+	ctx.SetString("aws:SourceIp", "192.0.2.10")
+	ctx.SetString("aws:username", "alice")
+	ctx.SetString("aws:userid", "alice")
+	ctx.SetString("aws:CurrentTime", "2026-11-29T12:00:00Z")
+	ctx.SetString("aws:EpochTime", "1795953600")
+	ctx.SetString("aws:TokenIssueTime", "2026-11-29T12:00:01Z")
+	ctx.SetString("aws:SecureTransport", "true")
+	ctx.SetString("aws:requestedregion", "us-east-1")
+	ctx.SetString("aws:PrincipalType", "User")
+	ctx.SetString("aws:PrincipalArn", "arn:aws:iam::111122223333:user/ALICE")
+	ctx.SetString("kms:ViaService", "identity-based policy")
+	authz.SetContext(a, ctx)
+	a.RequestID = "req-edge"
+	a.Time = when.Add(1500 * time.Millisecond)
+	b.RequestID = "req-edge-root"
+	b.Time = when.Add(-time.Nanosecond)
+	return []*authz.Decision{a, b}
 }
 
 // allowedDecisions returns n allowed decisions of the enforcer, an IAM
