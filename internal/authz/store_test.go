@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -517,4 +518,94 @@ func TestStoreReadsEarlierDataFile(t *testing.T) {
 	if err != nil || len(rs) != 0 {
 		t.Fatalf("a trimmed old record is still found: %v, %v", rs, err)
 	}
+}
+
+// A data file written with compact records (testdata/decisions-compact-v1.db.gz:
+// the decisions of sampleDecisions and edgeDecisions, written by the build
+// that introduced the format) reads back as exactly what Record renders:
+// the stored format of compact records does not drift. Regenerate only
+// with a new format version, never over this file:
+//
+//	IBEMU_WRITE_DECISIONS_FIXTURE=/tmp/d.db go test -run TestStoreReadsCompactDataFile ./internal/authz
+func TestStoreReadsCompactDataFile(t *testing.T) {
+	want := append(sampleDecisions(t), edgeDecisions(t)...)
+	ctx := context.Background()
+	if out := os.Getenv("IBEMU_WRITE_DECISIONS_FIXTURE"); out != "" {
+		db, err := storage.Open(out, storage.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := authz.NewStore(db, authz.StoreOptions{})
+		for _, d := range want {
+			s.Record(d)
+		}
+		s.Close()
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+		t.Skipf("wrote %s", out)
+	}
+	db := openFixture(t, "testdata/decisions-compact-v1.db.gz")
+	s := authz.NewStore(db, authz.StoreOptions{})
+	defer s.Close()
+	listed, _, err := s.List(ctx, authz.Filter{}, "", 0)
+	if err != nil || len(listed) != len(want) {
+		t.Fatalf("listed %d (%v), want %d", len(listed), err, len(want))
+	}
+	compact := 0
+	for _, d := range want {
+		rs, err := s.ByRequestID(ctx, d.RequestID)
+		if err != nil || len(rs) != 1 {
+			t.Fatalf("%s: %v, %v", d.RequestID, rs, err)
+		}
+		got := proto.Clone(rs[0]).(*adminv1.Decision)
+		got.Id = ""
+		// The request's tags come from a map: aws:TagKeys lists them in
+		// the order the map gave when the file was written.
+		w := d.Record()
+		for _, r := range []*adminv1.Decision{got, w} {
+			for _, e := range r.GetContext() {
+				if e.GetKey() == "aws:TagKeys" {
+					slices.Sort(e.Values)
+				}
+			}
+		}
+		if !proto.Equal(got, w) {
+			t.Errorf("%s: read\n%v\nwant\n%v", d.RequestID, got, w)
+		}
+		if d.Outcome == policy.Allowed {
+			compact++
+		}
+	}
+	if compact != 6 {
+		t.Fatalf("%d allowed (compact) records, want 6", compact)
+	}
+}
+
+// openFixture opens a copy of a gzipped data file.
+func openFixture(t *testing.T, name string) *storage.DB {
+	t.Helper()
+	gz, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gz.Close()
+	zr, err := gzip.NewReader(gz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "fixture.db")
+	if err := os.WriteFile(path, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := storage.Open(path, storage.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return db
 }
