@@ -443,6 +443,31 @@ func BenchmarkStoreWriter(b *testing.B) {
 	}
 }
 
+// BenchmarkStoreByRequestID measures finding a request's decisions (what
+// explain does) in a full log of the default 100,000 decisions: one seek
+// per generation of the index.
+func BenchmarkStoreByRequestID(b *testing.B) {
+	ds := allowedDecisions(b, 4096)
+	s, _ := openStore(b, authz.StoreOptions{})
+	ctx := context.Background()
+	for i := 0; i < authz.DefaultMaxDecisions; i++ {
+		s.Record(ds[i%len(ds)])
+		if (i+1)%4096 == 0 {
+			if err := s.Flush(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		rs, err := s.ByRequestID(ctx, ds[i%len(ds)].RequestID)
+		if err != nil || len(rs) == 0 {
+			b.Fatalf("%d found: %v", len(rs), err)
+		}
+	}
+}
+
 // processCPU is the CPU time the process has used (user and system), in
 // nanoseconds: the writer's cost, whatever the disk's latency.
 func processCPU(b *testing.B) int64 {
@@ -579,6 +604,31 @@ func TestStoreReadsCompactDataFile(t *testing.T) {
 	}
 	if compact != 6 {
 		t.Fatalf("%d allowed (compact) records, want 6", compact)
+	}
+	// The file's index (gindex, generations of 4,096) is still read beside
+	// the one written now (sindex), and trimmed with it.
+	s.Record(decisionAt(want[0].RequestID, when.Add(time.Hour)))
+	s.Record(decisionAt("new", when.Add(time.Hour)))
+	if rs, err := s.ByRequestID(ctx, want[0].RequestID); err != nil || len(rs) != 2 || rs[0].GetTimeUnixNano() != want[0].Time.UnixNano() {
+		t.Fatalf("old and new: %v, %v", rs, err)
+	}
+	s.Close()
+	s = authz.NewStore(db, authz.StoreOptions{MaxCount: 3})
+	defer s.Close()
+	s.Record(decisionAt("newer", when.Add(2*time.Hour)))
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ids := listIDs(t, s); len(ids) != 3 || ids[0] != want[0].RequestID || ids[2] != "newer" {
+		t.Fatalf("after trimming: %v", ids)
+	}
+	for _, d := range want[1:] {
+		if rs, err := s.ByRequestID(ctx, d.RequestID); err != nil || len(rs) != 0 {
+			t.Fatalf("%s: a trimmed record is still found: %v, %v", d.RequestID, rs, err)
+		}
+	}
+	if rs, err := s.ByRequestID(ctx, "new"); err != nil || len(rs) != 1 {
+		t.Fatalf("new: %v, %v", rs, err)
 	}
 }
 

@@ -210,7 +210,7 @@ func TestJournalAppendAll(t *testing.T) {
 	}
 }
 
-// The index is partitioned into generations of 4,096 records: lookups see
+// The index is partitioned into generations of 256 records: lookups see
 // every generation, and trimming drops a generation's entries once its
 // last record is gone, so the index stays as bounded as the records.
 func TestJournalIndexGenerations(t *testing.T) {
@@ -242,8 +242,8 @@ func TestJournalIndexGenerations(t *testing.T) {
 	if got := lookup("req-3"); len(got) != (total+3)/7 || got[0] != "3" || got[1] != "10" || got[len(got)-1] != "9999" {
 		t.Fatalf("req-3 before trimming: %d records, %v …", len(got), got[:3])
 	}
-	// Keep the last 5,000: records 5000…9999, in generations 1 and 2
-	// (sequences start at 1).
+	// Keep the last 5,000: records 5000…9999, sequences 5001…10000
+	// (sequences start at 1), in generations 19 to 39.
 	mustUpdate(t, db, func(tx *storage.Tx) error { _, err := testJournal.Trim(tx, 5000, time.Time{}); return err })
 	if got := lookup("req-3"); len(got) != 715 || got[0] != "5001" {
 		t.Fatalf("req-3 after trimming: %d records, first %v", len(got), got[:1])
@@ -254,7 +254,7 @@ func TestJournalIndexGenerations(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	// Generation 0 (sequences 1…4095) is gone from the index.
+	// Generations 0 to 18 (sequences 1…4863) are gone from the index.
 	b, err := bolt.Open(path, 0o600, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -262,9 +262,9 @@ func TestJournalIndexGenerations(t *testing.T) {
 	defer b.Close()
 	entries := 0
 	if err := b.View(func(tx *bolt.Tx) error {
-		return tx.Bucket([]byte("journals")).Bucket([]byte("test")).Bucket([]byte("gindex")).ForEach(func(k, _ []byte) error {
-			if gen := binary.BigEndian.Uint64(k); gen == 0 {
-				return fmt.Errorf("entry of generation 0 left: %q", k)
+		return tx.Bucket([]byte("journals")).Bucket([]byte("test")).Bucket([]byte("sindex")).ForEach(func(k, _ []byte) error {
+			if gen := binary.BigEndian.Uint64(k); gen < 19 {
+				return fmt.Errorf("entry of generation %d left: %q", gen, k)
 			}
 			entries++
 			return nil
@@ -272,9 +272,7 @@ func TestJournalIndexGenerations(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if entries != total-(journalGenerationForTest-1) {
-		t.Fatalf("%d index entries left, want %d", entries, total-(journalGenerationForTest-1))
+	if want := total - (19*256 - 1); entries != want {
+		t.Fatalf("%d index entries left, want %d", entries, want)
 	}
 }
-
-const journalGenerationForTest = 4096
