@@ -34,3 +34,6 @@ func DecodeRecord(raw []byte, t time.Time, requestID string) (*adminv1.Decision,
 // SetContext replaces the request context d was decided with, for tests
 // of the record formats.
 func SetContext(d *Decision, ctx *policy.Context) { d.req.Context = ctx }
+
+// IsCompactRecord reports whether raw is a compact record.
+func IsCompactRecord(raw []byte) bool { return isCompact(raw) }

@@ -1,6 +1,7 @@
 package authz
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -252,15 +253,17 @@ type recordEncoder struct {
 
 // Record formats. A record is either an adminv1.Decision in protobuf wire
 // form (denials, and every record written before the compact format), or
-// a compact record: compactMarker, compactV1, then protobuf-wire fields
-// that describe an allowed decision (see appendRecord). compactMarker (0)
-// is never the first byte of a protobuf message (no field is numbered 0),
-// so the reader tells them apart by it. The tables below are part of the
-// stored format: append to them, never reorder or change an entry.
-const (
-	compactMarker = 0x00
-	compactV1     = 0x01
-)
+// a compact record: compactV1 (field 2047, a varint: the format's
+// version), then protobuf-wire fields that describe an allowed decision
+// (see appendRecord). No Decision field is numbered 2047 and no encoder
+// ever wrote one, so the reader tells them apart by the first bytes; a
+// compact record is still well-formed protobuf, so a build from before the
+// format (a downgrade) lists it, incompletely, rather than failing on it.
+// The tables below are part of the stored format: append to them, never
+// reorder or change an entry.
+var compactV1 = protowire.AppendVarint(protowire.AppendTag(nil, compactVersionField, protowire.VarintType), 1)
+
+const compactVersionField protowire.Number = 2047
 
 // Fields of a compact record besides those it shares with adminv1.Decision
 // (Principal, PrincipalId, AccountId, AccessKeyId, RoleArn, SessionName,
@@ -379,7 +382,7 @@ func (e *recordEncoder) appendRecord(b []byte, d *Decision) ([]byte, error) {
 	if d.Outcome != policy.Allowed || d.Soft || p == nil {
 		return proto.MarshalOptions{Deterministic: true}.MarshalAppend(b, d.Record())
 	}
-	b = append(b, compactMarker, compactV1)
+	b = append(b, compactV1...)
 	b = appendStringField(b, fPrincipal, d.Principal)
 	b = appendWordField(b, fPrincipalType, principalType(p.Kind))
 	b = appendStringField(b, fPrincipalID, p.UserID)
@@ -520,12 +523,12 @@ func appendWordField(b []byte, num protowire.Number, s string) []byte {
 // decodeCompact decodes a compact record (see appendRecord) stored at
 // time unixNano for request id.
 func decodeCompact(v []byte, unixNano int64, id string) (*adminv1.Decision, error) {
-	if len(v) < 2 || v[0] != compactMarker || v[1] != compactV1 {
+	if !bytes.HasPrefix(v, compactV1) {
 		return nil, errors.New("unknown record format")
 	}
 	r := &adminv1.Decision{TimeUnixNano: unixNano, RequestId: id, Outcome: policy.Allowed.String()}
 	var entries [][]byte
-	for b := v[2:]; len(b) > 0; {
+	for b := v[len(compactV1):]; len(b) > 0; {
 		num, typ, n := protowire.ConsumeTag(b)
 		if n < 0 {
 			return nil, protowire.ParseError(n)
@@ -723,4 +726,10 @@ func appendVarintField(b []byte, num protowire.Number, v int64) []byte {
 	}
 	b = protowire.AppendTag(b, num, protowire.VarintType)
 	return protowire.AppendVarint(b, uint64(v))
+}
+
+// isCompact reports whether a record is a compact one: it starts with the
+// tag of compactVersionField (of any version).
+func isCompact(v []byte) bool {
+	return bytes.HasPrefix(v, compactV1[:2])
 }

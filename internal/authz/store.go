@@ -459,7 +459,7 @@ func (s *Store) cutoff() time.Time {
 func decodeRecord(jr storage.JournalRecord) (*adminv1.Decision, error) {
 	var r *adminv1.Decision
 	var err error
-	if len(jr.Value) > 0 && jr.Value[0] == compactMarker {
+	if isCompact(jr.Value) {
 		r, err = decodeCompact(jr.Value, jr.Time.UnixNano(), jr.Index)
 	} else {
 		r = &adminv1.Decision{}

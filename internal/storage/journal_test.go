@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -274,5 +275,115 @@ func TestJournalIndexGenerations(t *testing.T) {
 	}
 	if want := total - (19*256 - 1); entries != want {
 		t.Fatalf("%d index entries left, want %d", entries, want)
+	}
+}
+
+// Files written before sindex keep their index in gindex (generations of
+// 4,096 records): lookups still find those entries beside new ones, and
+// trimming drops a gindex generation once its last record is gone.
+func TestJournalReadsGenerationsOf4096(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := storage.Open(path, storage.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	base := time.Unix(1_700_000_000, 0)
+	const total = 10_000
+	appendN := func(db *storage.DB, from, n int) {
+		mustUpdate(t, db, func(tx *storage.Tx) error {
+			entries := make([]storage.JournalEntry, n)
+			for i := range entries {
+				entries[i] = storage.JournalEntry{Time: base.Add(time.Duration(from+i) * time.Millisecond), Index: fmt.Sprintf("req-%d", (from+i)%7), Value: []byte(fmt.Sprint(from + i))}
+			}
+			_, err := testJournal.AppendAll(tx, entries)
+			return err
+		})
+	}
+	appendN(db, 0, total)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Make it a file of the earlier layout: the entries move to gindex,
+	// in generations of 4,096 (the sequence is the key's last 8 bytes).
+	b, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Update(func(tx *bolt.Tx) error {
+		root := tx.Bucket([]byte("journals")).Bucket([]byte("test"))
+		old, err := root.CreateBucket([]byte("gindex"))
+		if err != nil {
+			return err
+		}
+		if err := root.Bucket([]byte("sindex")).ForEach(func(k, _ []byte) error {
+			nk := bytes.Clone(k)
+			binary.BigEndian.PutUint64(nk, binary.BigEndian.Uint64(k[len(k)-8:])/4096)
+			return old.Put(nk, []byte{})
+		}); err != nil {
+			return err
+		}
+		return root.DeleteBucket([]byte("sindex"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err = storage.Open(path, storage.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	lookup := func(index string) (vals []string) {
+		t.Helper()
+		if err := db.View(ctx, func(tx *storage.Tx) error {
+			recs, err := testJournal.ByIndex(tx, index)
+			for _, r := range recs {
+				vals = append(vals, string(r.Value))
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return vals
+	}
+	if got := lookup("req-3"); len(got) != (total+3)/7 || got[0] != "3" || got[len(got)-1] != "9999" {
+		t.Fatalf("req-3 in the earlier layout: %d records", len(got))
+	}
+	// New records join them (in sindex).
+	appendN(db, total, 100)
+	if got := lookup("req-3"); len(got) != (total+100+3)/7 || got[0] != "3" || got[len(got)-1] != "10097" {
+		t.Fatalf("req-3 old and new: %d records, last %v", len(got), got[len(got)-1])
+	}
+	// Keep the last 5,000: sequences 5101…10100. gindex generation 0
+	// (sequences 1…4095) goes; generation 1 stays, its trimmed entries
+	// skipped.
+	mustUpdate(t, db, func(tx *storage.Tx) error { _, err := testJournal.Trim(tx, 5000, time.Time{}); return err })
+	if got := lookup("req-3"); len(got) != 714 || got[0] != "5106" || got[len(got)-1] != "10097" {
+		t.Fatalf("req-3 after trimming: %d records, first %v", len(got), got[:1])
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err = bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := b.View(func(tx *bolt.Tx) error {
+		gens := map[uint64]int{}
+		if err := tx.Bucket([]byte("journals")).Bucket([]byte("test")).Bucket([]byte("gindex")).ForEach(func(k, _ []byte) error {
+			gens[binary.BigEndian.Uint64(k)]++
+			return nil
+		}); err != nil {
+			return err
+		}
+		if gens[0] != 0 || gens[1] != 4096 || gens[2] != total-2*4096+1 {
+			return fmt.Errorf("gindex generations left: %v", gens)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 }
