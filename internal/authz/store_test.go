@@ -693,3 +693,26 @@ func openFixture(t *testing.T, name string) *storage.DB {
 	t.Cleanup(func() { _ = db.Close() })
 	return db
 }
+
+// The in-memory ring returns a request's decisions oldest first, also
+// across its wrap-around, and forgets evicted and cleared ones.
+func TestLogRingOrder(t *testing.T) {
+	log := authz.NewLog(3)
+	for i, id := range []string{"a", "b", "a", "a", "c"} {
+		log.Record(&authz.Decision{RequestID: id, Action: fmt.Sprintf("x:%d", i)})
+	}
+	var got []string
+	for _, d := range log.ByRequestID("a") {
+		got = append(got, d.Action)
+	}
+	if fmt.Sprint(got) != "[x:2 x:3]" {
+		t.Fatalf("a: %v", got)
+	}
+	if ds := log.ByRequestID("b"); len(ds) != 0 {
+		t.Fatalf("b survived eviction: %v", ds)
+	}
+	log.Clear()
+	if ds := log.ByRequestID("c"); len(ds) != 0 {
+		t.Fatalf("c survived Clear: %v", ds)
+	}
+}
