@@ -94,12 +94,17 @@ type StoreOptions struct {
 // in the ring) and counts it (Dropped): the request path never waits for
 // the disk.
 type Store struct {
-	db     *storage.DB
-	ring   *Log
-	opts   StoreOptions
-	log    *slog.Logger
-	queue  chan item
-	done   chan struct{}
+	db    *storage.DB
+	ring  *Log
+	opts  StoreOptions
+	log   *slog.Logger
+	queue chan item
+	done  chan struct{}
+	// kick wakes the writer from its wait for the commit interval: a
+	// barrier (Flush), Close, or a queue filling up sends one. While the
+	// writer waits, decisions gather in the queue without waking it.
+	kick   chan struct{}
+	kickAt int          // queue length at which Record kicks
 	mu     sync.RWMutex // guards closed against Record racing Close
 	closed bool
 
@@ -150,7 +155,9 @@ func NewStore(db *storage.DB, opts StoreOptions) *Store {
 	s := &Store{
 		db: db, ring: NewLog(0), opts: opts, log: opts.Logger,
 		queue: make(chan item, opts.Buffer), done: make(chan struct{}),
-		subs: map[*subscription]struct{}{},
+		kick:   make(chan struct{}, 1),
+		kickAt: max(1, min(maxBatch, opts.Buffer/2)),
+		subs:   map[*subscription]struct{}{},
 	}
 	go s.run()
 	return s
@@ -167,10 +174,21 @@ func (s *Store) Record(d *Decision) {
 	}
 	select {
 	case s.queue <- item{d: d}:
+		if len(s.queue) >= s.kickAt {
+			s.wake()
+		}
 	default:
 		if s.dropped.Add(1) == 1 {
 			s.log.Warn("decision log queue full: decisions are being dropped from the log", "buffer", s.opts.Buffer)
 		}
+	}
+}
+
+// wake kicks the writer out of its wait, if it is not kicked already.
+func (s *Store) wake() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
 	}
 }
 
@@ -204,6 +222,7 @@ func (s *Store) Flush(ctx context.Context) error {
 		return ctx.Err()
 	}
 	s.mu.RUnlock()
+	s.wake()
 	select {
 	case <-ch:
 		return nil
@@ -221,6 +240,7 @@ func (s *Store) Close() {
 		close(s.queue)
 	}
 	s.mu.Unlock()
+	s.wake()
 	<-s.done
 }
 
@@ -229,34 +249,43 @@ func (s *Store) run() {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	var last time.Time // when the previous commit finished
+	full := false      // the previous batch left decisions queued
 	batch := make([]item, 0, 64)
 	for it := range s.queue {
 		batch = append(batch[:0], it)
-		// Gather company until the wait is over, a barrier or a full batch
-		// arrives, or the queue closes: a decision that finds the writer
-		// idle waits batchLinger, one that follows a commit closely waits
-		// for the rest of the commit interval.
-		wait := batchLinger
-		if rest := s.opts.CommitInterval - time.Since(last); rest > wait {
-			wait = rest
+		// Wait for company, unless this is a barrier or a backlog: a
+		// decision that finds the writer idle waits batchLinger, one that
+		// follows a commit closely waits for the rest of the commit
+		// interval. The writer sleeps meanwhile; decisions gather in the
+		// queue, and a barrier, Close or a filling queue (wake) cut the
+		// wait short.
+		if it.flushed == nil && !full && len(s.queue)+1 < s.kickAt {
+			wait := batchLinger
+			if rest := s.opts.CommitInterval - time.Since(last); rest > wait {
+				wait = rest
+			}
+			timer.Reset(wait)
+			select {
+			case <-timer.C:
+			case <-s.kick:
+			}
+			timer.Stop()
 		}
-		timer.Reset(wait)
-	fill:
-		for len(batch) < maxBatch && it.flushed == nil {
+		// Take what is queued, barriers included (write releases them
+		// after the commit), up to a full batch.
+	take:
+		for len(batch) < maxBatch {
 			select {
 			case more, ok := <-s.queue:
 				if !ok {
-					break fill
+					break take
 				}
 				batch = append(batch, more)
-				if more.flushed != nil {
-					break fill
-				}
-			case <-timer.C:
-				break fill
+			default:
+				break take
 			}
 		}
-		timer.Stop()
+		full = len(batch) == maxBatch
 		s.write(batch)
 		last = time.Now()
 		clear(batch) // let the decisions go

@@ -283,6 +283,33 @@ func TestStoreGroupCommitAndFlush(t *testing.T) {
 	}
 }
 
+// A queue half full does not wait for the commit interval: the writer is
+// woken and writes what is queued, so a small queue does not drop
+// decisions while the writer sleeps.
+func TestStoreWakesWhenQueueFills(t *testing.T) {
+	s, _ := openStore(t, authz.StoreOptions{CommitInterval: time.Hour, Buffer: 16})
+	ctx := context.Background()
+	s.Record(decisionAt("first", when))
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The next ones follow a commit closely: the writer waits for the
+	// interval (an hour) unless the queue reaches half its size (8).
+	for i := 0; i < 8; i++ {
+		s.Record(decisionAt(fmt.Sprintf("r%d", i), when))
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for s.Written() != 9 {
+		if time.Now().After(deadline) {
+			t.Fatalf("written %d, want 9: the writer was not woken", s.Written())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if s.Dropped() != 0 {
+		t.Fatalf("dropped %d", s.Dropped())
+	}
+}
+
 // Close writes what waits for the interval.
 func TestStoreCloseWritesQueued(t *testing.T) {
 	db, err := storage.Open(filepath.Join(t.TempDir(), "d.db"), storage.Options{NoSync: true})
