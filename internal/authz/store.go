@@ -78,17 +78,21 @@ type StoreOptions struct {
 // limits in the same transaction.
 //
 // Group commit: while decisions keep coming, the writer commits at most
-// once per StoreOptions.CommitInterval (50 ms by default) or when maxBatch
-// (4,096) decisions are waiting, so a busy emulator pays one transaction
-// and one fsync for hundreds of decisions. A decision that finds the
+// once per StoreOptions.CommitInterval (50 ms by default) or when half its
+// queue (4,096 decisions by default, maxBatch at most) is waiting, so a
+// busy emulator pays one transaction and one fsync for hundreds of
+// decisions. Between commits the writer sleeps: a request only adds its
+// decision to the queue, without waking it. A decision that finds the
 // writer idle (no commit within the interval) waits only batchLinger
 // (2 ms). Flush cuts the wait short, and so do the readers (ByRequestID and
 // List flush first) and Close; only watchers (Watch) see a decision up to
 // one interval late.
 //
-// Records: an allowed decision is encoded straight into the record's
-// bytes (see recordEncoder); a denial is rendered with its explanation,
-// fixes and sealed message by Record, off the request path.
+// Records: an allowed decision is encoded straight into a compact record
+// (see recordEncoder.appendRecord); a denial is rendered with its
+// explanation, fixes and sealed message by Record, off the request path,
+// and stored as that message. Readers decode either into the same
+// adminv1.Decision (decodeRecord).
 //
 // When the queue is full, Record drops the decision from the log (it stays
 // in the ring) and counts it (Dropped): the request path never waits for
