@@ -108,7 +108,7 @@ type Store struct {
 	// barrier (Flush), Close, or a queue filling up sends one. While the
 	// writer waits, decisions gather in the queue without waking it.
 	kick   chan struct{}
-	kickAt int          // queue length at which Record kicks
+	kickAt int          // batch size (queued + held) at which Record kicks
 	mu     sync.RWMutex // guards closed against Record racing Close
 	closed bool
 
@@ -178,7 +178,9 @@ func (s *Store) Record(d *Decision) {
 	}
 	select {
 	case s.queue <- item{d: d}:
-		if len(s.queue) >= s.kickAt {
+		// Counting the decision the writer may hold while it waits (it
+		// takes the first of a batch before waiting for the rest).
+		if len(s.queue)+1 >= s.kickAt {
 			s.wake()
 		}
 	default:
