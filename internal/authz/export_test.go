@@ -2,8 +2,11 @@ package authz
 
 import (
 	"context"
+	"time"
 
+	"github.com/ibemu/ibemu/internal/iam/policy"
 	"github.com/ibemu/ibemu/internal/storage"
+	adminv1 "github.com/ibemu/ibemu/proto/admin/v1"
 )
 
 // StoredLen is how many decisions the data file holds, trimmed or not yet,
@@ -21,3 +24,16 @@ func EncodeRecord(d *Decision) ([]byte, error) {
 	var e recordEncoder
 	return e.appendRecord(nil, d)
 }
+
+// DecodeRecord decodes a record as the Store's readers do, given the time
+// and request id the journal keeps beside it.
+func DecodeRecord(raw []byte, t time.Time, requestID string) (*adminv1.Decision, error) {
+	return decodeRecord(storage.JournalRecord{Key: storage.JournalKey(t), Time: time.Unix(0, t.UnixNano()), Index: requestID, Value: raw})
+}
+
+// SetContext replaces the request context d was decided with, for tests
+// of the record formats.
+func SetContext(d *Decision, ctx *policy.Context) { d.req.Context = ctx }
+
+// IsCompactRecord reports whether raw is a compact record.
+func IsCompactRecord(raw []byte) bool { return isCompact(raw) }

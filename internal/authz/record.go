@@ -1,7 +1,13 @@
 package authz
 
 import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
 	"path"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -227,29 +233,158 @@ const (
 	fContextValues protowire.Number = 2
 )
 
-// recordEncoder writes decisions in the log's record format (an
-// adminv1.Decision in protobuf wire form). It belongs to one goroutine (the
-// Store's writer) and reuses one slice for the sorted request context of
-// each record.
+// recordEncoder writes decisions in the log's record formats. It belongs
+// to one goroutine (the Store's writer) and reuses one slice for the
+// request context of each record and the time strings of the last second
+// it saw.
 type recordEncoder struct {
 	kv []policy.KeyValues // the context of the record being encoded
+
+	sec            int64 // the second current and epoch were made for
+	timeSet        bool
+	current, epoch string // aws:CurrentTime and aws:EpochTime of sec
+
+	// The keys of the last context encoded, in order, with their codes in
+	// compactKeyCodes (0: none): the next request's context usually sets
+	// the same keys in the same order, found here without hashing.
+	keys  []string
+	codes []uint64
 }
 
-// appendRecord appends d's record to b: the same bytes, once decoded, as
-// proto.Marshal of d.Record() (TestRecordEncoderMatchesRecord checks it).
-// An allowed decision, the common case, is written field by field without
-// building the message: no explanation string, no context entries, no
-// message to marshal. Others (denials, soft denials, decisions without a
-// principal) go through Record, which traces the request again.
+// Record formats. A record is either an adminv1.Decision in protobuf wire
+// form (denials, and every record written before the compact format), or
+// a compact record: compactV1 (field 2047, a varint: the format's
+// version), then protobuf-wire fields that describe an allowed decision
+// (see appendRecord). No Decision field is numbered 2047 and no encoder
+// ever wrote one, so the reader tells them apart by the first bytes; a
+// compact record is still well-formed protobuf, so a build from before the
+// format (a downgrade) lists it, incompletely, rather than failing on it.
+// The tables below are part of the stored format: append to them, never
+// reorder or change an entry.
+var compactV1 = protowire.AppendVarint(protowire.AppendTag(nil, compactVersionField, protowire.VarintType), 1)
+
+const compactVersionField protowire.Number = 2047
+
+// Fields of a compact record besides those it shares with adminv1.Decision
+// (Principal, PrincipalId, AccountId, AccessKeyId, RoleArn, SessionName,
+// SessionIssuedUnix, Action, Resource, ResourceAccount, Check, Policy,
+// Statement, Context, Service, Operation, Region, SourceIp, Transport,
+// written as in the message). PrincipalType and PolicyType are a varint
+// index into compactWords (or, for a word not there, the string). The time
+// and request id are the journal's (key and index); the outcome is
+// "allowed" and the explanation is made from the deciding policy, as
+// Record makes them.
+//
+// A context entry (field 20) holds its key as a string (1), an index into
+// compactKeys (3), or an index into compactKeyPrefixes (5) followed by the
+// rest of the key (1); each value, in order, as a string (2), a reference
+// to another field of the record (4, compactRef*) or an index into
+// compactWords (6). Entries are stored in the order the request set them;
+// the reader sorts them by key, as Record lists them.
+const (
+	fcKey       protowire.Number = 1
+	fcValue     protowire.Number = 2
+	fcKeyCode   protowire.Number = 3
+	fcValueRef  protowire.Number = 4
+	fcKeyPrefix protowire.Number = 5
+	fcValueWord protowire.Number = 6
+)
+
+// compactKeys are the context keys a compact record names by number
+// (index + 1).
+var compactKeys = [...]string{
+	"aws:CurrentTime", "aws:EpochTime", "aws:PrincipalAccount", "aws:PrincipalArn",
+	"aws:PrincipalIsAWSService", "aws:PrincipalType", "aws:RequestedRegion", "aws:ResourceAccount",
+	"aws:SecureTransport", "aws:SourceIp", "aws:ViaAWSService", "aws:username",
+	"aws:userid", "aws:TokenIssueTime", "aws:MultiFactorAuthPresent", "aws:MultiFactorAuthAge",
+	"aws:SourceIdentity", "aws:PrincipalServiceName", "aws:CalledVia", "aws:CalledViaFirst",
+	"aws:CalledViaLast", "aws:TagKeys", "aws:FederatedProvider", "aws:PrincipalOrgID",
+	"aws:ResourceOrgID", "kms:ViaService", "iam:PassedToService", "s3:authType",
+	"s3:signatureversion", "s3:signatureAge", "s3:x-amz-content-sha256", "s3:TlsVersion",
+}
+
+// compactKeyPrefixes are the prefixes of tag keys a compact record names
+// by number (index + 1).
+var compactKeyPrefixes = [...]string{"aws:PrincipalTag/", "aws:ResourceTag/", "aws:RequestTag/"}
+
+// compactWords are the values, principal types and policy types a compact
+// record names by number (index, from 0).
+var compactWords = [...]string{
+	"", "true", "false", "User", "AssumedRole", "Account", "FederatedUser",
+	"Root", "IAMUser", "AWSService", "WebIdentityUser", "Anonymous",
+	"identity-based policy", "resource-based policy", "KMS key policy", "role trust policy",
+	"permissions boundary", "session policy", "service control policy", "resource control policy", "policy",
+}
+
+// References of a context value to a field of its record (field 4 of a
+// context entry).
+const (
+	compactRefPrincipal       = 1
+	compactRefPrincipalID     = 2
+	compactRefAccountID       = 3
+	compactRefResourceAccount = 4
+	compactRefRegion          = 5
+	compactRefSourceIP        = 6
+	compactRefRoleARN         = 7
+	compactRefSessionName     = 8
+	compactRefAccessKeyID     = 9
+	compactRefCurrentTime     = 10 // the record's time, UTC, recordDateFormat, to the second
+	compactRefEpochTime       = 11 // the record's time in seconds since the epoch
+	compactRefPrincipalName   = 12 // the principal's ARN after its last '/'
+)
+
+// recordDateFormat is how a compact record's time is rendered for a
+// compactRefCurrentTime value (the format of aws:CurrentTime).
+const recordDateFormat = "2006-01-02T15:04:05Z"
+
+var (
+	compactKeyCodes  = indexTable(compactKeys[:], 1)
+	compactWordCodes = indexTable(compactWords[:], 0)
+	maxWordLen       = len(slices.MaxFunc(compactWords[:], func(a, b string) int { return len(a) - len(b) }))
+)
+
+func indexTable(ss []string, base int) map[string]uint64 {
+	m := make(map[string]uint64, len(ss))
+	for i, s := range ss {
+		m[s] = uint64(i + base)
+	}
+	return m
+}
+
+// compactFields are the fields of a record that context values may refer
+// to, indexed by compactRef*.
+type compactFields [compactRefPrincipalName + 1]string
+
+// timeStrings returns aws:CurrentTime and aws:EpochTime as a compact
+// record made at unixNano renders them.
+func timeStrings(unixNano int64) (current, epoch string) {
+	t := time.Unix(0, unixNano).UTC()
+	return t.Format(recordDateFormat), strconv.FormatInt(t.Unix(), 10)
+}
+
+// principalName is the principal's ARN after its last '/' (an IAM user's
+// name without its path).
+func principalName(arn string) string {
+	return arn[strings.LastIndexByte(arn, '/')+1:]
+}
+
+// appendRecord appends d's record to b. Decoded (decodeRecord), it is
+// exactly d.Record() (TestRecordEncoderMatchesRecord checks it). An
+// allowed decision, the common case, is written as a compact record, field
+// by field, without building the message: no explanation, no context
+// entries, no sort; the context keys and values every request repeats
+// (the principal's ARN, account, the time, the region...) are a byte or
+// two each. Others (denials, soft denials, decisions without a principal)
+// go through Record, which traces the request again, and are stored as
+// the message.
 func (e *recordEncoder) appendRecord(b []byte, d *Decision) ([]byte, error) {
 	p := d.req.Principal
 	if d.Outcome != policy.Allowed || d.Soft || p == nil {
 		return proto.MarshalOptions{Deterministic: true}.MarshalAppend(b, d.Record())
 	}
-	b = appendVarintField(b, fTimeUnixNano, d.Time.UnixNano())
-	b = appendStringField(b, fRequestID, d.RequestID)
+	b = append(b, compactV1...)
 	b = appendStringField(b, fPrincipal, d.Principal)
-	b = appendStringField(b, fPrincipalType, principalType(p.Kind))
+	b = appendWordField(b, fPrincipalType, principalType(p.Kind))
 	b = appendStringField(b, fPrincipalID, p.UserID)
 	b = appendStringField(b, fAccountID, p.Account)
 	b = appendStringField(b, fAccessKeyID, d.AccessKeyID)
@@ -262,44 +397,313 @@ func (e *recordEncoder) appendRecord(b []byte, d *Decision) ([]byte, error) {
 	b = appendStringField(b, fResource, d.Resource)
 	b = appendStringField(b, fResourceAccount, d.req.ResourceAccount)
 	b = appendStringField(b, fCheck, d.Check)
-	b = appendStringField(b, fOutcome, d.Outcome.String())
-	var kind string
 	if d.Source != 0 {
-		kind = kindName(d.Source)
+		b = appendWordField(b, fPolicyType, kindName(d.Source))
 	}
-	pol, st := d.Policy(), d.Statement()
-	b = appendStringField(b, fPolicyType, kind)
-	b = appendStringField(b, fPolicy, pol)
-	b = appendStringField(b, fStatement, st)
-	if ctx := d.req.Context; ctx != nil {
-		e.kv = ctx.AppendSorted(e.kv[:0])
-		for i := range e.kv {
-			k, vals := e.kv[i].Name, e.kv[i].Values
-			n := 0
-			if k != "" {
-				n += protowire.SizeTag(fContextKey) + protowire.SizeBytes(len(k))
-			}
-			for i := range vals {
-				n += protowire.SizeTag(fContextValues) + protowire.SizeBytes(len(vals[i].Raw))
-			}
-			b = protowire.AppendTag(b, fContext, protowire.BytesType)
-			b = protowire.AppendVarint(b, uint64(n))
-			b = appendStringField(b, fContextKey, k)
-			for i := range vals {
-				b = protowire.AppendTag(b, fContextValues, protowire.BytesType)
-				b = protowire.AppendString(b, vals[i].Raw)
-			}
-		}
-		clear(e.kv) // keep no decision's values alive
-	}
-	b = appendStringField(b, fMessage, d.Message)
-	b = appendAllowExplanation(b, kind, pol, st)
+	b = appendStringField(b, fPolicy, d.Policy())
+	b = appendStringField(b, fStatement, d.Statement())
 	b = appendStringField(b, fService, d.Service)
 	b = appendStringField(b, fOperation, d.Operation)
 	b = appendStringField(b, fRegion, d.Region)
 	b = appendStringField(b, fSourceIP, d.SourceIP)
 	b = appendStringField(b, fTransport, d.Transport)
+	if ctx := d.req.Context; ctx != nil {
+		var f compactFields
+		f[compactRefPrincipal] = d.Principal
+		f[compactRefPrincipalID] = p.UserID
+		f[compactRefAccountID] = p.Account
+		f[compactRefResourceAccount] = d.req.ResourceAccount
+		f[compactRefRegion] = d.Region
+		f[compactRefSourceIP] = d.SourceIP
+		f[compactRefRoleARN] = p.RoleARN
+		f[compactRefSessionName] = p.SessionName
+		f[compactRefAccessKeyID] = d.AccessKeyID
+		now := d.Time.UnixNano()
+		if sec := time.Unix(0, now).Unix(); !e.timeSet || sec != e.sec {
+			e.current, e.epoch = timeStrings(now)
+			e.sec, e.timeSet = sec, true
+		}
+		f[compactRefCurrentTime], f[compactRefEpochTime] = e.current, e.epoch
+		f[compactRefPrincipalName] = principalName(d.Principal)
+		e.kv = ctx.AppendUnsorted(e.kv[:0])
+		for i := range e.kv {
+			b = appendCompactEntry(b, e.kv[i].Name, e.keyCode(i, e.kv[i].Name), e.kv[i].Values, &f)
+		}
+		clear(e.kv) // keep no decision's values alive
+	}
 	return b, nil
+}
+
+// keyCode returns the code of the i-th key of a context in compactKeys
+// (0 for none).
+func (e *recordEncoder) keyCode(i int, key string) uint64 {
+	if i < len(e.keys) && e.keys[i] == key {
+		return e.codes[i]
+	}
+	c := compactKeyCodes[key]
+	if i < len(e.keys) {
+		e.keys[i], e.codes[i] = key, c
+	} else if i == len(e.keys) {
+		e.keys, e.codes = append(e.keys, key), append(e.codes, c)
+	}
+	return c
+}
+
+// appendCompactEntry appends a context entry of a compact record; code is
+// the key's in compactKeys (0 for none).
+func appendCompactEntry(b []byte, key string, code uint64, vals []policy.Value, f *compactFields) []byte {
+	b = protowire.AppendTag(b, fContext, protowire.BytesType)
+	// One byte of length, moved aside in the rare entry of 128 bytes or
+	// more.
+	at := len(b)
+	b = append(b, 0)
+	if c := code; c != 0 {
+		b = protowire.AppendTag(b, fcKeyCode, protowire.VarintType)
+		b = protowire.AppendVarint(b, c)
+	} else {
+		prefixed := false
+		for i, pre := range compactKeyPrefixes {
+			if len(key) > len(pre) && key[:len(pre)] == pre {
+				b = protowire.AppendTag(b, fcKeyPrefix, protowire.VarintType)
+				b = protowire.AppendVarint(b, uint64(i+1))
+				b = protowire.AppendTag(b, fcKey, protowire.BytesType)
+				b = protowire.AppendString(b, key[len(pre):])
+				prefixed = true
+				break
+			}
+		}
+		if !prefixed {
+			b = protowire.AppendTag(b, fcKey, protowire.BytesType)
+			b = protowire.AppendString(b, key)
+		}
+	}
+values:
+	for i := range vals {
+		v := vals[i].Raw
+		for ref := 1; ref < len(f); ref++ {
+			if f[ref] == v {
+				b = protowire.AppendTag(b, fcValueRef, protowire.VarintType)
+				b = protowire.AppendVarint(b, uint64(ref))
+				continue values
+			}
+		}
+		if len(v) <= maxWordLen {
+			if w, ok := compactWordCodes[v]; ok {
+				b = protowire.AppendTag(b, fcValueWord, protowire.VarintType)
+				b = protowire.AppendVarint(b, w)
+				continue
+			}
+		}
+		b = protowire.AppendTag(b, fcValue, protowire.BytesType)
+		b = protowire.AppendString(b, v)
+	}
+	n := len(b) - at - 1
+	if n < 0x80 {
+		b[at] = byte(n)
+		return b
+	}
+	var lb [binary.MaxVarintLen64]byte
+	l := protowire.AppendVarint(lb[:0], uint64(n))
+	b = append(b, l[1:]...)
+	copy(b[at+len(l):], b[at+1:at+1+n])
+	copy(b[at:], l)
+	return b
+}
+
+// appendWordField appends a string field as its index in compactWords, or
+// as the string if it is not there.
+func appendWordField(b []byte, num protowire.Number, s string) []byte {
+	if w, ok := compactWordCodes[s]; ok {
+		b = protowire.AppendTag(b, num, protowire.VarintType)
+		return protowire.AppendVarint(b, w)
+	}
+	return appendStringField(b, num, s)
+}
+
+// decodeCompact decodes a compact record (see appendRecord) stored at
+// time unixNano for request id.
+func decodeCompact(v []byte, unixNano int64, id string) (*adminv1.Decision, error) {
+	if !bytes.HasPrefix(v, compactV1) {
+		return nil, errors.New("unknown record format")
+	}
+	r := &adminv1.Decision{TimeUnixNano: unixNano, RequestId: id, Outcome: policy.Allowed.String()}
+	var entries [][]byte
+	for b := v[len(compactV1):]; len(b) > 0; {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return nil, protowire.ParseError(n)
+		}
+		b = b[n:]
+		switch typ {
+		case protowire.VarintType:
+			x, n := protowire.ConsumeVarint(b)
+			if n < 0 {
+				return nil, protowire.ParseError(n)
+			}
+			b = b[n:]
+			switch num {
+			case fSessionIssuedUnix:
+				r.SessionIssuedUnix = int64(x)
+			case fPrincipalType, fPolicyType:
+				if x >= uint64(len(compactWords)) {
+					return nil, fmt.Errorf("word %d out of range", x)
+				}
+				if num == fPrincipalType {
+					r.PrincipalType = compactWords[x]
+				} else {
+					r.PolicyType = compactWords[x]
+				}
+			default:
+				return nil, fmt.Errorf("unexpected varint field %d", num)
+			}
+		case protowire.BytesType:
+			val, n := protowire.ConsumeBytes(b)
+			if n < 0 {
+				return nil, protowire.ParseError(n)
+			}
+			b = b[n:]
+			if num == fContext {
+				entries = append(entries, val)
+				continue
+			}
+			s := string(val)
+			switch num {
+			case fPrincipal:
+				r.Principal = s
+			case fPrincipalType:
+				r.PrincipalType = s
+			case fPrincipalID:
+				r.PrincipalId = s
+			case fAccountID:
+				r.AccountId = s
+			case fAccessKeyID:
+				r.AccessKeyId = s
+			case fRoleARN:
+				r.RoleArn = s
+			case fSessionName:
+				r.SessionName = s
+			case fAction:
+				r.Action = s
+			case fResource:
+				r.Resource = s
+			case fResourceAccount:
+				r.ResourceAccount = s
+			case fCheck:
+				r.Check = s
+			case fPolicyType:
+				r.PolicyType = s
+			case fPolicy:
+				r.Policy = s
+			case fStatement:
+				r.Statement = s
+			case fService:
+				r.Service = s
+			case fOperation:
+				r.Operation = s
+			case fRegion:
+				r.Region = s
+			case fSourceIP:
+				r.SourceIp = s
+			case fTransport:
+				r.Transport = s
+			default:
+				return nil, fmt.Errorf("unexpected field %d", num)
+			}
+		default:
+			return nil, fmt.Errorf("unexpected wire type %d of field %d", typ, num)
+		}
+	}
+	r.Explanation = allowExplanation(r.PolicyType, r.Policy, r.Statement)
+	if len(entries) == 0 {
+		return r, nil
+	}
+	var f compactFields
+	f[compactRefPrincipal] = r.Principal
+	f[compactRefPrincipalID] = r.PrincipalId
+	f[compactRefAccountID] = r.AccountId
+	f[compactRefResourceAccount] = r.ResourceAccount
+	f[compactRefRegion] = r.Region
+	f[compactRefSourceIP] = r.SourceIp
+	f[compactRefRoleARN] = r.RoleArn
+	f[compactRefSessionName] = r.SessionName
+	f[compactRefAccessKeyID] = r.AccessKeyId
+	f[compactRefCurrentTime], f[compactRefEpochTime] = timeStrings(unixNano)
+	f[compactRefPrincipalName] = principalName(r.Principal)
+	r.Context = make([]*adminv1.ContextEntry, len(entries))
+	all := make([]adminv1.ContextEntry, len(entries))
+	for i, body := range entries {
+		e := &all[i]
+		if err := decodeCompactEntry(e, body, &f); err != nil {
+			return nil, err
+		}
+		r.Context[i] = e
+	}
+	slices.SortFunc(r.Context, func(a, b *adminv1.ContextEntry) int { return strings.Compare(a.Key, b.Key) })
+	return r, nil
+}
+
+// decodeCompactEntry decodes a context entry of a compact record.
+func decodeCompactEntry(e *adminv1.ContextEntry, b []byte, f *compactFields) error {
+	prefix := ""
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return protowire.ParseError(n)
+		}
+		b = b[n:]
+		switch typ {
+		case protowire.VarintType:
+			x, n := protowire.ConsumeVarint(b)
+			if n < 0 {
+				return protowire.ParseError(n)
+			}
+			b = b[n:]
+			switch {
+			case num == fcKeyCode && x >= 1 && x <= uint64(len(compactKeys)):
+				e.Key = compactKeys[x-1]
+			case num == fcKeyPrefix && x >= 1 && x <= uint64(len(compactKeyPrefixes)):
+				prefix = compactKeyPrefixes[x-1]
+			case num == fcValueRef && x >= 1 && x < uint64(len(f)):
+				e.Values = append(e.Values, f[x])
+			case num == fcValueWord && x < uint64(len(compactWords)):
+				e.Values = append(e.Values, compactWords[x])
+			default:
+				return fmt.Errorf("context field %d: %d out of range", num, x)
+			}
+		case protowire.BytesType:
+			val, n := protowire.ConsumeBytes(b)
+			if n < 0 {
+				return protowire.ParseError(n)
+			}
+			b = b[n:]
+			switch num {
+			case fcKey:
+				e.Key = prefix + string(val)
+			case fcValue:
+				e.Values = append(e.Values, string(val))
+			default:
+				return fmt.Errorf("unexpected context field %d", num)
+			}
+		default:
+			return fmt.Errorf("unexpected wire type %d of context field %d", typ, num)
+		}
+	}
+	return nil
+}
+
+// allowExplanation is the explanation Record gives an allowed decision.
+func allowExplanation(kind, pol, st string) string {
+	if kind == "" {
+		return allowedRoot
+	}
+	s := allowedBy + kind
+	if pol != "" {
+		s += " " + pol
+	}
+	if st != "" {
+		s += ", " + st
+	}
+	return s + "\n"
 }
 
 // Parts of the explanation of an allowed decision (see Record).
@@ -307,32 +711,6 @@ const (
 	allowedBy   = "Decision: allowed by "
 	allowedRoot = "Decision: allowed (the account root user is not limited by identity-based policies)\n"
 )
-
-// appendAllowExplanation appends the explanation field of an allowed
-// decision, as Record writes it, without building the string first.
-func appendAllowExplanation(b []byte, kind, pol, st string) []byte {
-	b = protowire.AppendTag(b, fExplanation, protowire.BytesType)
-	if kind == "" {
-		return protowire.AppendString(b, allowedRoot)
-	}
-	n := len(allowedBy) + len(kind) + 1
-	if pol != "" {
-		n += 1 + len(pol)
-	}
-	if st != "" {
-		n += 2 + len(st)
-	}
-	b = protowire.AppendVarint(b, uint64(n))
-	b = append(b, allowedBy...)
-	b = append(b, kind...)
-	if pol != "" {
-		b = append(append(b, ' '), pol...)
-	}
-	if st != "" {
-		b = append(append(b, ", "...), st...)
-	}
-	return append(b, '\n')
-}
 
 func appendStringField(b []byte, num protowire.Number, s string) []byte {
 	if s == "" {
@@ -348,4 +726,10 @@ func appendVarintField(b []byte, num protowire.Number, v int64) []byte {
 	}
 	b = protowire.AppendTag(b, num, protowire.VarintType)
 	return protowire.AppendVarint(b, uint64(v))
+}
+
+// isCompact reports whether a record is a compact one: it starts with the
+// tag of compactVersionField (of any version).
+func isCompact(v []byte) bool {
+	return bytes.HasPrefix(v, compactV1[:2])
 }

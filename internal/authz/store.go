@@ -78,28 +78,37 @@ type StoreOptions struct {
 // limits in the same transaction.
 //
 // Group commit: while decisions keep coming, the writer commits at most
-// once per StoreOptions.CommitInterval (50 ms by default) or when maxBatch
-// (4,096) decisions are waiting, so a busy emulator pays one transaction
-// and one fsync for hundreds of decisions. A decision that finds the
+// once per StoreOptions.CommitInterval (50 ms by default) or when half its
+// queue (4,096 decisions by default, maxBatch at most) is waiting, so a
+// busy emulator pays one transaction and one fsync for hundreds of
+// decisions. Between commits the writer sleeps: a request only adds its
+// decision to the queue, without waking it. A decision that finds the
 // writer idle (no commit within the interval) waits only batchLinger
 // (2 ms). Flush cuts the wait short, and so do the readers (ByRequestID and
 // List flush first) and Close; only watchers (Watch) see a decision up to
 // one interval late.
 //
-// Records: an allowed decision is encoded straight into the record's
-// bytes (see recordEncoder); a denial is rendered with its explanation,
-// fixes and sealed message by Record, off the request path.
+// Records: an allowed decision is encoded straight into a compact record
+// (see recordEncoder.appendRecord); a denial is rendered with its
+// explanation, fixes and sealed message by Record, off the request path,
+// and stored as that message. Readers decode either into the same
+// adminv1.Decision (decodeRecord).
 //
 // When the queue is full, Record drops the decision from the log (it stays
 // in the ring) and counts it (Dropped): the request path never waits for
 // the disk.
 type Store struct {
-	db     *storage.DB
-	ring   *Log
-	opts   StoreOptions
-	log    *slog.Logger
-	queue  chan item
-	done   chan struct{}
+	db    *storage.DB
+	ring  *Log
+	opts  StoreOptions
+	log   *slog.Logger
+	queue chan item
+	done  chan struct{}
+	// kick wakes the writer from its wait for the commit interval: a
+	// barrier (Flush), Close, or a queue filling up sends one. While the
+	// writer waits, decisions gather in the queue without waking it.
+	kick   chan struct{}
+	kickAt int          // batch size (queued + held) at which Record kicks
 	mu     sync.RWMutex // guards closed against Record racing Close
 	closed bool
 
@@ -150,7 +159,9 @@ func NewStore(db *storage.DB, opts StoreOptions) *Store {
 	s := &Store{
 		db: db, ring: NewLog(0), opts: opts, log: opts.Logger,
 		queue: make(chan item, opts.Buffer), done: make(chan struct{}),
-		subs: map[*subscription]struct{}{},
+		kick:   make(chan struct{}, 1),
+		kickAt: max(1, min(maxBatch, opts.Buffer/2)),
+		subs:   map[*subscription]struct{}{},
 	}
 	go s.run()
 	return s
@@ -167,10 +178,23 @@ func (s *Store) Record(d *Decision) {
 	}
 	select {
 	case s.queue <- item{d: d}:
+		// Counting the decision the writer may hold while it waits (it
+		// takes the first of a batch before waiting for the rest).
+		if len(s.queue)+1 >= s.kickAt {
+			s.wake()
+		}
 	default:
 		if s.dropped.Add(1) == 1 {
 			s.log.Warn("decision log queue full: decisions are being dropped from the log", "buffer", s.opts.Buffer)
 		}
+	}
+}
+
+// wake kicks the writer out of its wait, if it is not kicked already.
+func (s *Store) wake() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
 	}
 }
 
@@ -204,6 +228,7 @@ func (s *Store) Flush(ctx context.Context) error {
 		return ctx.Err()
 	}
 	s.mu.RUnlock()
+	s.wake()
 	select {
 	case <-ch:
 		return nil
@@ -221,6 +246,7 @@ func (s *Store) Close() {
 		close(s.queue)
 	}
 	s.mu.Unlock()
+	s.wake()
 	<-s.done
 }
 
@@ -229,34 +255,43 @@ func (s *Store) run() {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	var last time.Time // when the previous commit finished
+	full := false      // the previous batch left decisions queued
 	batch := make([]item, 0, 64)
 	for it := range s.queue {
 		batch = append(batch[:0], it)
-		// Gather company until the wait is over, a barrier or a full batch
-		// arrives, or the queue closes: a decision that finds the writer
-		// idle waits batchLinger, one that follows a commit closely waits
-		// for the rest of the commit interval.
-		wait := batchLinger
-		if rest := s.opts.CommitInterval - time.Since(last); rest > wait {
-			wait = rest
+		// Wait for company, unless this is a barrier or a backlog: a
+		// decision that finds the writer idle waits batchLinger, one that
+		// follows a commit closely waits for the rest of the commit
+		// interval. The writer sleeps meanwhile; decisions gather in the
+		// queue, and a barrier, Close or a filling queue (wake) cut the
+		// wait short.
+		if it.flushed == nil && !full && len(s.queue)+1 < s.kickAt {
+			wait := batchLinger
+			if rest := s.opts.CommitInterval - time.Since(last); rest > wait {
+				wait = rest
+			}
+			timer.Reset(wait)
+			select {
+			case <-timer.C:
+			case <-s.kick:
+			}
+			timer.Stop()
 		}
-		timer.Reset(wait)
-	fill:
-		for len(batch) < maxBatch && it.flushed == nil {
+		// Take what is queued, barriers included (write releases them
+		// after the commit), up to a full batch.
+	take:
+		for len(batch) < maxBatch {
 			select {
 			case more, ok := <-s.queue:
 				if !ok {
-					break fill
+					break take
 				}
 				batch = append(batch, more)
-				if more.flushed != nil {
-					break fill
-				}
-			case <-timer.C:
-				break fill
+			default:
+				break take
 			}
 		}
-		timer.Stop()
+		full = len(batch) == maxBatch
 		s.write(batch)
 		last = time.Now()
 		clear(batch) // let the decisions go
@@ -306,7 +341,7 @@ func (s *Store) write(batch []item) {
 			s.commits.Add(1)
 			if s.watched.Load() > 0 {
 				for i, e := range entries {
-					s.publish(storage.JournalRecord{Key: keys[i*storage.JournalKeySize : (i+1)*storage.JournalKeySize], Value: e.Value})
+					s.publish(storage.JournalRecord{Key: keys[i*storage.JournalKeySize : (i+1)*storage.JournalKeySize], Time: e.Time, Index: e.Index, Value: e.Value})
 				}
 			}
 		}
@@ -453,9 +488,19 @@ func (s *Store) cutoff() time.Time {
 	return s.opts.Clock().Add(-s.opts.MaxAge)
 }
 
+// decodeRecord decodes a record of either format (see appendRecord): a
+// compact one (allowed decisions written since the format exists) or an
+// adminv1.Decision message (denials, and everything written before).
 func decodeRecord(jr storage.JournalRecord) (*adminv1.Decision, error) {
-	r := &adminv1.Decision{}
-	if err := proto.Unmarshal(jr.Value, r); err != nil {
+	var r *adminv1.Decision
+	var err error
+	if isCompact(jr.Value) {
+		r, err = decodeCompact(jr.Value, jr.Time.UnixNano(), jr.Index)
+	} else {
+		r = &adminv1.Decision{}
+		err = proto.Unmarshal(jr.Value, r)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("%w: decision %x: %w", storage.ErrCorrupt, jr.Key, err)
 	}
 	r.Id = hex.EncodeToString(jr.Key)

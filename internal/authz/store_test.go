@@ -8,6 +8,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -80,34 +82,85 @@ func sampleDecisions(t testing.TB) []*authz.Decision {
 	return out
 }
 
-// The writer encodes an allowed decision field by field; decoded, it is
-// exactly the record Decision.Record renders (and every record still
-// decodes with the generated message, as records written before did).
+// The writer encodes an allowed decision field by field into a compact
+// record; decoded, it is exactly the record Decision.Record renders.
+// Denials are stored as the message itself, as every record was before.
 func TestRecordEncoderMatchesRecord(t *testing.T) {
 	allowed := 0
-	for _, d := range sampleDecisions(t) {
+	for _, d := range append(sampleDecisions(t), edgeDecisions(t)...) {
 		raw, err := authz.EncodeRecord(d)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := &adminv1.Decision{}
-		if err := proto.Unmarshal(raw, got); err != nil {
+		got, err := authz.DecodeRecord(raw, d.Time, d.RequestID)
+		if err != nil {
 			t.Fatalf("%s: %v", d.RequestID, err)
 		}
+		got.Id = ""
 		want := d.Record()
 		if !proto.Equal(got, want) {
 			t.Errorf("%s (%s): encoded record\n%v\nwant\n%v", d.RequestID, d.Outcome, got, want)
 		}
+		msg, _ := proto.MarshalOptions{Deterministic: true}.Marshal(want)
 		if d.Outcome == policy.Allowed {
 			allowed++
 			if len(want.GetContext()) == 0 || want.GetExplanation() == "" {
 				t.Errorf("%s: the sample lacks a context or an explanation: %v", d.RequestID, want)
 			}
+			if !authz.IsCompactRecord(raw) || (!strings.HasPrefix(d.RequestID, "req-edge") && len(raw) > len(msg)*6/10) {
+				t.Errorf("%s: allowed record of %d bytes (message: %d), want a compact one", d.RequestID, len(raw), len(msg))
+			}
+			// A build from before the compact format (after a downgrade)
+			// reads it as a Decision, incomplete but without failing.
+			old := &adminv1.Decision{}
+			if err := proto.Unmarshal(raw, old); err != nil || old.GetPrincipal() != want.GetPrincipal() || old.GetAction() != want.GetAction() {
+				t.Errorf("%s: a compact record read as a message: %v, %v", d.RequestID, old, err)
+			}
+		} else if err := proto.Unmarshal(raw, &adminv1.Decision{}); err != nil || authz.IsCompactRecord(raw) {
+			t.Errorf("%s: a denial is not stored as the message: %v", d.RequestID, err)
 		}
 	}
-	if allowed != 4 {
-		t.Fatalf("%d allowed decisions in the sample, want 4", allowed)
+	if allowed != 4+len(edgeDecisions(t)) {
+		t.Fatalf("%d allowed decisions in the sample, want %d", allowed, 4+len(edgeDecisions(t)))
 	}
+}
+
+// edgeDecisions are allowed decisions whose contexts exercise the compact
+// record: keys outside its tables, tag keys, a key without values, list
+// values, an empty value, an entry of more than 127 bytes, values equal to
+// other fields and values that merely resemble them.
+func edgeDecisions(t testing.TB) []*authz.Decision {
+	t.Helper()
+	ds := sampleDecisions(t)
+	a, b := ds[0], ds[2] // alice, allowed by statement Read; the root user
+	ctx := policy.NewContext()
+	ctx.SetString("aws:PrincipalTag/team", "blue")
+	ctx.SetString("aws:ResourceTag/", "bare prefix")
+	ctx.SetString("aws:RequestTag/Cost Center", "")
+	ctx.SetString("custom:Long", strings.Repeat("v", 300))
+	if err := ctx.SetList("aws:TagKeys", policy.TypeString, "team", "env", "", "false"); err != nil {
+		t.Fatal(err)
+	}
+	if err := ctx.Set("aws:CalledVia", policy.TypeString); err != nil {
+		t.Fatal(err)
+	}
+	ctx.SetString("aws:SourceIp", "192.0.2.10")
+	ctx.SetString("aws:username", "alice")
+	ctx.SetString("aws:userid", "alice")
+	ctx.SetString("aws:CurrentTime", "2026-11-29T12:00:00Z")
+	ctx.SetString("aws:EpochTime", "1795953600")
+	ctx.SetString("aws:TokenIssueTime", "2026-11-29T12:00:01Z")
+	ctx.SetString("aws:SecureTransport", "true")
+	ctx.SetString("aws:requestedregion", "us-east-1")
+	ctx.SetString("aws:PrincipalType", "User")
+	ctx.SetString("aws:PrincipalArn", "arn:aws:iam::111122223333:user/ALICE")
+	ctx.SetString("kms:ViaService", "identity-based policy")
+	authz.SetContext(a, ctx)
+	a.RequestID = "req-edge"
+	a.Time = when.Add(1500 * time.Millisecond)
+	b.RequestID = "req-edge-root"
+	b.Time = when.Add(-time.Nanosecond)
+	return []*authz.Decision{a, b}
 }
 
 // allowedDecisions returns n allowed decisions of the enforcer, an IAM
@@ -224,6 +277,33 @@ func TestStoreGroupCommitAndFlush(t *testing.T) {
 	rs, err := s.ByRequestID(ctx, "late")
 	if err != nil || len(rs) != 1 || rs[0].GetId() == "" {
 		t.Fatalf("ByRequestID: %v, %v", rs, err)
+	}
+	if s.Dropped() != 0 {
+		t.Fatalf("dropped %d", s.Dropped())
+	}
+}
+
+// A queue half full does not wait for the commit interval: the writer is
+// woken and writes what is queued, so a small queue does not drop
+// decisions while the writer sleeps.
+func TestStoreWakesWhenQueueFills(t *testing.T) {
+	s, _ := openStore(t, authz.StoreOptions{CommitInterval: time.Hour, Buffer: 16})
+	ctx := context.Background()
+	s.Record(decisionAt("first", when))
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The next ones follow a commit closely: the writer waits for the
+	// interval (an hour) unless the queue reaches half its size (8).
+	for i := 0; i < 8; i++ {
+		s.Record(decisionAt(fmt.Sprintf("r%d", i), when))
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for s.Written() != 9 {
+		if time.Now().After(deadline) {
+			t.Fatalf("written %d, want 9: the writer was not woken", s.Written())
+		}
+		time.Sleep(time.Millisecond)
 	}
 	if s.Dropped() != 0 {
 		t.Fatalf("dropped %d", s.Dropped())
@@ -396,6 +476,59 @@ func BenchmarkStoreWriter(b *testing.B) {
 	}
 }
 
+// BenchmarkStoreByRequestID measures finding a request's decisions (what
+// explain does) in a full log of the default 100,000 decisions: one seek
+// per generation of the index.
+func BenchmarkStoreByRequestID(b *testing.B) {
+	ds := allowedDecisions(b, 4096)
+	s, _ := openStore(b, authz.StoreOptions{})
+	ctx := context.Background()
+	for i := 0; i < authz.DefaultMaxDecisions; i++ {
+		s.Record(ds[i%len(ds)])
+		if (i+1)%4096 == 0 {
+			if err := s.Flush(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		rs, err := s.ByRequestID(ctx, ds[i%len(ds)].RequestID)
+		if err != nil || len(rs) == 0 {
+			b.Fatalf("%d found: %v", len(rs), err)
+		}
+	}
+}
+
+// BenchmarkDecodeRecord measures what every reader pays per record (List
+// decodes each record it scans): an allowed decision stored as a compact
+// record, and as the message records were before it.
+func BenchmarkDecodeRecord(b *testing.B) {
+	d := allowedDecisions(b, 1)[0]
+	compact, err := authz.EncodeRecord(d)
+	if err != nil {
+		b.Fatal(err)
+	}
+	message, err := proto.Marshal(d.Record())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		raw  []byte
+	}{{"compact", compact}, {"message", message}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if _, err := authz.DecodeRecord(c.raw, d.Time, d.RequestID); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 // processCPU is the CPU time the process has used (user and system), in
 // nanoseconds: the writer's cost, whatever the disk's latency.
 func processCPU(b *testing.B) int64 {
@@ -470,5 +603,143 @@ func TestStoreReadsEarlierDataFile(t *testing.T) {
 	rs, err := s.ByRequestID(ctx, want[1].RequestID)
 	if err != nil || len(rs) != 0 {
 		t.Fatalf("a trimmed old record is still found: %v, %v", rs, err)
+	}
+}
+
+// A data file written with compact records (testdata/decisions-compact-v1.db.gz:
+// the decisions of sampleDecisions and edgeDecisions, written by the build
+// that introduced the format) reads back as exactly what Record renders:
+// the stored format of compact records does not drift. Regenerate only
+// with a new format version, never over this file:
+//
+//	IBEMU_WRITE_DECISIONS_FIXTURE=/tmp/d.db go test -run TestStoreReadsCompactDataFile ./internal/authz
+func TestStoreReadsCompactDataFile(t *testing.T) {
+	want := append(sampleDecisions(t), edgeDecisions(t)...)
+	ctx := context.Background()
+	if out := os.Getenv("IBEMU_WRITE_DECISIONS_FIXTURE"); out != "" {
+		db, err := storage.Open(out, storage.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := authz.NewStore(db, authz.StoreOptions{})
+		for _, d := range want {
+			s.Record(d)
+		}
+		s.Close()
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+		t.Skipf("wrote %s", out)
+	}
+	db := openFixture(t, "testdata/decisions-compact-v1.db.gz")
+	s := authz.NewStore(db, authz.StoreOptions{})
+	defer s.Close()
+	listed, _, err := s.List(ctx, authz.Filter{}, "", 0)
+	if err != nil || len(listed) != len(want) {
+		t.Fatalf("listed %d (%v), want %d", len(listed), err, len(want))
+	}
+	compact := 0
+	for _, d := range want {
+		rs, err := s.ByRequestID(ctx, d.RequestID)
+		if err != nil || len(rs) != 1 {
+			t.Fatalf("%s: %v, %v", d.RequestID, rs, err)
+		}
+		got := proto.Clone(rs[0]).(*adminv1.Decision)
+		got.Id = ""
+		// The request's tags come from a map: aws:TagKeys lists them in
+		// the order the map gave when the file was written.
+		w := d.Record()
+		for _, r := range []*adminv1.Decision{got, w} {
+			for _, e := range r.GetContext() {
+				if e.GetKey() == "aws:TagKeys" {
+					slices.Sort(e.Values)
+				}
+			}
+		}
+		if !proto.Equal(got, w) {
+			t.Errorf("%s: read\n%v\nwant\n%v", d.RequestID, got, w)
+		}
+		if d.Outcome == policy.Allowed {
+			compact++
+		}
+	}
+	if compact != 6 {
+		t.Fatalf("%d allowed (compact) records, want 6", compact)
+	}
+	// New records join the file's under the same request id, and trimming
+	// removes old ones.
+	s.Record(decisionAt(want[0].RequestID, when.Add(time.Hour)))
+	s.Record(decisionAt("new", when.Add(time.Hour)))
+	if rs, err := s.ByRequestID(ctx, want[0].RequestID); err != nil || len(rs) != 2 || rs[0].GetTimeUnixNano() != want[0].Time.UnixNano() {
+		t.Fatalf("old and new: %v, %v", rs, err)
+	}
+	s.Close()
+	s = authz.NewStore(db, authz.StoreOptions{MaxCount: 3})
+	defer s.Close()
+	s.Record(decisionAt("newer", when.Add(2*time.Hour)))
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ids := listIDs(t, s); len(ids) != 3 || ids[0] != want[0].RequestID || ids[2] != "newer" {
+		t.Fatalf("after trimming: %v", ids)
+	}
+	for _, d := range want[1:] {
+		if rs, err := s.ByRequestID(ctx, d.RequestID); err != nil || len(rs) != 0 {
+			t.Fatalf("%s: a trimmed record is still found: %v, %v", d.RequestID, rs, err)
+		}
+	}
+	if rs, err := s.ByRequestID(ctx, "new"); err != nil || len(rs) != 1 {
+		t.Fatalf("new: %v, %v", rs, err)
+	}
+}
+
+// openFixture opens a copy of a gzipped data file.
+func openFixture(t *testing.T, name string) *storage.DB {
+	t.Helper()
+	gz, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gz.Close()
+	zr, err := gzip.NewReader(gz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "fixture.db")
+	if err := os.WriteFile(path, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := storage.Open(path, storage.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+// The in-memory ring returns a request's decisions oldest first, also
+// across its wrap-around, and forgets evicted and cleared ones.
+func TestLogRingOrder(t *testing.T) {
+	log := authz.NewLog(3)
+	for i, id := range []string{"a", "b", "a", "a", "c"} {
+		log.Record(&authz.Decision{RequestID: id, Action: fmt.Sprintf("x:%d", i)})
+	}
+	var got []string
+	for _, d := range log.ByRequestID("a") {
+		got = append(got, d.Action)
+	}
+	if fmt.Sprint(got) != "[x:2 x:3]" {
+		t.Fatalf("a: %v", got)
+	}
+	if ds := log.ByRequestID("b"); len(ds) != 0 {
+		t.Fatalf("b survived eviction: %v", ds)
+	}
+	log.Clear()
+	if ds := log.ByRequestID("c"); len(ds) != 0 {
+		t.Fatalf("c survived Clear: %v", ds)
 	}
 }

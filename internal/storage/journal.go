@@ -18,34 +18,43 @@ import (
 //	journals
 //	  <journal name>
 //	    time    <time:8><seq:8> = <len(index):2><index><value>
-//	    gindex  <gen:8><index>\x00<time:8><seq:8> = ""
+//	    sindex  <gen:8><index>\x00<time:8><seq:8> = ""   (gen = seq / 256)
+//	    gindex  <gen:8><index>\x00<time:8><seq:8> = ""   (gen = seq / 4096)
 //	    index   <index>\x00<time:8><seq:8> = ""
 //	    count   = uint64 big-endian
 //
 // Times are nanoseconds since the Unix epoch, big-endian, so keys sort by
 // time; seq (the bucket's sequence) orders records of the same instant.
 //
-// The index by string lives in gindex, partitioned into generations of
-// journalGeneration consecutive records (gen = seq / journalGeneration):
-// index strings are random (request ids), so an unpartitioned index puts
-// every new entry on a different page of a large tree, and every trimmed
-// one too. Partitioned, a batch of appends lands on the few pages of the
-// current generation, and trimming drops whole generations, page after
-// page, once their last record is gone (until then ByIndex skips the
-// entries of trimmed records). Files written before gindex existed have
-// their entries in index, which is still read and trimmed, never written.
+// The index by string lives in sindex, partitioned into generations of 256
+// consecutive records (gen = seq / 256): index strings are random (request
+// ids), so an unpartitioned index puts every new entry on a different page
+// of a large tree, and every trimmed one too. Partitioned, a batch of
+// appends lands on the few pages of the current generation, and trimming
+// drops whole generations, page after page, once their last record is gone
+// (until then ByIndex skips the entries of trimmed records). A generation
+// of 256 is a handful of pages, all of which a commit of a hundred records
+// rewrites anyway; gindex, the same index in generations of 4,096 (files
+// written before sindex), made each such commit rewrite a hundred pages.
+// Files written before the partitioned indexes have their entries in
+// index. Both older indexes are still read and trimmed, never written.
 var journalsBucket = topBucket{name: []byte("journals")}
 
 var (
-	journalTime     = []byte("time")
-	journalGenIndex = []byte("gindex")
-	journalIndex    = []byte("index")
-	journalCount    = []byte("count")
+	journalTime  = []byte("time")
+	journalIndex = []byte("index")
+	journalCount = []byte("count")
 )
 
-// journalGeneration is how many consecutive records share a generation of
-// the index.
-const journalGeneration = 4096
+// journalGenIndexes are the indexes partitioned into generations of size
+// consecutive records; the first is the one written.
+var journalGenIndexes = [...]struct {
+	name []byte
+	size uint64
+}{
+	{[]byte("sindex"), 256},
+	{[]byte("gindex"), 4096},
+}
 
 // JournalKeySize is the size of a journal record's key.
 const JournalKeySize = 16
@@ -98,7 +107,7 @@ func (j *Journal) createBuckets(tx *Tx) (root, byTime, byGen *bolt.Bucket, err e
 	if byTime, err = root.CreateBucketIfNotExists(journalTime); err != nil {
 		return nil, nil, nil, bucketError(err)
 	}
-	if byGen, err = root.CreateBucketIfNotExists(journalGenIndex); err != nil {
+	if byGen, err = root.CreateBucketIfNotExists(journalGenIndexes[0].name); err != nil {
 		return nil, nil, nil, bucketError(err)
 	}
 	return root, byTime, byGen, nil
@@ -145,6 +154,12 @@ func (j *Journal) AppendAll(tx *Tx, entries []JournalEntry) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Records are appended in time order: fill each page of the time
+	// bucket before starting the next instead of splitting it half-empty
+	// (bbolt's default fill of 50% suits random inserts). Half as many
+	// pages to write at every commit, and to keep. The index by string
+	// takes random inserts within its generation and keeps the default.
+	byTime.FillPercent = 1.0
 	// Keys first, contiguous, so the caller can slice them.
 	arena := make([]byte, len(entries)*JournalKeySize, size)
 	keys := arena[: len(entries)*JournalKeySize : len(entries)*JournalKeySize]
@@ -163,7 +178,7 @@ func (j *Journal) AppendAll(tx *Tx, entries []JournalEntry) ([]byte, error) {
 		arena = append(append(arena, e.Index...), e.Value...)
 		raw := arena[start:len(arena):len(arena)]
 		start = len(arena)
-		arena = binary.BigEndian.AppendUint64(arena, seq/journalGeneration)
+		arena = binary.BigEndian.AppendUint64(arena, seq/journalGenIndexes[0].size)
 		arena = append(append(append(arena, e.Index...), 0), key...)
 		ikeys[i] = arena[start:len(arena):len(arena)]
 		if err := byTime.Put(key, raw); err != nil {
@@ -249,7 +264,7 @@ func (j *Journal) Trim(tx *Tx, maxCount int, before time.Time) (int, error) {
 	if byTime == nil {
 		return 0, fmt.Errorf("%w: journal %s lacks its buckets", ErrCorrupt, j.name)
 	}
-	byOld, byGen := root.Bucket(journalIndex), root.Bucket(journalGenIndex)
+	byOld := root.Bucket(journalIndex)
 	n := count(root)
 	var cutoff []byte
 	if !before.IsZero() {
@@ -260,14 +275,14 @@ func (j *Journal) Trim(tx *Tx, maxCount int, before time.Time) (int, error) {
 	// emptied so far (bbolt rebalances only at commit), quadratic in the
 	// records removed.
 	var doomed, oldIndex [][]byte
-	live := uint64(1<<64 - 1) // generation of the oldest record kept
+	live := uint64(1<<64 - 1) // sequence of the oldest record kept
 	c := byTime.Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		over := maxCount > 0 && n-uint64(len(doomed)) > uint64(maxCount)
 		old := cutoff != nil && bytes.Compare(k, cutoff) < 0
 		if !over && !old {
 			if len(k) == JournalKeySize {
-				live = binary.BigEndian.Uint64(k[8:]) / journalGeneration
+				live = binary.BigEndian.Uint64(k[8:])
 			}
 			break
 		}
@@ -295,11 +310,15 @@ func (j *Journal) Trim(tx *Tx, maxCount int, before time.Time) (int, error) {
 	}
 	removed := len(doomed)
 	n -= uint64(removed)
-	if byGen != nil {
+	for _, gi := range journalGenIndexes {
+		byGen := root.Bucket(gi.name)
+		if byGen == nil {
+			continue
+		}
 		// Drop the generations whose records are all gone.
 		var gone [][]byte
 		gc := byGen.Cursor()
-		for k, _ := gc.First(); len(k) >= 8 && binary.BigEndian.Uint64(k) < live; k, _ = gc.Next() {
+		for k, _ := gc.First(); len(k) >= 8 && binary.BigEndian.Uint64(k) < live/gi.size; k, _ = gc.Next() {
 			gone = append(gone, bytes.Clone(k))
 		}
 		for _, k := range gone {
@@ -408,23 +427,35 @@ func (j *Journal) ByIndex(tx *Tx, index string) ([]JournalRecord, error) {
 			}
 		}
 	}
-	if byGen := root.Bucket(journalGenIndex); byGen != nil {
-		// One seek per generation: a few dozen for the default retention.
+	for _, gi := range journalGenIndexes {
+		byGen := root.Bucket(gi.name)
+		if byGen == nil {
+			continue
+		}
+		// One or two seeks per generation: about 600 for the default
+		// retention.
 		prefix := make([]byte, 8, 8+len(index)+1)
 		prefix = append(append(prefix, index...), 0)
+		var next [8]byte
 		c := byGen.Cursor()
 		for g, _ := c.First(); len(g) >= 8; {
 			gen := binary.BigEndian.Uint64(g)
 			binary.BigEndian.PutUint64(prefix, gen)
-			for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			k, _ := c.Seek(prefix)
+			for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 				if err := add(k[len(prefix):]); err != nil {
 					return nil, err
 				}
 			}
+			if len(k) >= 8 && binary.BigEndian.Uint64(k) > gen {
+				g = k // the next generation, without seeking it
+				continue
+			}
 			if gen == 1<<64-1 {
 				break
 			}
-			g, _ = c.Seek(u64(gen + 1))
+			binary.BigEndian.PutUint64(next[:], gen+1)
+			g, _ = c.Seek(next[:])
 		}
 	}
 	slices.SortFunc(out, func(a, b JournalRecord) int { return bytes.Compare(a.Key, b.Key) })

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -210,7 +211,7 @@ func TestJournalAppendAll(t *testing.T) {
 	}
 }
 
-// The index is partitioned into generations of 4,096 records: lookups see
+// The index is partitioned into generations of 256 records: lookups see
 // every generation, and trimming drops a generation's entries once its
 // last record is gone, so the index stays as bounded as the records.
 func TestJournalIndexGenerations(t *testing.T) {
@@ -242,8 +243,8 @@ func TestJournalIndexGenerations(t *testing.T) {
 	if got := lookup("req-3"); len(got) != (total+3)/7 || got[0] != "3" || got[1] != "10" || got[len(got)-1] != "9999" {
 		t.Fatalf("req-3 before trimming: %d records, %v …", len(got), got[:3])
 	}
-	// Keep the last 5,000: records 5000…9999, in generations 1 and 2
-	// (sequences start at 1).
+	// Keep the last 5,000: records 5000…9999, sequences 5001…10000
+	// (sequences start at 1), in generations 19 to 39.
 	mustUpdate(t, db, func(tx *storage.Tx) error { _, err := testJournal.Trim(tx, 5000, time.Time{}); return err })
 	if got := lookup("req-3"); len(got) != 715 || got[0] != "5001" {
 		t.Fatalf("req-3 after trimming: %d records, first %v", len(got), got[:1])
@@ -254,7 +255,7 @@ func TestJournalIndexGenerations(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	// Generation 0 (sequences 1…4095) is gone from the index.
+	// Generations 0 to 18 (sequences 1…4863) are gone from the index.
 	b, err := bolt.Open(path, 0o600, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -262,9 +263,9 @@ func TestJournalIndexGenerations(t *testing.T) {
 	defer b.Close()
 	entries := 0
 	if err := b.View(func(tx *bolt.Tx) error {
-		return tx.Bucket([]byte("journals")).Bucket([]byte("test")).Bucket([]byte("gindex")).ForEach(func(k, _ []byte) error {
-			if gen := binary.BigEndian.Uint64(k); gen == 0 {
-				return fmt.Errorf("entry of generation 0 left: %q", k)
+		return tx.Bucket([]byte("journals")).Bucket([]byte("test")).Bucket([]byte("sindex")).ForEach(func(k, _ []byte) error {
+			if gen := binary.BigEndian.Uint64(k); gen < 19 {
+				return fmt.Errorf("entry of generation %d left: %q", gen, k)
 			}
 			entries++
 			return nil
@@ -272,9 +273,117 @@ func TestJournalIndexGenerations(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if entries != total-(journalGenerationForTest-1) {
-		t.Fatalf("%d index entries left, want %d", entries, total-(journalGenerationForTest-1))
+	if want := total - (19*256 - 1); entries != want {
+		t.Fatalf("%d index entries left, want %d", entries, want)
 	}
 }
 
-const journalGenerationForTest = 4096
+// Files written before sindex keep their index in gindex (generations of
+// 4,096 records): lookups still find those entries beside new ones, and
+// trimming drops a gindex generation once its last record is gone.
+func TestJournalReadsGenerationsOf4096(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := storage.Open(path, storage.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	base := time.Unix(1_700_000_000, 0)
+	const total = 10_000
+	appendN := func(db *storage.DB, from, n int) {
+		mustUpdate(t, db, func(tx *storage.Tx) error {
+			entries := make([]storage.JournalEntry, n)
+			for i := range entries {
+				entries[i] = storage.JournalEntry{Time: base.Add(time.Duration(from+i) * time.Millisecond), Index: fmt.Sprintf("req-%d", (from+i)%7), Value: []byte(fmt.Sprint(from + i))}
+			}
+			_, err := testJournal.AppendAll(tx, entries)
+			return err
+		})
+	}
+	appendN(db, 0, total)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Make it a file of the earlier layout: the entries move to gindex,
+	// in generations of 4,096 (the sequence is the key's last 8 bytes).
+	b, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Update(func(tx *bolt.Tx) error {
+		root := tx.Bucket([]byte("journals")).Bucket([]byte("test"))
+		old, err := root.CreateBucket([]byte("gindex"))
+		if err != nil {
+			return err
+		}
+		if err := root.Bucket([]byte("sindex")).ForEach(func(k, _ []byte) error {
+			nk := bytes.Clone(k)
+			binary.BigEndian.PutUint64(nk, binary.BigEndian.Uint64(k[len(k)-8:])/4096)
+			return old.Put(nk, []byte{})
+		}); err != nil {
+			return err
+		}
+		return root.DeleteBucket([]byte("sindex"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err = storage.Open(path, storage.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	lookup := func(index string) (vals []string) {
+		t.Helper()
+		if err := db.View(ctx, func(tx *storage.Tx) error {
+			recs, err := testJournal.ByIndex(tx, index)
+			for _, r := range recs {
+				vals = append(vals, string(r.Value))
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return vals
+	}
+	if got := lookup("req-3"); len(got) != (total+3)/7 || got[0] != "3" || got[len(got)-1] != "9999" {
+		t.Fatalf("req-3 in the earlier layout: %d records", len(got))
+	}
+	// New records join them (in sindex).
+	appendN(db, total, 100)
+	if got := lookup("req-3"); len(got) != (total+100+3)/7 || got[0] != "3" || got[len(got)-1] != "10097" {
+		t.Fatalf("req-3 old and new: %d records, last %v", len(got), got[len(got)-1])
+	}
+	// Keep the last 5,000: sequences 5101…10100. gindex generation 0
+	// (sequences 1…4095) goes; generation 1 stays, its trimmed entries
+	// skipped.
+	mustUpdate(t, db, func(tx *storage.Tx) error { _, err := testJournal.Trim(tx, 5000, time.Time{}); return err })
+	if got := lookup("req-3"); len(got) != 714 || got[0] != "5106" || got[len(got)-1] != "10097" {
+		t.Fatalf("req-3 after trimming: %d records, first %v", len(got), got[:1])
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err = bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := b.View(func(tx *bolt.Tx) error {
+		gens := map[uint64]int{}
+		if err := tx.Bucket([]byte("journals")).Bucket([]byte("test")).Bucket([]byte("gindex")).ForEach(func(k, _ []byte) error {
+			gens[binary.BigEndian.Uint64(k)]++
+			return nil
+		}); err != nil {
+			return err
+		}
+		if gens[0] != 0 || gens[1] != 4096 || gens[2] != total-2*4096+1 {
+			return fmt.Errorf("gindex generations left: %v", gens)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -615,6 +615,31 @@ func (c *Context) appendSorted(dst []KeyValues, lowers *[]string) []KeyValues {
 	return dst
 }
 
+// AppendUnsorted is AppendSorted without the sort: the parent's keys c
+// does not shadow, then c's own in the order they were first set. A caller
+// that stores contexts (the decision log) sorts when it reads them back,
+// off the request path. The Values slices are shared: never change them.
+func (c *Context) AppendUnsorted(dst []KeyValues) []KeyValues {
+	if c == nil {
+		return dst
+	}
+	if c.frozen != nil {
+		return append(dst, c.frozen.kv...)
+	}
+	if p := c.parent; p != nil {
+		for j := range p.frozen.kv {
+			if c.find(p.frozen.lower[j]) >= 0 {
+				continue // shadowed
+			}
+			dst = append(dst, p.frozen.kv[j])
+		}
+	}
+	for i := range c.entries {
+		dst = append(dst, KeyValues{Name: c.entries[i].name, Values: c.entries[i].values})
+	}
+	return dst
+}
+
 // lowerOf returns the lower-cased name of one of c's own keys.
 func (c *Context) lowerOf(name string) string {
 	for i := range c.entries {

@@ -151,6 +151,10 @@ func TestDerivedContextMatchesFlat(t *testing.T) {
 			if kv := got.AppendSorted(nil); !reflect.DeepEqual(kv, want) {
 				t.Fatalf("split %d, %s: AppendSorted\n got %+v\nwant %+v", split, name, kv, want)
 			}
+			// The decision log stores AppendUnsorted and sorts on read.
+			if kv := slices.SortedFunc(slices.Values(got.AppendUnsorted(nil)), compareKeyValues); !reflect.DeepEqual(kv, want) {
+				t.Fatalf("split %d, %s: sorted AppendUnsorted\n got %+v\nwant %+v", split, name, kv, want)
+			}
 			if k, w := got.Keys(), flat.Keys(); !reflect.DeepEqual(k, w) {
 				t.Fatalf("split %d, %s: Keys %v, want %v", split, name, k, w)
 			}
