@@ -1590,7 +1590,7 @@ var File_admin_v1_admin_proto protoreflect.FileDescriptor
 
 const file_admin_v1_admin_proto_rawDesc = "" +
 	"\n" +
-	"\x14admin/v1/admin.proto\x12\x0eibemu.admin.v1\"\x9c\b\n" +
+	"\x14admin/v1/admin.proto\x12\x0eibemu.admin.v1\"\xa4\b\n" +
 	"\bDecision\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12$\n" +
 	"\x0etime_unix_nano\x18\x02 \x01(\x03R\ftimeUnixNano\x12\x1d\n" +
@@ -1629,7 +1629,7 @@ const file_admin_v1_admin_proto_rawDesc = "" +
 	"\ttransport\x18\x1e \x01(\tR\ttransport\x12+\n" +
 	"\x11failed_conditions\x18\x1f \x03(\tR\x10failedConditions\x12\x1d\n" +
 	"\n" +
-	"would_deny\x18  \x01(\tR\twouldDeny\"8\n" +
+	"would_deny\x18  \x01(\tR\twouldDenyJ\x06\b\xff\x0f\x10\x80\x10\"8\n" +
 	"\fContextEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x16\n" +
 	"\x06values\x18\x02 \x03(\tR\x06values\"\xe6\x01\n" +
