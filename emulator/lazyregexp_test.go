@@ -1,14 +1,21 @@
 package emulator
 
-import "testing"
+import (
+	"regexp"
+	"testing"
 
-func TestLazyPatternsCompile(t *testing.T) {
-	if len(lazyPatterns) < 4 {
-		t.Fatalf("only %d lazy patterns registered", len(lazyPatterns))
+	"github.com/ibemu/ibemu/internal/lazyre"
+)
+
+// Every package-level expression compiled on first use is valid, so no
+// request can be the first to find out.
+func TestLazyRegexpsCompile(t *testing.T) {
+	if len(lazyre.All()) < 4 {
+		t.Fatalf("only %d lazy regexps registered", len(lazyre.All()))
 	}
-	for _, p := range lazyPatterns {
-		if p() == nil {
-			t.Fatal("nil pattern")
+	for _, l := range lazyre.All() {
+		if _, err := regexp.Compile(l.Expr()); err != nil {
+			t.Errorf("%q: %v", l.Expr(), err)
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/ibemu/ibemu/internal/kms"
+	"github.com/ibemu/ibemu/internal/lazyre"
 )
 
 // Seed is the content of a seed file: the state a test suite starts from.
@@ -427,10 +428,10 @@ func ParseSeed(b []byte) (*Seed, error) {
 }
 
 var (
-	accountPattern   = lazyRE(`^[0-9]{12}$`)
-	accessKeyPattern = lazyRE(`^AKIA[A-Z0-9]{16}$`)
-	secretPattern    = lazyRE(`^[!-~]{16,128}$`)
-	regionPattern    = lazyRE(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
+	accountPattern   = lazyre.New(`^[0-9]{12}$`)
+	accessKeyPattern = lazyre.New(`^AKIA[A-Z0-9]{16}$`)
+	secretPattern    = lazyre.New(`^[!-~]{16,128}$`)
+	regionPattern    = lazyre.New(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
 )
 
 // check validates what the services cannot: the seed's own structure and
@@ -440,7 +441,7 @@ func (s *Seed) check() error {
 	fail := func(entry string, format string, args ...any) error {
 		return &SeedError{Entry: entry, Err: fmt.Errorf(format, args...)}
 	}
-	if s.Region != "" && !regionPattern().MatchString(s.Region) {
+	if s.Region != "" && !regionPattern.MatchString(s.Region) {
 		return fail("region", "%q is not a region name such as us-east-1", s.Region)
 	}
 	if len(s.Accounts) == 0 {
@@ -451,7 +452,7 @@ func (s *Seed) check() error {
 	kmsKeys := map[string]bool{} // key ids are unique across accounts, as on AWS
 	for i, a := range s.Accounts {
 		at := fmt.Sprintf("accounts[%d]", i)
-		if !accountPattern().MatchString(a.ID) {
+		if !accountPattern.MatchString(a.ID) {
 			return fail(at+".id", "%q is not a 12-digit account id (quote it in YAML: \"012345678901\")", a.ID)
 		}
 		if seen[a.ID] {
@@ -464,10 +465,10 @@ func (s *Seed) check() error {
 			}
 			for k, key := range u.AccessKeys {
 				ke := fmt.Sprintf("%s.iam.users[%d] (%s).accessKeys[%d]", at, j, u.Name, k)
-				if !accessKeyPattern().MatchString(key.ID) {
+				if !accessKeyPattern.MatchString(key.ID) {
 					return fail(ke+".id", "%q is not an access key id: AKIA and 16 characters A-Z or 0-9", key.ID)
 				}
-				if !secretPattern().MatchString(key.Secret) {
+				if !secretPattern.MatchString(key.Secret) {
 					return fail(ke+".secret", "a secret is 16 to 128 printable characters without spaces")
 				}
 				if keys[key.ID] {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ibemu/ibemu/internal/awserr"
 	"github.com/ibemu/ibemu/internal/callctx"
+	"github.com/ibemu/ibemu/internal/lazyre"
 	ibv1 "github.com/ibemu/ibemu/proto/imagebuilder/v1"
 )
 
@@ -17,8 +18,8 @@ const maxDockerfileTemplate = 16000
 
 var (
 	// containerImageRef is a Docker image reference: [registry/]repository[:tag|@digest].
-	containerImageRef = lazyRE(`^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:[._/-][a-z0-9]+)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})?$`)
-	ecrPrivate        = lazyRE(`^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com/`)
+	containerImageRef = lazyre.New(`^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:[._/-][a-z0-9]+)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})?$`)
+	ecrPrivate        = lazyre.New(`^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com/`)
 )
 
 // CreateContainerRecipe creates a version of a container recipe: a Docker

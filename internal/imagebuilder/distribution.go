@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ibemu/ibemu/internal/lazyre"
 	ibv1 "github.com/ibemu/ibemu/proto/imagebuilder/v1"
 )
 
@@ -101,10 +102,10 @@ func (s *Service) ListDistributionConfigurations(ctx context.Context, req *ibv1.
 }
 
 var (
-	regionName = lazyRE(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
+	regionName = lazyre.New(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
 	// amiNameVariable is one {{ … }} of an output AMI name.
-	amiNameVariable = lazyRE(`\{\{\s*([^{}]*?)\s*\}\}`)
-	kmsKeyRef       = lazyRE(`^(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key/[0-9a-f-]{36}|key/mrk-[0-9a-f]{32}|alias/[a-zA-Z0-9/_-]+)|[0-9a-f-]{36}|mrk-[0-9a-f]{32}|alias/[a-zA-Z0-9/_-]+)$`)
+	amiNameVariable = lazyre.New(`\{\{\s*([^{}]*?)\s*\}\}`)
+	kmsKeyRef       = lazyre.New(`^(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key/[0-9a-f-]{36}|key/mrk-[0-9a-f]{32}|alias/[a-zA-Z0-9/_-]+)|[0-9a-f-]{36}|mrk-[0-9a-f]{32}|alias/[a-zA-Z0-9/_-]+)$`)
 )
 
 // amiNameVariables are the variables an output AMI name may use (Image

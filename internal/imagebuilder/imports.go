@@ -3,6 +3,7 @@ package imagebuilder
 import (
 	"context"
 
+	"github.com/ibemu/ibemu/internal/lazyre"
 	ibv1 "github.com/ibemu/ibemu/proto/imagebuilder/v1"
 )
 
@@ -77,7 +78,7 @@ func (s *Service) DistributeImage(ctx context.Context, req *ibv1.DistributeImage
 
 // vmImportTaskID is the form of an EC2 VM import task id (ImportImage
 // answers import-ami-<hex>).
-var vmImportTaskID = lazyRE(`^import-ami-[0-9a-f]{8,17}$`)
+var vmImportTaskID = lazyre.New(`^import-ami-[0-9a-f]{8,17}$`)
 
 // ImportVmImage makes an image (type AMI, build type IMPORT, source
 // IMPORTED) from an EC2 VM import task. EC2's VM import is not emulated: a
@@ -196,4 +197,4 @@ func importedImage(name, version, platform, osVersion, buildType string, tags ma
 }
 
 // resourceNameSegment is the name segment of an image ARN.
-var resourceNameSegment = lazyRE(`^[a-z0-9-_]+$`)
+var resourceNameSegment = lazyre.New(`^[a-z0-9-_]+$`)

@@ -3,17 +3,19 @@ package imagebuilder
 import (
 	"regexp"
 	"testing"
+
+	"github.com/ibemu/ibemu/internal/lazyre"
 )
 
-// TestLazyRegexpsCompile: every package-level expression compiled on first
-// use is valid, so no request can be the first to find out.
+// Every package-level expression compiled on first use is valid, so no
+// request can be the first to find out.
 func TestLazyRegexpsCompile(t *testing.T) {
-	if len(lazyRegexps) < 10 {
-		t.Fatalf("only %d lazy regexps registered", len(lazyRegexps))
+	if len(lazyre.All()) < 10 {
+		t.Fatalf("only %d lazy regexps registered", len(lazyre.All()))
 	}
-	for _, l := range lazyRegexps {
-		if _, err := regexp.Compile(l.expr); err != nil {
-			t.Errorf("%q: %v", l.expr, err)
+	for _, l := range lazyre.All() {
+		if _, err := regexp.Compile(l.Expr()); err != nil {
+			t.Errorf("%q: %v", l.Expr(), err)
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/ibemu/ibemu/internal/authz"
 	"github.com/ibemu/ibemu/internal/callctx"
 	"github.com/ibemu/ibemu/internal/iam/policy"
+	"github.com/ibemu/ibemu/internal/lazyre"
 	"github.com/ibemu/ibemu/internal/storage"
 	ibv1 "github.com/ibemu/ibemu/proto/imagebuilder/v1"
 )
@@ -246,10 +247,10 @@ func storedGrantees(tx *storage.Tx, l *located) ([]string, error) {
 
 // Principals a share may name besides accounts and IAM users and roles.
 var (
-	organizationARN = lazyRE(`^arn:aws[a-z-]*:organizations::[0-9]{12}:organization/o-[a-z0-9]{10,32}$`)
-	ouARN           = lazyRE(`^arn:aws[a-z-]*:organizations::[0-9]{12}:ou/o-[a-z0-9]{10,32}/ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`)
-	iamPrincipalARN = lazyRE(`^arn:aws[a-z-]*:iam::([0-9]{12}):(?:root|user/.+|role/.+)$`)
-	accountID       = lazyRE(`^[0-9]{12}$`)
+	organizationARN = lazyre.New(`^arn:aws[a-z-]*:organizations::[0-9]{12}:organization/o-[a-z0-9]{10,32}$`)
+	ouARN           = lazyre.New(`^arn:aws[a-z-]*:organizations::[0-9]{12}:ou/o-[a-z0-9]{10,32}/ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`)
+	iamPrincipalARN = lazyre.New(`^arn:aws[a-z-]*:iam::([0-9]{12}):(?:root|user/.+|role/.+)$`)
+	accountID       = lazyre.New(`^[0-9]{12}$`)
 )
 
 func isOrganizationPrincipal(s string) bool {

@@ -10,6 +10,7 @@ import (
 	"github.com/ibemu/ibemu/internal/authz"
 	"github.com/ibemu/ibemu/internal/callctx"
 	"github.com/ibemu/ibemu/internal/iam/policy"
+	"github.com/ibemu/ibemu/internal/lazyre"
 	"github.com/ibemu/ibemu/internal/storage"
 	ibv1 "github.com/ibemu/ibemu/proto/imagebuilder/v1"
 )
@@ -532,10 +533,10 @@ func (s *Service) readDependency(ctx context.Context, c *callctx.Call, action, m
 }
 
 var (
-	amiID      = lazyRE(`^ami-[0-9a-f]{8}([0-9a-f]{9})?$`)
-	ssmName    = lazyRE(`^[a-zA-Z0-9_.\-/]+$`)
-	ssmARN     = lazyRE(`^arn:aws[a-z-]*:ssm:[a-z0-9-]+:[0-9]{12}:parameter/[a-zA-Z0-9_.\-/]+$`)
-	windowsSSM = lazyRE(`(?i)windows`)
+	amiID      = lazyre.New(`^ami-[0-9a-f]{8}([0-9a-f]{9})?$`)
+	ssmName    = lazyre.New(`^[a-zA-Z0-9_.\-/]+$`)
+	ssmARN     = lazyre.New(`^arn:aws[a-z-]*:ssm:[a-z0-9-]+:[0-9]{12}:parameter/[a-zA-Z0-9_.\-/]+$`)
+	windowsSSM = lazyre.New(`(?i)windows`)
 )
 
 // parentImage checks an image recipe's parent image. The forms (Image

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ibemu/ibemu/internal/awserr"
 	"github.com/ibemu/ibemu/internal/iam/policy"
+	"github.com/ibemu/ibemu/internal/lazyre"
 	"github.com/ibemu/ibemu/internal/storage"
 	kmsv1 "github.com/ibemu/ibemu/proto/kms/v1"
 	recordsv1 "github.com/ibemu/ibemu/proto/records/v1"
@@ -23,8 +24,8 @@ import (
 const grantTokenPurpose = "kms grant token"
 
 var (
-	grantIDPattern   = lazyRE(`^[0-9a-f]{64}$`)
-	principalPattern = lazyRE(`^(arn:aws:(iam|sts)::[0-9]{12}:.+|[0-9]{12}|[a-z0-9.-]+\.amazonaws\.com)$`)
+	grantIDPattern   = lazyre.New(`^[0-9a-f]{64}$`)
+	principalPattern = lazyre.New(`^(arn:aws:(iam|sts)::[0-9]{12}:.+|[0-9]{12}|[a-z0-9.-]+\.amazonaws\.com)$`)
 )
 
 func (s *Service) grantToken(arn, grantID string) string {
@@ -83,7 +84,7 @@ func (s *Service) CreateGrant(ctx context.Context, req *kmsv1.CreateGrantRequest
 		return nil, pendingDeletion(l.key)
 	}
 	for _, p := range []string{req.GetGranteePrincipal(), req.GetRetiringPrincipal()} {
-		if p != "" && !principalPattern().MatchString(p) {
+		if p != "" && !principalPattern.MatchString(p) {
 			return nil, kmsv1.ErrInvalidArn("%s is not a valid principal: an IAM or STS ARN, an account id or a service principal.", p)
 		}
 	}
@@ -199,7 +200,7 @@ func (s *Service) ListRetirableGrants(ctx context.Context, req *kmsv1.ListRetira
 
 // deleteGrant removes a grant of the resolved key.
 func (s *Service) deleteGrant(ctx context.Context, l *located, grantID string) error {
-	if !grantIDPattern().MatchString(grantID) {
+	if !grantIDPattern.MatchString(grantID) {
 		return kmsv1.ErrInvalidGrantId("%s is not a grant id.", grantID)
 	}
 	err := s.db.Update(ctx, func(tx *storage.Tx) error {

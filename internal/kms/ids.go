@@ -5,6 +5,7 @@ import (
 
 	"github.com/ibemu/ibemu/internal/awserr"
 	"github.com/ibemu/ibemu/internal/callctx"
+	"github.com/ibemu/ibemu/internal/lazyre"
 	"github.com/ibemu/ibemu/internal/storage"
 	kmsv1 "github.com/ibemu/ibemu/proto/kms/v1"
 )
@@ -36,10 +37,10 @@ func aliasARN(region, account, alias string) string {
 }
 
 var (
-	keyIDPattern     = lazyRE(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-	aliasNamePattern = lazyRE(`^alias/[a-zA-Z0-9/_-]+$`)
-	accountPattern   = lazyRE(`^[0-9]{12}$`)
-	regionPattern    = lazyRE(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	keyIDPattern     = lazyre.New(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+	aliasNamePattern = lazyre.New(`^alias/[a-zA-Z0-9/_-]+$`)
+	accountPattern   = lazyre.New(`^[0-9]{12}$`)
+	regionPattern    = lazyre.New(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 )
 
 // parseKeyName parses a KeyId member. A malformed ARN is InvalidArnException;
@@ -48,19 +49,19 @@ var (
 func parseKeyName(c *callctx.Call, id string) (keyName, *awserr.Error) {
 	if strings.HasPrefix(id, "arn:") {
 		parts := strings.SplitN(id, ":", 6)
-		if len(parts) != 6 || parts[1] != "aws" || parts[2] != "kms" || !regionPattern().MatchString(parts[3]) || !accountPattern().MatchString(parts[4]) {
+		if len(parts) != 6 || parts[1] != "aws" || parts[2] != "kms" || !regionPattern.MatchString(parts[3]) || !accountPattern.MatchString(parts[4]) {
 			return keyName{}, kmsv1.ErrInvalidArn("Invalid arn %s", id)
 		}
 		n := keyName{account: parts[4], region: parts[3]}
 		switch res := parts[5]; {
 		case strings.HasPrefix(res, "key/"):
 			n.keyID = strings.TrimPrefix(res, "key/")
-			if !keyIDPattern().MatchString(n.keyID) {
+			if !keyIDPattern.MatchString(n.keyID) {
 				return keyName{}, kmsv1.ErrNotFound("Invalid keyId %s", id)
 			}
 		case strings.HasPrefix(res, "alias/"):
 			n.alias = res
-			if !aliasNamePattern().MatchString(n.alias) {
+			if !aliasNamePattern.MatchString(n.alias) {
 				return keyName{}, kmsv1.ErrNotFound("Alias %s is not found.", id)
 			}
 		default:
@@ -70,13 +71,13 @@ func parseKeyName(c *callctx.Call, id string) (keyName, *awserr.Error) {
 	}
 	n := keyName{account: c.Account, region: c.Region}
 	if strings.HasPrefix(id, "alias/") {
-		if !aliasNamePattern().MatchString(id) {
+		if !aliasNamePattern.MatchString(id) {
 			return keyName{}, kmsv1.ErrNotFound("Alias %s is not found.", aliasARN(c.Region, c.Account, id))
 		}
 		n.alias = id
 		return n, nil
 	}
-	if !keyIDPattern().MatchString(id) {
+	if !keyIDPattern.MatchString(id) {
 		return keyName{}, kmsv1.ErrNotFound("Invalid keyId %s", id)
 	}
 	n.keyID = id
@@ -109,7 +110,7 @@ func aliasNotFound(arn string) *awserr.Error {
 // for AWS managed keys (CreateAlias: "The AliasName value must begin with
 // alias/ followed by a name … cannot begin with alias/aws/").
 func validateNewAlias(name string) *awserr.Error {
-	if !aliasNamePattern().MatchString(name) {
+	if !aliasNamePattern.MatchString(name) {
 		return kmsv1.ErrInvalidAliasName("Alias must start with the prefix \"alias/\" followed by letters, numbers, slashes, underscores or dashes: %s", name)
 	}
 	if strings.HasPrefix(name, "alias/aws/") {

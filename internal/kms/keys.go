@@ -131,7 +131,7 @@ func WithSeededKeyID(ctx context.Context, id string) context.Context {
 }
 
 // ValidKeyID reports whether id has the shape of a KMS key id.
-func ValidKeyID(id string) bool { return keyIDPattern().MatchString(id) }
+func ValidKeyID(id string) bool { return keyIDPattern.MatchString(id) }
 
 // CreateKey creates a symmetric encryption key (SYMMETRIC_DEFAULT,
 // ENCRYPT_DECRYPT, origin AWS_KMS — the only kind this emulator makes) with
