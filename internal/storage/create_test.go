@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -274,5 +275,37 @@ func testCreateAcknowledgesWritesOnlyOnceTheNameIsDurable(t *testing.T, _ string
 	}
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A temporary file left by a process that died while creating the data
+// file is removed by a later create once it is old; a recent one (another
+// process may be building it right now) and other files stay.
+func TestCreateRemovesStaleTemporaryFiles(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "e.db")
+	stale := filepath.Join(dir, ".e.db.new-123")
+	recent := filepath.Join(dir, ".e.db.new-456")
+	other := filepath.Join(dir, ".f.db.new-789")
+	for _, f := range []string{stale, recent, other} {
+		if err := os.WriteFile(f, []byte("half made"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := time.Now().Add(-time.Hour)
+	for _, f := range []string{stale, other} {
+		if err := os.Chtimes(f, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db, err := storage.Open(path, createOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	got := leftovers(t, dir, "e.db")
+	want := []string{".e.db.new-456", ".f.db.new-789"}
+	if !slices.Equal(got, want) {
+		t.Errorf("files beside the data file: %v, want %v", got, want)
 	}
 }

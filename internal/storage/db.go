@@ -184,10 +184,10 @@ func createStep(step string) {
 // ftruncate+fsync, fdatasync, fdatasync); docs/bench-startup.md.
 //
 // A crash at any step leaves either no file at path (the next start creates
-// it; at worst a stale hidden ".NAME.new-*" file stays beside it) or the
-// whole synced file: no write is acknowledged before the directory sync
-// has ended (DB.awaitCreated). os.Link,
-// unlike a rename, never replaces a file another process created at path
+// it; a stale hidden ".NAME.new-*" file may stay beside it until a later
+// create finds it older than staleImageAge) or the whole synced file: no
+// write is acknowledged before the directory sync has ended
+// (DB.awaitCreated). os.Link, unlike a rename, never replaces a file another process created at path
 // meanwhile: create then returns errNotCreated and Open opens that file (and
 // waits for its lock) as usual. errNotCreated also covers a path that exists
 // and a file system without hard links.
@@ -205,6 +205,7 @@ func create(path string, opts Options) (*DB, error) {
 	if dir == "" {
 		dir = "."
 	}
+	removeStaleImages(dir, name)
 	f, err := os.CreateTemp(dir, "."+name+".new-*")
 	if err != nil {
 		return nil, errNotCreated
@@ -285,6 +286,36 @@ func create(path string, opts Options) (*DB, error) {
 		createStep("directory synced")
 	}()
 	return &DB{bolt: bdb, path: path, version: version, created: c}, nil
+}
+
+// staleImageAge is how old a leftover temporary file of create must be
+// before another create removes it: far longer than any create takes, so a
+// file another process is building at that moment is never taken.
+const staleImageAge = 10 * time.Minute
+
+// removeStaleImages removes the temporary files ".NAME.new-*" that a
+// process which died while creating the data file NAME in dir left behind
+// (create's comment). Best effort: errors are ignored.
+func removeStaleImages(dir, name string) {
+	matches, _ := filepath.Glob(filepath.Join(dir, "."+globEscape(name)+".new-*"))
+	for _, m := range matches {
+		if fi, err := os.Lstat(m); err == nil && fi.Mode().IsRegular() && time.Since(fi.ModTime()) > staleImageAge {
+			_ = os.Remove(m)
+		}
+	}
+}
+
+// globEscape quotes the characters filepath.Match treats specially.
+func globEscape(s string) string {
+	var b []byte
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '*', '?', '[', '\\':
+			b = append(b, '\\')
+		}
+		b = append(b, s[i])
+	}
+	return string(b)
 }
 
 // syncDir makes the directory entries of dir durable.
