@@ -7,15 +7,21 @@ import (
 	"path/filepath"
 )
 
-// dataFile is what a start created for the data file, removed when that
-// start fails (and, for an ephemeral file, at Close): the file and the
-// directories that did not exist before.
+// dataFile is what a start made for the data file, removed when that
+// start fails (and, for an ephemeral file, at Close): the directories that
+// did not exist before, and the file itself when this start made it.
 type dataFile struct {
-	paths []string // deepest first
+	file string   // the data file's path
+	dirs []string // directories that did not exist, deepest first
+	temp bool     // an ephemeral file in a directory of its own
 }
 
+// testHookPrepared, when set by a test, runs between prepareData and
+// opening the data file: where another process may make the file.
+var testHookPrepared func(Config)
+
 // prepareData resolves an ephemeral configuration to a temporary file and
-// records what opening cfg.DataPath will create.
+// records which directories opening cfg.DataPath will create.
 func prepareData(cfg *Config) (dataFile, error) {
 	if cfg.DataPath == EphemeralDataPath {
 		cfg.Ephemeral = true
@@ -26,14 +32,14 @@ func prepareData(cfg *Config) (dataFile, error) {
 			return dataFile{}, err
 		}
 		cfg.DataPath = filepath.Join(dir, "emulator.db")
-		return dataFile{paths: []string{cfg.DataPath, dir}}, nil
+		return dataFile{file: cfg.DataPath, dirs: []string{dir}, temp: true}, nil
 	}
-	var d dataFile
-	for p := filepath.Clean(cfg.DataPath); ; {
+	d := dataFile{file: cfg.DataPath}
+	for p := filepath.Dir(filepath.Clean(cfg.DataPath)); ; {
 		if _, err := os.Lstat(p); !errors.Is(err, fs.ErrNotExist) {
 			break
 		}
-		d.paths = append(d.paths, p)
+		d.dirs = append(d.dirs, p)
 		parent := filepath.Dir(p)
 		if parent == p {
 			break
@@ -43,10 +49,15 @@ func prepareData(cfg *Config) (dataFile, error) {
 	return d, nil
 }
 
-// remove deletes what the start created; a directory is removed only
-// while empty.
-func (d dataFile) remove() {
-	for _, p := range d.paths {
+// remove deletes what the start made: the file only when made says this
+// start made it (storage.DB.Created; never a file another process made
+// meanwhile, which a failed start would otherwise take from it), and the
+// directories only while empty.
+func (d dataFile) remove(made bool) {
+	if made || d.temp {
+		_ = os.Remove(d.file)
+	}
+	for _, p := range d.dirs {
 		_ = os.Remove(p)
 	}
 }

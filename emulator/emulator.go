@@ -241,11 +241,14 @@ func Start(ctx context.Context, cfg Config) (*Emulator, error) {
 	if err != nil {
 		return nil, err
 	}
+	if testHookPrepared != nil {
+		testHookPrepared(cfg)
+	}
 	// The sealing key is made with a new file's schema: one commit fewer at
 	// a first start.
 	db, err := storage.Open(cfg.DataPath, storage.Options{NoSync: cfg.NoSync, Secrets: map[string]int{sealSecret: seal.KeySize}})
 	if err != nil {
-		data.remove()
+		data.remove(false)
 		return nil, fmt.Errorf("open data file: %w", err)
 	}
 	e := &Emulator{cfg: cfg, mode: mode, db: db, data: data, serveErr: make(chan error, 2), newConns: map[net.Conn]struct{}{}}
@@ -254,14 +257,14 @@ func Start(ctx context.Context, cfg Config) (*Emulator, error) {
 			e.store.Close()
 		}
 		_ = db.Close()
-		// A failed start leaves no data file it created behind.
-		data.remove()
+		// A failed start leaves no data file it made behind.
+		data.remove(db.Created())
 	}
 	if err := e.build(); err != nil {
 		abort()
 		return nil, err
 	}
-	if err := e.applyStartSeeds(ctx, seeds, len(data.paths) == 0); err != nil {
+	if err := e.applyStartSeeds(ctx, seeds, !db.Created()); err != nil {
 		abort()
 		return nil, err
 	}
@@ -581,7 +584,7 @@ func (e *Emulator) Close(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("close data file: %w", err))
 		}
 		if e.cfg.Ephemeral {
-			e.data.remove()
+			e.data.remove(true)
 		}
 		e.closeErr = errors.Join(errs...)
 	})

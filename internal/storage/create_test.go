@@ -309,3 +309,25 @@ func TestCreateRemovesStaleTemporaryFiles(t *testing.T) {
 		t.Errorf("files beside the data file: %v, want %v", got, want)
 	}
 }
+
+// Created tells a file this Open made from one that existed, whether the
+// file was made beside its path and linked or made in place (NoSync).
+func TestCreatedTellsAMadeFile(t *testing.T) {
+	for _, noSync := range []bool{false, true} {
+		path := filepath.Join(t.TempDir(), "e.db")
+		opts := createOpts
+		opts.NoSync = noSync
+		for i, want := range []bool{true, false} {
+			db, err := storage.Open(path, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := db.Created(); got != want {
+				t.Errorf("NoSync=%v, open %d: Created() = %v, want %v", noSync, i, got, want)
+			}
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}

@@ -70,7 +70,15 @@ type DB struct {
 	// created is set for a file this Open created: its directory entry is
 	// synced in the background, and writes wait for it (awaitCreated).
 	created *dirSync
+	// made is set when this Open made the file (created, or made in place
+	// exclusively): see Created.
+	made bool
 }
+
+// Created reports whether this Open made the file at Path, rather than
+// opening one that existed (or that another process made meanwhile). A
+// caller that fails to start may remove a file it made, and only then.
+func (db *DB) Created() bool { return db.made || db.created != nil }
 
 // dirSync is the background sync of a new file's directory: done is
 // closed when it has ended, with err.
@@ -115,7 +123,7 @@ func Open(path string, opts Options) (*DB, error) {
 		opts.MaxBatchSize = DefaultMaxBatchSize
 	}
 	if err := os.MkdirAll(filepath.Dir(path), dirMode); err != nil {
-		return nil, fmt.Errorf("storage: open %s: %w", path, err)
+		return nil, pathError(path, err)
 	}
 
 	if !opts.NoSync && atomicCreate {
@@ -127,6 +135,21 @@ func Open(path string, opts Options) (*DB, error) {
 		// or this file system cannot link: open it in place.
 	}
 
+	// A missing file is made here, exclusively, so that Created can tell
+	// this Open's file from one another process made at the same moment.
+	made := false
+	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, fileMode)
+		switch {
+		case err == nil:
+			made = true
+			if err := f.Close(); err != nil {
+				return nil, pathError(path, err)
+			}
+		case !errors.Is(err, fs.ErrExist):
+			return nil, pathError(path, err)
+		}
+	}
 	bdb, err := bolt.Open(path, fileMode, boltOptions(opts))
 	if err != nil {
 		return nil, openError(path, opts.Timeout, err)
@@ -139,7 +162,17 @@ func Open(path string, opts Options) (*DB, error) {
 		_ = bdb.Close()
 		return nil, fmt.Errorf("storage: open %s: %w", path, err)
 	}
-	return &DB{bolt: bdb, path: path, version: version}, nil
+	return &DB{bolt: bdb, path: path, version: version, made: made}, nil
+}
+
+// pathError reports err, met opening path, without naming path twice (an
+// *fs.PathError names it already).
+func pathError(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("storage: %w", err)
+	}
+	return fmt.Errorf("storage: open %s: %w", path, err)
 }
 
 func boltOptions(opts Options) *bolt.Options {
@@ -338,7 +371,7 @@ func openError(path string, timeout time.Duration, err error) error {
 	case errors.Is(err, bolt.ErrInvalid), errors.Is(err, bolt.ErrChecksum), errors.Is(err, bolt.ErrVersionMismatch):
 		return fmt.Errorf("%w: open %s: %w", ErrCorrupt, path, err)
 	default:
-		return fmt.Errorf("storage: open %s: %w", path, err)
+		return pathError(path, err)
 	}
 }
 
