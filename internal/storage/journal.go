@@ -30,9 +30,12 @@ import (
 // consecutive records (gen = seq / 256): index strings are random (request
 // ids), so an unpartitioned index puts every new entry on a different page
 // of a large tree, and every trimmed one too. Partitioned, a batch of
-// appends lands on the few pages of the current generation, and trimming
-// drops whole generations, page after page, once their last record is gone
-// (until then ByIndex skips the entries of trimmed records). A generation
+// appends lands on the few pages of the current generation, and trimming,
+// which removes each removed record's own entry, finds them on the few
+// pages of the oldest generations. (A record's time is its request's
+// start, which need not follow its sequence: a generation can hold records
+// older and newer than the ones kept, so it is never dropped whole. An
+// entry whose record is gone is skipped by ByIndex and swept.) A generation
 // of 256 is a handful of pages, all of which a commit of a hundred records
 // rewrites anyway; gindex, the same index in generations of 4,096 (files
 // written before sindex), made each such commit rewrite a hundred pages.
@@ -274,60 +277,107 @@ func (j *Journal) Trim(tx *Tx, maxCount int, before time.Time) (int, error) {
 	// cursor and seeking the first record again would walk every leaf
 	// emptied so far (bbolt rebalances only at commit), quadratic in the
 	// records removed.
-	var doomed, oldIndex [][]byte
-	live := uint64(1<<64 - 1) // sequence of the oldest record kept
+	var doomed [][]byte
+	// The indexes, and the entries of removed records in each: the
+	// generation-partitioned ones, then the unpartitioned one of old files.
+	var indexes [len(journalGenIndexes) + 1]*bolt.Bucket
+	var entries [len(indexes)][][]byte
+	for i, gi := range journalGenIndexes {
+		indexes[i] = root.Bucket(gi.name)
+	}
+	indexes[len(journalGenIndexes)] = byOld
 	c := byTime.Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		over := maxCount > 0 && n-uint64(len(doomed)) > uint64(maxCount)
 		old := cutoff != nil && bytes.Compare(k, cutoff) < 0
 		if !over && !old {
-			if len(k) == JournalKeySize {
-				live = binary.BigEndian.Uint64(k[8:])
-			}
 			break
 		}
+		index, _, err := splitJournalValue(v)
+		if err != nil {
+			return 0, err
+		}
+		// Its entry in whichever index holds it (an older file may hold
+		// it in another; deleting a key that is not there does nothing).
 		if byOld != nil {
-			index, _, err := splitJournalValue(v)
-			if err != nil {
-				return 0, err
+			entries[len(journalGenIndexes)] = append(entries[len(journalGenIndexes)], indexKey(index, k))
+		}
+		if len(k) == JournalKeySize {
+			seq := binary.BigEndian.Uint64(k[8:])
+			for i, gi := range journalGenIndexes {
+				if indexes[i] != nil {
+					entries[i] = append(entries[i], genIndexKey(seq/gi.size, index, k))
+				}
 			}
-			oldIndex = append(oldIndex, indexKey(index, k))
 		}
 		doomed = append(doomed, bytes.Clone(k))
 	}
 	if len(doomed) == 0 {
 		return 0, nil
 	}
-	for _, k := range oldIndex {
-		if err := byOld.Delete(k); err != nil {
-			return 0, err
-		}
-	}
 	for _, k := range doomed {
 		if err := byTime.Delete(k); err != nil {
 			return 0, err
 		}
 	}
-	removed := len(doomed)
-	n -= uint64(removed)
-	for _, gi := range journalGenIndexes {
-		byGen := root.Bucket(gi.name)
-		if byGen == nil {
-			continue
-		}
-		// Drop the generations whose records are all gone.
-		var gone [][]byte
-		gc := byGen.Cursor()
-		for k, _ := gc.First(); len(k) >= 8 && binary.BigEndian.Uint64(k) < live/gi.size; k, _ = gc.Next() {
-			gone = append(gone, bytes.Clone(k))
-		}
-		for _, k := range gone {
-			if err := byGen.Delete(k); err != nil {
+	// Each removed record's own index entry goes: a record's time (its
+	// request's start) need not follow its sequence, so a generation can
+	// hold records older and newer than the ones kept. Sorted, the
+	// deletes walk each index's pages once.
+	for i, b := range indexes {
+		slices.SortFunc(entries[i], bytes.Compare)
+		for _, k := range entries[i] {
+			if err := b.Delete(k); err != nil {
 				return 0, err
 			}
 		}
 	}
+	// Entries whose records an earlier build trimmed without them (it
+	// dropped whole generations, and only below the oldest record kept)
+	// are swept from each index's oldest generation, one per trim.
+	for _, b := range indexes[:len(journalGenIndexes)] {
+		if b != nil {
+			if err := sweepGeneration(b, byTime); err != nil {
+				return 0, err
+			}
+		}
+	}
+	removed := len(doomed)
+	n -= uint64(removed)
 	return removed, root.Put(journalCount, u64(n))
+}
+
+// genIndexKey is a record's key in an index partitioned in generations.
+func genIndexKey(gen uint64, index string, key []byte) []byte {
+	b := make([]byte, 8, 8+len(index)+1+len(key))
+	binary.BigEndian.PutUint64(b, gen)
+	return append(append(append(b, index...), 0), key...)
+}
+
+// sweepGeneration deletes the entries of the oldest generation of byGen
+// whose records are no longer in byTime.
+func sweepGeneration(byGen, byTime *bolt.Bucket) error {
+	var orphans [][]byte
+	c := byGen.Cursor()
+	first, _ := c.First()
+	if len(first) < 8 {
+		return nil
+	}
+	gen := first[:8:8]
+	for k, _ := first, []byte(nil); k != nil && bytes.HasPrefix(k, gen); k, _ = c.Next() {
+		if len(k) < 8+1+JournalKeySize {
+			continue
+		}
+		if byTime.Get(k[len(k)-JournalKeySize:]) == nil {
+			orphans = append(orphans, bytes.Clone(k))
+		}
+	}
+	for _, k := range orphans {
+		if err := byGen.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func splitJournalValue(v []byte) (string, []byte, error) {

@@ -255,7 +255,8 @@ func TestJournalIndexGenerations(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	// Generations 0 to 18 (sequences 1…4863) are gone from the index.
+	// Exactly the kept records' entries are left: generations 0 to 18
+	// (sequences 1…4863) are gone, generation 19 keeps 5001…5119.
 	b, err := bolt.Open(path, 0o600, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -273,7 +274,7 @@ func TestJournalIndexGenerations(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if want := total - (19*256 - 1); entries != want {
+	if want := 5000; entries != want {
 		t.Fatalf("%d index entries left, want %d", entries, want)
 	}
 }
@@ -357,8 +358,8 @@ func TestJournalReadsGenerationsOf4096(t *testing.T) {
 		t.Fatalf("req-3 old and new: %d records, last %v", len(got), got[len(got)-1])
 	}
 	// Keep the last 5,000: sequences 5101…10100. gindex generation 0
-	// (sequences 1…4095) goes; generation 1 stays, its trimmed entries
-	// skipped.
+	// (sequences 1…4095) goes; generation 1 keeps the entries of its
+	// records that are kept.
 	mustUpdate(t, db, func(tx *storage.Tx) error { _, err := testJournal.Trim(tx, 5000, time.Time{}); return err })
 	if got := lookup("req-3"); len(got) != 714 || got[0] != "5106" || got[len(got)-1] != "10097" {
 		t.Fatalf("req-3 after trimming: %d records, first %v", len(got), got[:1])
@@ -379,11 +380,136 @@ func TestJournalReadsGenerationsOf4096(t *testing.T) {
 		}); err != nil {
 			return err
 		}
-		if gens[0] != 0 || gens[1] != 4096 || gens[2] != total-2*4096+1 {
+		if gens[0] != 0 || gens[1] != 2*4096-5101 || gens[2] != total-2*4096+1 {
 			return fmt.Errorf("gindex generations left: %v", gens)
 		}
 		return nil
 	}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A record's time is its request's start, which need not follow the order
+// records are appended in (a slow request is appended after quicker ones
+// that began later). Trimming by time must keep every kept record findable
+// by its index, whatever its sequence. Found by a trial: a slow request
+// that became the oldest record kept took the index entries of up to 255
+// records appended before it, though they were kept.
+func TestJournalTrimKeepsIndexOfRecordsOutOfOrder(t *testing.T) {
+	db, _ := openTestDB(t, storage.Options{NoSync: true})
+	ctx := context.Background()
+	base := time.Unix(1_700_000_000, 0)
+	appendAt := func(i int, at time.Time) {
+		mustUpdate(t, db, func(tx *storage.Tx) error {
+			_, err := testJournal.Append(tx, at, fmt.Sprintf("req-%d", i), []byte(fmt.Sprint(i)))
+			return err
+		})
+	}
+	// 300 quick requests, then a slow one that began before all but the
+	// first ten of them; then more quick ones.
+	for i := range 300 {
+		appendAt(i, base.Add(time.Duration(i)*time.Millisecond))
+	}
+	appendAt(300, base.Add(9*time.Millisecond+time.Microsecond))
+	for i := 301; i < 600; i++ {
+		appendAt(i, base.Add(time.Duration(i)*time.Millisecond))
+	}
+	// Keep 590: records 0…9 go (by time), the slow one is the oldest kept.
+	mustUpdate(t, db, func(tx *storage.Tx) error { _, err := testJournal.Trim(tx, 590, time.Time{}); return err })
+	if err := db.View(ctx, func(tx *storage.Tx) error {
+		for i := range 600 {
+			recs, err := testJournal.ByIndex(tx, fmt.Sprintf("req-%d", i))
+			if err != nil {
+				return err
+			}
+			if want := i >= 10; (len(recs) == 1) != want {
+				t.Errorf("req-%d: %d records found, kept=%v", i, len(recs), want)
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// And by age: everything before the slow request's time goes.
+	mustUpdate(t, db, func(tx *storage.Tx) error {
+		_, err := testJournal.Trim(tx, 0, base.Add(9*time.Millisecond+time.Microsecond))
+		return err
+	})
+	if err := db.View(ctx, func(tx *storage.Tx) error {
+		for _, i := range []int{10, 299, 300, 301, 599} {
+			if recs, err := testJournal.ByIndex(tx, fmt.Sprintf("req-%d", i)); err != nil || len(recs) != 1 {
+				t.Errorf("req-%d after the age trim: %d records, %v", i, len(recs), err)
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// An index entry whose record is gone (an earlier build trimmed records
+// without their entries) is swept from the oldest generation by a trim.
+func TestJournalTrimSweepsOrphanEntries(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "orphans.db")
+	db, err := storage.Open(path, storage.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := time.Unix(1_700_000_000, 0)
+	mustUpdate(t, db, func(tx *storage.Tx) error {
+		entries := make([]storage.JournalEntry, 100)
+		for i := range entries {
+			entries[i] = storage.JournalEntry{Time: base.Add(time.Duration(i) * time.Millisecond), Index: fmt.Sprintf("req-%d", i), Value: []byte("v")}
+		}
+		_, err := testJournal.AppendAll(tx, entries)
+		return err
+	})
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	sindexLen := func() (n int) {
+		t.Helper()
+		b, err := bolt.Open(path, 0o600, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		if err := b.View(func(tx *bolt.Tx) error {
+			n = tx.Bucket([]byte("journals")).Bucket([]byte("test")).Bucket([]byte("sindex")).Stats().KeyN
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	b, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orphan := make([]byte, 8, 64)
+	orphan = append(append(orphan, "req-gone"...), 0)
+	orphan = append(orphan, storage.JournalKey(base.Add(-time.Second))...)
+	orphan = binary.BigEndian.AppendUint64(orphan[:len(orphan)-8], 0)
+	if err := b.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("journals")).Bucket([]byte("test")).Bucket([]byte("sindex")).Put(orphan, []byte{})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := sindexLen(); n != 101 {
+		t.Fatalf("%d entries with the orphan, want 101", n)
+	}
+	db, err = storage.Open(path, storage.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustUpdate(t, db, func(tx *storage.Tx) error { _, err := testJournal.Trim(tx, 90, time.Time{}); return err })
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := sindexLen(); n != 90 {
+		t.Fatalf("%d index entries after trimming to 90, want 90 (the orphan swept)", n)
 	}
 }
