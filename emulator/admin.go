@@ -83,6 +83,11 @@ func (a *admin) WatchDecisions(req *adminv1.WatchDecisionsRequest, stream grpc.S
 		select {
 		case <-stream.Context().Done():
 			return nil
+		case <-a.e.streamsCtx.Done():
+			// Shutdown began: the stream would never end by itself, so it
+			// ends now, with status OK (the client's Recv returns io.EOF),
+			// instead of holding the drain until its limit.
+			return nil
 		case r := <-ch:
 			if err := stream.Send(r); err != nil {
 				return err

@@ -215,6 +215,10 @@ type Emulator struct {
 
 	closeOnce sync.Once
 	closeErr  error
+	// streamsCtx is cancelled (endStreams) when shutdown begins: the
+	// streams that never end by themselves end then (streams.go).
+	streamsCtx context.Context
+	endStreams context.CancelFunc
 	// data removes, at Close, an ephemeral data file.
 	data dataFile
 
@@ -364,6 +368,7 @@ func (e *Emulator) build() error {
 	if err != nil {
 		return err
 	}
+	e.newStreamsSignal()
 	e.store = authz.NewStore(e.db, authz.StoreOptions{MaxCount: cfg.DecisionsMax, MaxAge: cfg.DecisionsMaxAge, Clock: cfg.Clock, Logger: cfg.Logger})
 	iamSvc := iam.New(e.db, iam.Options{Clock: cfg.Clock, Quotas: quotas})
 	e.iam = iamSvc
@@ -399,7 +404,7 @@ func (e *Emulator) build() error {
 	e.srv, err = server.New(server.Options{
 		Auth:       newAuthenticator(cfg, iamSvc.Credentials(), stsSvc.Credentials()),
 		Authorizer: e.enforcer,
-		Internal:   web.Handler(web.Options{Store: e.store, Builds: ib, Next: e.store.Handler(), Clock: cfg.Clock}),
+		Internal:   web.Handler(web.Options{Store: e.store, Builds: ib, Next: e.store.Handler(), Clock: cfg.Clock, Shutdown: e.streamsCtx.Done()}),
 		Logger:     cfg.Logger,
 		Clock:      cfg.Clock,
 		Version:    Version,
@@ -432,6 +437,7 @@ func (e *Emulator) build() error {
 	e.grpcSrv, e.health = e.srv.NewGRPCServer(
 		grpc.ConnectionTimeout(cfg.ReadHeaderTimeout),
 		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: cfg.IdleTimeout}),
+		grpc.ChainStreamInterceptor(e.endForeignStreams),
 	)
 	return nil
 }
@@ -547,16 +553,19 @@ func (e *Emulator) Ephemeral() bool { return e.cfg.Ephemeral }
 // serving unexpectedly.
 func (e *Emulator) Err() <-chan error { return e.serveErr }
 
-// Close drains requests in flight until ctx is done, then closes the
-// connections still open (a client stalled in the middle of a body, a
-// request still running: they get no answer, and a warning is logged —
-// this is the drain limit doing its job, not an error), stops both
-// endpoints and closes the data file. It returns an error only when the
-// data file cannot be closed. It is safe to call twice.
+// Close ends at once the streams that never end by themselves (the web
+// page's events, WatchDecisions, the gRPC health Watch: their clients see
+// the stream end cleanly), drains requests in flight until ctx is done,
+// then closes the connections still open (a client stalled in the middle
+// of a body, a request still running: they get no answer, and a warning is
+// logged — this is the drain limit doing its job, not an error), stops
+// both endpoints and closes the data file. It returns an error only when
+// the data file cannot be closed. It is safe to call twice.
 func (e *Emulator) Close(ctx context.Context) error {
 	e.closeOnce.Do(func() {
 		e.srv.SetReady(false)
 		e.health.Shutdown()
+		e.endStreams()
 		var errs []error
 		grpcDone := make(chan struct{})
 		go func() { e.grpcSrv.GracefulStop(); close(grpcDone) }()

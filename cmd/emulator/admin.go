@@ -218,7 +218,13 @@ func decisionsCmd(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	for {
 		r, err := watch.Recv()
 		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, io.EOF) {
+			if ctx.Err() != nil {
+				return 0
+			}
+			if errors.Is(err, io.EOF) {
+				// The emulator ends the stream (status OK) only when it
+				// shuts down: a normal end, not an error.
+				fmt.Fprintln(stderr, "emulator decisions: the emulator is shutting down; the stream has ended")
 				return 0
 			}
 			return cliError(stderr, "decisions", err)

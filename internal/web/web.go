@@ -59,6 +59,10 @@ type Options struct {
 	// Clock is the time the page's "recent" window is measured against;
 	// nil means time.Now.
 	Clock func() time.Time
+	// Shutdown is closed when the server begins to shut down: the event
+	// streams, which never end by themselves, end then instead of holding
+	// the drain. nil never ends them.
+	Shutdown <-chan struct{}
 }
 
 type handler struct {
@@ -262,6 +266,14 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 	for {
 		select {
 		case <-r.Context().Done():
+			return
+		case <-h.o.Shutdown:
+			// Returning completes the response (the final chunk) and the
+			// shutting-down server closes the connection: the client sees
+			// the stream end cleanly. The comment says why.
+			if _, err := fmt.Fprint(w, ": the emulator is shutting down\n\n"); err == nil {
+				fl.Flush()
+			}
 			return
 		case <-keepAlive.C:
 			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
