@@ -124,6 +124,7 @@ func TestSTSDeletedUserSessions(t *testing.T) {
 	}
 	t.Run("GetSessionToken after the user is created again", func(t *testing.T) { requireDeadSession(t, emu, plain) })
 	t.Run("GetSessionToken with MFA after the user is created again", func(t *testing.T) { requireDeadSession(t, emu, mfa) })
+	t.Run("GetFederationToken after the user is created again", func(t *testing.T) { requireDeadSession(t, emu, fed) })
 }
 
 // TestSTSDeletedRoleSessions: the sessions of a deleted role stop working

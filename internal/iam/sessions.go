@@ -17,8 +17,9 @@ func (s *Service) Generation() uint64 { return s.gen.Load() }
 // credentials are bound to still exists: for GetSessionToken credentials
 // of an IAM user, that user (same unique id, AIDA…); for a role session,
 // the role (same path and unique id, AROA…); for GetFederationToken
-// credentials, the IAM user that asked for them (same path and name: the
-// session does not record its unique id). Sessions of a root user always
+// credentials, the IAM user that asked for them (same path and unique id;
+// path and name alone in tokens issued before the id was recorded).
+// Sessions of a root user always
 // have their principal. A user or role deleted and created again under the
 // same name is another entity, so its old sessions stay dead.
 //
@@ -51,6 +52,7 @@ func (s *Service) SessionPrincipalExists(ctx context.Context, p *auth.Principal)
 		if account, path, name, ok = splitEntityARN(sess.SourceARN, "user"); !ok {
 			return false, nil
 		}
+		id = sess.SourceUserID
 	default:
 		return true, nil
 	}

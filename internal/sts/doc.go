@@ -15,10 +15,9 @@
 // (keyid.go). Service.Credentials is the credential source that opens them
 // for the authenticator; the authenticator enforces expiry on the
 // emulator's clock. Opening a token also asks IAM whether the user or role
-// the session is bound to still exists (by unique id; for GetFederationToken
-// the asking user by name and path): the credentials of a deleted principal
-// are refused by every service as an invalid token, the answer IAM gave
-// reused until the next IAM write.
+// the session is bound to still exists (by unique id and path): the
+// credentials of a deleted principal are refused by every service as an
+// invalid token, and IAM's answer is reused until the next IAM write.
 //
 // # Authorization
 //

@@ -161,6 +161,7 @@ func principalOf(rec *recordsv1.STSSession) auth.Principal {
 		RoleARN:           rec.GetRoleArn(),
 		RoleID:            rec.GetRoleId(),
 		SourceARN:         rec.GetSourceArn(),
+		SourceUserID:      rec.GetSourceUserId(),
 		Policy:            rec.GetPolicy(),
 		PolicyARNs:        rec.GetPolicyArns(),
 		TransitiveTagKeys: rec.GetTransitiveTagKeys(),

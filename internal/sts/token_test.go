@@ -281,3 +281,31 @@ func TestTokenOfDeletedPrincipal(t *testing.T) {
 		t.Fatalf("restored role: %v", err)
 	}
 }
+
+// TestTokenSourceUserID: a federation token carries the unique id of the
+// user that asked for it (field 21, added after the first tokens were
+// issued); a token sealed without it, as earlier builds sealed them, still
+// opens, with no id, and IAM then follows the user by path and name.
+func TestTokenSourceUserID(t *testing.T) {
+	s := &sessions{sealer: testSealer(t, 1)}
+	rec := &recordsv1.STSSession{
+		SessionKind: uint32(auth.SessionFederation), PrincipalKind: uint32(auth.PrincipalFederatedUser),
+		Account: "111122223333", Issued: time.Now().Unix(), Expires: time.Now().Add(time.Hour).Unix(),
+		PrincipalArn: "arn:aws:sts::111122223333:federated-user/fed", UserId: "111122223333:fed", Name: "fed",
+		SourceArn: "arn:aws:iam::111122223333:user/w",
+	}
+	for _, id := range []string{"", "AIDAEXAMPLEEXAMPLE12"} {
+		rec.SourceUserId = id
+		is, err := s.issue(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := s.LookupAccessKey(context.Background(), is.AccessKeyID, is.SessionToken)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Principal.Session.SourceUserID; got != id {
+			t.Errorf("SourceUserID = %q, want %q", got, id)
+		}
+	}
+}
