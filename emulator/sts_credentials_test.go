@@ -8,7 +8,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/imagebuilder"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
@@ -130,37 +129,6 @@ func TestSTSCredentialsSurviveRestart(t *testing.T) {
 	if arn, _ := whoAmI(t, session(second, tok.Credentials)); arn != "arn:aws:iam::"+accountA+":user/alice" {
 		t.Errorf("session token after the restart is %s", arn)
 	}
-}
-
-// TestSTSDeletedRoleSessions: the sessions of a deleted role are allowed
-// nothing more, though they still authenticate and GetCallerIdentity, which
-// needs no permission, still answers.
-func TestSTSDeletedRoleSessions(t *testing.T) {
-	t.Parallel()
-	env := startSTS(t)
-	emu := env.emu
-	ctx := testContext(t)
-	roleARN := mustRole(t, env.iam, "doomed", trustPolicy([]string{accountA}, "sts:AssumeRole"), allowImageBuild, 0)
-	sess := session(emu, mustAssume(t, env.sts, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("d1")}).Credentials)
-	ib := ibClient(t, sess)
-	mustCreate(t, ib, createInput("before", "1.0.0"))
-
-	if _, err := env.iam.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String("doomed"), PolicyName: aws.String("p")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := env.iam.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("doomed")}); err != nil {
-		t.Fatal(err)
-	}
-	_, err := ib.CreateComponent(ctx, createInput("after", "1.0.0"))
-	requireAPIError(t, err, "AccessDeniedException", 403)
-	if arn, _ := whoAmI(t, sess); arn != "arn:aws:sts::"+accountA+":assumed-role/doomed/d1" {
-		t.Errorf("GetCallerIdentity of a deleted role's session = %s", arn)
-	}
-	// A role of the same name created again is another role: the old
-	// sessions get nothing from it.
-	mustRole(t, env.iam, "doomed", trustPolicy([]string{accountA}, "sts:AssumeRole"), allowImageBuild, 0)
-	_, err = ib.CreateComponent(ctx, createInput("after", "1.0.0"))
-	requireAPIError(t, err, "AccessDeniedException", 403)
 }
 
 // TestSTSCredentialsOverGRPC: temporary credentials sign gRPC calls too,

@@ -87,6 +87,10 @@ type Session struct {
 	// SourceARN is the identity that asked for the credentials: the IAM user
 	// of GetSessionToken and GetFederationToken, the caller of AssumeRole.
 	SourceARN string
+	// SourceUserID is the unique id of the IAM user that asked for
+	// GetFederationToken credentials ("" for a root user's, and in tokens
+	// issued before it was recorded).
+	SourceUserID string
 	// Policy is the inline session policy (JSON) and PolicyARNs the managed
 	// session policies passed when the session was created.
 	Policy     string

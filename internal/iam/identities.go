@@ -126,7 +126,7 @@ func (s *Service) buildCaller(tx *storage.Tx, p *auth.Principal) (*authz.Caller,
 		if !ok {
 			return noPolicies(p), nil
 		}
-		c, err := s.userCaller(tx, p, account, name, "")
+		c, err := s.userCaller(tx, p, account, name, p.Session.SourceUserID)
 		if err != nil || c.Principal.Kind != policy.PrincipalUser {
 			return c, err // the federating user is gone: nothing is allowed
 		}

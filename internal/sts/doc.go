@@ -14,7 +14,10 @@
 // the access key id, and the access key id carries the account as AWS's do
 // (keyid.go). Service.Credentials is the credential source that opens them
 // for the authenticator; the authenticator enforces expiry on the
-// emulator's clock.
+// emulator's clock. Opening a token also asks IAM whether the user or role
+// the session is bound to still exists (by unique id and path): the
+// credentials of a deleted principal are refused by every service as an
+// invalid token, and IAM's answer is reused until the next IAM write.
 //
 // # Authorization
 //

@@ -136,6 +136,7 @@ func (s *Service) GetFederationToken(ctx context.Context, req *stsv1.GetFederati
 		UserId:        account + ":" + req.GetName(),
 		Name:          req.GetName(),
 		SourceArn:     c.Principal.ARN,
+		SourceUserId:  sourceUserID(c.Principal),
 		Policy:        inline,
 		PolicyArns:    arns,
 		Tags:          tagRecords(tags),
@@ -172,4 +173,14 @@ func (s *Service) federatedTags(ctx context.Context, c *callctx.Call, passed []t
 	}
 	slices.SortFunc(out, func(a, b tag) int { return strings.Compare(a.key, b.key) })
 	return append(out, passed...), nil
+}
+
+// sourceUserID is the unique id of the IAM user asking for federation
+// credentials, which the session records to stay bound to that user; ""
+// for a root user.
+func sourceUserID(p auth.Principal) string {
+	if p.Kind != auth.PrincipalIAMUser {
+		return ""
+	}
+	return p.UserID
 }

@@ -67,6 +67,9 @@ func New(opts ...Option) *Service {
 	for _, o := range opts {
 		o(s)
 	}
+	if p, ok := s.iam.(Principals); ok && s.sessions != nil {
+		s.sessions.principals = p
+	}
 	return s
 }
 
@@ -92,8 +95,9 @@ func (s *Service) Credentials() auth.CredentialSource {
 // user (also for its GetSessionToken credentials), the assumed-role session
 // (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION, ROLEID:SESSION) or the
 // federated user (arn:aws:sts::ACCOUNT:federated-user/NAME, ACCOUNT:NAME).
-// It needs no permission: AWS answers it even when every action is denied,
-// for the sessions of a deleted role too.
+// It needs no permission: AWS answers it even when every action is denied.
+// The credentials of a session whose user or role was deleted do not
+// authenticate at all (sessions.LookupAccessKey), here as anywhere.
 func (s *Service) GetCallerIdentity(ctx context.Context, _ *stsv1.GetCallerIdentityRequest) (*stsv1.GetCallerIdentityResponse, error) {
 	c, _, err := call(ctx)
 	if err != nil {

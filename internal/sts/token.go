@@ -41,6 +41,18 @@ const (
 type sessions struct {
 	sealer *seal.Sealer
 	cache  tokenCache
+	// principals, when set, is asked whether the user or role a session is
+	// bound to still exists (the IAM service).
+	principals Principals
+}
+
+// Principals is what STS asks IAM when it resolves temporary credentials:
+// whether the entity they are bound to still exists, and the generation of
+// the IAM store (moved by every committed IAM write) so that an answer can
+// be reused until IAM changes.
+type Principals interface {
+	Generation() uint64
+	SessionPrincipalExists(ctx context.Context, p *auth.Principal) (bool, error)
 }
 
 // issued is what an STS operation hands back.
@@ -89,30 +101,54 @@ func (s *sessions) open(keyID, token string) (*recordsv1.STSSession, error) {
 // missing token, or one that does not open for the key id (tampered, from
 // another key id, from another emulator's key), is the InvalidSecurityToken
 // failure: AWS's InvalidClientTokenId "The security token included in the
-// request is invalid." (UnrecognizedClientException for JSON protocols).
-// Expiry is the authenticator's to check, on its clock.
-func (s *sessions) LookupAccessKey(_ context.Context, keyID, token string) (*auth.Credential, error) {
+// request is invalid." (UnrecognizedClientException for JSON protocols,
+// InvalidToken for S3). So are the credentials of a session whose IAM user
+// or role has been deleted, even if one of the same name was created since
+// (see Principals): every service, IAM, STS, S3, KMS and Image Builder,
+// over HTTP and gRPC, resolves them here and refuses them alike. Expiry is
+// the authenticator's to check, on its clock.
+func (s *sessions) LookupAccessKey(ctx context.Context, keyID, token string) (*auth.Credential, error) {
 	if !strings.HasPrefix(keyID, PrefixTemporary) {
 		return nil, auth.ErrUnknownAccessKey
 	}
 	if token == "" {
 		return nil, sigv4.InvalidSecurityToken()
 	}
-	if c := s.cache.get(keyID, token); c != nil {
+	// The generation is read before the store: an answer read while a
+	// write was being committed is filed under the older generation and so
+	// never reused after the write is acknowledged.
+	var gen uint64
+	if s.principals != nil {
+		gen = s.principals.Generation()
+	}
+	c, checked := s.cache.get(keyID, token)
+	if c != nil && (s.principals == nil || checked == gen) {
 		return c, nil
 	}
-	rec, err := s.open(keyID, token)
-	if err != nil {
-		return nil, sigv4.InvalidSecurityToken()
+	if c == nil {
+		rec, err := s.open(keyID, token)
+		if err != nil {
+			return nil, sigv4.InvalidSecurityToken()
+		}
+		c = &auth.Credential{
+			AccessKeyID:     keyID,
+			SecretAccessKey: s.secret(keyID),
+			SessionToken:    token,
+			Expiration:      time.Unix(rec.GetExpires(), 0),
+			Principal:       principalOf(rec),
+		}
 	}
-	c := &auth.Credential{
-		AccessKeyID:     keyID,
-		SecretAccessKey: s.secret(keyID),
-		SessionToken:    token,
-		Expiration:      time.Unix(rec.GetExpires(), 0),
-		Principal:       principalOf(rec),
+	if s.principals != nil {
+		live, err := s.principals.SessionPrincipalExists(ctx, &c.Principal)
+		if err != nil {
+			return nil, err
+		}
+		if !live {
+			s.cache.drop(keyID)
+			return nil, sigv4.InvalidSecurityToken()
+		}
 	}
-	s.cache.put(keyID, c)
+	s.cache.put(keyID, c, gen)
 	return c, nil
 }
 
@@ -125,6 +161,7 @@ func principalOf(rec *recordsv1.STSSession) auth.Principal {
 		RoleARN:           rec.GetRoleArn(),
 		RoleID:            rec.GetRoleId(),
 		SourceARN:         rec.GetSourceArn(),
+		SourceUserID:      rec.GetSourceUserId(),
 		Policy:            rec.GetPolicy(),
 		PolicyARNs:        rec.GetPolicyArns(),
 		TransitiveTagKeys: rec.GetTransitiveTagKeys(),
@@ -166,26 +203,38 @@ type tokenCache struct {
 type cachedToken struct {
 	token string
 	cred  *auth.Credential
+	// gen is the IAM generation at which the session's principal was last
+	// found to exist.
+	gen uint64
 }
 
 // maxCachedTokens bounds the cache.
 const maxCachedTokens = 4096
 
-func (c *tokenCache) get(keyID, token string) *auth.Credential {
+// get returns the credential opened from exactly token, with the IAM
+// generation its principal was last checked at; nil when not cached.
+func (c *tokenCache) get(keyID, token string) (*auth.Credential, uint64) {
 	c.mu.RLock()
 	e, ok := c.m[keyID]
 	c.mu.RUnlock()
 	if !ok || len(e.token) != len(token) || subtle.ConstantTimeCompare([]byte(e.token), []byte(token)) != 1 {
-		return nil
+		return nil, 0
 	}
-	return e.cred
+	return e.cred, e.gen
 }
 
-func (c *tokenCache) put(keyID string, cred *auth.Credential) {
+func (c *tokenCache) put(keyID string, cred *auth.Credential, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil || len(c.m) >= maxCachedTokens {
 		c.m = make(map[string]cachedToken)
 	}
-	c.m[keyID] = cachedToken{token: cred.SessionToken, cred: cred}
+	c.m[keyID] = cachedToken{token: cred.SessionToken, cred: cred, gen: gen}
+}
+
+// drop forgets keyID: its session's principal is gone.
+func (c *tokenCache) drop(keyID string) {
+	c.mu.Lock()
+	delete(c.m, keyID)
+	c.mu.Unlock()
 }

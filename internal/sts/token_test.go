@@ -230,3 +230,82 @@ func FuzzAccountOfKeyID(f *testing.F) {
 		}
 	})
 }
+
+// fakePrincipals is an IAM that knows which principals exist, by the role
+// id or user id a session carries, and counts what it is asked.
+type fakePrincipals struct {
+	gen    uint64
+	exists map[string]bool
+	asked  int
+}
+
+func (f *fakePrincipals) Generation() uint64 { return f.gen }
+
+func (f *fakePrincipals) SessionPrincipalExists(_ context.Context, p *auth.Principal) (bool, error) {
+	f.asked++
+	return f.exists[p.Session.RoleID], nil
+}
+
+// TestTokenOfDeletedPrincipal: credentials whose role is gone are the
+// InvalidSecurityToken failure, even when cached; the answer is reused
+// while the IAM generation stands and asked again once it moves.
+func TestTokenOfDeletedPrincipal(t *testing.T) {
+	iam := &fakePrincipals{gen: 1, exists: map[string]bool{"AROAEXAMPLEEXAMPLE12": true}}
+	s := &sessions{sealer: testSealer(t, 1), principals: iam}
+	is, err := s.issue(roleSession(time.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for range 3 {
+		if _, err := s.LookupAccessKey(ctx, is.AccessKeyID, is.SessionToken); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if iam.asked != 1 {
+		t.Errorf("IAM asked %d times in one generation, want 1", iam.asked)
+	}
+	// The role is deleted: the write moves the generation.
+	iam.exists, iam.gen = nil, 2
+	for range 2 {
+		_, err = s.LookupAccessKey(ctx, is.AccessKeyID, is.SessionToken)
+		var f *sigv4.Failure
+		if !errors.As(err, &f) || f.Kind != sigv4.KindInvalidSecurityToken {
+			t.Fatalf("deleted role: got %v, want the InvalidSecurityToken failure", err)
+		}
+	}
+	// A later write that brought back an entity with the same id (a
+	// restore of an older state) makes the session valid again.
+	iam.exists, iam.gen = map[string]bool{"AROAEXAMPLEEXAMPLE12": true}, 3
+	if _, err := s.LookupAccessKey(ctx, is.AccessKeyID, is.SessionToken); err != nil {
+		t.Fatalf("restored role: %v", err)
+	}
+}
+
+// TestTokenSourceUserID: a federation token carries the unique id of the
+// user that asked for it (field 21, added after the first tokens were
+// issued); a token sealed without it, as earlier builds sealed them, still
+// opens, with no id, and IAM then follows the user by path and name.
+func TestTokenSourceUserID(t *testing.T) {
+	s := &sessions{sealer: testSealer(t, 1)}
+	rec := &recordsv1.STSSession{
+		SessionKind: uint32(auth.SessionFederation), PrincipalKind: uint32(auth.PrincipalFederatedUser),
+		Account: "111122223333", Issued: time.Now().Unix(), Expires: time.Now().Add(time.Hour).Unix(),
+		PrincipalArn: "arn:aws:sts::111122223333:federated-user/fed", UserId: "111122223333:fed", Name: "fed",
+		SourceArn: "arn:aws:iam::111122223333:user/w",
+	}
+	for _, id := range []string{"", "AIDAEXAMPLEEXAMPLE12"} {
+		rec.SourceUserId = id
+		is, err := s.issue(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := s.LookupAccessKey(context.Background(), is.AccessKeyID, is.SessionToken)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Principal.Session.SourceUserID; got != id {
+			t.Errorf("SourceUserID = %q, want %q", got, id)
+		}
+	}
+}

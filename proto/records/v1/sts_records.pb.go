@@ -125,7 +125,12 @@ type STSSession struct {
 	MfaTime int64 `protobuf:"varint,19,opt,name=mfa_time,json=mfaTime,proto3" json:"mfa_time,omitempty"`
 	// Chained marks a role session created with another role session's
 	// credentials.
-	Chained       bool `protobuf:"varint,20,opt,name=chained,proto3" json:"chained,omitempty"`
+	Chained bool `protobuf:"varint,20,opt,name=chained,proto3" json:"chained,omitempty"`
+	// SourceUserId is the unique id (AIDA…) of the IAM user that asked for
+	// GetFederationToken credentials, which are bound to that user: a user
+	// created again under the same name is another user. Empty in tokens
+	// issued before it was recorded (the user is then followed by name).
+	SourceUserId  string `protobuf:"bytes,21,opt,name=source_user_id,json=sourceUserId,proto3" json:"source_user_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -300,6 +305,13 @@ func (x *STSSession) GetChained() bool {
 	return false
 }
 
+func (x *STSSession) GetSourceUserId() string {
+	if x != nil {
+		return x.SourceUserId
+	}
+	return ""
+}
+
 var File_records_v1_sts_records_proto protoreflect.FileDescriptor
 
 const file_records_v1_sts_records_proto_rawDesc = "" +
@@ -307,7 +319,7 @@ const file_records_v1_sts_records_proto_rawDesc = "" +
 	"\x1crecords/v1/sts_records.proto\x12\x10ibemu.records.v1\"7\n" +
 	"\rSTSSessionTag\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value\"\xf8\x04\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value\"\x9e\x05\n" +
 	"\n" +
 	"STSSession\x12!\n" +
 	"\fsession_kind\x18\x01 \x01(\rR\vsessionKind\x12%\n" +
@@ -332,7 +344,8 @@ const file_records_v1_sts_records_proto_rawDesc = "" +
 	"\x0fsource_identity\x18\x11 \x01(\tR\x0esourceIdentity\x12\x10\n" +
 	"\x03mfa\x18\x12 \x01(\bR\x03mfa\x12\x19\n" +
 	"\bmfa_time\x18\x13 \x01(\x03R\amfaTime\x12\x18\n" +
-	"\achained\x18\x14 \x01(\bR\achainedB3Z1github.com/ibemu/ibemu/proto/records/v1;recordsv1b\x06proto3"
+	"\achained\x18\x14 \x01(\bR\achained\x12$\n" +
+	"\x0esource_user_id\x18\x15 \x01(\tR\fsourceUserIdB3Z1github.com/ibemu/ibemu/proto/records/v1;recordsv1b\x06proto3"
 
 var (
 	file_records_v1_sts_records_proto_rawDescOnce sync.Once
