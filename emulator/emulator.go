@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
@@ -223,6 +224,10 @@ type Emulator struct {
 	connMu       sync.Mutex
 	newConns     map[net.Conn]struct{}
 	shuttingDown bool
+	// nNew is len(newConns), read without connMu: a connection's later
+	// states (on its own goroutine, after its StateNew) skip the lock
+	// when no connection at all waits for its first request.
+	nNew atomic.Int64
 }
 
 // Start opens the data file, listens on both endpoints and serves until
@@ -435,14 +440,24 @@ func (e *Emulator) build() error {
 
 // trackConn remembers connections that have not sent a request yet.
 func (e *Emulator) trackConn(c net.Conn, state http.ConnState) {
-	if state == http.StateActive {
+	if state == http.StateActive && e.cfg.Logger.Enabled(context.Background(), slog.LevelDebug) {
 		// A request began on c: from here a shutdown drains it.
 		e.cfg.Logger.Debug("connection active", "remote", c.RemoteAddr().String())
+	}
+	if state != http.StateNew && e.nNew.Load() == 0 {
+		// c is not in newConns: its StateNew happened before this call
+		// (net/http reports it before starting c's goroutine), and only
+		// its own later states or closeNewConns remove it, each lowering
+		// nNew under connMu. Keep-alive requests take this path.
+		return
 	}
 	e.connMu.Lock()
 	defer e.connMu.Unlock()
 	if state != http.StateNew {
-		delete(e.newConns, c)
+		if _, ok := e.newConns[c]; ok {
+			delete(e.newConns, c)
+			e.nNew.Add(-1)
+		}
 		return
 	}
 	if e.shuttingDown {
@@ -450,6 +465,7 @@ func (e *Emulator) trackConn(c net.Conn, state http.ConnState) {
 		return
 	}
 	e.newConns[c] = struct{}{}
+	e.nNew.Add(1)
 }
 
 // closeNewConns closes the connections that carry no request: there is
@@ -461,6 +477,7 @@ func (e *Emulator) closeNewConns() {
 	for c := range e.newConns {
 		_ = c.Close()
 		delete(e.newConns, c)
+		e.nNew.Add(-1)
 	}
 }
 
