@@ -112,9 +112,10 @@ type httpCall struct {
 	status          int
 	op              string
 	labels          restxml.Labels // restXml: the URI labels, named in errors
-	call            *callctx.Call  // the authenticated call, once there is one
-	body            *deadlineBody  // the body under the body-read timeout, if any
-	log             *requestLog    // the request's log line, filled in as it is served; nil or &logLine
+	call            *callctx.Call  // the authenticated call, once there is one: &callStore
+	callStore       callctx.Call
+	body            *deadlineBody // the body under the body-read timeout, if any
+	log             *requestLog   // the request's log line, filled in as it is served; nil or &logLine
 	logLine         requestLog
 }
 
@@ -175,16 +176,16 @@ func unrecognizedService(s *Server, service string) *awserr.Error {
 }
 
 // newCall describes the authenticated call for the layers below.
+// It is made once per request, inside rc (one allocation for both).
 func (rc *httpCall) newCall(start time.Time, ident *auth.Identity) *callctx.Call {
-	c := &callctx.Call{
-		RequestID: rc.requestID,
-		Service:   rc.api.Info.SigningName,
-		Region:    ident.Region,
-		Account:   ident.Principal.AccountID,
-		Principal: ident.Principal,
-		Time:      start,
-		Transport: "http",
-	}
+	c := &rc.callStore
+	c.RequestID = rc.requestID
+	c.Service = rc.api.Info.SigningName
+	c.Region = ident.Region
+	c.Account = ident.Principal.AccountID
+	c.Principal = ident.Principal
+	c.Time = start
+	c.Transport = "http"
 	c.SourceIP, c.SecureTransport = httpSource(rc.r)
 	rc.call = c
 	return c
