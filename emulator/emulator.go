@@ -440,26 +440,28 @@ func (e *Emulator) build() error {
 
 // trackConn remembers connections that have not sent a request yet.
 func (e *Emulator) trackConn(c net.Conn, state http.ConnState) {
-	if state == http.StateActive && e.cfg.Logger.Enabled(context.Background(), slog.LevelDebug) {
-		// A request began on c: from here a shutdown drains it.
-		e.cfg.Logger.Debug("connection active", "remote", c.RemoteAddr().String())
-	}
-	if state != http.StateNew && e.nNew.Load() == 0 {
-		// c is not in newConns: its StateNew happened before this call
-		// (net/http reports it before starting c's goroutine), and only
-		// its own later states or closeNewConns remove it, each lowering
-		// nNew under connMu. Keep-alive requests take this path.
+	if state != http.StateNew {
+		// c's later states run on its own goroutine, which net/http starts
+		// after reporting StateNew; only they and closeNewConns remove c,
+		// each lowering nNew under connMu. So nNew == 0 proves c is not
+		// kept, and keep-alive requests skip the lock.
+		if e.nNew.Load() != 0 {
+			e.connMu.Lock()
+			if _, ok := e.newConns[c]; ok {
+				delete(e.newConns, c)
+				e.nNew.Add(-1)
+			}
+			e.connMu.Unlock()
+		}
+		if state == http.StateActive && e.cfg.Logger.Enabled(context.Background(), slog.LevelDebug) {
+			// A request began on c, and c is no longer among the
+			// connections a shutdown closes: from here a shutdown drains it.
+			e.cfg.Logger.Debug("connection active", "remote", c.RemoteAddr().String())
+		}
 		return
 	}
 	e.connMu.Lock()
 	defer e.connMu.Unlock()
-	if state != http.StateNew {
-		if _, ok := e.newConns[c]; ok {
-			delete(e.newConns, c)
-			e.nNew.Add(-1)
-		}
-		return
-	}
 	if e.shuttingDown {
 		_ = c.Close()
 		return
