@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
@@ -227,6 +228,10 @@ type Emulator struct {
 	connMu       sync.Mutex
 	newConns     map[net.Conn]struct{}
 	shuttingDown bool
+	// nNew is len(newConns), read without connMu: a connection's later
+	// states (on its own goroutine, after its StateNew) skip the lock
+	// when no connection at all waits for its first request.
+	nNew atomic.Int64
 }
 
 // Start opens the data file, listens on both endpoints and serves until
@@ -444,21 +449,34 @@ func (e *Emulator) build() error {
 
 // trackConn remembers connections that have not sent a request yet.
 func (e *Emulator) trackConn(c net.Conn, state http.ConnState) {
-	if state == http.StateActive {
-		// A request began on c: from here a shutdown drains it.
-		e.cfg.Logger.Debug("connection active", "remote", c.RemoteAddr().String())
+	if state != http.StateNew {
+		// c's later states run on its own goroutine, which net/http starts
+		// after reporting StateNew; only they and closeNewConns remove c,
+		// each lowering nNew under connMu. So nNew == 0 proves c is not
+		// kept, and keep-alive requests skip the lock.
+		if e.nNew.Load() != 0 {
+			e.connMu.Lock()
+			if _, ok := e.newConns[c]; ok {
+				delete(e.newConns, c)
+				e.nNew.Add(-1)
+			}
+			e.connMu.Unlock()
+		}
+		if state == http.StateActive && e.cfg.Logger.Enabled(context.Background(), slog.LevelDebug) {
+			// A request began on c, and c is no longer among the
+			// connections a shutdown closes: from here a shutdown drains it.
+			e.cfg.Logger.Debug("connection active", "remote", c.RemoteAddr().String())
+		}
+		return
 	}
 	e.connMu.Lock()
 	defer e.connMu.Unlock()
-	if state != http.StateNew {
-		delete(e.newConns, c)
-		return
-	}
 	if e.shuttingDown {
 		_ = c.Close()
 		return
 	}
 	e.newConns[c] = struct{}{}
+	e.nNew.Add(1)
 }
 
 // closeNewConns closes the connections that carry no request: there is
@@ -470,6 +488,7 @@ func (e *Emulator) closeNewConns() {
 	for c := range e.newConns {
 		_ = c.Close()
 		delete(e.newConns, c)
+		e.nNew.Add(-1)
 	}
 }
 

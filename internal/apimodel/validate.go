@@ -43,26 +43,28 @@ type Violation struct {
 // (required members, lengths, patterns, enums, ranges), recursively. It
 // returns nil when the message is valid.
 func Validate(sh *Shape, m protoreflect.Message) []Violation {
+	// The path is passed down and lives on the stack while it is short,
+	// so a valid input allocates nothing here (a violation copies it).
+	var buf [8]PathElem
 	var v validator
-	v.structure(sh, m)
+	v.structure(buf[:0], sh, m)
 	return v.out
 }
 
 type validator struct {
-	path []PathElem
-	out  []Violation
+	out []Violation
 }
 
-func (v *validator) add(kind ViolationKind, sh *Shape, value string, length int) {
+func (v *validator) add(path []PathElem, kind ViolationKind, sh *Shape, value string, length int) {
 	if sh.Sensitive {
 		value = ""
 	}
-	v.out = append(v.out, Violation{Kind: kind, Path: append([]PathElem(nil), v.path...), Shape: sh, Value: value, Length: length})
+	v.out = append(v.out, Violation{Kind: kind, Path: append([]PathElem(nil), path...), Shape: sh, Value: value, Length: length})
 }
 
-func (v *validator) structure(sh *Shape, m protoreflect.Message) {
+func (v *validator) structure(path []PathElem, sh *Shape, m protoreflect.Message) {
 	for _, mem := range sh.Members {
-		v.path = append(v.path, PathElem{Member: mem.Name})
+		path := append(path, PathElem{Member: mem.Name})
 		fd := mem.Field
 		t := mem.Target
 		switch {
@@ -70,99 +72,110 @@ func (v *validator) structure(sh *Shape, m protoreflect.Message) {
 			l := m.Get(fd).List()
 			if l.Len() == 0 {
 				if mem.Required {
-					v.add(Missing, t, "", 0)
+					v.add(path, Missing, t, "", 0)
 				}
 				break
 			}
-			v.count(t, l.Len())
+			v.count(path, t, l.Len())
 			for i := 0; i < l.Len(); i++ {
-				v.path = append(v.path, PathElem{Index: i})
-				v.value(t.Elem, l.Get(i))
-				v.path = v.path[:len(v.path)-1]
+				v.value(append(path, PathElem{Index: i}), t.Elem, l.Get(i))
 			}
 		case fd.IsMap():
 			mp := m.Get(fd).Map()
 			if mp.Len() == 0 {
 				if mem.Required {
-					v.add(Missing, t, "", 0)
+					v.add(path, Missing, t, "", 0)
 				}
 				break
 			}
-			v.count(t, mp.Len())
-			mp.Range(func(k protoreflect.MapKey, val protoreflect.Value) bool {
-				key := k.String()
-				v.path = append(v.path, PathElem{Key: key, IsKey: true})
+			v.count(path, t, mp.Len())
+			for _, e := range mapEntries(mp) {
+				key := e.key.String()
+				path := append(path, PathElem{Key: key, IsKey: true})
 				if t.Key != nil {
-					v.scalar(t.Key, key)
+					v.scalar(path, t.Key, key)
 				}
-				v.value(t.Elem, val)
-				v.path = v.path[:len(v.path)-1]
-				return true
-			})
+				v.value(path, t.Elem, e.val)
+			}
 		default:
 			if !m.Has(fd) {
 				if mem.Required {
-					v.add(Missing, t, "", 0)
+					v.add(path, Missing, t, "", 0)
 				}
 				break
 			}
-			v.value(t, m.Get(fd))
+			v.value(path, t, m.Get(fd))
 		}
-		v.path = v.path[:len(v.path)-1]
 	}
 }
 
-func (v *validator) count(sh *Shape, n int) {
+type mapEntry struct {
+	key protoreflect.MapKey
+	val protoreflect.Value
+}
+
+// mapEntries lists a map's entries in the order Range visits them; walking
+// them outside Range's closure keeps the path off the heap.
+func mapEntries(mp protoreflect.Map) []mapEntry {
+	es := make([]mapEntry, 0, mp.Len())
+	mp.Range(func(k protoreflect.MapKey, val protoreflect.Value) bool {
+		es = append(es, mapEntry{k, val})
+		return true
+	})
+	return es
+}
+
+func (v *validator) count(path []PathElem, sh *Shape, n int) {
 	if sh.MinLength != nil && int64(n) < *sh.MinLength {
-		v.add(TooShort, sh, "", n)
+		v.add(path, TooShort, sh, "", n)
 	}
 	if sh.MaxLength != nil && int64(n) > *sh.MaxLength {
-		v.add(TooLong, sh, "", n)
+		v.add(path, TooLong, sh, "", n)
 	}
 }
 
-func (v *validator) value(sh *Shape, val protoreflect.Value) {
+func (v *validator) value(path []PathElem, sh *Shape, val protoreflect.Value) {
 	switch sh.Kind {
 	case Structure:
-		v.structure(sh, val.Message())
+		v.structure(path, sh, val.Message())
 	case String, Enum:
-		v.scalar(sh, val.String())
+		v.scalar(path, sh, val.String())
 	case Blob:
 		b := val.Bytes()
-		v.count(sh, len(b))
+		v.count(path, sh, len(b))
 	case Integer, Long:
 		n := val.Int()
-		v.number(sh, float64(n), strconv.FormatInt(n, 10))
+		v.number(path, sh, float64(n), strconv.FormatInt(n, 10))
 	case Float, Double:
 		f := val.Float()
-		v.number(sh, f, strconv.FormatFloat(f, 'g', -1, 64))
+		v.number(path, sh, f, strconv.FormatFloat(f, 'g', -1, 64))
 	}
 }
 
-func (v *validator) scalar(sh *Shape, s string) {
+func (v *validator) scalar(path []PathElem, sh *Shape, s string) {
 	if sh.MinLength != nil || sh.MaxLength != nil {
 		n := utf8.RuneCountInString(s)
 		if sh.MinLength != nil && int64(n) < *sh.MinLength {
-			v.add(TooShort, sh, s, n)
+			v.add(path, TooShort, sh, s, n)
 		}
 		if sh.MaxLength != nil && int64(n) > *sh.MaxLength {
-			v.add(TooLong, sh, s, n)
+			v.add(path, TooLong, sh, s, n)
 		}
 	}
 	if sh.GoPattern != "" && !sh.MatchPattern(s) {
-		v.add(NoMatch, sh, s, 0)
+		v.add(path, NoMatch, sh, s, 0)
 	}
 	if len(sh.EnumValues) > 0 && !contains(sh.EnumValues, s) {
-		v.add(NotInEnum, sh, s, 0)
+		v.add(path, NotInEnum, sh, s, 0)
 	}
 }
 
-func (v *validator) number(sh *Shape, f float64, text string) {
+func (v *validator) number(path []PathElem, sh *Shape, f float64, text string) {
 	if sh.MinValue != nil && f < *sh.MinValue {
-		v.add(TooSmall, sh, text, 0)
+		v.add(path, TooSmall, sh, text, 0)
 	}
 	if sh.MaxValue != nil && f > *sh.MaxValue {
-		v.add(TooLarge, sh, text, 0)
+		v.add(path, TooLarge, sh, text, 0)
 	}
 }
 

@@ -120,3 +120,34 @@ func TestSensitiveValuesNeverQuoted(t *testing.T) {
 		t.Errorf("message %q", e.Message)
 	}
 }
+
+// The path is passed down on the stack: violations found at siblings,
+// list items and map keys each keep their own copy of it.
+func TestValidatePathsAreCopies(t *testing.T) {
+	r := &ibv1.CreateImageRecipeRequest{
+		Name: proto.String("recipe"), SemanticVersion: proto.String("1.0"), ParentImage: proto.String("ami-1"), ClientToken: proto.String("t"),
+		Components: []*ibv1.ComponentConfiguration{{}, {ComponentArn: proto.String("arn:aws:imagebuilder:us-east-1:111122223333:component/c/1.0.0/1")}, {}},
+		Tags:       map[string]string{"": "v"},
+	}
+	var got []string
+	for _, v := range validate(t, ibv1.Model(), "CreateImageRecipe", r) {
+		got = append(got, apimodel.DottedPath(v.Path))
+	}
+	want := []string{"semanticVersion", "components[0].componentArn", "components[2].componentArn", "tags[]"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("paths %q, want %q", got, want)
+	}
+}
+
+// A valid input allocates nothing in Validate (GetComponent on every
+// request).
+func TestValidateValidAllocations(t *testing.T) {
+	op, _ := ibv1.Model().Operation("GetComponent")
+	in := (&ibv1.GetComponentRequest{ComponentBuildVersionArn: proto.String("arn:aws:imagebuilder:us-east-1:111122223333:component/c/1.0.0/1")}).ProtoReflect()
+	if vs := apimodel.Validate(op.Input, in); vs != nil {
+		t.Fatalf("violations %+v", vs)
+	}
+	if n := testing.AllocsPerRun(100, func() { apimodel.Validate(op.Input, in) }); n != 0 {
+		t.Errorf("Validate allocates %v times per valid input, want 0", n)
+	}
+}

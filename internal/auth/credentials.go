@@ -39,6 +39,7 @@ type CredentialSource interface {
 	// verified yet when this is called, so nothing may be trusted from the
 	// token that its own integrity check does not prove. Any other error is
 	// an internal failure; a *sigv4.Failure is passed to the client as is.
+	// The credential may be shared with other requests: callers only read it.
 	LookupAccessKey(ctx context.Context, accessKeyID, sessionToken string) (*Credential, error)
 }
 

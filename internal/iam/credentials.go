@@ -73,7 +73,7 @@ func (cs credentialSource) LookupAccessKey(ctx context.Context, accessKeyID, _ s
 // they are read from the store each time, so guessed ids cannot grow it.
 type keyCache struct {
 	mu sync.RWMutex
-	m  map[string]cachedKey
+	m  map[string]*cachedKey
 }
 
 type cachedKey struct {
@@ -84,9 +84,12 @@ type cachedKey struct {
 // maxCachedKeys bounds the cache; it is simply emptied when full.
 const maxCachedKeys = 10000
 
-func newKeyCache() *keyCache { return &keyCache{m: map[string]cachedKey{}} }
+func newKeyCache() *keyCache { return &keyCache{m: map[string]*cachedKey{}} }
 
-// get returns a copy of the key's credential when it was read at gen.
+// get returns the key's credential when it was read at gen. It is the
+// cached credential itself, shared by every request signed with the key:
+// an entry is never changed once stored (put replaces it whole), and the
+// authenticator only reads a credential (auth.CredentialSource).
 func (kc *keyCache) get(id string, gen uint64) *auth.Credential {
 	kc.mu.RLock()
 	e, ok := kc.m[id]
@@ -94,20 +97,19 @@ func (kc *keyCache) get(id string, gen uint64) *auth.Credential {
 	if !ok || e.gen != gen {
 		return nil
 	}
-	c := e.cred
-	return &c
+	return &e.cred
 }
 
 func (kc *keyCache) put(id string, gen uint64, c *auth.Credential) {
 	kc.mu.Lock()
 	defer kc.mu.Unlock()
 	if len(kc.m) >= maxCachedKeys {
-		kc.m = map[string]cachedKey{}
+		kc.m = map[string]*cachedKey{}
 	}
 	if e, ok := kc.m[id]; ok && e.gen > gen {
 		return
 	}
-	kc.m[id] = cachedKey{gen: gen, cred: *c}
+	kc.m[id] = &cachedKey{gen: gen, cred: *c}
 }
 
 // userPrincipal is an IAM user as the authentication layer names it.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"google.golang.org/protobuf/proto"
 
@@ -126,8 +127,12 @@ func (s *Service) resolveARNFor(ctx context.Context, c *callctx.Call, member, ar
 		st, err = s.reads.Get(ctx, r, load)
 		if err == nil && st.record != nil {
 			// Shared and never changed (sharedReads): the answer may reuse
-			// the encodings of the record and its references.
-			restjson.Freeze(st.record, st.refs)
+			// the encodings of the record and its references. Once per
+			// cached record while the memo keeps them.
+			if e := restjson.MemoEpoch(); st.frozen.Load() != e+1 {
+				restjson.Freeze(st.record, st.refs)
+				st.frozen.Store(e + 1)
+			}
 		}
 	} else {
 		err = s.db.View(ctx, func(tx *storage.Tx) error {
@@ -160,7 +165,8 @@ type resolvedARN struct {
 
 // stored is what resolveARN reads from the store for an ARN: the record it
 // resolves to, with what the enforcement layer derives from it. Kept in
-// Service.reads, it is shared by concurrent requests and never modified.
+// Service.reads, it is shared by concurrent requests and never modified
+// (frozen aside, an atomic note).
 type stored struct {
 	record proto.Message // nil: nothing found
 	at     resourceARN
@@ -172,6 +178,9 @@ type stored struct {
 	// refs are a component or workflow build's latest-version ARNs
 	// (GetComponent's and GetWorkflow's answer); nil for other kinds.
 	refs *ibv1.LatestVersionReferences
+	// frozen is 1 + the restjson.MemoEpoch read before record and refs
+	// were last frozen; 0 before the first time.
+	frozen atomic.Uint64
 }
 
 // loadStored reads what r names through its kind's store, and its

@@ -3,8 +3,11 @@ package server
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
+	"unsafe"
 
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/proto"
@@ -98,31 +101,76 @@ func (s *Server) validate(rt route, req any) error {
 // changed once the call is made) rather than copying it.
 func setRequestID(ctx context.Context, resp any) {
 	c := callctx.From(ctx)
+	if c == nil || c.RequestID == "" {
+		return
+	}
+	if f := lastRequestIDField.Load(); f != nil && reflect.TypeOf(resp) == f.t {
+		// The output type of the previous call: its generated *string
+		// field, read and set in place (nil is unset: the field has
+		// explicit presence, see restjson.StringField).
+		if p := reflect.ValueOf(resp).UnsafePointer(); p != nil {
+			f.set(p, &c.RequestID)
+			return
+		}
+	}
 	msg, ok := resp.(proto.Message)
-	if !ok || c == nil || c.RequestID == "" {
+	if !ok {
 		return
 	}
 	m := msg.ProtoReflect()
-	if fd := requestIDField(m.Descriptor()); fd != nil && !m.Has(fd) {
-		restjson.SetString(m, fd, &c.RequestID)
+	rf := requestIDField(m.Descriptor())
+	if rf == nil {
+		return
+	}
+	if rf.gen != nil && rf.gen.t == reflect.TypeOf(resp) {
+		lastRequestIDField.Store(rf.gen)
+	}
+	if !m.Has(rf.fd) {
+		restjson.SetString(m, rf.fd, &c.RequestID)
 	}
 }
 
+// requestIDGoField is a generated output type's requestId *string field.
+type requestIDGoField struct {
+	t      reflect.Type // the message's pointer type
+	offset uintptr
+}
+
+// set stores s in the field of the message at p when it is unset.
+func (f *requestIDGoField) set(p unsafe.Pointer, s *string) {
+	field := (**string)(unsafe.Add(p, f.offset))
+	if *field == nil {
+		*field = s
+	}
+}
+
+// lastRequestIDField is the field setRequestID found last: one type
+// answers call after call.
+var lastRequestIDField atomic.Pointer[requestIDGoField]
+
+// requestIDInfo is a message type's string member requestId.
+type requestIDInfo struct {
+	fd  protoreflect.FieldDescriptor
+	gen *requestIDGoField // nil: set through protoreflect
+}
+
 // requestIDFields holds requestIDField's answers by message descriptor (a
-// nil field for messages without one).
-var requestIDFields sync.Map // protoreflect.MessageDescriptor → protoreflect.FieldDescriptor
+// nil *requestIDInfo for messages without one).
+var requestIDFields sync.Map // protoreflect.MessageDescriptor → *requestIDInfo
 
 // requestIDField is md's string member requestId, or nil: looked up once
 // per message type.
-func requestIDField(md protoreflect.MessageDescriptor) protoreflect.FieldDescriptor {
+func requestIDField(md protoreflect.MessageDescriptor) *requestIDInfo {
 	if v, ok := requestIDFields.Load(md); ok {
-		fd, _ := v.(protoreflect.FieldDescriptor)
-		return fd
+		return v.(*requestIDInfo)
 	}
-	var found protoreflect.FieldDescriptor
+	var found *requestIDInfo
 	fd := md.Fields().ByName("request_id")
 	if fd != nil && fd.Kind() == protoreflect.StringKind && !fd.IsList() && fd.JSONName() == "requestId" {
-		found = fd
+		found = &requestIDInfo{fd: fd}
+		if t, off, ok := restjson.StringField(fd); ok {
+			found.gen = &requestIDGoField{t: t, offset: off}
+		}
 	}
 	requestIDFields.Store(md, found)
 	return found

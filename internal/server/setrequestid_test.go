@@ -70,3 +70,41 @@ func BenchmarkSetRequestID(b *testing.B) {
 		setRequestID(ctx, &ibv1.GetComponentResponse{})
 	}
 }
+
+// The remembered field of the last output type is used only for that type:
+// alternating types, a dynamic message of the same descriptor, a set
+// requestId and a typed nil pointer all get the slow path's answer.
+func TestSetRequestIDLastField(t *testing.T) {
+	ctx := callctx.With(context.Background(), &callctx.Call{RequestID: "req-2"})
+	for range 3 {
+		a := &ibv1.GetComponentResponse{}
+		setRequestID(ctx, a)
+		if a.GetRequestId() != "req-2" {
+			t.Fatalf("GetComponentResponse requestId %q", a.GetRequestId())
+		}
+		b := &ibv1.DeleteComponentResponse{}
+		setRequestID(ctx, b)
+		if b.GetRequestId() != "req-2" {
+			t.Fatalf("DeleteComponentResponse requestId %q", b.GetRequestId())
+		}
+		set := &ibv1.DeleteComponentResponse{RequestId: proto.String("kept")}
+		setRequestID(ctx, set)
+		if set.GetRequestId() != "kept" {
+			t.Fatalf("a set requestId was replaced: %q", set.GetRequestId())
+		}
+		dyn := dynamicpb.NewMessage(b.ProtoReflect().Descriptor())
+		setRequestID(ctx, dyn)
+		if got := dyn.Get(dyn.Descriptor().Fields().ByName("request_id")).String(); got != "req-2" {
+			t.Fatalf("dynamic requestId %q", got)
+		}
+		comp := &ibv1.Component{}
+		setRequestID(ctx, comp)
+		if !proto.Equal(comp, &ibv1.Component{}) {
+			t.Fatalf("a message without requestId changed: %v", comp)
+		}
+	}
+	func() {
+		defer func() { _ = recover() }() // the slow path's answer to a nil message
+		setRequestID(ctx, (*ibv1.DeleteComponentResponse)(nil))
+	}()
+}

@@ -46,7 +46,15 @@ var (
 	memo      sync.Map // protoreflect.Message → *memoEntry
 	memoLen   atomic.Int64
 	memoBytes atomic.Int64
+	// memoEpoch counts the times the memo was dropped (MemoEpoch).
+	memoEpoch atomic.Uint64
 )
+
+// MemoEpoch changes whenever the memo is dropped. A caller that froze a
+// message while MemoEpoch was e (read before Freeze) need not freeze it
+// again while MemoEpoch is still e. Freezing is only ever an optimisation:
+// a message not in the memo is encoded afresh.
+func MemoEpoch() uint64 { return memoEpoch.Load() }
 
 // verifyMemo makes every use of a remembered encoding encode the message
 // again and panic on a difference (tests).
@@ -88,6 +96,7 @@ func charge(n int64) {
 		memo.Clear()
 		memoLen.Store(0)
 		memoBytes.Store(0)
+		memoEpoch.Add(1)
 	}
 }
 

@@ -65,9 +65,15 @@ func TestFrozenEncodingIsRemembered(t *testing.T) {
 func TestMemoBudget(t *testing.T) {
 	o := op(t, "GetComponent")
 	big := bytes.Repeat([]byte("x"), 64<<10)
+	epoch := MemoEpoch()
 	for i := range 200 {
 		c := &ibv1.Component{Name: proto.String(fmt.Sprint(i)), Data: proto.String(string(big))}
+		before := MemoEpoch()
 		Freeze(c)
+		if _, kept := memo.Load(c.ProtoReflect()); !kept && MemoEpoch() == before {
+			// A caller that saw this epoch skips freezing c again.
+			t.Fatalf("the memo dropped a frozen message without a new MemoEpoch")
+		}
 		AppendOutput(nil, o, &ibv1.GetComponentResponse{Component: c})
 		if n := memoBytes.Load(); n > memoBudget {
 			t.Fatalf("memo holds %d bytes, over its budget %d", n, memoBudget)
@@ -75,6 +81,9 @@ func TestMemoBudget(t *testing.T) {
 	}
 	if n := MemoLen(); n == 0 || n >= 200 {
 		t.Fatalf("memo holds %d entries after 200 of 192 KiB each", n)
+	}
+	if MemoEpoch() == epoch {
+		t.Fatal("MemoEpoch did not change when the memo was dropped")
 	}
 }
 

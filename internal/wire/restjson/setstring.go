@@ -30,6 +30,18 @@ func SetString(m protoreflect.Message, fd protoreflect.FieldDescriptor, s *strin
 	m.Set(fd, protoreflect.ValueOfString(*s))
 }
 
+// StringField is where SetString stores fd in the generated Go struct of
+// fd's message: t, the pointer type, and the offset of its *string field;
+// ok is false when SetString would go through protoreflect. A caller that
+// checks a message's type against t may read and store the *string at the
+// offset itself (nil: the field is unset).
+func StringField(fd protoreflect.FieldDescriptor) (t reflect.Type, offset uintptr, ok bool) {
+	if f := goStringField(fd); f != nil {
+		return f.t, f.offset, true
+	}
+	return nil, 0, false
+}
+
 // goField is where the generated Go struct of type t keeps a field.
 type goField struct {
 	t      reflect.Type // a pointer to the struct
