@@ -62,7 +62,8 @@ func TestSIGTERMClosesAStalledBody(t *testing.T) {
 	if _, err := conn.Write(append(head.Bytes(), body[:len(body)/2]...)); err != nil {
 		t.Fatal(err)
 	}
-	waitLog(t, &stderr, `msg="connection active" remote=`+conn.LocalAddr().String())
+	// The handler has the request (it waits for the rest of the body).
+	waitLog(t, &stderr, `msg="request started" remote=`+conn.LocalAddr().String())
 	signalled := time.Now()
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -39,6 +40,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	if r.URL.Path != HealthPath && !strings.HasPrefix(r.URL.Path, InternalPrefix) {
+		if s.log.Enabled(r.Context(), slog.LevelDebug) {
+			// From here a shutdown drains the request (net/http may still
+			// drop one whose headers it read as the shutdown began).
+			s.log.LogAttrs(r.Context(), slog.LevelDebug, "request started", slog.String("remote", r.RemoteAddr), slog.String("method", r.Method), slog.String("path", r.URL.Path))
+		}
 		rc.logLine = requestLog{transport: "http", start: time.Now()}
 		rc.log = &rc.logLine
 		defer func() {
