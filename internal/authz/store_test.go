@@ -295,15 +295,23 @@ func TestStoreWakesWhenQueueFills(t *testing.T) {
 	}
 	// The next ones follow a commit closely: the writer waits for the
 	// interval (an hour) unless the queue reaches half its size (8).
+	// Watchers see each decision once it is written.
+	written, cancel := s.Watch(authz.Filter{})
+	defer cancel()
 	for i := 0; i < 8; i++ {
 		s.Record(decisionAt(fmt.Sprintf("r%d", i), when))
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for s.Written() != 9 {
-		if time.Now().After(deadline) {
+	// The bound only stops a writer that never wakes from hanging the test.
+	bound := time.After(10 * time.Second)
+	for i := 0; i < 8; i++ {
+		select {
+		case <-written:
+		case <-bound:
 			t.Fatalf("written %d, want 9: the writer was not woken", s.Written())
 		}
-		time.Sleep(time.Millisecond)
+	}
+	if s.Written() != 9 {
+		t.Fatalf("written %d, want 9", s.Written())
 	}
 	if s.Dropped() != 0 {
 		t.Fatalf("dropped %d", s.Dropped())
