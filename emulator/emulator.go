@@ -265,9 +265,12 @@ func Start(ctx context.Context, cfg Config) (*Emulator, error) {
 		if e.store != nil {
 			e.store.Close()
 		}
-		_ = db.Close()
-		// A failed start leaves no data file it made behind.
+		// A failed start leaves no data file it made behind. It removes the
+		// file while it still holds the file's lock: a start waiting for
+		// the lock then finds the path gone and makes its own file
+		// (storage.Open), instead of serving the removed one.
 		data.remove(db.Created())
+		_ = db.Close()
 	}
 	if err := e.build(); err != nil {
 		abort()

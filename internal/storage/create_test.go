@@ -331,3 +331,54 @@ func TestCreatedTellsAMadeFile(t *testing.T) {
 		}
 	}
 }
+
+// A file removed from its path while Open waited for its lock (a failed
+// start removes the file it made before it lets go of the lock) is not
+// served: Open sees the path no longer names the file it locked and opens
+// the path again, making a new file. Found by a trial: the waiting start
+// served a deleted file, and every write it acknowledged was gone after it
+// stopped.
+func TestOpenAgainWhenTheFileIsRemovedUnderTheLock(t *testing.T) {
+	for _, noSync := range []bool{false, true} {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "e.db")
+		opts := createOpts
+		opts.NoSync = noSync
+		db, err := storage.Open(path, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+		removed := 0
+		storage.SetCreateHook(func(step string) {
+			if step == "locked" && removed == 0 {
+				removed++
+				if err := os.Remove(path); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+		db, err = storage.Open(path, opts)
+		storage.SetCreateHook(nil)
+		if err != nil {
+			t.Fatalf("NoSync=%v: %v", noSync, err)
+		}
+		if removed != 1 || !db.Created() {
+			t.Errorf("NoSync=%v: removed %d, Created %v: want the file made again", noSync, removed, db.Created())
+		}
+		putName(t, db, alice, "k", "v")
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+		db, err = storage.Open(path, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := getName(t, db, alice, "k"); got != "v" {
+			t.Errorf("NoSync=%v: the write is not in the file at the path: %q", noSync, got)
+		}
+		_ = db.Close()
+	}
+}

@@ -122,6 +122,27 @@ func Open(path string, opts Options) (*DB, error) {
 	if opts.MaxBatchSize <= 0 {
 		opts.MaxBatchSize = DefaultMaxBatchSize
 	}
+	// A file removed from under us while we waited for its lock (a start
+	// that made it and failed removes it, holding the lock) is opened again
+	// at its path: at most a few times, each after another process's whole
+	// failed start.
+	for attempt := 1; ; attempt++ {
+		db, err := openOnce(path, opts)
+		if !errors.Is(err, errMoved) || attempt == maxOpenAttempts {
+			return db, err
+		}
+	}
+}
+
+// maxOpenAttempts bounds Open's retries when the file at its path is
+// removed or replaced while it waits for the lock.
+const maxOpenAttempts = 5
+
+// errMoved is openOnce finding, once it holds the lock, that the path no
+// longer names the file it locked.
+var errMoved = errors.New("storage: the data file was removed or replaced while waiting for its lock")
+
+func openOnce(path string, opts Options) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), dirMode); err != nil {
 		return nil, pathError(path, err)
 	}
@@ -146,13 +167,35 @@ func Open(path string, opts Options) (*DB, error) {
 			if err := f.Close(); err != nil {
 				return nil, pathError(path, err)
 			}
+		case errors.Is(err, fs.ErrNotExist):
+			// Its directory was removed since MkdirAll (by a failed start
+			// that had made it): again from the top.
+			return nil, fmt.Errorf("%w: %s", errMoved, path)
 		case !errors.Is(err, fs.ErrExist):
 			return nil, pathError(path, err)
 		}
 	}
+	before, err := os.Stat(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%w: %s", errMoved, path)
+		}
+		return nil, pathError(path, err)
+	}
 	bdb, err := bolt.Open(path, fileMode, boltOptions(opts))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s", errMoved, path) // as above
+	}
 	if err != nil {
 		return nil, openError(path, opts.Timeout, err)
+	}
+	createStep("locked")
+	// Holding the lock, check that the path still names the file: the
+	// process that held it may have removed it (a failed start removes
+	// the file it made before it lets go of the lock).
+	if after, err := os.Stat(path); err != nil || !os.SameFile(before, after) {
+		_ = bdb.Close()
+		return nil, fmt.Errorf("%w: %s", errMoved, path)
 	}
 	bdb.MaxBatchDelay = opts.MaxBatchDelay
 	bdb.MaxBatchSize = opts.MaxBatchSize
