@@ -361,17 +361,20 @@ func TestOpenAgainWhenTheFileIsRemovedUnderTheLock(t *testing.T) {
 			}
 		})
 		db, err = storage.Open(path, opts)
-		storage.SetCreateHook(nil)
 		if err != nil {
+			storage.SetCreateHook(nil)
 			t.Fatalf("NoSync=%v: %v", noSync, err)
 		}
 		if removed != 1 || !db.Created() {
 			t.Errorf("NoSync=%v: removed %d, Created %v: want the file made again", noSync, removed, db.Created())
 		}
 		putName(t, db, alice, "k", "v")
+		// Close waits for the new file's directory sync, the last step
+		// that calls the hook.
 		if err := db.Close(); err != nil {
 			t.Fatal(err)
 		}
+		storage.SetCreateHook(nil)
 		db, err = storage.Open(path, opts)
 		if err != nil {
 			t.Fatal(err)
