@@ -37,3 +37,6 @@ func SetContext(d *Decision, ctx *policy.Context) { d.req.Context = ctx }
 
 // IsCompactRecord reports whether raw is a compact record.
 func IsCompactRecord(raw []byte) bool { return isCompact(raw) }
+
+// TrimmedAtOpen reports whether NewStore wrote to trim the log it found.
+func TrimmedAtOpen(s *Store) bool { return s.openTrims > 0 }

@@ -115,6 +115,8 @@ type Store struct {
 	dropped atomic.Uint64
 	written atomic.Uint64
 	commits atomic.Uint64
+	// openTrims is 1 if NewStore had to trim what an earlier run left.
+	openTrims int
 
 	subsMu  sync.Mutex
 	subs    map[*subscription]struct{}
@@ -163,8 +165,33 @@ func NewStore(db *storage.DB, opts StoreOptions) *Store {
 		kickAt: max(1, min(maxBatch, opts.Buffer/2)),
 		subs:   map[*subscription]struct{}{},
 	}
+	s.trimAtOpen()
 	go s.run()
 	return s
+}
+
+// trimAtOpen applies the count limit to what an earlier run left, so that a
+// smaller MaxCount takes effect at once rather than at the first write (the
+// age limit does already: readers hide what is past it). A read
+// transaction checks first, so a start within the limits (and its margin)
+// writes nothing.
+func (s *Store) trimAtOpen() {
+	if s.opts.MaxCount <= 0 {
+		return
+	}
+	over := false
+	err := s.db.View(context.Background(), func(tx *storage.Tx) error {
+		n, err := decisionJournal.Len(tx)
+		over = n > s.opts.MaxCount+s.opts.MaxCount/64
+		return err
+	})
+	if err == nil && over {
+		s.openTrims++
+		err = s.db.Update(context.Background(), s.trim)
+	}
+	if err != nil && !errors.Is(err, storage.ErrClosed) {
+		s.log.Error("decision log: trim at open", "error", err)
+	}
 }
 
 // Record implements Recorder. It never blocks.

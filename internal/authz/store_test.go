@@ -384,6 +384,55 @@ func TestStoreRetentionMargin(t *testing.T) {
 	}
 }
 
+// A smaller MaxCount takes effect when the store opens, not at the first
+// write: readers never list more than the limit (plus its margin) a
+// restart sets. A start within the limits writes nothing.
+func TestStoreTrimsToSmallerMaxCountAtOpen(t *testing.T) {
+	db, err := storage.Open(filepath.Join(t.TempDir(), "d.db"), storage.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s := authz.NewStore(db, authz.StoreOptions{MaxCount: 200})
+	for i := 0; i < 150; i++ {
+		s.Record(decisionAt(fmt.Sprintf("r%04d", i), when.Add(time.Duration(i)*time.Millisecond)))
+	}
+	s.Close()
+	if authz.TrimmedAtOpen(s) {
+		t.Fatal("an empty log was trimmed at open")
+	}
+	// The same limit, and a smaller one that 150 fits with its margin
+	// (148 + 2): nothing to write.
+	for _, max := range []int{200, 148} {
+		s = authz.NewStore(db, authz.StoreOptions{MaxCount: max})
+		if authz.TrimmedAtOpen(s) {
+			t.Fatalf("MaxCount %d: trimmed 150 decisions at open", max)
+		}
+		if ids := listIDs(t, s); len(ids) != 150 {
+			t.Fatalf("MaxCount %d: %d listed, want 150", max, len(ids))
+		}
+		s.Close()
+	}
+	s = authz.NewStore(db, authz.StoreOptions{MaxCount: 10})
+	defer s.Close()
+	if !authz.TrimmedAtOpen(s) {
+		t.Fatal("not trimmed at open")
+	}
+	ids := listIDs(t, s)
+	if len(ids) != 10 || ids[0] != "r0140" || ids[9] != "r0149" {
+		t.Fatalf("after reopening with MaxCount 10: %d listed: %v", len(ids), ids)
+	}
+	if n, err := authz.StoredLen(s); err != nil || n != 10 {
+		t.Fatalf("%d stored (%v), want 10", n, err)
+	}
+	if rs, err := s.ByRequestID(context.Background(), "r0100"); err != nil || len(rs) != 0 {
+		t.Fatalf("a trimmed decision is still found: %v %v", rs, err)
+	}
+	if s.Written() != 0 {
+		t.Fatalf("written %d", s.Written())
+	}
+}
+
 // MaxAge trims decisions older than the limit once the oldest is past it
 // by more than the margin (MaxAge/64, at most a second).
 func TestStoreRetentionByAge(t *testing.T) {
