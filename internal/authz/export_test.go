@@ -40,3 +40,10 @@ func IsCompactRecord(raw []byte) bool { return isCompact(raw) }
 
 // TrimmedAtOpen reports whether NewStore wrote to trim the log it found.
 func TrimmedAtOpen(s *Store) bool { return s.openTrims > 0 }
+
+// NewRecordEncoder returns the writer's encoder, reused call after call as
+// the writer does, for benchmarks.
+func NewRecordEncoder() func([]byte, *Decision) ([]byte, error) {
+	e := &recordEncoder{}
+	return e.appendRecord
+}

@@ -338,10 +338,32 @@ const (
 const recordDateFormat = "2006-01-02T15:04:05Z"
 
 var (
-	compactKeyCodes  = indexTable(compactKeys[:], 1)
-	compactWordCodes = indexTable(compactWords[:], 0)
-	maxWordLen       = len(slices.MaxFunc(compactWords[:], func(a, b string) int { return len(a) - len(b) }))
+	compactKeyCodes = indexTable(compactKeys[:], 1)
+	maxWordLen      = len(slices.MaxFunc(compactWords[:], func(a, b string) int { return len(a) - len(b) }))
 )
+
+// compactWordsByLen are the codes of compactWords by the words' length:
+// a value is compared with the few words of its length, without hashing.
+var compactWordsByLen = func() (t [][]uint64) {
+	t = make([][]uint64, maxWordLen+1)
+	for i, w := range compactWords {
+		t[len(w)] = append(t[len(w)], uint64(i))
+	}
+	return t
+}()
+
+// wordCode returns the code of s in compactWords.
+func wordCode(s string) (uint64, bool) {
+	if len(s) >= len(compactWordsByLen) {
+		return 0, false
+	}
+	for _, c := range compactWordsByLen[len(s)] {
+		if compactWords[c] == s {
+			return c, true
+		}
+	}
+	return 0, false
+}
 
 func indexTable(ss []string, base int) map[string]uint64 {
 	m := make(map[string]uint64, len(ss))
@@ -452,29 +474,29 @@ func (e *recordEncoder) keyCode(i int, key string) uint64 {
 // appendCompactEntry appends a context entry of a compact record; code is
 // the key's in compactKeys (0 for none).
 func appendCompactEntry(b []byte, key string, code uint64, vals []policy.Value, f *compactFields) []byte {
-	b = protowire.AppendTag(b, fContext, protowire.BytesType)
+	b = appendTag(b, fContext, protowire.BytesType)
 	// One byte of length, moved aside in the rare entry of 128 bytes or
 	// more.
 	at := len(b)
 	b = append(b, 0)
 	if c := code; c != 0 {
-		b = protowire.AppendTag(b, fcKeyCode, protowire.VarintType)
-		b = protowire.AppendVarint(b, c)
+		b = appendTag(b, fcKeyCode, protowire.VarintType)
+		b = appendVarint(b, c)
 	} else {
 		prefixed := false
 		for i, pre := range compactKeyPrefixes {
 			if len(key) > len(pre) && key[:len(pre)] == pre {
-				b = protowire.AppendTag(b, fcKeyPrefix, protowire.VarintType)
-				b = protowire.AppendVarint(b, uint64(i+1))
-				b = protowire.AppendTag(b, fcKey, protowire.BytesType)
-				b = protowire.AppendString(b, key[len(pre):])
+				b = appendTag(b, fcKeyPrefix, protowire.VarintType)
+				b = appendVarint(b, uint64(i+1))
+				b = appendTag(b, fcKey, protowire.BytesType)
+				b = append(appendVarint(b, uint64(len(key)-len(pre))), key[len(pre):]...)
 				prefixed = true
 				break
 			}
 		}
 		if !prefixed {
-			b = protowire.AppendTag(b, fcKey, protowire.BytesType)
-			b = protowire.AppendString(b, key)
+			b = appendTag(b, fcKey, protowire.BytesType)
+			b = append(appendVarint(b, uint64(len(key))), key...)
 		}
 	}
 values:
@@ -482,20 +504,18 @@ values:
 		v := vals[i].Raw
 		for ref := 1; ref < len(f); ref++ {
 			if f[ref] == v {
-				b = protowire.AppendTag(b, fcValueRef, protowire.VarintType)
-				b = protowire.AppendVarint(b, uint64(ref))
+				b = appendTag(b, fcValueRef, protowire.VarintType)
+				b = appendVarint(b, uint64(ref))
 				continue values
 			}
 		}
-		if len(v) <= maxWordLen {
-			if w, ok := compactWordCodes[v]; ok {
-				b = protowire.AppendTag(b, fcValueWord, protowire.VarintType)
-				b = protowire.AppendVarint(b, w)
-				continue
-			}
+		if w, ok := wordCode(v); ok {
+			b = appendTag(b, fcValueWord, protowire.VarintType)
+			b = appendVarint(b, w)
+			continue
 		}
-		b = protowire.AppendTag(b, fcValue, protowire.BytesType)
-		b = protowire.AppendString(b, v)
+		b = appendTag(b, fcValue, protowire.BytesType)
+		b = append(appendVarint(b, uint64(len(v))), v...)
 	}
 	n := len(b) - at - 1
 	if n < 0x80 {
@@ -513,9 +533,9 @@ values:
 // appendWordField appends a string field as its index in compactWords, or
 // as the string if it is not there.
 func appendWordField(b []byte, num protowire.Number, s string) []byte {
-	if w, ok := compactWordCodes[s]; ok {
-		b = protowire.AppendTag(b, num, protowire.VarintType)
-		return protowire.AppendVarint(b, w)
+	if w, ok := wordCode(s); ok {
+		b = appendTag(b, num, protowire.VarintType)
+		return appendVarint(b, w)
 	}
 	return appendStringField(b, num, s)
 }
@@ -716,16 +736,30 @@ func appendStringField(b []byte, num protowire.Number, s string) []byte {
 	if s == "" {
 		return b
 	}
-	b = protowire.AppendTag(b, num, protowire.BytesType)
-	return protowire.AppendString(b, s)
+	b = appendTag(b, num, protowire.BytesType)
+	return append(appendVarint(b, uint64(len(s))), s...)
 }
 
 func appendVarintField(b []byte, num protowire.Number, v int64) []byte {
 	if v == 0 {
 		return b
 	}
-	b = protowire.AppendTag(b, num, protowire.VarintType)
-	return protowire.AppendVarint(b, uint64(v))
+	b = appendTag(b, num, protowire.VarintType)
+	return appendVarint(b, uint64(v))
+}
+
+// appendVarint is protowire.AppendVarint with the one-byte case (most
+// tags, lengths and codes of a compact record) inlined.
+func appendVarint(b []byte, v uint64) []byte {
+	if v < 0x80 {
+		return append(b, byte(v))
+	}
+	return protowire.AppendVarint(b, v)
+}
+
+// appendTag is protowire.AppendTag with appendVarint's one-byte case.
+func appendTag(b []byte, num protowire.Number, typ protowire.Type) []byte {
+	return appendVarint(b, uint64(num)<<3|uint64(typ&7))
 }
 
 // isCompact reports whether a record is a compact one: it starts with the

@@ -37,3 +37,15 @@ func SetOnDiskCreate(on bool) {
 // SetInPlaceCreate makes Open create new files in place, as before create
 // existed (for the benchmark that compares); false restores the default.
 func SetInPlaceCreate(on bool) { atomicCreate = !on }
+
+// WriteSindex makes journals write the layout of the builds before bindex
+// (an sindex entry per record), or not.
+func WriteSindex(on bool) { writeSindex = on }
+
+// SetJournalHash replaces the hash of index strings in bindex until the
+// test ends.
+func SetJournalHash(t interface{ Cleanup(func()) }, h func(string) uint64) {
+	old := journalHash
+	journalHash = h
+	t.Cleanup(func() { journalHash = old })
+}

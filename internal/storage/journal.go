@@ -18,6 +18,7 @@ import (
 //	journals
 //	  <journal name>
 //	    time    <time:8><seq:8> = <len(index):2><index><value>
+//	    bindex  <seq:8> = (<hash(index):8><time:8><seq:8>)*  sorted
 //	    sindex  <gen:8><index>\x00<time:8><seq:8> = ""   (gen = seq / 256)
 //	    gindex  <gen:8><index>\x00<time:8><seq:8> = ""   (gen = seq / 4096)
 //	    index   <index>\x00<time:8><seq:8> = ""
@@ -41,13 +42,55 @@ import (
 // written before sindex), made each such commit rewrite a hundred pages.
 // Files written before the partitioned indexes have their entries in
 // index. Both older indexes are still read and trimmed, never written.
+//
+// Since bindex, the index is no longer an entry per record: each commit
+// (AppendAll) writes one value, a block of 24-byte entries (a 64-bit hash
+// of the index string and the record's key) sorted by hash, keyed by the
+// sequence of its first record. A commit that finds the last block small
+// (under journalBlockMin entries) rewrites it with its own entries added,
+// so an idle log's trickle of small commits still makes blocks of a few
+// hundred. One insert per commit instead of one per record, and a block
+// is written as one run of bytes instead of a B+tree leaf's entries.
+// ByIndex binary-searches every block (a few hundred for the default
+// retention) and reads each record found, keeping those whose stored index
+// string is the one asked for (a hash collision costs a read, never a
+// wrong answer). Trimming deletes no entry: it drops the oldest blocks once
+// none of their records is left. Files holding sindex, gindex or index
+// keep them, read and trimmed as before, until they empty.
 var journalsBucket = topBucket{name: []byte("journals")}
 
 var (
-	journalTime  = []byte("time")
-	journalIndex = []byte("index")
-	journalCount = []byte("count")
+	journalTime   = []byte("time")
+	journalIndex  = []byte("index")
+	journalCount  = []byte("count")
+	journalBlocks = []byte("bindex")
 )
+
+const (
+	// journalBlockEntry is the size of an entry of a bindex block: the
+	// index string's hash and the record's key.
+	journalBlockEntry = 8 + JournalKeySize
+	// journalBlockMin is the size, in entries, under which a block is
+	// rewritten with the next commit's entries rather than followed by a
+	// new one.
+	journalBlockMin = 256
+)
+
+// journalHash is the hash of an index string in bindex: 64-bit FNV-1a,
+// part of the stored format. (A variable so a test can make every string
+// collide.)
+var journalHash = func(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+// writeSindex makes AppendAll write the layout of the builds before bindex
+// (an sindex entry per record), for tests of reading such files.
+var writeSindex = false
 
 // journalGenIndexes are the indexes partitioned into generations of size
 // consecutive records; the first is the one written.
@@ -110,7 +153,11 @@ func (j *Journal) createBuckets(tx *Tx) (root, byTime, byGen *bolt.Bucket, err e
 	if byTime, err = root.CreateBucketIfNotExists(journalTime); err != nil {
 		return nil, nil, nil, bucketError(err)
 	}
-	if byGen, err = root.CreateBucketIfNotExists(journalGenIndexes[0].name); err != nil {
+	name := journalBlocks
+	if writeSindex {
+		name = journalGenIndexes[0].name
+	}
+	if byGen, err = root.CreateBucketIfNotExists(name); err != nil {
 		return nil, nil, nil, bucketError(err)
 	}
 	return root, byTime, byGen, nil
@@ -147,25 +194,95 @@ func (j *Journal) AppendAll(tx *Tx, entries []JournalEntry) ([]byte, error) {
 		if len(e.Index) > maxJournalIndex || strings.IndexByte(e.Index, 0) >= 0 {
 			return nil, fmt.Errorf("%w: journal index of %d bytes or with NUL", ErrInvalidKey, len(e.Index))
 		}
-		// key, value with its index prefix, index key.
-		size += JournalKeySize + 2 + len(e.Index) + len(e.Value) + 8 + len(e.Index) + 1 + JournalKeySize
+		// key, value with its index prefix.
+		size += JournalKeySize + 2 + len(e.Index) + len(e.Value)
 	}
 	if len(entries) == 0 {
 		return nil, nil
 	}
-	root, byTime, byGen, err := j.createBuckets(tx)
+	if writeSindex {
+		return j.appendSindex(tx, entries)
+	}
+	root, byTime, blocks, err := j.createBuckets(tx)
 	if err != nil {
 		return nil, err
 	}
 	// Records are appended in time order: fill each page of the time
 	// bucket before starting the next instead of splitting it half-empty
 	// (bbolt's default fill of 50% suits random inserts). Half as many
-	// pages to write at every commit, and to keep. The index by string
-	// takes random inserts within its generation and keeps the default.
+	// pages to write at every commit, and to keep.
 	byTime.FillPercent = 1.0
-	// Keys first, contiguous, so the caller can slice them.
+	blocks.FillPercent = 1.0 // keyed by sequence: appended in order too
+	// Keys first, contiguous, so the caller can slice them; the records'
+	// values after them, all in one allocation bbolt holds until the
+	// commit.
 	arena := make([]byte, len(entries)*JournalKeySize, size)
 	keys := arena[: len(entries)*JournalKeySize : len(entries)*JournalKeySize]
+	// The block's entries: those of the last block if it is small, then
+	// this commit's.
+	var blockKey []byte
+	var block []byte
+	bc := blocks.Cursor()
+	if k, v := bc.Last(); k != nil && len(v)%journalBlockEntry == 0 && len(v) < journalBlockMin*journalBlockEntry {
+		blockKey = k
+		block = make([]byte, len(v), len(v)+len(entries)*journalBlockEntry)
+		copy(block, v)
+	} else {
+		block = make([]byte, 0, len(entries)*journalBlockEntry)
+	}
+	seq := root.Sequence()
+	for i := range entries {
+		e := &entries[i]
+		seq++
+		key := keys[i*JournalKeySize : (i+1)*JournalKeySize : (i+1)*JournalKeySize]
+		binary.BigEndian.PutUint64(key, uint64(e.Time.UnixNano()))
+		binary.BigEndian.PutUint64(key[8:], seq)
+		start := len(arena)
+		arena = binary.BigEndian.AppendUint16(arena, uint16(len(e.Index)))
+		arena = append(append(arena, e.Index...), e.Value...)
+		if err := byTime.Put(key, arena[start:len(arena):len(arena)]); err != nil {
+			return nil, err
+		}
+		block = binary.BigEndian.AppendUint64(block, journalHash(e.Index))
+		block = append(block, key...)
+	}
+	if err := root.SetSequence(seq); err != nil {
+		return nil, err
+	}
+	sortBlock(block)
+	if blockKey == nil {
+		blockKey = keys[8:JournalKeySize:JournalKeySize] // the first record's sequence
+	} else {
+		blockKey = bytes.Clone(blockKey)
+	}
+	if err := blocks.Put(blockKey, block); err != nil {
+		return nil, err
+	}
+	return keys, root.Put(journalCount, u64(count(root)+uint64(len(entries))))
+}
+
+// sortBlock sorts a bindex block's entries by hash, then key.
+func sortBlock(block []byte) {
+	n := len(block) / journalBlockEntry
+	es := make([][journalBlockEntry]byte, n)
+	for i := range es {
+		copy(es[i][:], block[i*journalBlockEntry:])
+	}
+	slices.SortFunc(es, func(a, b [journalBlockEntry]byte) int { return bytes.Compare(a[:], b[:]) })
+	for i := range es {
+		copy(block[i*journalBlockEntry:], es[i][:])
+	}
+}
+
+// appendSindex is AppendAll as the builds before bindex wrote: an sindex
+// entry per record (for tests of reading their files).
+func (j *Journal) appendSindex(tx *Tx, entries []JournalEntry) ([]byte, error) {
+	root, byTime, byGen, err := j.createBuckets(tx)
+	if err != nil {
+		return nil, err
+	}
+	byTime.FillPercent = 1.0
+	keys := make([]byte, len(entries)*JournalKeySize)
 	ikeys := make([][]byte, len(entries))
 	for i := range entries {
 		e := &entries[i]
@@ -176,21 +293,13 @@ func (j *Journal) AppendAll(tx *Tx, entries []JournalEntry) ([]byte, error) {
 		key := keys[i*JournalKeySize : (i+1)*JournalKeySize : (i+1)*JournalKeySize]
 		binary.BigEndian.PutUint64(key, uint64(e.Time.UnixNano()))
 		binary.BigEndian.PutUint64(key[8:], seq)
-		start := len(arena)
-		arena = binary.BigEndian.AppendUint16(arena, uint16(len(e.Index)))
-		arena = append(append(arena, e.Index...), e.Value...)
-		raw := arena[start:len(arena):len(arena)]
-		start = len(arena)
-		arena = binary.BigEndian.AppendUint64(arena, seq/journalGenIndexes[0].size)
-		arena = append(append(append(arena, e.Index...), 0), key...)
-		ikeys[i] = arena[start:len(arena):len(arena)]
+		raw := binary.BigEndian.AppendUint16(nil, uint16(len(e.Index)))
+		raw = append(append(raw, e.Index...), e.Value...)
+		ikeys[i] = genIndexKey(seq/journalGenIndexes[0].size, e.Index, key)
 		if err := byTime.Put(key, raw); err != nil {
 			return nil, err
 		}
 	}
-	// In key order: a node takes each entry at its end instead of moving
-	// half its entries aside for it (a new generation's entries all land
-	// in one node until the commit splits it).
 	slices.SortFunc(ikeys, bytes.Compare)
 	for _, ik := range ikeys {
 		if err := byGen.Put(ik, []byte{}); err != nil {
@@ -342,9 +451,53 @@ func (j *Journal) Trim(tx *Tx, maxCount int, before time.Time) (int, error) {
 			}
 		}
 	}
+	// An older index that no longer holds anything goes, and with it the
+	// per-record work above.
+	for i, b := range indexes {
+		if b == nil {
+			continue
+		}
+		if k, _ := b.Cursor().First(); k == nil {
+			name := journalIndex
+			if i < len(journalGenIndexes) {
+				name = journalGenIndexes[i].name
+			}
+			if err := root.DeleteBucket(name); err != nil {
+				return 0, err
+			}
+		}
+	}
+	if blocks := root.Bucket(journalBlocks); blocks != nil {
+		if err := dropDeadBlocks(blocks, byTime); err != nil {
+			return 0, err
+		}
+	}
 	removed := len(doomed)
 	n -= uint64(removed)
 	return removed, root.Put(journalCount, u64(n))
+}
+
+// dropDeadBlocks deletes the oldest bindex blocks none of whose records is
+// left, up to the first that still has one. (A block behind it whose
+// records are all gone stays until then: ByIndex skips its entries.)
+func dropDeadBlocks(blocks, byTime *bolt.Bucket) error {
+	var dead [][]byte
+	c := blocks.Cursor()
+blocks:
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		for i := 0; i+journalBlockEntry <= len(v); i += journalBlockEntry {
+			if byTime.Get(v[i+8:i+journalBlockEntry]) != nil {
+				break blocks
+			}
+		}
+		dead = append(dead, bytes.Clone(k))
+	}
+	for _, k := range dead {
+		if err := blocks.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // genIndexKey is a record's key in an index partitioned in generations.
@@ -474,6 +627,40 @@ func (j *Journal) ByIndex(tx *Tx, index string) ([]JournalRecord, error) {
 		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 			if err := add(k[len(prefix):]); err != nil {
 				return nil, err
+			}
+		}
+	}
+	if blocks := root.Bucket(journalBlocks); blocks != nil {
+		h := journalHash(index)
+		c := blocks.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			n := len(v) / journalBlockEntry
+			lo, hi := 0, n
+			for lo < hi {
+				m := int(uint(lo+hi) >> 1)
+				if binary.BigEndian.Uint64(v[m*journalBlockEntry:]) < h {
+					lo = m + 1
+				} else {
+					hi = m
+				}
+			}
+			for ; lo < n && binary.BigEndian.Uint64(v[lo*journalBlockEntry:]) == h; lo++ {
+				key := v[lo*journalBlockEntry+8 : (lo+1)*journalBlockEntry]
+				rv := byTime.Get(key)
+				if rv == nil {
+					continue // trimmed; its block is not dropped yet
+				}
+				if len(rv) < 2 || len(rv) < 2+int(binary.BigEndian.Uint16(rv)) {
+					return nil, fmt.Errorf("%w: journal record of %d bytes", ErrCorrupt, len(rv))
+				}
+				if string(rv[2:2+int(binary.BigEndian.Uint16(rv))]) != index {
+					continue // another index string with the same hash
+				}
+				r, err := journalRecord(key, rv)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, r)
 			}
 		}
 	}

@@ -211,10 +211,13 @@ func TestJournalAppendAll(t *testing.T) {
 	}
 }
 
-// The index is partitioned into generations of 256 records: lookups see
-// every generation, and trimming drops a generation's entries once its
-// last record is gone, so the index stays as bounded as the records.
+// Files written between gindex and bindex partition the index into
+// generations of 256 records (sindex): lookups see every generation, and
+// trimming removes the entries of the records it removes, so the index
+// stays as bounded as the records.
 func TestJournalIndexGenerations(t *testing.T) {
+	storage.WriteSindex(true)
+	defer storage.WriteSindex(false)
 	db, path := openTestDB(t, storage.Options{NoSync: true})
 	ctx := context.Background()
 	base := time.Unix(1_700_000_000, 0)
@@ -301,7 +304,10 @@ func TestJournalReadsGenerationsOf4096(t *testing.T) {
 			return err
 		})
 	}
+	storage.WriteSindex(true)
+	defer storage.WriteSindex(false)
 	appendN(db, 0, total)
+	storage.WriteSindex(false)
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -352,7 +358,7 @@ func TestJournalReadsGenerationsOf4096(t *testing.T) {
 	if got := lookup("req-3"); len(got) != (total+3)/7 || got[0] != "3" || got[len(got)-1] != "9999" {
 		t.Fatalf("req-3 in the earlier layout: %d records", len(got))
 	}
-	// New records join them (in sindex).
+	// New records join them (in bindex).
 	appendN(db, total, 100)
 	if got := lookup("req-3"); len(got) != (total+100+3)/7 || got[0] != "3" || got[len(got)-1] != "10097" {
 		t.Fatalf("req-3 old and new: %d records, last %v", len(got), got[len(got)-1])
@@ -450,6 +456,8 @@ func TestJournalTrimKeepsIndexOfRecordsOutOfOrder(t *testing.T) {
 // An index entry whose record is gone (an earlier build trimmed records
 // without their entries) is swept from the oldest generation by a trim.
 func TestJournalTrimSweepsOrphanEntries(t *testing.T) {
+	storage.WriteSindex(true)
+	defer storage.WriteSindex(false)
 	path := filepath.Join(t.TempDir(), "orphans.db")
 	db, err := storage.Open(path, storage.Options{NoSync: true})
 	if err != nil {
@@ -511,5 +519,171 @@ func TestJournalTrimSweepsOrphanEntries(t *testing.T) {
 	}
 	if n := sindexLen(); n != 90 {
 		t.Fatalf("%d index entries after trimming to 90, want 90 (the orphan swept)", n)
+	}
+}
+
+// The index is written as one block of entries per commit (bindex), a
+// small last block taking the next commit's entries: a trickle of
+// one-record commits makes blocks of 256. Lookups are exact, and trimming
+// drops the oldest blocks once none of their records is left.
+func TestJournalIndexBlocks(t *testing.T) {
+	db, path := openTestDB(t, storage.Options{NoSync: true})
+	ctx := context.Background()
+	base := time.Unix(1_700_000_000, 0)
+	for i := range 1000 {
+		mustUpdate(t, db, func(tx *storage.Tx) error {
+			_, err := testJournal.Append(tx, base.Add(time.Duration(i)*time.Millisecond), fmt.Sprintf("req-%d", i%7), []byte(fmt.Sprint(i)))
+			return err
+		})
+	}
+	lookup := func(index string) (vals []string) {
+		t.Helper()
+		if err := db.View(ctx, func(tx *storage.Tx) error {
+			recs, err := testJournal.ByIndex(tx, index)
+			for _, r := range recs {
+				if r.Index != index {
+					return fmt.Errorf("%q found for %q", r.Index, index)
+				}
+				vals = append(vals, string(r.Value))
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return vals
+	}
+	if got := lookup("req-3"); len(got) != 143 || got[0] != "3" || got[1] != "10" || got[142] != "997" {
+		t.Fatalf("req-3: %d records, %v", len(got), got)
+	}
+	// Keep the last 300: sequences 701…1000. The blocks of sequences
+	// 1…256 and 257…512 go; 513…768 keeps records.
+	mustUpdate(t, db, func(tx *storage.Tx) error { _, err := testJournal.Trim(tx, 300, time.Time{}); return err })
+	if got := lookup("req-3"); len(got) != 43 || got[0] != "703" {
+		t.Fatalf("req-3 after trimming: %d records, %v", len(got), got)
+	}
+	if got := lookup("req-9"); len(got) != 0 {
+		t.Fatalf("unknown index: %v", got)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := b.View(func(tx *bolt.Tx) error {
+		root := tx.Bucket([]byte("journals")).Bucket([]byte("test"))
+		if root.Bucket([]byte("sindex")) != nil {
+			return errors.New("sindex written")
+		}
+		var blocks []string
+		if err := root.Bucket([]byte("bindex")).ForEach(func(k, v []byte) error {
+			blocks = append(blocks, fmt.Sprintf("%d:%d", binary.BigEndian.Uint64(k), len(v)/24))
+			return nil
+		}); err != nil {
+			return err
+		}
+		if fmt.Sprint(blocks) != "[513:256 769:232]" {
+			return fmt.Errorf("blocks (first sequence:entries) %v", blocks)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Index strings whose hashes collide are told apart by the records' own:
+// with every string hashing alike, lookups are still exact.
+func TestJournalIndexHashCollisions(t *testing.T) {
+	storage.SetJournalHash(t, func(string) uint64 { return 42 })
+	db, _ := openTestDB(t, storage.Options{NoSync: true})
+	base := time.Unix(1_700_000_000, 0)
+	mustUpdate(t, db, func(tx *storage.Tx) error {
+		entries := make([]storage.JournalEntry, 500)
+		for i := range entries {
+			entries[i] = storage.JournalEntry{Time: base.Add(time.Duration(i) * time.Millisecond), Index: fmt.Sprintf("req-%d", i%5), Value: []byte(fmt.Sprint(i))}
+		}
+		_, err := testJournal.AppendAll(tx, entries)
+		return err
+	})
+	if err := db.View(context.Background(), func(tx *storage.Tx) error {
+		for r := range 6 {
+			recs, err := testJournal.ByIndex(tx, fmt.Sprintf("req-%d", r))
+			if err != nil {
+				return err
+			}
+			want := 100
+			if r == 5 {
+				want = 0
+			}
+			if len(recs) != want {
+				return fmt.Errorf("req-%d: %d records, want %d", r, len(recs), want)
+			}
+			for i, rec := range recs {
+				if rec.Value == nil || string(rec.Value) != fmt.Sprint(r+5*i) {
+					return fmt.Errorf("req-%d: record %d is %q", r, i, rec.Value)
+				}
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A file written before bindex (an sindex entry per record) takes new
+// records in bindex; lookups find both, and once trimming has removed
+// every record of the older layout its index goes too.
+func TestJournalMovesFromSindexToBlocks(t *testing.T) {
+	db, path := openTestDB(t, storage.Options{NoSync: true})
+	base := time.Unix(1_700_000_000, 0)
+	appendN := func(from, n int) {
+		mustUpdate(t, db, func(tx *storage.Tx) error {
+			entries := make([]storage.JournalEntry, n)
+			for i := range entries {
+				entries[i] = storage.JournalEntry{Time: base.Add(time.Duration(from+i) * time.Millisecond), Index: fmt.Sprintf("req-%d", (from+i)%3), Value: []byte(fmt.Sprint(from + i))}
+			}
+			_, err := testJournal.AppendAll(tx, entries)
+			return err
+		})
+	}
+	storage.WriteSindex(true)
+	appendN(0, 100)
+	storage.WriteSindex(false)
+	appendN(100, 100)
+	count := func(index string) (n int) {
+		t.Helper()
+		if err := db.View(context.Background(), func(tx *storage.Tx) error {
+			recs, err := testJournal.ByIndex(tx, index)
+			n = len(recs)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count("req-1"); n != 67 {
+		t.Fatalf("req-1 in both layouts: %d records, want 67", n)
+	}
+	mustUpdate(t, db, func(tx *storage.Tx) error { _, err := testJournal.Trim(tx, 100, time.Time{}); return err })
+	if n := count("req-1"); n != 34 {
+		t.Fatalf("req-1 after trimming the older layout's records: %d, want 34", n)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := b.View(func(tx *bolt.Tx) error {
+		if tx.Bucket([]byte("journals")).Bucket([]byte("test")).Bucket([]byte("sindex")) != nil {
+			return errors.New("the empty sindex is left")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 }
