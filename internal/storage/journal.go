@@ -395,12 +395,28 @@ func (j *Journal) Trim(tx *Tx, maxCount int, before time.Time) (int, error) {
 		indexes[i] = root.Bucket(gi.name)
 	}
 	indexes[len(journalGenIndexes)] = byOld
+	// Only an older index needs the removed records' index strings.
+	legacy := false
+	for _, b := range indexes {
+		legacy = legacy || b != nil
+	}
+	// The doomed keys, copied into one buffer.
+	var arena []byte
+	if maxCount > 0 && n > uint64(maxCount) {
+		arena = make([]byte, 0, (n-uint64(maxCount))*JournalKeySize)
+	}
 	c := byTime.Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		over := maxCount > 0 && n-uint64(len(doomed)) > uint64(maxCount)
 		old := cutoff != nil && bytes.Compare(k, cutoff) < 0
 		if !over && !old {
 			break
+		}
+		start := len(arena)
+		arena = append(arena, k...)
+		doomed = append(doomed, arena[start:len(arena):len(arena)])
+		if !legacy {
+			continue
 		}
 		index, _, err := splitJournalValue(v)
 		if err != nil {
@@ -419,7 +435,6 @@ func (j *Journal) Trim(tx *Tx, maxCount int, before time.Time) (int, error) {
 				}
 			}
 		}
-		doomed = append(doomed, bytes.Clone(k))
 	}
 	if len(doomed) == 0 {
 		return 0, nil
