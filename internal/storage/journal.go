@@ -218,18 +218,9 @@ func (j *Journal) AppendAll(tx *Tx, entries []JournalEntry) ([]byte, error) {
 	// commit.
 	arena := make([]byte, len(entries)*JournalKeySize, size)
 	keys := arena[: len(entries)*JournalKeySize : len(entries)*JournalKeySize]
-	// The block's entries: those of the last block if it is small, then
-	// this commit's.
-	var blockKey []byte
-	var block []byte
-	bc := blocks.Cursor()
-	if k, v := bc.Last(); k != nil && len(v)%journalBlockEntry == 0 && len(v) < journalBlockMin*journalBlockEntry {
-		blockKey = k
-		block = make([]byte, len(v), len(v)+len(entries)*journalBlockEntry)
-		copy(block, v)
-	} else {
-		block = make([]byte, 0, len(entries)*journalBlockEntry)
-	}
+	// This commit's index entries, sorted, join the last block if it is
+	// small, or make a new one.
+	ents := make([]blockEntry, len(entries))
 	seq := root.Sequence()
 	for i := range entries {
 		e := &entries[i]
@@ -243,35 +234,55 @@ func (j *Journal) AppendAll(tx *Tx, entries []JournalEntry) ([]byte, error) {
 		if err := byTime.Put(key, arena[start:len(arena):len(arena)]); err != nil {
 			return nil, err
 		}
-		block = binary.BigEndian.AppendUint64(block, journalHash(e.Index))
-		block = append(block, key...)
+		ents[i] = blockEntry{hash: journalHash(e.Index), key: [JournalKeySize]byte(key)}
 	}
 	if err := root.SetSequence(seq); err != nil {
 		return nil, err
 	}
-	sortBlock(block)
-	if blockKey == nil {
-		blockKey = keys[8:JournalKeySize:JournalKeySize] // the first record's sequence
+	slices.SortFunc(ents, compareBlockEntries)
+	var blockKey, last []byte
+	if k, v := blocks.Cursor().Last(); k != nil && len(v)%journalBlockEntry == 0 && len(v) < journalBlockMin*journalBlockEntry {
+		blockKey, last = bytes.Clone(k), v
 	} else {
-		blockKey = bytes.Clone(blockKey)
+		blockKey = keys[8:JournalKeySize:JournalKeySize] // the first record's sequence
 	}
-	if err := blocks.Put(blockKey, block); err != nil {
+	if err := blocks.Put(blockKey, mergeBlock(last, ents)); err != nil {
 		return nil, err
 	}
 	return keys, root.Put(journalCount, u64(count(root)+uint64(len(entries))))
 }
 
-// sortBlock sorts a bindex block's entries by hash, then key.
-func sortBlock(block []byte) {
-	n := len(block) / journalBlockEntry
-	es := make([][journalBlockEntry]byte, n)
-	for i := range es {
-		copy(es[i][:], block[i*journalBlockEntry:])
+// blockEntry is an entry of a bindex block.
+type blockEntry struct {
+	hash uint64
+	key  [JournalKeySize]byte
+}
+
+func compareBlockEntries(a, b blockEntry) int {
+	if a.hash != b.hash {
+		if a.hash < b.hash {
+			return -1
+		}
+		return 1
 	}
-	slices.SortFunc(es, func(a, b [journalBlockEntry]byte) int { return bytes.Compare(a[:], b[:]) })
-	for i := range es {
-		copy(block[i*journalBlockEntry:], es[i][:])
+	return bytes.Compare(a.key[:], b.key[:])
+}
+
+// mergeBlock returns the block of the sorted entries of block (nil: none)
+// and ents (sorted), merged.
+func mergeBlock(block []byte, ents []blockEntry) []byte {
+	out := make([]byte, 0, len(block)+len(ents)*journalBlockEntry)
+	for len(block) >= journalBlockEntry || len(ents) > 0 {
+		if len(ents) == 0 || len(block) >= journalBlockEntry && compareBlockEntries(blockEntry{hash: binary.BigEndian.Uint64(block), key: [JournalKeySize]byte(block[8:journalBlockEntry])}, ents[0]) <= 0 {
+			out = append(out, block[:journalBlockEntry]...)
+			block = block[journalBlockEntry:]
+			continue
+		}
+		out = binary.BigEndian.AppendUint64(out, ents[0].hash)
+		out = append(out, ents[0].key[:]...)
+		ents = ents[1:]
 	}
+	return out
 }
 
 // appendSindex is AppendAll as the builds before bindex wrote: an sindex

@@ -580,6 +580,11 @@ func TestJournalIndexBlocks(t *testing.T) {
 		var blocks []string
 		if err := root.Bucket([]byte("bindex")).ForEach(func(k, v []byte) error {
 			blocks = append(blocks, fmt.Sprintf("%d:%d", binary.BigEndian.Uint64(k), len(v)/24))
+			for i := 24; i < len(v); i += 24 {
+				if bytes.Compare(v[i-24:i], v[i:i+24]) >= 0 {
+					return fmt.Errorf("block %d is not sorted at entry %d", binary.BigEndian.Uint64(k), i/24)
+				}
+			}
 			return nil
 		}); err != nil {
 			return err
