@@ -689,7 +689,6 @@ func TestStoreReadsEarlierDataFile(t *testing.T) {
 //	IBEMU_WRITE_DECISIONS_FIXTURE=/tmp/d.db go test -run TestStoreReadsCompactDataFile ./internal/authz
 func TestStoreReadsCompactDataFile(t *testing.T) {
 	want := append(sampleDecisions(t), edgeDecisions(t)...)
-	ctx := context.Background()
 	if out := os.Getenv("IBEMU_WRITE_DECISIONS_FIXTURE"); out != "" {
 		db, err := storage.Open(out, storage.Options{})
 		if err != nil {
@@ -705,7 +704,22 @@ func TestStoreReadsCompactDataFile(t *testing.T) {
 		}
 		t.Skipf("wrote %s", out)
 	}
-	db := openFixture(t, "testdata/decisions-compact-v1.db.gz")
+	readCompactFixture(t, "testdata/decisions-compact-v1.db.gz", want)
+}
+
+// A data file written since the index by request id is a block per commit
+// (testdata/decisions-bindex.db.gz, written as the test above writes its
+// fixture, with IBEMU_WRITE_DECISIONS_FIXTURE) reads back the same.
+func TestStoreReadsBlockIndexDataFile(t *testing.T) {
+	readCompactFixture(t, "testdata/decisions-bindex.db.gz", append(sampleDecisions(t), edgeDecisions(t)...))
+}
+
+// readCompactFixture checks a data file holding the decisions want, the
+// allowed ones as compact records.
+func readCompactFixture(t *testing.T, path string, want []*authz.Decision) {
+	t.Helper()
+	ctx := context.Background()
+	db := openFixture(t, path)
 	s := authz.NewStore(db, authz.StoreOptions{})
 	defer s.Close()
 	listed, _, err := s.List(ctx, authz.Filter{}, "", 0)
