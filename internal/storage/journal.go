@@ -27,36 +27,29 @@ import (
 // Times are nanoseconds since the Unix epoch, big-endian, so keys sort by
 // time; seq (the bucket's sequence) orders records of the same instant.
 //
-// The index by string lives in sindex, partitioned into generations of 256
-// consecutive records (gen = seq / 256): index strings are random (request
-// ids), so an unpartitioned index puts every new entry on a different page
-// of a large tree, and every trimmed one too. Partitioned, a batch of
-// appends lands on the few pages of the current generation, and trimming,
-// which removes each removed record's own entry, finds them on the few
-// pages of the oldest generations. (A record's time is its request's
-// start, which need not follow its sequence: a generation can hold records
-// older and newer than the ones kept, so it is never dropped whole. An
-// entry whose record is gone is skipped by ByIndex and swept.) A generation
-// of 256 is a handful of pages, all of which a commit of a hundred records
-// rewrites anyway; gindex, the same index in generations of 4,096 (files
-// written before sindex), made each such commit rewrite a hundred pages.
-// Files written before the partitioned indexes have their entries in
-// index. Both older indexes are still read and trimmed, never written.
-//
-// Since bindex, the index is no longer an entry per record: each commit
-// (AppendAll) writes one value, a block of 24-byte entries (a 64-bit hash
+// The index by string lives in bindex: not an entry per record, but one
+// value per commit (AppendAll), a block of 24-byte entries (a 64-bit hash
 // of the index string and the record's key) sorted by hash, keyed by the
 // sequence of its first record. A commit that finds the last block small
-// (under journalBlockMin entries) rewrites it with its own entries added,
-// so an idle log's trickle of small commits still makes blocks of a few
-// hundred. One insert per commit instead of one per record, and a block
-// is written as one run of bytes instead of a B+tree leaf's entries.
-// ByIndex binary-searches every block (a few hundred for the default
-// retention) and reads each record found, keeping those whose stored index
-// string is the one asked for (a hash collision costs a read, never a
-// wrong answer). Trimming deletes no entry: it drops the oldest blocks once
-// none of their records is left. Files holding sindex, gindex or index
-// keep them, read and trimmed as before, until they empty.
+// (under journalBlockMin entries) rewrites it with its own entries merged
+// in, so an idle log's trickle of small commits still makes blocks of a
+// few hundred. One insert per commit instead of one per record, and a
+// block is written as one run of bytes instead of a B+tree leaf's
+// entries. ByIndex binary-searches every block (a few hundred for the
+// default retention) and reads each record found, keeping those whose
+// stored index string is the one asked for (a hash collision costs a read,
+// never a wrong answer). Trimming deletes no entry: it drops the oldest
+// blocks once none of their records is left (a record's time is its
+// request's start, which need not follow its sequence, so a block can
+// outlive a newer one by a little; ByIndex skips entries whose record is
+// gone).
+//
+// Earlier builds wrote an entry per record, in sindex (generations of 256
+// consecutive records, gen = seq / 256), before that in gindex
+// (generations of 4,096), and first in index (unpartitioned). A file
+// holding any of them keeps it, read by ByIndex and trimmed entry by entry
+// (plus a sweep of orphaned entries from its oldest generation), until it
+// is empty and deleted; new records go to bindex only.
 var journalsBucket = topBucket{name: []byte("journals")}
 
 var (
