@@ -47,7 +47,8 @@ type StoreOptions struct {
 	// bound is approximate by a margin of MaxCount/64 (about 1.5%): the
 	// log is trimmed back to MaxCount once it holds more than MaxCount
 	// plus the margin, so trimming is paid in chunks rather than on every
-	// write. A MaxCount under 64 is exact.
+	// write. A MaxCount under 64 is exact. NewStore trims a log that an
+	// earlier run (with a larger limit) left over the limit and its margin.
 	MaxCount int
 	// MaxAge drops decisions older than this (by the clock); 0 keeps them
 	// whatever their age. Readers (List, ByRequestID) never return a
