@@ -489,17 +489,28 @@ func TestStoreRetentionByAge(t *testing.T) {
 // into a log already at its retention limit (50,000), so every batch also
 // trims. Reported: decisions per second of the writer and, per op (one
 // decision), its allocations.
+//
+// The fresh/ variants start from an empty log with the default limit
+// (100,000), as a server does on a new data file: no trimming, as in a
+// loadgen run of under 100,000 requests.
 func BenchmarkStoreWriter(b *testing.B) {
-	const kept = 50_000
-	for _, batch := range []int{8, 200, 4096} {
-		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
+	cases := []struct {
+		name        string
+		batch, kept int
+	}{
+		{"batch=8", 8, 50_000}, {"batch=200", 200, 50_000}, {"batch=4096", 4096, 50_000},
+		{"fresh/batch=330", 330, 0},
+	}
+	for _, c := range cases {
+		batch, kept := c.batch, c.kept
+		b.Run(c.name, func(b *testing.B) {
 			ds := allowedDecisions(b, 4096)
 			db, err := storage.Open(filepath.Join(b.TempDir(), "d.db"), storage.Options{})
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer db.Close()
-			s := authz.NewStore(db, authz.StoreOptions{Buffer: 8192, MaxCount: kept})
+			s := authz.NewStore(db, authz.StoreOptions{Buffer: 8192, MaxCount: kept}) // 0: the default
 			defer s.Close()
 			ctx := context.Background()
 			flush := func() {
