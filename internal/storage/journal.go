@@ -38,11 +38,12 @@ import (
 // entries. ByIndex binary-searches every block (a few hundred for the
 // default retention) and reads each record found, keeping those whose
 // stored index string is the one asked for (a hash collision costs a read,
-// never a wrong answer). Trimming deletes no entry: it drops the oldest
-// blocks once none of their records is left (a record's time is its
-// request's start, which need not follow its sequence, so a block can
-// outlive a newer one by a little; ByIndex skips entries whose record is
-// gone).
+// never a wrong answer). Trimming removes the removed records' entries:
+// a block holds consecutive sequences (from its key to the next block's),
+// so each removed record's block is found from its sequence, and each
+// block touched is rewritten once, or deleted when empty. (A record's time
+// is its request's start, which need not follow its sequence: trimming by
+// time can remove records from any block, not only the oldest.)
 //
 // Earlier builds wrote an entry per record, in sindex (generations of 256
 // consecutive records, gen = seq / 256), before that in gindex
@@ -487,7 +488,7 @@ func (j *Journal) Trim(tx *Tx, maxCount int, before time.Time) (int, error) {
 		}
 	}
 	if blocks := root.Bucket(journalBlocks); blocks != nil {
-		if err := dropDeadBlocks(blocks, byTime); err != nil {
+		if err := trimBlocks(blocks, doomed); err != nil {
 			return 0, err
 		}
 	}
@@ -496,23 +497,66 @@ func (j *Journal) Trim(tx *Tx, maxCount int, before time.Time) (int, error) {
 	return removed, root.Put(journalCount, u64(n))
 }
 
-// dropDeadBlocks deletes the oldest bindex blocks none of whose records is
-// left, up to the first that still has one. (A block behind it whose
-// records are all gone stays until then: ByIndex skips its entries.)
-func dropDeadBlocks(blocks, byTime *bolt.Bucket) error {
-	var dead [][]byte
+// trimBlocks removes the entries of the removed records (doomed, their
+// keys) from the bindex blocks holding them, and the blocks left empty.
+// A block holds the records of consecutive sequences from its key's to
+// the next block's, so each removed record's block is found from its
+// sequence; removed records come mostly in sequence order, so the blocks
+// are found with few seeks, and each block touched is rewritten once.
+func trimBlocks(blocks *bolt.Bucket, doomed [][]byte) error {
+	gone := make(map[[JournalKeySize]byte]struct{}, len(doomed))
+	var touched []uint64 // the keys of the blocks touched, as sequences
 	c := blocks.Cursor()
-blocks:
-	for k, v := c.First(); k != nil; k, v = c.Next() {
-		for i := 0; i+journalBlockEntry <= len(v); i += journalBlockEntry {
-			if byTime.Get(v[i+8:i+journalBlockEntry]) != nil {
-				break blocks
+	var lo, hi uint64 // the sequences of the last block found: [lo, hi)
+	found := false
+	for _, k := range doomed {
+		if len(k) != JournalKeySize {
+			continue
+		}
+		gone[[JournalKeySize]byte(k)] = struct{}{}
+		seq := binary.BigEndian.Uint64(k[8:])
+		if found && seq >= lo && seq < hi {
+			continue
+		}
+		var key [8]byte
+		binary.BigEndian.PutUint64(key[:], seq)
+		bk, _ := c.Seek(key[:])
+		if bk == nil || binary.BigEndian.Uint64(bk) > seq {
+			if bk == nil {
+				bk, _ = c.Last()
+			} else {
+				bk, _ = c.Prev()
 			}
 		}
-		dead = append(dead, bytes.Clone(k))
+		if len(bk) != 8 {
+			found = false
+			continue // before the first block: an older index holds it
+		}
+		lo, hi, found = binary.BigEndian.Uint64(bk), 1<<64-1, true
+		if next, _ := c.Next(); len(next) == 8 {
+			hi = binary.BigEndian.Uint64(next)
+		}
+		touched = append(touched, lo)
 	}
-	for _, k := range dead {
-		if err := blocks.Delete(k); err != nil {
+	slices.Sort(touched)
+	touched = slices.Compact(touched)
+	for _, seq := range touched {
+		key := binary.BigEndian.AppendUint64(nil, seq)
+		v := blocks.Get(key)
+		kept := make([]byte, 0, len(v))
+		for i := 0; i+journalBlockEntry <= len(v); i += journalBlockEntry {
+			if _, ok := gone[[JournalKeySize]byte(v[i+8:i+journalBlockEntry])]; !ok {
+				kept = append(kept, v[i:i+journalBlockEntry]...)
+			}
+		}
+		var err error
+		switch {
+		case len(kept) == 0:
+			err = blocks.Delete(key)
+		case len(kept) < len(v):
+			err = blocks.Put(key, kept)
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -667,7 +711,7 @@ func (j *Journal) ByIndex(tx *Tx, index string) ([]JournalRecord, error) {
 				key := v[lo*journalBlockEntry+8 : (lo+1)*journalBlockEntry]
 				rv := byTime.Get(key)
 				if rv == nil {
-					continue // trimmed; its block is not dropped yet
+					continue // not there (trimming removes its entry with it)
 				}
 				if len(rv) < 2 || len(rv) < 2+int(binary.BigEndian.Uint16(rv)) {
 					return nil, fmt.Errorf("%w: journal record of %d bytes", ErrCorrupt, len(rv))

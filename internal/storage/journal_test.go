@@ -525,7 +525,7 @@ func TestJournalTrimSweepsOrphanEntries(t *testing.T) {
 // The index is written as one block of entries per commit (bindex), a
 // small last block taking the next commit's entries: a trickle of
 // one-record commits makes blocks of 256. Lookups are exact, and trimming
-// drops the oldest blocks once none of their records is left.
+// removes the removed records' entries, and the blocks left empty.
 func TestJournalIndexBlocks(t *testing.T) {
 	db, path := openTestDB(t, storage.Options{NoSync: true})
 	ctx := context.Background()
@@ -556,7 +556,7 @@ func TestJournalIndexBlocks(t *testing.T) {
 		t.Fatalf("req-3: %d records, %v", len(got), got)
 	}
 	// Keep the last 300: sequences 701…1000. The blocks of sequences
-	// 1…256 and 257…512 go; 513…768 keeps records.
+	// 1…256 and 257…512 go; 513…768 keeps the entries of 701…768.
 	mustUpdate(t, db, func(tx *storage.Tx) error { _, err := testJournal.Trim(tx, 300, time.Time{}); return err })
 	if got := lookup("req-3"); len(got) != 43 || got[0] != "703" {
 		t.Fatalf("req-3 after trimming: %d records, %v", len(got), got)
@@ -589,7 +589,7 @@ func TestJournalIndexBlocks(t *testing.T) {
 		}); err != nil {
 			return err
 		}
-		if fmt.Sprint(blocks) != "[513:256 769:232]" {
+		if fmt.Sprint(blocks) != "[513:68 769:232]" {
 			return fmt.Errorf("blocks (first sequence:entries) %v", blocks)
 		}
 		return nil
@@ -686,6 +686,82 @@ func TestJournalMovesFromSindexToBlocks(t *testing.T) {
 	if err := b.View(func(tx *bolt.Tx) error {
 		if tx.Bucket([]byte("journals")).Bucket([]byte("test")).Bucket([]byte("sindex")) != nil {
 			return errors.New("the empty sindex is left")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Trimming by time removes exactly the removed records' index entries,
+// whatever their sequences: records whose times go back (a clock set
+// back, slow requests) leave no entry behind in a block that still holds
+// kept records, and no block of removed records behind a kept one.
+func TestJournalTrimRemovesBlockEntriesOutOfOrder(t *testing.T) {
+	db, path := openTestDB(t, storage.Options{NoSync: true})
+	base := time.Unix(1_700_000_000, 0)
+	// 3,000 records in commits of 100; the clock goes back an hour for
+	// the middle 1,000.
+	for c := range 30 {
+		mustUpdate(t, db, func(tx *storage.Tx) error {
+			entries := make([]storage.JournalEntry, 100)
+			for i := range entries {
+				n := c*100 + i
+				at := base.Add(time.Duration(n) * time.Millisecond)
+				if n >= 1000 && n < 2000 {
+					at = at.Add(-time.Hour)
+				}
+				entries[i] = storage.JournalEntry{Time: at, Index: fmt.Sprintf("req-%d", n), Value: []byte(fmt.Sprint(n))}
+			}
+			_, err := testJournal.AppendAll(tx, entries)
+			return err
+		})
+	}
+	// Keep 1,500 by count: the middle 1,000 (oldest by time) and records
+	// 0…499 go.
+	mustUpdate(t, db, func(tx *storage.Tx) error { _, err := testJournal.Trim(tx, 1500, time.Time{}); return err })
+	if err := db.View(context.Background(), func(tx *storage.Tx) error {
+		for _, n := range []int{0, 499, 500, 999, 1000, 1999, 2000, 2999} {
+			recs, err := testJournal.ByIndex(tx, fmt.Sprintf("req-%d", n))
+			if err != nil {
+				return err
+			}
+			if want := n >= 500 && (n < 1000 || n >= 2000); (len(recs) == 1) != want {
+				return fmt.Errorf("req-%d: %d found, kept=%v", n, len(recs), want)
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := b.View(func(tx *bolt.Tx) error {
+		root := tx.Bucket([]byte("journals")).Bucket([]byte("test"))
+		byTime := root.Bucket([]byte("time"))
+		entries := 0
+		if err := root.Bucket([]byte("bindex")).ForEach(func(k, v []byte) error {
+			if len(v) == 0 {
+				return fmt.Errorf("empty block %d left", binary.BigEndian.Uint64(k))
+			}
+			for i := 0; i < len(v); i += 24 {
+				if byTime.Get(v[i+8:i+24]) == nil {
+					return fmt.Errorf("block %d keeps the entry of a removed record", binary.BigEndian.Uint64(k))
+				}
+				entries++
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if entries != 1500 {
+			return fmt.Errorf("%d index entries for 1,500 records", entries)
 		}
 		return nil
 	}); err != nil {
