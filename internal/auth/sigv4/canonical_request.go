@@ -74,6 +74,6 @@ func StringToSign(signingTime time.Time, scope, canonicalRequest string) string 
 // Signature returns the hex signature of a string to sign.
 func Signature(secret, date, region, service, stringToSign string) string {
 	k := deriveSigningKey(secret, date, region, service)
-	mac := k.sum(nil, []byte(stringToSign))
+	mac := k.sum(newMACHash(), []byte(stringToSign))
 	return hex.EncodeToString(mac[:])
 }

@@ -3,40 +3,77 @@ package sigv4
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding"
+	"hash"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"unsafe"
 )
 
-// signingKey is a derived SigV4 key, kept as the two padded HMAC blocks so a
-// signature costs two SHA-256 sums and no allocations.
+// signingKey is a derived SigV4 key, kept as the two SHA-256 states of its
+// HMAC with the inner and outer padded key blocks already hashed (RFC 2104;
+// crypto/hmac keeps the same states after its first Reset). A signature
+// then costs the blocks of the message and of the inner sum only: two block
+// compressions fewer than hashing the pads each time. The states are never
+// changed once made, so one key serves any number of goroutines; each
+// computation restores them into a digest of its own (macHash).
 type signingKey struct {
-	inner, outer [sha256.BlockSize]byte
+	inner, outer []byte // marshaled SHA-256 states after the ipad and opad blocks
 }
 
 func newSigningKey(key []byte) *signingKey {
-	k := &signingKey{}
-	copy(k.inner[:], key)
-	copy(k.outer[:], key)
-	for i := range k.inner {
-		k.inner[i] ^= 0x36
-		k.outer[i] ^= 0x5c
+	var inner, outer [sha256.BlockSize]byte
+	copy(inner[:], key)
+	copy(outer[:], key)
+	for i := range inner {
+		inner[i] ^= 0x36
+		outer[i] ^= 0x5c
 	}
-	return k
+	return &signingKey{inner: hashState(inner[:]), outer: hashState(outer[:])}
 }
 
-// sum returns HMAC-SHA256(key, msg) (RFC 2104). scratch is reused to build
-// the inner block; the grown slice is not returned because callers keep
-// their own buffers.
-func (k *signingKey) sum(scratch, msg []byte) [sha256.Size]byte {
-	scratch = append(scratch[:0], k.inner[:]...)
-	scratch = append(scratch, msg...)
-	innerSum := sha256.Sum256(scratch)
-	var outer [sha256.BlockSize + sha256.Size]byte
-	copy(outer[:], k.outer[:])
-	copy(outer[sha256.BlockSize:], innerSum[:])
-	return sha256.Sum256(outer[:])
+// hashState returns the marshaled SHA-256 state after hashing block.
+func hashState(block []byte) []byte {
+	h := sha256.New()
+	h.Write(block)
+	state, err := h.(encoding.BinaryMarshaler).MarshalBinary()
+	if err != nil {
+		panic("sigv4: SHA-256 state: " + err.Error())
+	}
+	return state
+}
+
+// macHash is a SHA-256 digest for signingKey.sum, owned by one goroutine at
+// a time (a pooled scratch, a ChunkChain).
+type macHash struct {
+	h   hash.Hash
+	u   encoding.BinaryUnmarshaler
+	buf [sha256.Size]byte
+}
+
+func newMACHash() *macHash {
+	h := sha256.New()
+	return &macHash{h: h, u: h.(encoding.BinaryUnmarshaler)}
+}
+
+// restore sets the digest to a saved state.
+func (m *macHash) restore(state []byte) {
+	if err := m.u.UnmarshalBinary(state); err != nil {
+		panic("sigv4: SHA-256 state: " + err.Error()) // states come from hashState
+	}
+}
+
+// sum returns HMAC-SHA256(key, msg) (RFC 2104), computed with m.
+func (k *signingKey) sum(m *macHash, msg []byte) [sha256.Size]byte {
+	m.restore(k.inner)
+	m.h.Write(msg)
+	inner := m.h.Sum(m.buf[:0])
+	m.restore(k.outer)
+	m.h.Write(inner)
+	var mac [sha256.Size]byte
+	copy(mac[:], m.h.Sum(m.buf[:0]))
+	return mac
 }
 
 func hmacSHA256(key []byte, data string) []byte {

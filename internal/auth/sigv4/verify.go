@@ -126,11 +126,12 @@ type scratch struct {
 	params []queryParam
 	creq   []byte
 	sts    []byte
-	mac    []byte
+	mac    []byte // hashes the secret on a key cache miss
+	hmac   *macHash
 }
 
 var scratchPool = sync.Pool{New: func() any {
-	return &scratch{params: make([]queryParam, 0, 16), creq: make([]byte, 0, 1024), sts: make([]byte, 0, 256), mac: make([]byte, 0, 512)}
+	return &scratch{params: make([]queryParam, 0, 16), creq: make([]byte, 0, 1024), sts: make([]byte, 0, 256), mac: make([]byte, 0, 128), hmac: newMACHash()}
 }}
 
 const maxPooledBuffer = 64 << 10
@@ -235,7 +236,7 @@ func (v *Verifier) VerifyInto(req *Request, now time.Time, keys KeyLookup, res *
 	sc.creq = appendCanonicalRequest(sc.creq[:0], req, sc.params, skip, c.signedHeaders, payloadHash, c.cred.Service == "s3")
 	sc.sts = appendStringToSign(sc.sts[:0], c.amzDate, c.cred.Scope, sc.creq)
 	key := v.keys.get(sc.mac, secret, c.cred.Date, c.cred.Region, c.cred.Service)
-	mac := key.sum(sc.mac, sc.sts)
+	mac := key.sum(sc.hmac, sc.sts)
 	if !signatureEqual(mac, c.signature) {
 		mismatch := SignatureMismatch()
 		mismatch.CanonicalRequest, mismatch.StringToSign = string(sc.creq), string(sc.sts)
