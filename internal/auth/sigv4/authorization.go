@@ -68,20 +68,37 @@ type Credential struct {
 // ParseCredential splits a Credential value into its five elements.
 func ParseCredential(value string) (Credential, *Failure) {
 	var c Credential
-	var parts [5]string
-	rest := value
-	for i := range parts {
-		var ok bool
-		if i == len(parts)-1 {
-			parts[i], ok = rest, !strings.Contains(rest, "/")
-		} else {
-			parts[i], rest, ok = strings.Cut(rest, "/")
-		}
-		if !ok {
-			return c, incomplete("Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '%s'", value)
+	if f := parseCredential(value, &c); f != nil {
+		return Credential{}, f
+	}
+	return c, nil
+}
+
+// parseCredential is ParseCredential filling in c (left unchanged on
+// failure).
+func parseCredential(value string, c *Credential) *Failure {
+	var cut [4]int // positions of the four slashes
+	n := 0
+	for i := 0; i < len(value); i++ {
+		if value[i] == '/' {
+			if n == len(cut) {
+				n++ // a fifth slash
+				break
+			}
+			cut[n] = i
+			n++
 		}
 	}
-	c = Credential{AccessKeyID: parts[0], Date: parts[1], Region: parts[2], Service: parts[3], Terminator: parts[4]}
-	c.Scope = value[len(parts[0])+1:]
-	return c, nil
+	if n != len(cut) {
+		return incomplete("Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '%s'", value)
+	}
+	*c = Credential{
+		AccessKeyID: value[:cut[0]],
+		Date:        value[cut[0]+1 : cut[1]],
+		Region:      value[cut[1]+1 : cut[2]],
+		Service:     value[cut[2]+1 : cut[3]],
+		Terminator:  value[cut[3]+1:],
+		Scope:       value[cut[0]+1:],
+	}
+	return nil
 }

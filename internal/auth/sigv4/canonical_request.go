@@ -16,6 +16,12 @@ const Algorithm = "AWS4-HMAC-SHA256"
 // params must already be sorted; skip names the query parameter left out;
 // s3 selects S3's canonical URI (the path is not normalized).
 func appendCanonicalRequest(dst []byte, req *Request, params []queryParam, skip, signedHeaders, payloadHash string, s3 bool) []byte {
+	return appendCanonicalRequestSeen(dst, req, params, skip, signedHeaders, payloadHash, s3, nil)
+}
+
+// appendCanonicalRequestSeen is appendCanonicalRequest reusing the values of
+// a header already looked up (seen may be nil).
+func appendCanonicalRequestSeen(dst []byte, req *Request, params []queryParam, skip, signedHeaders, payloadHash string, s3 bool, seen *seenHeader) []byte {
 	dst = append(dst, req.Method...)
 	dst = append(dst, '\n')
 	if s3 {
@@ -26,7 +32,7 @@ func appendCanonicalRequest(dst []byte, req *Request, params []queryParam, skip,
 	dst = append(dst, '\n')
 	dst = appendCanonicalQuery(dst, params, skip)
 	dst = append(dst, '\n')
-	dst = appendCanonicalHeaders(dst, req, signedHeaders)
+	dst = appendCanonicalHeadersSeen(dst, req, signedHeaders, seen)
 	dst = append(dst, '\n')
 	dst = append(dst, signedHeaders...)
 	dst = append(dst, '\n')
@@ -42,7 +48,7 @@ func appendCanonicalRequest(dst []byte, req *Request, params []queryParam, skip,
 func appendStringToSign(dst []byte, amzDate, scope string, canonicalRequest []byte) []byte {
 	sum := sha256.Sum256(canonicalRequest)
 	var hexSum [2 * sha256.Size]byte
-	hex.Encode(hexSum[:], sum[:])
+	encodeHex32(&hexSum, &sum)
 	dst = append(dst, Algorithm...)
 	dst = append(dst, '\n')
 	dst = append(dst, amzDate...)
