@@ -381,3 +381,63 @@ func TestEncodeHex32(t *testing.T) {
 		}
 	}
 }
+
+// sumStringToSign gives crypto/hmac's HMAC-SHA256 whatever first blocks it
+// has kept: strings to sign of one key in earlier, the same and later
+// seconds, in any order, also concurrently; a key not in a cache keeps none.
+func TestSumStringToSignIsHMAC(t *testing.T) {
+	key := hmacSHA256([]byte("AWS4secret"), "20240517")
+	k := newSigningKey(key)
+	k.cached = true
+	sts := func(sec int) []byte {
+		at := testNow.Add(time.Duration(sec) * time.Second)
+		return appendStringToSign(nil, formatBasic(at), "20240517/us-east-1/imagebuilder/aws4_request", []byte{byte(sec)})
+	}
+	want := func(msg []byte) []byte {
+		h := hmac.New(sha256.New, key)
+		h.Write(msg)
+		return h.Sum(nil)
+	}
+	m := newMACHash()
+	for _, sec := range []int{5, 5, 3, 5, 7, 7, 6, 7, 8, 2, 8} {
+		msg := sts(sec)
+		got := k.sumStringToSign(m, msg)
+		if !hmac.Equal(got[:], want(msg)) {
+			t.Fatalf("second %d: sum differs from crypto/hmac", sec)
+		}
+	}
+	if f := k.first.Load(); f == nil || string(f.block[:]) != string(sts(8)[:sha256.BlockSize]) {
+		t.Errorf("kept first block %v, want the latest second's", f)
+	}
+	for _, short := range [][]byte{nil, []byte("x"), sts(9)[:sha256.BlockSize], sts(9)[:sha256.BlockSize+1]} {
+		got := k.sumStringToSign(m, short)
+		if !hmac.Equal(got[:], want(short)) {
+			t.Fatalf("%d bytes: sum differs from crypto/hmac", len(short))
+		}
+	}
+
+	done := make(chan bool)
+	for g := range 4 {
+		go func() {
+			mm := newMACHash()
+			ok := true
+			for i := range 300 {
+				msg := sts(10 + (i*7+g)%5)
+				got := k.sumStringToSign(mm, msg)
+				ok = ok && hmac.Equal(got[:], want(msg))
+			}
+			done <- ok
+		}()
+	}
+	for range 4 {
+		if !<-done {
+			t.Fatal("concurrent sums differ from crypto/hmac")
+		}
+	}
+
+	uncached := newSigningKey(key)
+	got := uncached.sumStringToSign(m, sts(1))
+	if !hmac.Equal(got[:], want(sts(1))) || uncached.first.Load() != nil {
+		t.Error("a key outside a cache: wrong sum or a first block kept")
+	}
+}

@@ -24,6 +24,20 @@ type signingKey struct {
 	// buf holds the states (108 bytes each with today's crypto/sha256), so
 	// a key is one object: fewer cache lines to reach per request.
 	buf [2][128]byte
+	// first is the inner state after the first block of a request's string
+	// to sign as well (see sumStringToSign).
+	first atomic.Pointer[firstBlock]
+	// cached marks keys kept by a keyCache: only those keep a first block
+	// (a key derived for one request would allocate it for nothing).
+	cached bool
+}
+
+// firstBlock is the inner HMAC state of a signing key after the pad block
+// and block, the first 64 bytes of a string to sign. Never changed once
+// stored.
+type firstBlock struct {
+	block [sha256.BlockSize]byte
+	state []byte
 }
 
 func newSigningKey(key []byte) *signingKey {
@@ -75,6 +89,49 @@ func (m *macHash) restore(state []byte) {
 func (k *signingKey) sum(m *macHash, msg []byte) [sha256.Size]byte {
 	m.restore(k.inner)
 	m.h.Write(msg)
+	return k.outerSum(m)
+}
+
+// sumStringToSign is sum for a request's string to sign. Its first block,
+// "AWS4-HMAC-SHA256\n", the request time to the second and the start of the
+// scope, is the same for every request signed with the key in the same
+// second; the inner state after it is kept, so a request in the same second
+// as the one kept costs one block compression fewer. The state kept is
+// replaced only by a later first block (the time orders them: the key fixes
+// the scope), so it changes at most once a second per key, whatever the
+// mix of clients' clocks.
+func (k *signingKey) sumStringToSign(m *macHash, sts []byte) [sha256.Size]byte {
+	if len(sts) <= sha256.BlockSize {
+		return k.sum(m, sts)
+	}
+	head := sts[:sha256.BlockSize]
+	kept := k.first.Load()
+	if kept != nil && string(kept.block[:]) == string(head) {
+		m.restore(kept.state)
+	} else {
+		m.restore(k.inner)
+		m.h.Write(head)
+		if k.cached && (kept == nil || string(head) > string(kept.block[:])) {
+			k.keepFirst(m, head)
+		}
+	}
+	m.h.Write(sts[sha256.BlockSize:])
+	return k.outerSum(m)
+}
+
+// keepFirst stores the state of m, which has hashed the pad block and head.
+func (k *signingKey) keepFirst(m *macHash, head []byte) {
+	state, err := m.h.(encoding.BinaryAppender).AppendBinary(nil)
+	if err != nil {
+		return // not kept; the sum is still right
+	}
+	f := &firstBlock{state: state}
+	copy(f.block[:], head)
+	k.first.Store(f)
+}
+
+// outerSum finishes an HMAC whose inner digest m has hashed the message.
+func (k *signingKey) outerSum(m *macHash) [sha256.Size]byte {
 	inner := m.h.Sum(m.buf[:0])
 	m.restore(k.outer)
 	m.h.Write(inner)
@@ -178,6 +235,7 @@ func (c *keyCache) lookup(scratch []byte, secret, date, region, service string) 
 		return k
 	}
 	k = deriveSigningKey(secret, date, region, service)
+	k.cached = true // before it is shared
 	// Clone so the cache does not pin the request's header strings.
 	id.date, id.region, id.service = strings.Clone(date), strings.Clone(region), strings.Clone(service)
 	c.mu.Lock()

@@ -243,7 +243,7 @@ func (v *Verifier) verify(sc *scratch, req *Request, now time.Time, keys KeyLook
 	sc.creq = appendCanonicalRequestSeen(sc.creq[:0], req, sc.params, skip, c.signedHeaders, payloadHash, c.cred.Service == "s3", &c.seen)
 	sc.sts = appendStringToSign(sc.sts[:0], c.amzDate, c.cred.Scope, sc.creq)
 	key := v.keys.get(sc.mac, secret, c.cred.Scope, c.cred.Date, c.cred.Region, c.cred.Service)
-	mac := key.sum(sc.hmac, sc.sts)
+	mac := key.sumStringToSign(sc.hmac, sc.sts)
 	if !signatureEqual(&mac, c.signature) {
 		mismatch := SignatureMismatch()
 		mismatch.CanonicalRequest, mismatch.StringToSign = string(sc.creq), string(sc.sts)
