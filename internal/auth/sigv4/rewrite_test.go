@@ -409,6 +409,11 @@ func TestSumStringToSignIsHMAC(t *testing.T) {
 	if f := k.first.Load(); f == nil || string(f.block[:]) != string(sts(8)[:sha256.BlockSize]) {
 		t.Errorf("kept first block %v, want the latest second's", f)
 	}
+	// Neither the kept second nor an earlier one allocates.
+	older, kept := sts(7), sts(8)
+	if n := testing.AllocsPerRun(50, func() { k.sumStringToSign(m, older); k.sumStringToSign(m, kept) }); n != 0 && !raceEnabled {
+		t.Errorf("sumStringToSign allocates %v times", n)
+	}
 	for _, short := range [][]byte{nil, []byte("x"), sts(9)[:sha256.BlockSize], sts(9)[:sha256.BlockSize+1]} {
 		got := k.sumStringToSign(m, short)
 		if !hmac.Equal(got[:], want(short)) {
