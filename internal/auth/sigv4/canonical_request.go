@@ -46,7 +46,12 @@ func appendCanonicalRequestSeen(dst []byte, req *Request, params []queryParam, s
 //
 // amzDate is the signing time in ISO 8601 basic format.
 func appendStringToSign(dst []byte, amzDate, scope string, canonicalRequest []byte) []byte {
-	sum := sha256.Sum256(canonicalRequest)
+	return appendStringToSignSum(dst, amzDate, scope, sha256.Sum256(canonicalRequest))
+}
+
+// appendStringToSignSum is appendStringToSign given the canonical request's
+// SHA-256.
+func appendStringToSignSum(dst []byte, amzDate, scope string, sum [sha256.Size]byte) []byte {
 	var hexSum [2 * sha256.Size]byte
 	encodeHex32(&hexSum, &sum)
 	dst = append(dst, Algorithm...)

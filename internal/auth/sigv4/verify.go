@@ -74,6 +74,7 @@ type Verifier struct {
 	clockSkew        time.Duration
 	maxPresignExpiry time.Duration
 	keys             *keyCache
+	prefixes         prefixCache
 }
 
 // Option configures a Verifier.
@@ -241,7 +242,7 @@ func (v *Verifier) verify(sc *scratch, req *Request, now time.Time, keys KeyLook
 		skip = queryKeySignature
 	}
 	sc.creq = appendCanonicalRequestSeen(sc.creq[:0], req, sc.params, skip, c.signedHeaders, payloadHash, c.cred.Service == "s3", &c.seen)
-	sc.sts = appendStringToSign(sc.sts[:0], c.amzDate, c.cred.Scope, sc.creq)
+	sc.sts = appendStringToSignSum(sc.sts[:0], c.amzDate, c.cred.Scope, v.prefixes.sum(sc.hmac, sc.creq, now))
 	key := v.keys.get(sc.mac, secret, c.cred.Scope, c.cred.Date, c.cred.Region, c.cred.Service)
 	mac := key.sumStringToSign(sc.hmac, sc.sts)
 	if !signatureEqual(&mac, c.signature) {
