@@ -50,3 +50,30 @@ func TestAuthenticateHTTPAllocations(t *testing.T) {
 		t.Errorf("AuthenticateHTTP allocates %v times, want 1", n)
 	}
 }
+
+// Loadgen scenario a's request (an SDK GetComponent by an IAM user, the
+// credential kept by its source) costs one allocation too: the Identity and
+// the lookup state together, 256 bytes (416 with the verifier's result
+// before it stayed on the stack).
+func TestAuthenticateGetComponentAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items under the race detector")
+	}
+	at := time.Date(2024, 5, 17, 10, 20, 30, 0, time.UTC)
+	r, a := getComponentRequest(t, at)
+	id, f := a.AuthenticateHTTP(r, nil)
+	if f != nil {
+		t.Fatal(f)
+	}
+	if id.Principal.Kind != PrincipalIAMUser || id.Principal.AccessKeyID != "AKIAEXAMPLEUSER00001" || id.Service != "imagebuilder" || id.Region != "us-east-1" {
+		t.Fatalf("identity %+v", id)
+	}
+	n := testing.AllocsPerRun(200, func() {
+		if _, f := a.AuthenticateHTTP(r, nil); f != nil {
+			t.Fatal(f)
+		}
+	})
+	if n > 1 {
+		t.Errorf("AuthenticateHTTP allocates %v times, want 1", n)
+	}
+}

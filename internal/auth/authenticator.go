@@ -113,22 +113,23 @@ func (a *Authenticator) Authenticate(ctx context.Context, req *sigv4.Request) (*
 	return id, f
 }
 
-// authenticated is what one authentication produces, allocated at once:
-// the Identity handed out, the verifier's result and the lookup state.
+// authenticated is what one authentication allocates, at once: the
+// Identity handed out and the lookup state (which the verifier, reading it
+// through an interface, cannot keep on the stack).
 type authenticated struct {
 	id     Identity
-	res    sigv4.Result
 	lookup sourceLookup
 }
 
-// authenticate is Authenticate also returning the verifier's result.
-func (a *Authenticator) authenticate(ctx context.Context, req *sigv4.Request) (*Identity, *sigv4.Result, *sigv4.Failure) {
+// authenticate is Authenticate also returning the chunk signature chain of
+// a signed streaming payload (nil for others).
+func (a *Authenticator) authenticate(ctx context.Context, req *sigv4.Request) (*Identity, *sigv4.ChunkChain, *sigv4.Failure) {
 	now := a.clock()
 	st := &authenticated{lookup: sourceLookup{ctx: ctx, source: a.sources, token: securityToken(req)}}
-	if f := a.verifier.VerifyInto(req, now, &st.lookup, &st.res); f != nil {
+	var res sigv4.Result // stays on the stack: VerifyInto only fills it
+	if f := a.verifier.VerifyInto(req, now, &st.lookup, &res); f != nil {
 		return nil, nil, f
 	}
-	res := &st.res
 	cred := st.lookup.found
 	st.lookup = sourceLookup{} // keep neither the context nor the credential
 	if f := checkSessionToken(cred, res.SessionToken, now); f != nil {
@@ -137,15 +138,15 @@ func (a *Authenticator) authenticate(ctx context.Context, req *sigv4.Request) (*
 	if f := checkSessionService(cred.Principal.Session, res.Service); f != nil {
 		return nil, nil, f
 	}
-	p := cred.Principal
-	p.AccessKeyID, p.SessionToken = res.AccessKeyID, res.SessionToken
-	if p.Kind == PrincipalRoot {
-		if f := a.ensureAccount(ctx, p.AccountID); f != nil {
+	if cred.Principal.Kind == PrincipalRoot {
+		if f := a.ensureAccount(ctx, cred.Principal.AccountID); f != nil {
 			return nil, nil, f
 		}
 	}
-	st.id = Identity{Principal: p, Region: res.Region, Service: res.Service, RequestTime: res.SigningTime, Presigned: res.Presigned}
-	return &st.id, res, nil
+	id := &st.id
+	*id = Identity{Principal: cred.Principal, Region: res.Region, Service: res.Service, RequestTime: res.SigningTime, Presigned: res.Presigned}
+	id.Principal.AccessKeyID, id.Principal.SessionToken = res.AccessKeyID, res.SessionToken
+	return id, res.Chain, nil
 }
 
 // ensureAccount runs the provisioner once per account.
@@ -189,8 +190,10 @@ func (l *sourceLookup) SecretKey(accessKeyID string) (string, error) {
 // value after checking the signature; sources need it earlier, to find the
 // secret of temporary credentials whose token seals the session.
 func securityToken(req *sigv4.Request) string {
-	if v := req.Header.Get("X-Amz-Security-Token"); v != "" {
-		return v
+	// Header.Get("X-Amz-Security-Token") without canonicalizing a key that
+	// already is canonical.
+	if v := req.Header["X-Amz-Security-Token"]; len(v) > 0 && v[0] != "" {
+		return v[0]
 	}
 	if !strings.Contains(req.RawQuery, "X-Amz-Security-Token=") {
 		return ""

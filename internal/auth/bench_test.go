@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -85,5 +86,71 @@ func BenchmarkPayloadReadAll1MiB(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// keptSource hands out one kept credential, as IAM's access key cache does
+// for a steady client (a read-locked map lookup).
+type keptSource struct {
+	mu sync.RWMutex
+	m  map[string]*Credential
+}
+
+func (s *keptSource) LookupAccessKey(_ context.Context, id, _ string) (*Credential, error) {
+	s.mu.RLock()
+	c, ok := s.m[id]
+	s.mu.RUnlock()
+	if !ok {
+		return nil, ErrUnknownAccessKey
+	}
+	return c, nil
+}
+
+// getComponentRequest is loadgen scenario a's request as the server reads
+// it: an SDK GetComponent (GET, the ARN in the query, the SDK's
+// amz-sdk-invocation-id and amz-sdk-request headers signed) by an IAM user.
+func getComponentRequest(tb testing.TB, at time.Time) (*http.Request, *Authenticator) {
+	tb.Helper()
+	const (
+		akid   = "AKIAEXAMPLEUSER00001"
+		secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	)
+	r, err := http.NewRequest(http.MethodGet, "http://127.0.0.1:4566/GetComponent?componentBuildVersionArn=arn%3Aaws%3Aimagebuilder%3Aus-east-1%3A111122223333%3Acomponent%2Fc%2F1.0.0%2F1", nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	r.Header.Set("User-Agent", "aws-sdk-go-v2/1.48.0 ua/2.1 os/linux lang/go#1.26.8 md/GOOS#linux md/GOARCH#amd64 api/imagebuilder#1.55.2")
+	r.Header.Set("Amz-Sdk-Invocation-Id", "d6156a51-dbfb-46b0-aa74-fa8e22d6d675")
+	r.Header.Set("Amz-Sdk-Request", "attempt=1; max=3")
+	if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: akid, SecretAccessKey: secret}, r, sigv4.EmptyPayloadHash, "imagebuilder", "us-east-1", at); err != nil {
+		tb.Fatal(err)
+	}
+	r.Header.Set("Accept-Encoding", "gzip")
+	var wire bytes.Buffer
+	if err := r.Write(&wire); err != nil {
+		tb.Fatal(err)
+	}
+	sr, err := http.ReadRequest(bufio.NewReader(&wire))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	user := &Credential{AccessKeyID: akid, SecretAccessKey: secret, Principal: Principal{
+		Kind: PrincipalIAMUser, AccountID: "111122223333", ARN: "arn:aws:iam::111122223333:user/bench",
+		UserID: "AIDAEXAMPLEUSER00001", Name: "bench"}}
+	src := &keptSource{m: map[string]*Credential{akid: user}}
+	a := New(WithClock(func() time.Time { return at }), WithCredentialSource(src))
+	return sr, a
+}
+
+// Loadgen scenario a's authentication: an SDK-signed GetComponent by an
+// IAM user, as the HTTP transport authenticates it.
+func BenchmarkAuthenticateGetComponent(b *testing.B) {
+	at := time.Date(2024, 5, 17, 10, 20, 30, 0, time.UTC)
+	r, a := getComponentRequest(b, at)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, f := a.AuthenticateHTTP(r, nil); f != nil {
+			b.Fatal(f)
+		}
 	}
 }

@@ -296,9 +296,9 @@ func (a *Authenticator) AuthenticateHTTPStreaming(r *http.Request) (*Identity, *
 		mode = sigv4.UnsignedPayload
 	}
 	req.PayloadHash, req.AllowUnsignedPayload = mode, true
-	id, res, f := a.authenticate(r.Context(), &req)
+	id, chain, f := a.authenticate(r.Context(), &req)
 	if f != nil {
 		return nil, nil, f
 	}
-	return id, &Payload{r: r, mode: mode, chain: res.Chain, decoded: -1}, nil
+	return id, &Payload{r: r, mode: mode, chain: chain, decoded: -1}, nil
 }

@@ -18,7 +18,10 @@ type Authorization struct {
 // parameters.
 func ParseAuthorization(value string) (Authorization, *Failure) {
 	var a Authorization
-	alg, params, _ := strings.Cut(strings.TrimLeft(value, " "), " ")
+	alg, params := trimLeftSpaces(value), ""
+	if i := strings.IndexByte(alg, ' '); i >= 0 {
+		alg, params = alg[:i], alg[i+1:]
+	}
 	a.Algorithm = alg
 	if alg != Algorithm {
 		if strings.HasPrefix(alg, "AWS4-") {
@@ -28,13 +31,18 @@ func ParseAuthorization(value string) (Authorization, *Failure) {
 		return a, nil
 	}
 	for params != "" {
-		var part string
-		part, params, _ = strings.Cut(params, ",")
-		part = strings.Trim(part, " ")
-		key, val, ok := strings.Cut(part, "=")
-		if !ok {
+		part := params
+		if i := strings.IndexByte(params, ','); i >= 0 {
+			part, params = params[:i], params[i+1:]
+		} else {
+			params = ""
+		}
+		part = trimRightSpaces(trimLeftSpaces(part))
+		eq := strings.IndexByte(part, '=')
+		if eq < 0 {
 			return a, incomplete("'%s' not a valid key=value pair (missing equal-sign) in Authorization header: '%s'.", part, value)
 		}
+		key, val := part[:eq], part[eq+1:]
 		var field *string
 		switch key {
 		case "Credential":
@@ -54,6 +62,22 @@ func ParseAuthorization(value string) (Authorization, *Failure) {
 	return a, nil
 }
 
+// trimLeftSpaces is strings.TrimLeft(s, " ").
+func trimLeftSpaces(s string) string {
+	for len(s) > 0 && s[0] == ' ' {
+		s = s[1:]
+	}
+	return s
+}
+
+// trimRightSpaces is strings.TrimRight(s, " ").
+func trimRightSpaces(s string) string {
+	for len(s) > 0 && s[len(s)-1] == ' ' {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
 // Credential is the parsed "AKID/DATE/REGION/SERVICE/aws4_request" value.
 type Credential struct {
 	AccessKeyID string
@@ -68,20 +92,39 @@ type Credential struct {
 // ParseCredential splits a Credential value into its five elements.
 func ParseCredential(value string) (Credential, *Failure) {
 	var c Credential
-	var parts [5]string
-	rest := value
-	for i := range parts {
-		var ok bool
-		if i == len(parts)-1 {
-			parts[i], ok = rest, !strings.Contains(rest, "/")
-		} else {
-			parts[i], rest, ok = strings.Cut(rest, "/")
-		}
-		if !ok {
-			return c, incomplete("Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '%s'", value)
-		}
+	if f := parseCredential(value, &c); f != nil {
+		return Credential{}, f
 	}
-	c = Credential{AccessKeyID: parts[0], Date: parts[1], Region: parts[2], Service: parts[3], Terminator: parts[4]}
-	c.Scope = value[len(parts[0])+1:]
 	return c, nil
+}
+
+// parseCredential is ParseCredential filling in c (left unchanged on
+// failure).
+func parseCredential(value string, c *Credential) *Failure {
+	var cut [4]int // positions of the four slashes
+	from := 0
+	for n := range cut {
+		i := strings.IndexByte(value[from:], '/')
+		if i < 0 {
+			return badCredential(value)
+		}
+		cut[n] = from + i
+		from += i + 1
+	}
+	if strings.IndexByte(value[from:], '/') >= 0 {
+		return badCredential(value)
+	}
+	*c = Credential{
+		AccessKeyID: value[:cut[0]],
+		Date:        value[cut[0]+1 : cut[1]],
+		Region:      value[cut[1]+1 : cut[2]],
+		Service:     value[cut[2]+1 : cut[3]],
+		Terminator:  value[from:],
+		Scope:       value[cut[0]+1:],
+	}
+	return nil
+}
+
+func badCredential(value string) *Failure {
+	return incomplete("Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '%s'", value)
 }

@@ -37,20 +37,22 @@ func canonicalComponent(s string) string {
 // isCanonicalComponent reports whether decoding and re-encoding s would
 // give s back: only unreserved bytes and upper-case escapes of reserved ones.
 func isCanonicalComponent(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if unreserved[c] {
-			continue
+	for {
+		i := 0
+		for i < len(s) && unreserved[s[i]] {
+			i++
 		}
-		if c != '%' || i+2 >= len(s) || !isUpperHex(s[i+1]) || !isUpperHex(s[i+2]) {
+		if i == len(s) {
+			return true
+		}
+		if s[i] != '%' || i+2 >= len(s) || !isUpperHex(s[i+1]) || !isUpperHex(s[i+2]) {
 			return false
 		}
 		if unreserved[unhex(s[i+1])<<4|unhex(s[i+2])] {
 			return false
 		}
-		i += 2
+		s = s[i+3:]
 	}
-	return true
 }
 
 func isUpperHex(c byte) bool { return '0' <= c && c <= '9' || 'A' <= c && c <= 'F' }

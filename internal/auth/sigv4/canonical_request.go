@@ -16,6 +16,12 @@ const Algorithm = "AWS4-HMAC-SHA256"
 // params must already be sorted; skip names the query parameter left out;
 // s3 selects S3's canonical URI (the path is not normalized).
 func appendCanonicalRequest(dst []byte, req *Request, params []queryParam, skip, signedHeaders, payloadHash string, s3 bool) []byte {
+	return appendCanonicalRequestSeen(dst, req, params, skip, signedHeaders, payloadHash, s3, nil)
+}
+
+// appendCanonicalRequestSeen is appendCanonicalRequest reusing the values of
+// a header already looked up (seen may be nil).
+func appendCanonicalRequestSeen(dst []byte, req *Request, params []queryParam, skip, signedHeaders, payloadHash string, s3 bool, seen *seenHeader) []byte {
 	dst = append(dst, req.Method...)
 	dst = append(dst, '\n')
 	if s3 {
@@ -26,7 +32,7 @@ func appendCanonicalRequest(dst []byte, req *Request, params []queryParam, skip,
 	dst = append(dst, '\n')
 	dst = appendCanonicalQuery(dst, params, skip)
 	dst = append(dst, '\n')
-	dst = appendCanonicalHeaders(dst, req, signedHeaders)
+	dst = appendCanonicalHeadersSeen(dst, req, signedHeaders, seen)
 	dst = append(dst, '\n')
 	dst = append(dst, signedHeaders...)
 	dst = append(dst, '\n')
@@ -40,9 +46,14 @@ func appendCanonicalRequest(dst []byte, req *Request, params []queryParam, skip,
 //
 // amzDate is the signing time in ISO 8601 basic format.
 func appendStringToSign(dst []byte, amzDate, scope string, canonicalRequest []byte) []byte {
-	sum := sha256.Sum256(canonicalRequest)
+	return appendStringToSignSum(dst, amzDate, scope, sha256.Sum256(canonicalRequest))
+}
+
+// appendStringToSignSum is appendStringToSign given the canonical request's
+// SHA-256.
+func appendStringToSignSum(dst []byte, amzDate, scope string, sum [sha256.Size]byte) []byte {
 	var hexSum [2 * sha256.Size]byte
-	hex.Encode(hexSum[:], sum[:])
+	encodeHex32(&hexSum, &sum)
 	dst = append(dst, Algorithm...)
 	dst = append(dst, '\n')
 	dst = append(dst, amzDate...)
@@ -74,6 +85,6 @@ func StringToSign(signingTime time.Time, scope, canonicalRequest string) string 
 // Signature returns the hex signature of a string to sign.
 func Signature(secret, date, region, service, stringToSign string) string {
 	k := deriveSigningKey(secret, date, region, service)
-	mac := k.sum(nil, []byte(stringToSign))
+	mac := k.sum(newMACHash(), []byte(stringToSign))
 	return hex.EncodeToString(mac[:])
 }

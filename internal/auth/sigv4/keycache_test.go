@@ -26,7 +26,7 @@ func TestRecentKeyBoundToSecret(t *testing.T) {
 		}
 	}
 	c, _ := ParseCredential(strings.TrimPrefix(strings.Split(firstHeader(req.Header, "authorization"), ",")[0], Algorithm+" Credential="))
-	slot := v.keys.recentSlot(secret, c.Region, c.Service)
+	slot := v.keys.recentSlot(secret, c.Scope)
 	first := slot.Load()
 	if first == nil || first.secretLen != len(secret) {
 		t.Fatalf("recent slot not filled: %+v", first)
@@ -39,7 +39,7 @@ func TestRecentKeyBoundToSecret(t *testing.T) {
 	var other string
 	for i := 0; other == ""; i++ {
 		cand := fmt.Sprintf("%0*d", len(secret), i)
-		if v.keys.recentSlot(cand, c.Region, c.Service) == slot {
+		if v.keys.recentSlot(cand, c.Scope) == slot {
 			other = cand
 		}
 	}

@@ -49,11 +49,11 @@ type ChunkChain struct {
 	scope   string
 	prev    [2 * sha256.Size]byte // hex of the last verified signature
 	sts     []byte
-	mac     []byte
+	mac     *macHash
 }
 
 func newChunkChain(key *signingKey, amzDate, scope, seed string) *ChunkChain {
-	c := &ChunkChain{key: key, amzDate: amzDate, scope: scope, sts: make([]byte, 0, 256), mac: make([]byte, 0, 512)}
+	c := &ChunkChain{key: key, amzDate: amzDate, scope: scope, sts: make([]byte, 0, 256), mac: newMACHash()}
 	copy(c.prev[:], seed)
 	return c
 }

@@ -1,9 +1,8 @@
 package sigv4
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/hex"
+	"crypto/subtle"
 	"errors"
 	"strings"
 	"sync"
@@ -75,6 +74,7 @@ type Verifier struct {
 	clockSkew        time.Duration
 	maxPresignExpiry time.Duration
 	keys             *keyCache
+	prefixes         prefixCache
 }
 
 // Option configures a Verifier.
@@ -126,11 +126,12 @@ type scratch struct {
 	params []queryParam
 	creq   []byte
 	sts    []byte
-	mac    []byte
+	mac    []byte // hashes the secret on a key cache miss
+	hmac   *macHash
 }
 
 var scratchPool = sync.Pool{New: func() any {
-	return &scratch{params: make([]queryParam, 0, 16), creq: make([]byte, 0, 1024), sts: make([]byte, 0, 256), mac: make([]byte, 0, 512)}
+	return &scratch{params: make([]queryParam, 0, 16), creq: make([]byte, 0, 1024), sts: make([]byte, 0, 256), mac: make([]byte, 0, 128), hmac: newMACHash()}
 }}
 
 const maxPooledBuffer = 64 << 10
@@ -159,6 +160,9 @@ type claims struct {
 	tokenSigned   bool
 	presigned     bool
 	expires       time.Time
+	// seen is a header already looked up, which the canonical headers
+	// reuse.
+	seen seenHeader
 }
 
 // Verify checks the request's signature as of now. On success it returns
@@ -173,58 +177,63 @@ func (v *Verifier) Verify(req *Request, now time.Time, keys KeyLookup) (*Result,
 
 // VerifyInto is Verify filling in res (on success only), for callers that
 // keep the result in memory of their own.
-func (v *Verifier) VerifyInto(req *Request, now time.Time, keys KeyLookup, res *Result) (fail *Failure) {
+func (v *Verifier) VerifyInto(req *Request, now time.Time, keys KeyLookup, res *Result) *Failure {
+	// No defer: verify has too many returns for the compiler to open-code
+	// one, and a deferred call on the heap chain costs more than the rest of
+	// this function.
 	sc := scratchPool.Get().(*scratch)
-	defer putScratch(sc)
+	fail, presigned := v.verify(sc, req, now, keys, res)
+	putScratch(sc)
+	if presigned && fail != nil && fail.Kind == KindIncompleteSignature {
+		fail.Presigned = true
+	}
+	return fail
+}
 
+// verify is VerifyInto with the caller's scratch. presigned reports that the
+// query carries presigned parameters (whatever the outcome).
+func (v *Verifier) verify(sc *scratch, req *Request, now time.Time, keys KeyLookup, res *Result) (fail *Failure, presigned bool) {
 	sc.params = parseQuery(sc.params[:0], req.RawQuery)
 	authz := headerValues(req.Header, "authorization")
-	presigned := isPresigned(sc.params)
-	if presigned {
-		defer func() {
-			if fail != nil && fail.Kind == KindIncompleteSignature {
-				fail.Presigned = true
-			}
-		}()
-	}
+	presigned = isPresigned(sc.params)
 
 	if isSignatureV2(authz, sc.params) {
-		return UnsupportedSignatureVersion()
+		return UnsupportedSignatureVersion(), presigned
 	}
 	var c claims
 	var f *Failure
 	switch {
 	case len(authz) > 0 && authz[0] != "" && presigned:
-		return incomplete("Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified")
+		return incomplete("Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified"), presigned
 	case len(authz) > 1:
-		return incomplete("Only one Authorization header is allowed.")
+		return incomplete("Only one Authorization header is allowed."), presigned
 	case len(authz) == 1 && authz[0] != "":
-		c, f = headerClaims(req, authz[0])
+		f = headerClaims(req, authz[0], &c)
 	case presigned:
-		c, f = v.queryClaims(sc.params)
+		f = v.queryClaims(sc.params, &c)
 	default:
-		return MissingAuthentication()
+		return MissingAuthentication(), presigned
 	}
 	if f != nil {
-		return f
+		return f, presigned
 	}
 	if f := checkScope(req, &c); f != nil {
-		return f
+		return f, presigned
 	}
 	if f := v.checkTime(&c, now); f != nil {
-		return f
+		return f, presigned
 	}
 
 	secret, f := lookupSecret(keys, c.cred.AccessKeyID)
 	if f != nil {
-		return f
+		return f, presigned
 	}
 	payloadHash := req.PayloadHash
 	switch {
 	case payloadHash == "":
-		return Internal(errors.New("sigv4: Request.PayloadHash is empty"))
+		return Internal(errors.New("sigv4: Request.PayloadHash is empty")), presigned
 	case payloadHash == UnsignedPayload && !req.AllowUnsignedPayload:
-		return SignatureMismatch()
+		return SignatureMismatch(), presigned
 	}
 
 	sortParams(sc.params)
@@ -232,14 +241,14 @@ func (v *Verifier) VerifyInto(req *Request, now time.Time, keys KeyLookup, res *
 	if c.presigned {
 		skip = queryKeySignature
 	}
-	sc.creq = appendCanonicalRequest(sc.creq[:0], req, sc.params, skip, c.signedHeaders, payloadHash, c.cred.Service == "s3")
-	sc.sts = appendStringToSign(sc.sts[:0], c.amzDate, c.cred.Scope, sc.creq)
-	key := v.keys.get(sc.mac, secret, c.cred.Date, c.cred.Region, c.cred.Service)
-	mac := key.sum(sc.mac, sc.sts)
-	if !signatureEqual(mac, c.signature) {
+	sc.creq = appendCanonicalRequestSeen(sc.creq[:0], req, sc.params, skip, c.signedHeaders, payloadHash, c.cred.Service == "s3", &c.seen)
+	sc.sts = appendStringToSignSum(sc.sts[:0], c.amzDate, c.cred.Scope, v.prefixes.sum(sc.hmac, sc.creq, now))
+	key := v.keys.get(sc.mac, secret, c.cred.Scope, c.cred.Date, c.cred.Region, c.cred.Service)
+	mac := key.sumStringToSign(sc.hmac, sc.sts)
+	if !signatureEqual(&mac, c.signature) {
 		mismatch := SignatureMismatch()
 		mismatch.CanonicalRequest, mismatch.StringToSign = string(sc.creq), string(sc.sts)
-		return mismatch
+		return mismatch, presigned
 	}
 
 	var chain *ChunkChain
@@ -258,48 +267,54 @@ func (v *Verifier) VerifyInto(req *Request, now time.Time, keys KeyLookup, res *
 		Presigned:          c.presigned,
 		Expires:            c.expires,
 	}
-	return nil
+	return nil, presigned
 }
 
-// headerClaims reads the Authorization header form.
-func headerClaims(req *Request, header string) (claims, *Failure) {
-	var c claims
+// headerClaims reads the Authorization header form into c.
+func headerClaims(req *Request, header string, c *claims) *Failure {
 	a, f := ParseAuthorization(header)
 	if f != nil {
-		return c, f
+		return f
 	}
-	date, source, httpDate := firstHeader(req.Header, "x-amz-date"), "X-Amz-Date", false
-	if date == "" {
-		date, source, httpDate = firstHeader(req.Header, "date"), "Date", true
+	dateName, source, httpDate := "x-amz-date", "X-Amz-Date", false
+	dates := headerValues(req.Header, dateName)
+	if len(dates) == 0 || dates[0] == "" {
+		dateName, source, httpDate = "date", "Date", true
+		dates = headerValues(req.Header, dateName)
+	}
+	date := ""
+	if len(dates) > 0 {
+		date = dates[0]
 	}
 	if a.Credential == "" || a.Signature == "" || a.SignedHeaders == "" || date == "" {
-		return c, missingHeaderParts(a.Credential == "", a.Signature == "", a.SignedHeaders == "", date == "", header)
+		return missingHeaderParts(a.Credential == "", a.Signature == "", a.SignedHeaders == "", date == "", header)
 	}
+	// The canonical headers need the date header's values again.
+	c.seen = seenHeader{name: dateName, values: dates}
 	if c.time, c.amzDate, f = parseRequestTime(date, httpDate); f != nil {
-		return c, f
+		return f
 	}
-	if c.cred, f = ParseCredential(a.Credential); f != nil {
-		return c, f
+	if f = parseCredential(a.Credential, &c.cred); f != nil {
+		return f
 	}
 	c.dateSource = source
 	c.signedHeaders, c.signature = a.SignedHeaders, a.Signature
 	c.sessionToken = firstHeader(req.Header, "x-amz-security-token")
 	c.tokenSigned = c.sessionToken != "" && signsHeader(c.signedHeaders, "x-amz-security-token")
-	return c, nil
+	return nil
 }
 
-// queryClaims reads the presigned query form.
-func (v *Verifier) queryClaims(params []queryParam) (claims, *Failure) {
-	var c claims
+// queryClaims reads the presigned query form into c.
+func (v *Verifier) queryClaims(params []queryParam, c *claims) *Failure {
 	p, f := parsePresigned(params)
 	if f != nil {
-		return c, f
+		return f
 	}
 	if c.time, c.amzDate, f = parseRequestTime(p.Date, false); f != nil {
-		return c, f
+		return f
 	}
-	if c.cred, f = ParseCredential(p.Credential); f != nil {
-		return c, f
+	if f = parseCredential(p.Credential, &c.cred); f != nil {
+		return f
 	}
 	c.dateSource = queryKeyDate
 	c.signedHeaders, c.signature = p.SignedHeaders, p.Signature
@@ -308,11 +323,11 @@ func (v *Verifier) queryClaims(params []queryParam) (claims, *Failure) {
 	if p.HasExpires {
 		ttl, f := parseExpires(p.Expires, v.maxPresignExpiry)
 		if f != nil {
-			return c, f
+			return f
 		}
 		c.expires = c.time.Add(ttl)
 	}
-	return c, nil
+	return nil
 }
 
 // checkTime: a request must be within the clock skew of now, except that a
@@ -372,12 +387,23 @@ func lookupSecret(keys KeyLookup, accessKeyID string) (string, *Failure) {
 
 // signatureEqual compares the computed MAC with the hex signature sent, in
 // constant time.
-func signatureEqual(mac [sha256.Size]byte, sent string) bool {
+func signatureEqual(mac *[sha256.Size]byte, sent string) bool {
 	var want, got [2 * sha256.Size]byte
 	if len(sent) != len(got) {
 		return false
 	}
-	hex.Encode(want[:], mac[:])
+	encodeHex32(&want, mac)
 	copy(got[:], sent)
-	return hmac.Equal(want[:], got[:])
+	return subtle.ConstantTimeCompare(want[:], got[:]) == 1
+}
+
+const hexDigits = "0123456789abcdef"
+
+// encodeHex32 is hex.Encode for a SHA-256 sum; fixed sizes let the compiler
+// drop the bounds checks that make hex.Encode cost twice as much.
+func encodeHex32(dst *[2 * sha256.Size]byte, src *[sha256.Size]byte) {
+	for i, b := range src {
+		dst[2*i] = hexDigits[b>>4]
+		dst[2*i+1] = hexDigits[b&0x0f]
+	}
 }
