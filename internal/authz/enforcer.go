@@ -126,8 +126,17 @@ func (e *Enforcer) Authorize(ctx context.Context, svc *apimodel.Service, op *api
 	}
 	t.Caller = caller
 	in := msg.ProtoReflect()
-	refs := e.refs(c, p, in)
-	base := requestContext(c, caller, c.Principal.Session, false)
+	refs := e.refs(c, p, in, &t.ref)
+	// The last resource is decided in base itself (the others in clones):
+	// its decision and base are allocated together, as the decision keeps
+	// the context.
+	var last *decided
+	var space *policy.DerivedSpace
+	if e.mode != ModeOff && !p.spec.Itemized {
+		last = new(decided)
+		space = &last.ctx
+	}
+	base := requestContextIn(c, caller, c.Principal.Session, false, space)
 	requestKeys(base, p, in)
 	t.Resources = t.one[:0]
 	for i, ref := range refs {
@@ -141,12 +150,14 @@ func (e *Enforcer) Authorize(ctx context.Context, svc *apimodel.Service, op *api
 			// are resolved for it, the whole request is not decided.
 			continue
 		}
-		rctx := base
+		rctx, d := base, (*Decision)(nil)
 		if i < len(refs)-1 {
 			rctx = base.Clone()
+		} else if last != nil {
+			d = &last.d
 		}
 		resourceKeys(rctx, res)
-		if err := e.decide(c, svc.Protocol, caller, p.spec.Action, res, rctx, ""); err != nil {
+		if err := e.decide(c, svc.Protocol, caller, p.spec.Action, res, rctx, "", d); err != nil {
 			return nil, err
 		}
 	}
@@ -201,9 +212,9 @@ func (e *Enforcer) rootCaller(account string) *Caller {
 // Types whose member the request leaves out are skipped when optional; an
 // ARN member naming another type than this one's format (TagResource's
 // resourceArn) picks the type that matches.
-func (e *Enforcer) refs(c *callctx.Call, p *plan, in protoreflect.Message) []*ResourceRef {
+func (e *Enforcer) refs(c *callctx.Call, p *plan, in protoreflect.Message, one *oneRef) []*ResourceRef {
 	if len(p.resources) == 0 {
-		return appendRef(nil, ResourceRef{ARN: "*"})
+		return appendRef(nil, ResourceRef{ARN: "*"}, one)
 	}
 	var out []*ResourceRef
 	var named string // an ARN member's value that matched no type
@@ -219,7 +230,7 @@ func (e *Enforcer) refs(c *callctx.Call, p *plan, in protoreflect.Message) []*Re
 				named = v
 				continue
 			}
-			out = appendRef(out, ResourceRef{Spec: rp.spec, ARN: v, FromMember: true, Input: in})
+			out = appendRef(out, ResourceRef{Spec: rp.spec, ARN: v, FromMember: true, Input: in}, one)
 			continue
 		}
 		ref := ResourceRef{Spec: rp.spec, Vars: map[string]string{}, Input: in}
@@ -237,14 +248,14 @@ func (e *Enforcer) refs(c *callctx.Call, p *plan, in protoreflect.Message) []*Re
 			continue
 		}
 		ref.ARN = FillARN(rp.spec.ARNFormat, c.Region, c.Account, ref.Vars, "*")
-		out = appendRef(out, ref)
+		out = appendRef(out, ref, one)
 	}
 	if len(out) == 0 {
 		arn := named
 		if arn == "" {
 			arn = "*"
 		}
-		out = appendRef(out, ResourceRef{ARN: arn, FromMember: named != "", Input: in})
+		out = appendRef(out, ResourceRef{ARN: arn, FromMember: named != "", Input: in}, one)
 	}
 	return out
 }
@@ -256,12 +267,16 @@ type oneRef struct {
 	list [1]*ResourceRef
 }
 
-// appendRef appends a copy of r to out.
-func appendRef(out []*ResourceRef, r ResourceRef) []*ResourceRef {
+// appendRef appends a copy of r to out. The first reference goes to one
+// (the Target's, allocated with it) when one is not nil.
+func appendRef(out []*ResourceRef, r ResourceRef, one *oneRef) []*ResourceRef {
 	if out == nil {
-		o := &oneRef{ref: r}
-		o.list[0] = &o.ref
-		return o.list[:1:1]
+		if one == nil {
+			one = new(oneRef)
+		}
+		one.ref = r
+		one.list[0] = &one.ref
+		return one.list[:1:1]
 	}
 	p := new(ResourceRef)
 	*p = r
@@ -321,24 +336,28 @@ func (e *Enforcer) Mode() Mode { return e.mode }
 // enforcement mode applies: ModeOff returns nil without evaluating or
 // recording; ModeSoft records a denial as a soft one, notes the action on
 // the call and returns nil.
-func (e *Enforcer) decide(c *callctx.Call, proto apimodel.Protocol, caller *Caller, action string, res *Resource, rctx *policy.Context, check string) error {
+//
+// d, when not nil, is an unused Decision to fill (allocated with rctx);
+// else decide allocates one.
+func (e *Enforcer) decide(c *callctx.Call, proto apimodel.Protocol, caller *Caller, action string, res *Resource, rctx *policy.Context, check string, d *Decision) error {
 	if e.mode == ModeOff {
 		return nil
 	}
-	d := &Decision{
-		req: policy.Request{Principal: &caller.Principal, Action: action, Resource: res.ARN, ResourceAccount: res.Account, Context: rctx},
-		pols: policy.Policies{
-			Identity:      caller.Identity,
-			Boundary:      caller.Boundary,
-			Session:       caller.Session,
-			Resource:      res.Policy,
-			Organizations: e.orgs,
-		},
-		Principal: caller.Principal.DisplayARN(),
-		Action:    action,
-		Resource:  res.ARN,
-		Check:     check,
+	if d == nil {
+		d = new(Decision)
 	}
+	d.req = policy.Request{Principal: &caller.Principal, Action: action, Resource: res.ARN, ResourceAccount: res.Account, Context: rctx}
+	d.pols = policy.Policies{
+		Identity:      caller.Identity,
+		Boundary:      caller.Boundary,
+		Session:       caller.Session,
+		Resource:      res.Policy,
+		Organizations: e.orgs,
+	}
+	d.Principal = caller.Principal.DisplayARN()
+	d.Action = action
+	d.Resource = res.ARN
+	d.Check = check
 	pd := policy.Evaluate(&d.req, &d.pols)
 	d.Outcome, d.Source, d.by = pd.Outcome, pd.Source, pd
 	if !pd.Allowed() {
@@ -355,6 +374,14 @@ func (e *Enforcer) decide(c *callctx.Call, proto apimodel.Protocol, caller *Call
 		return nil
 	}
 	return AccessDenied(proto, d.Message)
+}
+
+// decided is a Decision with the memory of the request context it is
+// decided in, allocated at once: the decision keeps its context (the
+// decision log and explain read its keys), so both live exactly as long.
+type decided struct {
+	d   Decision
+	ctx policy.DerivedSpace
 }
 
 func (e *Enforcer) record(c *callctx.Call, d *Decision) {
