@@ -297,13 +297,9 @@ func (e *Enforcer) resolve(ctx context.Context, c *callctx.Call, action string, 
 	if ref.ARN == "*" && ref.Spec == nil {
 		return &Resource{ARN: "*", Account: c.Account}, nil
 	}
-	svc := ""
-	if a, ok := ParseARN(ref.ARN); ok {
-		svc = a.Service
-	} else if ref.Spec != nil {
-		if a, ok := ParseARN(ref.Spec.ARNFormat); ok {
-			svc = a.Service
-		}
+	svc, ok := arnService(ref.ARN)
+	if !ok && ref.Spec != nil {
+		svc, _ = arnService(ref.Spec.ARNFormat)
 	}
 	if r := e.resolvers[svc]; r != nil {
 		res, err := r.Resolve(ctx, c, action, ref)

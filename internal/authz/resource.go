@@ -107,6 +107,31 @@ func ParseARN(s string) (ARN, bool) {
 	return ARN{Partition: parts[1], Service: parts[2], Region: parts[3], Account: parts[4], Resource: parts[5]}, true
 }
 
+// arnService is ParseARN(s)'s Service and ok, without splitting the rest
+// (the enforcer only needs the service to pick a resolver).
+func arnService(s string) (string, bool) {
+	rest, ok := strings.CutPrefix(s, "arn:")
+	if !ok {
+		return "", false
+	}
+	i := strings.IndexByte(rest, ':') // the partition's end
+	if i <= 0 {
+		return "", false
+	}
+	rest = rest[i+1:]
+	j := strings.IndexByte(rest, ':') // the service's end
+	if j <= 0 {
+		return "", false
+	}
+	svc := rest[:j]
+	rest = rest[j+1:]
+	k := strings.IndexByte(rest, ':')                    // the region's end
+	if k < 0 || strings.IndexByte(rest[k+1:], ':') < 0 { // the account's
+		return "", false
+	}
+	return svc, true
+}
+
 // String joins the ARN.
 func (a ARN) String() string {
 	return "arn:" + a.Partition + ":" + a.Service + ":" + a.Region + ":" + a.Account + ":" + a.Resource
