@@ -127,6 +127,15 @@ func (e *Enforcer) Authorize(ctx context.Context, svc *apimodel.Service, op *api
 	t.Caller = caller
 	in := msg.ProtoReflect()
 	refs := e.refs(c, p, in, &t.ref)
+	if len(refs) == 1 && e.memoable(c, p) {
+		// The usual request: one resource, no keys of its own.
+		res, err := e.resolve(ctx, c, p.spec.Action, refs[0])
+		if err != nil {
+			return nil, err
+		}
+		t.Resources = append(t.one[:0], res)
+		return ctx, e.decideOne(c, svc.Protocol, caller, p, res)
+	}
 	// The last resource is decided in base itself (the others in clones):
 	// its decision and base are allocated together, as the decision keeps
 	// the context.
@@ -336,8 +345,16 @@ func (e *Enforcer) Mode() Mode { return e.mode }
 // d, when not nil, is an unused Decision to fill (allocated with rctx);
 // else decide allocates one.
 func (e *Enforcer) decide(c *callctx.Call, proto apimodel.Protocol, caller *Caller, action string, res *Resource, rctx *policy.Context, check string, d *Decision) error {
+	_, err := e.decideKnown(c, proto, caller, action, res, rctx, check, d, nil)
+	return err
+}
+
+// decideKnown is decide; with known, the engine's decision of this very
+// request and these policies, made before (decideOne), the engine is not
+// asked again. It returns the engine's decision.
+func (e *Enforcer) decideKnown(c *callctx.Call, proto apimodel.Protocol, caller *Caller, action string, res *Resource, rctx *policy.Context, check string, d *Decision, known *policy.Decision) (policy.Decision, error) {
 	if e.mode == ModeOff {
-		return nil
+		return policy.Decision{}, nil
 	}
 	if d == nil {
 		d = new(Decision)
@@ -354,7 +371,12 @@ func (e *Enforcer) decide(c *callctx.Call, proto apimodel.Protocol, caller *Call
 	d.Action = action
 	d.Resource = res.ARN
 	d.Check = check
-	pd := policy.Evaluate(&d.req, &d.pols)
+	var pd policy.Decision
+	if known != nil {
+		pd = *known
+	} else {
+		pd = policy.Evaluate(&d.req, &d.pols)
+	}
 	d.Outcome, d.Source, d.by = pd.Outcome, pd.Source, pd
 	if !pd.Allowed() {
 		d.Message = policy.AccessDeniedMessage(&d.req, pd)
@@ -363,13 +385,66 @@ func (e *Enforcer) decide(c *callctx.Call, proto apimodel.Protocol, caller *Call
 	}
 	e.record(c, d)
 	if pd.Allowed() {
-		return nil
+		return pd, nil
 	}
 	if d.Soft {
 		c.NoteWouldDeny(action)
-		return nil
+		return pd, nil
 	}
-	return AccessDenied(proto, d.Message)
+	return pd, AccessDenied(proto, d.Message)
+}
+
+// memoable reports whether the call's request context is its caller's
+// global keys (the frozen base context) plus the resource's keys and
+// nothing else: no session keys (they depend on the instant within the
+// second), no S3 transport keys, no keys from the input, and no
+// Organizations policies (they change without the caller changing). Such
+// a request on a Kept resource is decided exactly as the caller's
+// previous one on the same resource, action and base context was.
+func (e *Enforcer) memoable(c *callctx.Call, p *plan) bool {
+	return e.mode != ModeOff && !p.spec.Itemized && len(p.keys) == 0 && c.Principal.Session == nil && c.S3 == nil && e.orgs == nil
+}
+
+// decisionMemo is a caller's decision that later requests may reuse: the
+// engine's decision for the request context rctx, built from base (the
+// caller's frozen global keys) and res's keys. Nothing in it changes once
+// kept: base is frozen, res is Kept, rctx is not written after the
+// decision, the caller's policies are never modified.
+type decisionMemo struct {
+	e      *Enforcer
+	base   *policy.Context
+	res    *Resource
+	action string
+	rctx   *policy.Context
+	pd     policy.Decision
+}
+
+// decideOne decides a memoable request (memoable) on one resource. The
+// request context of a request like the caller's last decided one (same
+// base context, Kept resource and action) would be built from the same
+// keys and evaluated with the same policies to the same decision: that
+// decision is reused, with its context, in a new Decision (each request is
+// recorded on its own). Otherwise it decides as decide does, and keeps the
+// result for the next request.
+func (e *Enforcer) decideOne(c *callctx.Call, proto apimodel.Protocol, caller *Caller, p *plan, res *Resource) error {
+	action := p.spec.Action
+	base := caller.baseContext(c, false)
+	if res.Kept {
+		if m := caller.memo.Load(); m != nil && m.e == e && m.base == base && m.res == res && m.action == action {
+			_, err := e.decideKnown(c, proto, caller, action, res, m.rctx, "", new(Decision), &m.pd)
+			return err
+		}
+	}
+	last := new(decided)
+	rctx := base.DeriveIn(&last.ctx)
+	resourceKeys(rctx, res)
+	pd, err := e.decideKnown(c, proto, caller, action, res, rctx, "", &last.d, nil)
+	if res.Kept && err == nil && pd.Allowed() {
+		m := &last.memo
+		*m = decisionMemo{e: e, base: base, res: res, action: action, rctx: rctx, pd: pd}
+		caller.memo.Store(m)
+	}
+	return err
 }
 
 // decided is a Decision with the memory of the request context it is
@@ -378,6 +453,9 @@ func (e *Enforcer) decide(c *callctx.Call, proto apimodel.Protocol, caller *Call
 type decided struct {
 	d   Decision
 	ctx policy.DerivedSpace
+	// memo is the decision kept for the caller's next requests, when it
+	// is (decideOne).
+	memo decisionMemo
 }
 
 func (e *Enforcer) record(c *callctx.Call, d *Decision) {

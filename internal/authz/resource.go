@@ -40,6 +40,12 @@ type Resource struct {
 	// Record is what the resolver loaded, for the handler: it saves the
 	// handler a second read and tells it the owner's scope.
 	Record any
+	// Kept marks a resource the resolver keeps and hands to every request
+	// that names it, and never changes (Image Builder's answer for a
+	// cached record): the enforcer may then reuse a decision made on it
+	// for the same caller, action and global keys. A resolver that may
+	// change a resource it returned leaves it false.
+	Kept bool
 }
 
 // Key is one condition key and its values.

@@ -170,7 +170,7 @@ func (s *Service) resolveARNFor(ctx context.Context, c *callctx.Call, member, ar
 	}
 	res.Policy = st.evaluation
 	if keep {
-		res.Type = typ
+		res.Type, res.Kept = typ, true
 		st.last.Store(both)
 	}
 	return res, nil

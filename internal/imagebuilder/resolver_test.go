@@ -388,7 +388,7 @@ func TestSharedAnswerKept(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := *fresh
-	want.Type = getSpec.Type
+	want.Type, want.Kept = getSpec.Type, true
 	wantL, gotL := *fresh.Record.(*located), *first.Record.(*located)
 	got := *first
 	want.Record, got.Record = nil, nil
@@ -402,7 +402,7 @@ func TestSharedAnswerKept(t *testing.T) {
 		t.Errorf("kept answer %+v %+v, want %+v %+v", got, gotL, want, wantL)
 	}
 	untyped, err := s.Resolver().Resolve(ctx, c, "imagebuilder:GetComponent", &authz.ResourceRef{ARN: b1, FromMember: true})
-	if err != nil || untyped == first || untyped.Type != "" || untyped.ARN != first.ARN {
+	if err != nil || untyped == first || untyped.Type != "" || !untyped.Kept || untyped.ARN != first.ARN {
 		t.Errorf("without a type: %+v, %v", untyped, err)
 	}
 	version := componentAt(ownerA, "kept/1.0.0")
