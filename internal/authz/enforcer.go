@@ -315,7 +315,7 @@ func (e *Enforcer) resolve(ctx context.Context, c *callctx.Call, action string, 
 		if err != nil {
 			return nil, awserr.From(err)
 		}
-		if res.Type == "" && ref.Spec != nil {
+		if res.Type == "" && ref.Spec != nil && ref.Spec.Type != "" { // a Kept resource is never written
 			res.Type = ref.Spec.Type
 		}
 		return res, nil
