@@ -134,7 +134,10 @@ func (e *Enforcer) Authorize(ctx context.Context, svc *apimodel.Service, op *api
 			return nil, err
 		}
 		t.Resources = append(t.one[:0], res)
-		return ctx, e.decideOne(c, svc.Protocol, caller, p, res)
+		if err := e.decideOne(c, svc.Protocol, caller, p, res); err != nil {
+			return nil, err
+		}
+		return ctx, nil
 	}
 	// The last resource is decided in base itself (the others in clones):
 	// its decision and base are allocated together, as the decision keeps
