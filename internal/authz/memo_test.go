@@ -119,3 +119,37 @@ type switchCaller struct{ c *authz.Caller }
 func (s *switchCaller) Caller(context.Context, *auth.Principal) (*authz.Caller, error) {
 	return s.c, nil
 }
+
+// A reused decision costs the Target and the Decision, and nothing else.
+func TestReusedDecisionAllocations(t *testing.T) {
+	alice := user(acctA, "alice")
+	docs := users{alice.ARN: {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"imagebuilder:Get*","Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/team":"blue"}}}]}`}}
+	caller, err := docs.Caller(context.Background(), &alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := "arn:aws:imagebuilder:us-east-1:" + acctA + ":component/web/1.0.0/1"
+	res := &authz.Resource{ARN: arn, Account: acctA, Region: region, Exists: true, Tags: map[string]string{"team": "blue"}, Kept: true}
+	e, log := newEnforcer(t, authz.Options{Identities: keptCaller{caller}, Resolvers: map[string]authz.Resolver{
+		"imagebuilder": resolverFunc(func(context.Context, *callctx.Call, string, *authz.ResourceRef) (*authz.Resource, error) {
+			return res, nil
+		}),
+	}})
+	ctx, _ := callCtx(alice)
+	op, in := getComponentOp(t), &ibv1.GetComponentRequest{ComponentBuildVersionArn: proto.String(arn)}
+	if _, err := e.Authorize(ctx, ibv1.Model(), op, in); err != nil {
+		t.Fatal(err)
+	}
+	n := testing.AllocsPerRun(200, func() {
+		if _, err := e.Authorize(ctx, ibv1.Model(), op, in); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if n > 2 {
+		t.Errorf("a reused decision allocates %v times, want at most 2", n)
+	}
+	ds := log.ByRequestID("req-1")
+	if len(ds) < 2 || ds[len(ds)-1].Context() != ds[0].Context() {
+		t.Errorf("the decision was not reused (%d decisions)", len(ds))
+	}
+}
