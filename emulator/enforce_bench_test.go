@@ -245,3 +245,11 @@ func benchParallel(b *testing.B, logOff bool) {
 	b.ReportMetric(float64(f.emu.store.Dropped()), "dropped")
 }
 func BenchmarkGetComponentIAMUserDeniedRawHTTP(b *testing.B) { benchGetComponentAsUser(b, true) }
+
+// BenchmarkEnforceGetComponentTenPoliciesLogOff is the enforcement step with
+// the decision log kept in memory only: the request path without the log
+// writer's transactions (and their garbage) running beside it.
+func BenchmarkEnforceGetComponentTenPoliciesLogOff(b *testing.B) {
+	f := newEnforcementFixture(b, false, true)
+	benchAuthorize(b, f, "GetComponent", &ibv1.GetComponentRequest{ComponentBuildVersionArn: proto.String(f.component)}, true)
+}

@@ -35,7 +35,16 @@ const dateFormat = "2006-01-02T15:04:05Z"
 // shared and is replaced when its IAM state changes, so a kept context can
 // never be stale.
 func requestContext(c *callctx.Call, caller *Caller, session *auth.Session, via bool) *policy.Context {
-	ctx := caller.baseContext(c, via).Derive()
+	return requestContextIn(c, caller, session, via, nil)
+}
+
+// requestContextIn is requestContext with the context placed in sp, or in
+// memory of its own when sp is nil.
+func requestContextIn(c *callctx.Call, caller *Caller, session *auth.Session, via bool, sp *policy.DerivedSpace) *policy.Context {
+	if sp == nil {
+		sp = new(policy.DerivedSpace)
+	}
+	ctx := caller.baseContext(c, via).DeriveIn(sp)
 	if session != nil {
 		sessionKeys(ctx, session, c.Time.UTC())
 	}

@@ -126,8 +126,29 @@ func (e *Enforcer) Authorize(ctx context.Context, svc *apimodel.Service, op *api
 	}
 	t.Caller = caller
 	in := msg.ProtoReflect()
-	refs := e.refs(c, p, in)
-	base := requestContext(c, caller, c.Principal.Session, false)
+	refs := e.refs(c, p, in, &t.ref)
+	if len(refs) == 1 && e.memoable(c, p) {
+		// The usual request: one resource, no keys of its own.
+		res, err := e.resolve(ctx, c, p.spec.Action, refs[0])
+		if err != nil {
+			return nil, err
+		}
+		t.Resources = append(t.one[:0], res)
+		if err := e.decideOne(c, svc.Protocol, caller, p, res); err != nil {
+			return nil, err
+		}
+		return ctx, nil
+	}
+	// The last resource is decided in base itself (the others in clones):
+	// its decision and base are allocated together, as the decision keeps
+	// the context.
+	var last *decided
+	var space *policy.DerivedSpace
+	if e.mode != ModeOff && !p.spec.Itemized {
+		last = new(decided)
+		space = &last.ctx
+	}
+	base := requestContextIn(c, caller, c.Principal.Session, false, space)
 	requestKeys(base, p, in)
 	t.Resources = t.one[:0]
 	for i, ref := range refs {
@@ -141,12 +162,14 @@ func (e *Enforcer) Authorize(ctx context.Context, svc *apimodel.Service, op *api
 			// are resolved for it, the whole request is not decided.
 			continue
 		}
-		rctx := base
+		rctx, d := base, (*Decision)(nil)
 		if i < len(refs)-1 {
 			rctx = base.Clone()
+		} else if last != nil {
+			d = &last.d
 		}
 		resourceKeys(rctx, res)
-		if err := e.decide(c, svc.Protocol, caller, p.spec.Action, res, rctx, ""); err != nil {
+		if err := e.decide(c, svc.Protocol, caller, p.spec.Action, res, rctx, "", d); err != nil {
 			return nil, err
 		}
 	}
@@ -201,9 +224,9 @@ func (e *Enforcer) rootCaller(account string) *Caller {
 // Types whose member the request leaves out are skipped when optional; an
 // ARN member naming another type than this one's format (TagResource's
 // resourceArn) picks the type that matches.
-func (e *Enforcer) refs(c *callctx.Call, p *plan, in protoreflect.Message) []*ResourceRef {
+func (e *Enforcer) refs(c *callctx.Call, p *plan, in protoreflect.Message, one *oneRef) []*ResourceRef {
 	if len(p.resources) == 0 {
-		return appendRef(nil, ResourceRef{ARN: "*"})
+		return appendRef(nil, ResourceRef{ARN: "*"}, one)
 	}
 	var out []*ResourceRef
 	var named string // an ARN member's value that matched no type
@@ -219,7 +242,7 @@ func (e *Enforcer) refs(c *callctx.Call, p *plan, in protoreflect.Message) []*Re
 				named = v
 				continue
 			}
-			out = appendRef(out, ResourceRef{Spec: rp.spec, ARN: v, FromMember: true, Input: in})
+			out = appendRef(out, ResourceRef{Spec: rp.spec, ARN: v, FromMember: true, Input: in}, one)
 			continue
 		}
 		ref := ResourceRef{Spec: rp.spec, Vars: map[string]string{}, Input: in}
@@ -237,14 +260,14 @@ func (e *Enforcer) refs(c *callctx.Call, p *plan, in protoreflect.Message) []*Re
 			continue
 		}
 		ref.ARN = FillARN(rp.spec.ARNFormat, c.Region, c.Account, ref.Vars, "*")
-		out = appendRef(out, ref)
+		out = appendRef(out, ref, one)
 	}
 	if len(out) == 0 {
 		arn := named
 		if arn == "" {
 			arn = "*"
 		}
-		out = appendRef(out, ResourceRef{ARN: arn, FromMember: named != "", Input: in})
+		out = appendRef(out, ResourceRef{ARN: arn, FromMember: named != "", Input: in}, one)
 	}
 	return out
 }
@@ -256,12 +279,16 @@ type oneRef struct {
 	list [1]*ResourceRef
 }
 
-// appendRef appends a copy of r to out.
-func appendRef(out []*ResourceRef, r ResourceRef) []*ResourceRef {
+// appendRef appends a copy of r to out. The first reference goes to one
+// (the Target's, allocated with it) when one is not nil.
+func appendRef(out []*ResourceRef, r ResourceRef, one *oneRef) []*ResourceRef {
 	if out == nil {
-		o := &oneRef{ref: r}
-		o.list[0] = &o.ref
-		return o.list[:1:1]
+		if one == nil {
+			one = new(oneRef)
+		}
+		one.ref = r
+		one.list[0] = &one.ref
+		return one.list[:1:1]
 	}
 	p := new(ResourceRef)
 	*p = r
@@ -282,20 +309,16 @@ func (e *Enforcer) resolve(ctx context.Context, c *callctx.Call, action string, 
 	if ref.ARN == "*" && ref.Spec == nil {
 		return &Resource{ARN: "*", Account: c.Account}, nil
 	}
-	svc := ""
-	if a, ok := ParseARN(ref.ARN); ok {
-		svc = a.Service
-	} else if ref.Spec != nil {
-		if a, ok := ParseARN(ref.Spec.ARNFormat); ok {
-			svc = a.Service
-		}
+	svc, ok := arnService(ref.ARN)
+	if !ok && ref.Spec != nil {
+		svc, _ = arnService(ref.Spec.ARNFormat)
 	}
 	if r := e.resolvers[svc]; r != nil {
 		res, err := r.Resolve(ctx, c, action, ref)
 		if err != nil {
 			return nil, awserr.From(err)
 		}
-		if res.Type == "" && ref.Spec != nil {
+		if res.Type == "" && ref.Spec != nil && ref.Spec.Type != "" { // a Kept resource is never written
 			res.Type = ref.Spec.Type
 		}
 		return res, nil
@@ -321,25 +344,42 @@ func (e *Enforcer) Mode() Mode { return e.mode }
 // enforcement mode applies: ModeOff returns nil without evaluating or
 // recording; ModeSoft records a denial as a soft one, notes the action on
 // the call and returns nil.
-func (e *Enforcer) decide(c *callctx.Call, proto apimodel.Protocol, caller *Caller, action string, res *Resource, rctx *policy.Context, check string) error {
+//
+// d, when not nil, is an unused Decision to fill (allocated with rctx);
+// else decide allocates one.
+func (e *Enforcer) decide(c *callctx.Call, proto apimodel.Protocol, caller *Caller, action string, res *Resource, rctx *policy.Context, check string, d *Decision) error {
+	_, err := e.decideKnown(c, proto, caller, action, res, rctx, check, d, nil)
+	return err
+}
+
+// decideKnown is decide; with known, the engine's decision of this very
+// request and these policies, made before (decideOne), the engine is not
+// asked again. It returns the engine's decision.
+func (e *Enforcer) decideKnown(c *callctx.Call, proto apimodel.Protocol, caller *Caller, action string, res *Resource, rctx *policy.Context, check string, d *Decision, known *policy.Decision) (policy.Decision, error) {
 	if e.mode == ModeOff {
-		return nil
+		return policy.Decision{}, nil
 	}
-	d := &Decision{
-		req: policy.Request{Principal: &caller.Principal, Action: action, Resource: res.ARN, ResourceAccount: res.Account, Context: rctx},
-		pols: policy.Policies{
-			Identity:      caller.Identity,
-			Boundary:      caller.Boundary,
-			Session:       caller.Session,
-			Resource:      res.Policy,
-			Organizations: e.orgs,
-		},
-		Principal: caller.Principal.DisplayARN(),
-		Action:    action,
-		Resource:  res.ARN,
-		Check:     check,
+	if d == nil {
+		d = new(Decision)
 	}
-	pd := policy.Evaluate(&d.req, &d.pols)
+	d.req = policy.Request{Principal: &caller.Principal, Action: action, Resource: res.ARN, ResourceAccount: res.Account, Context: rctx}
+	d.pols = policy.Policies{
+		Identity:      caller.Identity,
+		Boundary:      caller.Boundary,
+		Session:       caller.Session,
+		Resource:      res.Policy,
+		Organizations: e.orgs,
+	}
+	d.Principal = caller.Principal.DisplayARN()
+	d.Action = action
+	d.Resource = res.ARN
+	d.Check = check
+	var pd policy.Decision
+	if known != nil {
+		pd = *known
+	} else {
+		pd = policy.Evaluate(&d.req, &d.pols)
+	}
 	d.Outcome, d.Source, d.by = pd.Outcome, pd.Source, pd
 	if !pd.Allowed() {
 		d.Message = policy.AccessDeniedMessage(&d.req, pd)
@@ -348,13 +388,77 @@ func (e *Enforcer) decide(c *callctx.Call, proto apimodel.Protocol, caller *Call
 	}
 	e.record(c, d)
 	if pd.Allowed() {
-		return nil
+		return pd, nil
 	}
 	if d.Soft {
 		c.NoteWouldDeny(action)
-		return nil
+		return pd, nil
 	}
-	return AccessDenied(proto, d.Message)
+	return pd, AccessDenied(proto, d.Message)
+}
+
+// memoable reports whether the call's request context is its caller's
+// global keys (the frozen base context) plus the resource's keys and
+// nothing else: no session keys (they depend on the instant within the
+// second), no S3 transport keys, no keys from the input, and no
+// Organizations policies (they change without the caller changing). Such
+// a request on a Kept resource is decided exactly as the caller's
+// previous one on the same resource, action and base context was.
+func (e *Enforcer) memoable(c *callctx.Call, p *plan) bool {
+	return e.mode != ModeOff && !p.spec.Itemized && len(p.keys) == 0 && c.Principal.Session == nil && c.S3 == nil && e.orgs == nil
+}
+
+// decisionMemo is a caller's decision that later requests may reuse: the
+// engine's decision for the request context rctx, built from base (the
+// caller's frozen global keys) and res's keys. Nothing in it changes once
+// kept: base is frozen, res is Kept, rctx is not written after the
+// decision, the caller's policies are never modified.
+type decisionMemo struct {
+	e      *Enforcer
+	base   *policy.Context
+	res    *Resource
+	action string
+	rctx   *policy.Context
+	pd     policy.Decision
+}
+
+// decideOne decides a memoable request (memoable) on one resource. The
+// request context of a request like the caller's last decided one (same
+// base context, Kept resource and action) would be built from the same
+// keys and evaluated with the same policies to the same decision: that
+// decision is reused, with its context, in a new Decision (each request is
+// recorded on its own). Otherwise it decides as decide does, and keeps the
+// result for the next request.
+func (e *Enforcer) decideOne(c *callctx.Call, proto apimodel.Protocol, caller *Caller, p *plan, res *Resource) error {
+	action := p.spec.Action
+	base := caller.baseContext(c, false)
+	if res.Kept {
+		if m := caller.memo.Load(); m != nil && m.e == e && m.base == base && m.res == res && m.action == action {
+			_, err := e.decideKnown(c, proto, caller, action, res, m.rctx, "", new(Decision), &m.pd)
+			return err
+		}
+	}
+	last := new(decided)
+	rctx := base.DeriveIn(&last.ctx)
+	resourceKeys(rctx, res)
+	pd, err := e.decideKnown(c, proto, caller, action, res, rctx, "", &last.d, nil)
+	if res.Kept && err == nil && pd.Allowed() {
+		m := &last.memo
+		*m = decisionMemo{e: e, base: base, res: res, action: action, rctx: rctx, pd: pd}
+		caller.memo.Store(m)
+	}
+	return err
+}
+
+// decided is a Decision with the memory of the request context it is
+// decided in, allocated at once: the decision keeps its context (the
+// decision log and explain read its keys), so both live exactly as long.
+type decided struct {
+	d   Decision
+	ctx policy.DerivedSpace
+	// memo is the decision kept for the caller's next requests, when it
+	// is (decideOne).
+	memo decisionMemo
 }
 
 func (e *Enforcer) record(c *callctx.Call, d *Decision) {

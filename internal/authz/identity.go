@@ -34,6 +34,9 @@ type Caller struct {
 	// base is the last context of global keys built for this caller
 	// (requestContext), shared by its requests within one second.
 	base atomic.Pointer[baseContext]
+	// memo is the caller's last decision that may be reused (see
+	// Enforcer.memoFor).
+	memo atomic.Pointer[decisionMemo]
 }
 
 // errNoIdentities is returned for IAM principals when no Identities source

@@ -40,6 +40,12 @@ type Resource struct {
 	// Record is what the resolver loaded, for the handler: it saves the
 	// handler a second read and tells it the owner's scope.
 	Record any
+	// Kept marks a resource the resolver keeps and hands to every request
+	// that names it, and never changes (Image Builder's answer for a
+	// cached record): the enforcer may then reuse a decision made on it
+	// for the same caller, action and global keys. A resolver that may
+	// change a resource it returned leaves it false.
+	Kept bool
 }
 
 // Key is one condition key and its values.
@@ -105,6 +111,31 @@ func ParseARN(s string) (ARN, bool) {
 		return ARN{}, false
 	}
 	return ARN{Partition: parts[1], Service: parts[2], Region: parts[3], Account: parts[4], Resource: parts[5]}, true
+}
+
+// arnService is ParseARN(s)'s Service and ok, without splitting the rest
+// (the enforcer only needs the service to pick a resolver).
+func arnService(s string) (string, bool) {
+	rest, ok := strings.CutPrefix(s, "arn:")
+	if !ok {
+		return "", false
+	}
+	i := strings.IndexByte(rest, ':') // the partition's end
+	if i <= 0 {
+		return "", false
+	}
+	rest = rest[i+1:]
+	j := strings.IndexByte(rest, ':') // the service's end
+	if j <= 0 {
+		return "", false
+	}
+	svc := rest[:j]
+	rest = rest[j+1:]
+	k := strings.IndexByte(rest, ':')                    // the region's end
+	if k < 0 || strings.IndexByte(rest[k+1:], ':') < 0 { // the account's
+		return "", false
+	}
+	return svc, true
 }
 
 // String joins the ARN.

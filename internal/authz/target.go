@@ -22,9 +22,12 @@ type Target struct {
 	protocol apimodel.Protocol
 
 	// one backs Resources for the usual single resource; cx is the context
-	// carrying the target (Target.context), both allocated with it.
+	// carrying the target (Target.context); ref is the first resource
+	// reference of the request: all allocated with it, as they live as
+	// long as the request.
 	one [1]*Resource
 	cx  targetContext
+	ref oneRef
 }
 
 type targetKey struct{}
@@ -128,7 +131,13 @@ func (e *Enforcer) check(ctx context.Context, t *Target, r CheckRequest) error {
 	if err != nil {
 		return err
 	}
-	rctx := requestContext(c, caller, session, len(r.Via) > 0)
+	var dm *decided
+	var space *policy.DerivedSpace
+	if e.mode != ModeOff {
+		dm = new(decided)
+		space = &dm.ctx
+	}
+	rctx := requestContextIn(c, caller, session, len(r.Via) > 0, space)
 	viaKeys(rctx, r.Via)
 	extraKeys(rctx, r.Keys)
 	resourceKeys(rctx, res)
@@ -141,7 +150,11 @@ func (e *Enforcer) check(ctx context.Context, t *Target, r CheckRequest) error {
 	case len(r.Via) > 0:
 		kind = "forward access via " + r.Via[len(r.Via)-1]
 	}
-	return e.decide(c, t.protocol, caller, r.Action, res, rctx, kind)
+	var d *Decision
+	if dm != nil {
+		d = &dm.d
+	}
+	return e.decide(c, t.protocol, caller, r.Action, res, rctx, kind, d)
 }
 
 // Allows reports whether the caller may perform action on the resource arn

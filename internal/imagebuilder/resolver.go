@@ -37,7 +37,11 @@ func (r resolver) Resolve(ctx context.Context, c *callctx.Call, action string, r
 	if ref.Spec != nil && ref.Spec.ARNMember != "" {
 		member = ref.Spec.ARNMember
 	}
-	return r.s.resolveARNFor(ctx, c, member, ref.ARN, sharedReads[action])
+	typ := ""
+	if ref.Spec != nil {
+		typ = ref.Spec.Type
+	}
+	return r.s.resolveARNFor(ctx, c, member, ref.ARN, sharedReads[action], typ)
 }
 
 // located is the Record of every resource the resolver answers for an ARN:
@@ -82,13 +86,15 @@ func (l *located) scope() storage.Scope {
 //
 
 func (s *Service) resolveARN(ctx context.Context, c *callctx.Call, member, arn string) (*authz.Resource, error) {
-	return s.resolveARNFor(ctx, c, member, arn, false)
+	return s.resolveARNFor(ctx, c, member, arn, false, "")
 }
 
 // resolveARNFor is resolveARN; with shared, the record may come from the
 // read cache (Service.reads) and be shared with other requests: only for
-// handlers that never change it (sharedReads).
-func (s *Service) resolveARNFor(ctx context.Context, c *callctx.Call, member, arn string, shared bool) (*authz.Resource, error) {
+// handlers that never change it (sharedReads). typ is the resource type the
+// enforcement layer resolves for ("" when it names none): a shared answer
+// carries it, so that no caller writes to it.
+func (s *Service) resolveARNFor(ctx context.Context, c *callctx.Call, member, arn string, shared bool, typ string) (*authz.Resource, error) {
 	given, all := strings.CutSuffix(arn, "/*")
 	r, aerr := parseARN(member, given)
 	if aerr == nil && all && ((r.Type != componentType && r.Type != "image" && !isWorkflowType(r.Type)) || r.Version == "" || r.Build != 0) {
@@ -98,24 +104,20 @@ func (s *Service) resolveARNFor(ctx context.Context, c *callctx.Call, member, ar
 		return nil, aerr
 	}
 	k := kinds[r.Type]
-	both := &resolvedARN{ // one allocation for the two
-		l:   located{given: given, at: r, kind: k},
-		res: authz.Resource{ARN: arn, Account: r.Account, Region: r.Region},
-	}
-	l, res := &both.l, &both.res
-	res.Record = l
-	if r.Account == awsOwner {
-		return s.resolveAmazon(c, l, res, all)
-	}
-	if r.Account == marketplaceOwner {
-		// AWS Marketplace components are readable by subscribers; none is
-		// published here, so the ARN names nothing (GetMarketplaceResource).
-		if r.Type == componentType {
-			res.Policy = marketplaceRead
+	if r.Account == awsOwner || r.Account == marketplaceOwner || k == nil || k.store == nil || r.Region != c.Region || k.versioned != (r.Version != "") {
+		both := newResolved(given, arn, r, k)
+		l, res := &both.l, &both.res
+		switch {
+		case r.Account == awsOwner:
+			return s.resolveAmazon(c, l, res, all)
+		case r.Account == marketplaceOwner:
+			// AWS Marketplace components are readable by subscribers;
+			// none is published here, so the ARN names nothing
+			// (GetMarketplaceResource).
+			if r.Type == componentType {
+				res.Policy = marketplaceRead
+			}
 		}
-		return res, nil
-	}
-	if k == nil || k.store == nil || r.Region != c.Region || k.versioned != (r.Version != "") {
 		// A component ARN without a version (component/name, which a
 		// resourceArn may be) names no build.
 		return res, nil
@@ -123,7 +125,8 @@ func (s *Service) resolveARNFor(ctx context.Context, c *callctx.Call, member, ar
 	var st *stored
 	load := func(tx *storage.Tx) (*stored, int, error) { return loadStored(tx, k, r) }
 	var err error
-	if shared && s.reads != nil {
+	cached := shared && s.reads != nil
+	if cached {
 		st, err = s.reads.Get(ctx, r, load)
 		if err == nil && st.record != nil {
 			// Shared and never changed (sharedReads): the answer may reuse
@@ -144,6 +147,18 @@ func (s *Service) resolveARNFor(ctx context.Context, c *callctx.Call, member, ar
 	if err != nil {
 		return nil, storageError(err)
 	}
+	// The answer for a cached record is the same for every request naming
+	// it by the same text, for the same resource type: the last one is
+	// kept with the record and shared (never changed, like the record).
+	keep := cached && st.record != nil && !all
+	if keep {
+		if rv := st.last.Load(); rv != nil && rv.l.given == given && rv.res.Type == typ {
+			return &rv.res, nil
+		}
+		given = strings.Clone(given) // kept: not a part of the request's memory
+	}
+	both := newResolved(given, arn, r, k)
+	l, res := &both.l, &both.res
 	if st.record == nil {
 		return res, nil
 	}
@@ -154,7 +169,22 @@ func (s *Service) resolveARNFor(ctx context.Context, c *callctx.Call, member, ar
 		res.ARN, res.Tags = st.arn, st.tags
 	}
 	res.Policy = st.evaluation
+	if keep {
+		res.Type, res.Kept = typ, true
+		st.last.Store(both)
+	}
 	return res, nil
+}
+
+// newResolved is the answer for an ARN before its record is found: the
+// resource and its Record, allocated at once.
+func newResolved(given, arn string, r resourceARN, k *kind) *resolvedARN {
+	both := &resolvedARN{
+		l:   located{given: given, at: r, kind: k},
+		res: authz.Resource{ARN: arn, Account: r.Account, Region: r.Region},
+	}
+	both.res.Record = &both.l
+	return both
 }
 
 // resolvedARN is what resolveARNFor answers: the resource and its Record.
@@ -181,6 +211,10 @@ type stored struct {
 	// frozen is 1 + the restjson.MemoEpoch read before record and refs
 	// were last frozen; 0 before the first time.
 	frozen atomic.Uint64
+	// last is the resolver's last answer for the record when it came from
+	// the read cache (resolveARNFor), shared by the requests that name the
+	// record by the same text; never changed once kept.
+	last atomic.Pointer[resolvedARN]
 }
 
 // loadStored reads what r names through its kind's store, and its

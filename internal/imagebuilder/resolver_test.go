@@ -2,9 +2,14 @@ package imagebuilder
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
+	"reflect"
+	"sync"
 	"testing"
 	"time"
+
+	"google.golang.org/protobuf/proto"
 
 	"github.com/ibemu/ibemu/internal/apimodel"
 	"github.com/ibemu/ibemu/internal/auth"
@@ -361,5 +366,71 @@ func TestLocateWithoutEnforcement(t *testing.T) {
 		if res.Exists != tc.want || (l.component != nil) != tc.want {
 			t.Errorf("%s %s: exists %v, want %v", tc.account, tc.action, res.Exists, tc.want)
 		}
+	}
+}
+
+// TestSharedAnswerKept: GetComponent's answer for a cached record is kept
+// with it and shared by the next request naming it by the same text for
+// the same resource type; it equals what an uncached resolution answers
+// (with the type the enforcement layer would set), and another type or
+// another text gets an answer of its own.
+func TestSharedAnswerKept(t *testing.T) {
+	s := newTestService(t)
+	b1 := create(t, s, ownerA, "kept", "1.0.0", map[string]string{"team": "blue"})
+	first := resolve(t, s, ownerA, b1)
+	again := resolve(t, s, ownerA, string([]byte(b1))) // equal text, other memory
+	if again != first {
+		t.Fatal("the second resolution of a cached record was not the kept answer")
+	}
+	ctx, c := callAs(ownerA)
+	fresh, err := s.resolveARN(ctx, c, "componentBuildVersionArn", b1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := *fresh
+	want.Type, want.Kept = getSpec.Type, true
+	wantL, gotL := *fresh.Record.(*located), *first.Record.(*located)
+	got := *first
+	want.Record, got.Record = nil, nil
+	// The uncached read decodes its own copy of the record.
+	if !proto.Equal(gotL.record, wantL.record) || !proto.Equal(gotL.refs, wantL.refs) || gotL.component != gotL.record {
+		t.Errorf("kept record %v %v, want %v %v", gotL.record, gotL.refs, wantL.record, wantL.refs)
+	}
+	gotL.record, gotL.component, gotL.refs = nil, nil, nil
+	wantL.record, wantL.component, wantL.refs = nil, nil, nil
+	if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(gotL, wantL) {
+		t.Errorf("kept answer %+v %+v, want %+v %+v", got, gotL, want, wantL)
+	}
+	untyped, err := s.Resolver().Resolve(ctx, c, "imagebuilder:GetComponent", &authz.ResourceRef{ARN: b1, FromMember: true})
+	if err != nil || untyped == first || untyped.Type != "" || !untyped.Kept || untyped.ARN != first.ARN {
+		t.Errorf("without a type: %+v, %v", untyped, err)
+	}
+	version := componentAt(ownerA, "kept/1.0.0")
+	if v := resolve(t, s, ownerA, version); v == first || v.Record.(*located).given != version || v.ARN != b1 {
+		t.Errorf("version ARN answered %+v", v)
+	}
+	// Concurrent authorized reads share the kept answer (go test -race).
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 50 {
+				out, err := authorizedGet(t, s, ownerA, b1)
+				if err == nil && out.GetComponent().GetArn() != b1 {
+					err = fmt.Errorf("GetComponent answered %s", out.GetComponent().GetArn())
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }

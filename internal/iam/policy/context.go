@@ -184,10 +184,25 @@ func (c *Context) Frozen() bool { return c != nil && c.frozen != nil }
 // Derive returns an empty context that inherits c's keys. c must be frozen
 // (Freeze); it is shared, not copied. Keys set on the result shadow c's.
 func (c *Context) Derive() *Context {
+	return c.DeriveIn(new(DerivedSpace))
+}
+
+// DerivedSpace is the memory of a derived Context (its first few keys and
+// values), for a caller that allocates it together with what the context
+// lives as long as (the enforcer: with the decision that keeps it). The
+// zero value is ready; a DerivedSpace holds one Context at most.
+type DerivedSpace struct{ s derivedSlab }
+
+// DeriveIn is Derive with the new context placed in sp, which must be
+// unused (zero). The result is valid as long as sp is.
+func (c *Context) DeriveIn(sp *DerivedSpace) *Context {
 	if c.frozen == nil {
 		panic("policy: Derive of a Context that is not frozen")
 	}
-	s := &derivedSlab{}
+	s := &sp.s
+	if s.ctx.parent != nil || s.ctx.entries != nil {
+		panic("policy: DeriveIn of a DerivedSpace already used")
+	}
 	s.ctx.entries, s.ctx.vals = s.entries[:0], s.vals[:0]
 	s.ctx.parent = c
 	return &s.ctx

@@ -196,6 +196,11 @@ func TestFrozenContextRefusesChanges(t *testing.T) {
 		"replace":          func() { c.SetString("aws:A", "2") },
 		"AddPrincipalKeys": func() { c.AddPrincipalKeys(&Principal{Kind: PrincipalRoot, Account: "1"}) },
 		"unfrozen Derive":  func() { NewContext().Derive() },
+		"DeriveIn a used space": func() {
+			var sp DerivedSpace
+			c.DeriveIn(&sp)
+			c.DeriveIn(&sp)
+		},
 	} {
 		func() {
 			defer func() {
@@ -208,6 +213,30 @@ func TestFrozenContextRefusesChanges(t *testing.T) {
 	}
 	if v, _ := c.Lookup("aws:a"); len(v) != 1 || v[0].Raw != "1" {
 		t.Errorf("frozen context changed: %+v", v)
+	}
+}
+
+// TestDeriveInMatchesDerive: a context derived in a caller's space answers
+// as one Derive allocates.
+func TestDeriveInMatchesDerive(t *testing.T) {
+	parent := NewContext()
+	parent.SetString("aws:RequestedRegion", "us-east-1")
+	parent.SetTag("aws:PrincipalTag/", "team", "red")
+	parent.Freeze()
+	var sp DerivedSpace
+	a, b := parent.Derive(), parent.DeriveIn(&sp)
+	for _, c := range []*Context{a, b} {
+		c.SetString("aws:ResourceAccount", "111122223333")
+		c.SetTag("aws:PrincipalTag/", "Team", "blue")
+		for i := range 6 { // past the space's first slab
+			c.SetTag("aws:ResourceTag/", fmt.Sprint("k", i), "v")
+		}
+	}
+	if ka, kb := fmt.Sprint(a.AppendSorted(nil)), fmt.Sprint(b.AppendSorted(nil)); ka != kb {
+		t.Errorf("DeriveIn: %s, Derive: %s", kb, ka)
+	}
+	if v, _ := b.Lookup("aws:principaltag/team"); len(v) != 1 || v[0].Raw != "blue" {
+		t.Errorf("shadowed key = %+v", v)
 	}
 }
 
