@@ -132,3 +132,13 @@ func FuzzUnescapeQuery(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkUnescapeQuery unescapes GetComponent's ARN value, with an
+// escape every few bytes.
+func BenchmarkUnescapeQuery(b *testing.B) {
+	v := "arn%3Aaws%3Aimagebuilder%3Aus-east-1%3A111122223333%3Acomponent%2Fbench%2F1.0.0%2F1"
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = unescapeQuery(v)
+	}
+}
