@@ -105,28 +105,56 @@ func unescapeQuery(s string) string {
 	if n == 0 && strings.IndexByte(s, '+') < 0 {
 		return s
 	}
-	buf := make([]byte, 0, len(s)-2*n)
+	// Every '%' starts a complete escape, so the result is exactly this
+	// long; a '%' that does not (never after ParseQuery) goes the safe way.
+	size := len(s) - 2*n
+	if size <= 0 {
+		return unescapeQueryAny(s)
+	}
+	buf := make([]byte, size)
+	j := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch c {
 		case '+':
 			c = ' '
 		case '%':
-			if i+2 >= len(s) {
-				// Not reached after ParseQuery; kept as url.QueryUnescape
-				// would never return it, rather than panicking.
-				buf = append(buf, s[i:]...)
-				return unsafe.String(unsafe.SliceData(buf), len(buf))
+			if i+2 >= len(s) || s[i+1] == '%' || s[i+2] == '%' {
+				return unescapeQueryAny(s)
+			}
+			c = unhex(s[i+1])<<4 | unhex(s[i+2])
+			i += 2
+		}
+		if j == len(buf) {
+			// An incomplete escape further on made size too small.
+			return unescapeQueryAny(s)
+		}
+		buf[j] = c
+		j++
+	}
+	return unsafe.String(unsafe.SliceData(buf), len(buf))
+}
+
+// unescapeQueryAny is unescapeQuery for any s, including a '%' without two
+// bytes after it or followed by another '%' (which ParseQuery refuses):
+// such a '%' and what follows it are kept as they are, as before.
+func unescapeQueryAny(s string) string {
+	buf := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case '+':
+			c = ' '
+		case '%':
+			if i+2 >= len(s) || s[i+1] == '%' || s[i+2] == '%' {
+				return string(append(buf, s[i:]...))
 			}
 			c = unhex(s[i+1])<<4 | unhex(s[i+2])
 			i += 2
 		}
 		buf = append(buf, c)
 	}
-	if len(buf) == 0 {
-		return ""
-	}
-	return unsafe.String(unsafe.SliceData(buf), len(buf))
+	return string(buf)
 }
 
 func unhex(c byte) byte {
