@@ -34,6 +34,7 @@ type outputPlan struct {
 	sh     *apimodel.Shape
 	t      reflect.Type // the generated message's pointer type; nil: no plan
 	fields []int        // by member index: the struct field's index, or -1
+	keys   [][]byte     // by member index: the member's JSON name and ':'
 }
 
 // outputPlans holds a plan by output shape; lastPlan the one used last (an
@@ -71,8 +72,10 @@ func makePlan(sh *apimodel.Shape) *outputPlan {
 	}
 	st := t.Elem()
 	p.fields = make([]int, len(sh.Members))
+	p.keys = make([][]byte, len(sh.Members))
 	for i, mem := range sh.Members {
 		p.fields[i] = -1
+		p.keys[i] = append(AppendString(nil, mem.Name), ':')
 		if mem.Location != apimodel.Body || mem.Field.ContainingMessage() != md {
 			continue
 		}
@@ -178,7 +181,11 @@ func appendOutputPlanned(buf []byte, sh *apimodel.Shape, msg proto.Message, item
 		if f.IsNil() {
 			continue
 		}
-		buf = appendKey(buf, mem.Name, &first)
+		if !first {
+			buf = append(buf, ',')
+		}
+		first = false
+		buf = append(buf, p.keys[i]...) // appendKey's bytes, made once
 		if mem.Field.Kind() == protoreflect.StringKind {
 			buf = AppendString(buf, f.Elem().String()) // appendValue of a String or Enum
 			continue
