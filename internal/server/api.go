@@ -34,6 +34,7 @@ type API struct {
 	buildErr error
 	model    *apimodel.Service
 	methods  map[string]*grpc.MethodDesc    // by operation name
+	calls    map[string]*directCall         // by operation name
 	byMethod map[string]*apimodel.Operation // by full gRPC method name
 	rest     *restjson.Router               // restJson1 APIs only
 	restXML  *restxml.Router                // restXml APIs only
@@ -85,7 +86,15 @@ func (a *API) doBuild() error {
 	if model.Protocol == apimodel.RESTXML {
 		a.restXML = restxml.NewRouter(model)
 	}
-	a.methods, a.byMethod, a.model = methods, byMethod, model
+	calls := make(map[string]*directCall, len(methods))
+	for _, op := range model.Operations {
+		dc, err := captureCall(a, methods[op.Name], route{api: a, op: op})
+		if err != nil {
+			return err
+		}
+		calls[op.Name] = dc
+	}
+	a.methods, a.byMethod, a.calls, a.model = methods, byMethod, calls, model
 	return nil
 }
 

@@ -23,8 +23,8 @@ func (rc *httpCall) serveAWSJSON(c *callctx.Call, body []byte) {
 		rc.fail(aerr)
 		return
 	}
-	out, err := rc.invoke(c, op, func(msg any) error {
-		return decoded(awsjson.DecodeInput(op, body, msg.(proto.Message)))
+	out, err := rc.invoke(c, op, func(msg proto.Message) error {
+		return decoded(awsjson.DecodeInput(op, body, msg))
 	})
 	if err != nil {
 		rc.fail(awserr.From(err))

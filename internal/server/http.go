@@ -136,7 +136,7 @@ const WouldDenyMetadata = "x-ibemu-would-deny"
 
 func (rc *httpCall) serve() {
 	s, r := rc.s, rc.r
-	start := s.now()
+	start := rc.startTime()
 	scoped := s.apiForScope(r)
 	if scoped != nil && scoped.Info.Protocol == apimodel.RESTXML {
 		// S3 bodies are objects: authenticate first, read after. S3's
@@ -175,6 +175,17 @@ func (rc *httpCall) serve() {
 	rc.api = api
 	api.link()
 	rc.dispatch(start, ident, body)
+}
+
+// startTime is the time the call is made at: the clock's now, or, with
+// the real clock, the time the request's log line started (read a few
+// hundred nanoseconds before, as ServeHTTP began) rather than the clock
+// read again.
+func (rc *httpCall) startTime() time.Time {
+	if rc.s.realClock && rc.log != nil {
+		return rc.log.start
+	}
+	return rc.s.now()
 }
 
 func unrecognizedService(s *Server, service string) *awserr.Error {
@@ -246,15 +257,20 @@ func bodyTooLarge(limit int64) *awserr.Error {
 	return awserr.Newf("RequestEntityTooLargeException", http.StatusRequestEntityTooLarge, "The request body exceeds the maximum size of %d bytes.", limit)
 }
 
-// invoke runs an operation through its generated gRPC handler, so the HTTP
-// path shares the interceptor chain and the implementation with gRPC.
-// decode fills in the input message it is given (see decoded).
-func (rc *httpCall) invoke(c *callctx.Call, op *apimodel.Operation, decode func(msg any) error) (proto.Message, error) {
-	md := rc.api.methods[op.Name]
+// invoke runs an operation through the shared interceptor chain and its
+// implementation, as its generated gRPC handler would (see directCall), so
+// the HTTP path shares the chain and the implementation with gRPC. decode
+// fills in the new input message it is given; it does not escape.
+func (rc *httpCall) invoke(c *callctx.Call, op *apimodel.Operation, decode func(msg proto.Message) error) (proto.Message, error) {
+	dc := rc.api.calls[op.Name]
 	c.Operation = op.Name
 	rc.op = op.Name
 	ctx := callctx.With(rc.r.Context(), c)
-	out, err := md.Handler(rc.api.Impl, ctx, decode, rc.s.chain)
+	in := dc.newInput()
+	if err := decode(in); err != nil {
+		return nil, err
+	}
+	out, err := rc.s.interceptRoute(ctx, dc.rt, dc.info, in, dc.handler)
 	if err != nil {
 		return nil, err
 	}
@@ -281,8 +297,8 @@ func (rc *httpCall) serveRESTJSON(c *callctx.Call, body []byte) {
 		rc.fail(awserr.Newf("MalformedQueryString", http.StatusBadRequest, "The query string is malformed: %v", err))
 		return
 	}
-	out, err := rc.invoke(c, op, func(msg any) error {
-		return decoded(restjson.DecodeInput(op, restjson.Request{Labels: labels, RawQuery: query, Header: r.Header, Body: body}, msg.(proto.Message)))
+	out, err := rc.invoke(c, op, func(msg proto.Message) error {
+		return decoded(restjson.DecodeInput(op, restjson.Request{Labels: labels, RawQuery: query, Header: r.Header, Body: body}, msg))
 	})
 	if err != nil {
 		rc.fail(awserr.From(err))

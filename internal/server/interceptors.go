@@ -28,15 +28,23 @@ import (
 // handler. It is one function rather than a chain of interceptors so that
 // a call allocates no closures on its way through.
 func (s *Server) intercept(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
+	return s.interceptRoute(ctx, route{}, info, req, handler)
+}
+
+// interceptRoute is intercept for the operation rt when the caller knows
+// it (the HTTP transport's directCall); a zero rt is found from info.
+func (s *Server) interceptRoute(ctx context.Context, rt route, info *grpc.UnaryServerInfo, req any, handler grpc.UnaryHandler) (resp any, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			s.logPanic(ctx, p)
 			resp, err = nil, awserr.Internal(fmt.Errorf("panic: %v", p))
 		}
 	}()
-	rt, ok := s.route(info.FullMethod)
-	if !ok {
-		return nil, awserr.Internal(fmt.Errorf("server: no route for %s", info.FullMethod))
+	if rt.api == nil {
+		var ok bool
+		if rt, ok = s.route(info.FullMethod); !ok {
+			return nil, awserr.Internal(fmt.Errorf("server: no route for %s", info.FullMethod))
+		}
 	}
 	if err := s.validate(rt, req); err != nil {
 		return nil, err

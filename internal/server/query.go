@@ -21,8 +21,8 @@ func (rc *httpCall) serveQuery(c *callctx.Call, body []byte) {
 		rc.fail(aerr)
 		return
 	}
-	out, err := rc.invoke(c, op, func(msg any) error {
-		return decoded(query.DecodeInput(op, params, msg.(proto.Message)))
+	out, err := rc.invoke(c, op, func(msg proto.Message) error {
+		return decoded(query.DecodeInput(op, params, msg))
 	})
 	if err != nil {
 		rc.fail(awserr.From(err))

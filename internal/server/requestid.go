@@ -1,10 +1,26 @@
 package server
 
 import (
-	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
+	mrand "math/rand/v2"
 	"unsafe"
 )
+
+// Request ids are drawn from the runtime's generator (math/rand/v2's
+// top-level functions: a ChaCha8 state per thread, seeded from the
+// operating system's entropy), not crypto/rand: an id is an identifier
+// that must not repeat, not a secret — it is sent in every answer, logged
+// and shown on the decisions page. crypto/rand.Read (a getrandom call and
+// the FIPS DRBG layer) was about 60% of making an id.
+
+// readRandom fills b (at most 16 bytes) with random bytes for a request id.
+func readRandom(b []byte) {
+	var r [16]byte
+	binary.LittleEndian.PutUint64(r[:8], mrand.Uint64())
+	binary.LittleEndian.PutUint64(r[8:], mrand.Uint64())
+	copy(b, r[:])
+}
 
 // newRequestID returns a random request id in the UUID form AWS uses.
 func newRequestID() string {
@@ -32,7 +48,7 @@ func newRequestIDHeader() []string {
 // fillRequestID writes a random request id in the UUID form to out.
 func fillRequestID(out *[36]byte) {
 	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	readRandom(b[:])
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	hex.Encode(out[0:8], b[0:4])
@@ -50,7 +66,7 @@ func fillRequestID(out *[36]byte) {
 // x-amz-request-id: 16 upper-case hexadecimal digits (64 random bits).
 func newS3RequestID() string {
 	var b [8]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	readRandom(b[:])
 	var out [16]byte
 	hex.Encode(out[:], b[:])
 	for i, c := range out {

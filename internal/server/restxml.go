@@ -80,8 +80,8 @@ func (rc *httpCall) serveRESTXMLStreaming(api *API) {
 	header := r.Header.Clone()
 	header.Set("Content-Length", strconv.Itoa(len(body)))
 	payloadFacts(header, payload)
-	out, err := rc.invoke(c, op, func(msg any) error {
-		return decoded(restxml.DecodeInput(op, restxml.Request{Labels: labels, Query: query, Header: header, Body: body}, msg.(proto.Message)))
+	out, err := rc.invoke(c, op, func(msg proto.Message) error {
+		return decoded(restxml.DecodeInput(op, restxml.Request{Labels: labels, Query: query, Header: header, Body: body}, msg))
 	})
 	if err != nil {
 		rc.fail(awserr.From(err))

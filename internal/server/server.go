@@ -98,6 +98,7 @@ type Server struct {
 	opts      Options
 	log       *slog.Logger
 	now       func() time.Time
+	realClock bool // now is time.Now (Options.Clock unset)
 	apis      []*API
 	bySigner  map[string]*API // by SigV4 signing name
 	byService map[string]*API // by full gRPC service name
@@ -119,7 +120,8 @@ func New(opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	if opts.Clock == nil {
+	realClock := opts.Clock == nil
+	if realClock {
 		opts.Clock = time.Now
 	}
 	if opts.MaxBodyBytes <= 0 {
@@ -141,6 +143,7 @@ func New(opts Options) (*Server, error) {
 		opts:      opts,
 		log:       opts.Logger,
 		now:       opts.Clock,
+		realClock: realClock,
 		bySigner:  map[string]*API{},
 		byService: map[string]*API{},
 	}

@@ -53,7 +53,7 @@ func DecodeInput(op *apimodel.Operation, req Request, msg proto.Message) *awserr
 			hasBody = true
 		case apimodel.Label:
 			if v, ok := req.Labels[mem.LocationName]; ok {
-				if err := setText(m, mem, v); err != nil {
+				if err := setText(msg, m, mem, v); err != nil {
 					return err
 				}
 			}
@@ -81,13 +81,13 @@ func DecodeInput(op *apimodel.Operation, req Request, msg proto.Message) *awserr
 					}
 				}
 			} else if len(vals) > 0 {
-				if err := setText(m, mem, vals[0]); err != nil {
+				if err := setText(msg, m, mem, vals[0]); err != nil {
 					return err
 				}
 			}
 		case apimodel.Header:
 			if v := req.Header.Get(mem.LocationName); v != "" {
-				if err := setText(m, mem, v); err != nil {
+				if err := setText(msg, m, mem, v); err != nil {
 					return err
 				}
 			}
@@ -349,10 +349,11 @@ func parseTimestamp(tok json.Token) (*timestamppb.Timestamp, *awserr.Error) {
 	return nil, serializationError("Expected a timestamp but found %s", describe(tok))
 }
 
-// setText sets a member bound to the URI or a header from its text form.
-func setText(m protoreflect.Message, mem *apimodel.Member, text string) *awserr.Error {
+// setText sets a member bound to the URI or a header from its text form;
+// m is msg.ProtoReflect().
+func setText(msg proto.Message, m protoreflect.Message, mem *apimodel.Member, text string) *awserr.Error {
 	if k := mem.Target.Kind; k == apimodel.String || k == apimodel.Enum {
-		SetString(m, mem.Field, &text)
+		setString(msg, m, mem.Field, &text)
 		return nil
 	}
 	v, err := fromText(mem, mem.Target, mem.Field, text)

@@ -28,6 +28,9 @@ func AppendOutput(buf []byte, op *apimodel.Operation, msg proto.Message) []byte 
 	if op.Paginated != nil {
 		items = op.Paginated.Items
 	}
+	if out, ok := appendOutputPlanned(buf, op.Output, msg, items); ok {
+		return out
+	}
 	return appendOutput(buf, op.Output, msg.ProtoReflect(), items)
 }
 

@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"unsafe"
 )
 
 // Query is a request's query string, checked as url.ParseQuery checks it
@@ -93,37 +94,67 @@ func queryKeyIs(k, key string) bool {
 }
 
 // unescapeQuery is url.QueryUnescape of a component ParseQuery accepted
-// (every '%' starts a valid escape), copying the runs between escapes
-// whole: one allocation, none when there is nothing to unescape.
+// (every '%' starts a valid escape): one allocation, none when there is
+// nothing to unescape. One pass over the bytes into a buffer of the exact
+// size, which becomes the string (never written after): an ARN has an
+// escape every few bytes, and searching for the next one
+// (strings.IndexAny) and copying the runs between cost more than this.
+// FuzzUnescapeQuery checks it against url.QueryUnescape.
 func unescapeQuery(s string) string {
 	n := strings.Count(s, "%")
 	if n == 0 && strings.IndexByte(s, '+') < 0 {
 		return s
 	}
-	var b strings.Builder
-	b.Grow(len(s) - 2*n)
-	for len(s) > 0 {
-		i := strings.IndexAny(s, "%+")
-		if i < 0 {
-			b.WriteString(s)
-			break
-		}
-		b.WriteString(s[:i])
-		if s[i] == '+' {
-			b.WriteByte(' ')
-			s = s[i+1:]
-			continue
-		}
-		if i+2 >= len(s) {
-			// Not reached after ParseQuery; kept as url.QueryUnescape
-			// would never return it, rather than panicking.
-			b.WriteString(s[i:])
-			break
-		}
-		b.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
-		s = s[i+3:]
+	// Every '%' starts a complete escape, so the result is exactly this
+	// long; a '%' that does not (never after ParseQuery) goes the safe way.
+	size := len(s) - 2*n
+	if size <= 0 {
+		return unescapeQueryAny(s)
 	}
-	return b.String()
+	buf := make([]byte, size)
+	j := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case '+':
+			c = ' '
+		case '%':
+			if i+2 >= len(s) || s[i+1] == '%' || s[i+2] == '%' {
+				return unescapeQueryAny(s)
+			}
+			c = unhex(s[i+1])<<4 | unhex(s[i+2])
+			i += 2
+		}
+		if j == len(buf) {
+			// An incomplete escape further on made size too small.
+			return unescapeQueryAny(s)
+		}
+		buf[j] = c
+		j++
+	}
+	return unsafe.String(unsafe.SliceData(buf), len(buf))
+}
+
+// unescapeQueryAny is unescapeQuery for any s, including a '%' without two
+// bytes after it or followed by another '%' (which ParseQuery refuses):
+// such a '%' and what follows it are kept as they are, as before.
+func unescapeQueryAny(s string) string {
+	buf := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case '+':
+			c = ' '
+		case '%':
+			if i+2 >= len(s) || s[i+1] == '%' || s[i+2] == '%' {
+				return string(append(buf, s[i:]...))
+			}
+			c = unhex(s[i+1])<<4 | unhex(s[i+2])
+			i += 2
+		}
+		buf = append(buf, c)
+	}
+	return string(buf)
 }
 
 func unhex(c byte) byte {

@@ -132,3 +132,44 @@ func FuzzUnescapeQuery(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkUnescapeQuery unescapes GetComponent's ARN value, with an
+// escape every few bytes.
+func BenchmarkUnescapeQuery(b *testing.B) {
+	v := "arn%3Aaws%3Aimagebuilder%3Aus-east-1%3A111122223333%3Acomponent%2Fbench%2F1.0.0%2F1"
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = unescapeQuery(v)
+	}
+}
+
+// unescapeQuery never panics, whatever it is given (ParseQuery refuses
+// what url.QueryUnescape would, but the function stands alone), and agrees
+// with url.QueryUnescape wherever that accepts the input.
+func TestUnescapeQueryMalformed(t *testing.T) {
+	for _, s := range []string{"%", "%%", "%%41", "a%4", "%4%41", "+%", "%41%", "%%%%%%", "a+%zz", "%4"} {
+		got := unescapeQuery(s)
+		if want, err := url.QueryUnescape(s); err == nil && got != want {
+			t.Errorf("%q: %q, url.QueryUnescape %q", s, got, want)
+		}
+	}
+}
+
+// FuzzUnescapeQueryAnyInput: no input panics, and the fast path agrees
+// with the safe one.
+func FuzzUnescapeQueryAnyInput(f *testing.F) {
+	for _, s := range []string{"%", "%%41", "a%4", "%4%41", "+%2B+"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := unescapeQuery(s)
+		if want, err := url.QueryUnescape(s); err == nil && got != want {
+			t.Fatalf("%q: %q, url.QueryUnescape %q", s, got, want)
+		}
+		// The exact-size buffer (a string through unsafe) and the safe
+		// appending path agree on every input.
+		if safe := unescapeQueryAny(s); got != safe {
+			t.Fatalf("%q: %q, unescapeQueryAny %q", s, got, safe)
+		}
+	})
+}

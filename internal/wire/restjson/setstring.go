@@ -6,6 +6,7 @@ import (
 	"sync"
 	"unsafe"
 
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 )
@@ -19,7 +20,17 @@ import (
 // without presence) are set through protoreflect.
 func SetString(m protoreflect.Message, fd protoreflect.FieldDescriptor, s *string) {
 	if m.IsValid() {
-		msg := m.Interface()
+		setString(m.Interface(), m, fd, s)
+		return
+	}
+	m.Set(fd, protoreflect.ValueOfString(*s))
+}
+
+// setString is SetString of msg, whose reflective view is m, for a caller
+// that has msg: m.Interface() of a generated message costs a reflect.NewAt
+// (a sync.Map read for the pointer type).
+func setString(msg proto.Message, m protoreflect.Message, fd protoreflect.FieldDescriptor, s *string) {
+	if m.IsValid() {
 		if f := goStringField(fd); f != nil && f.t == reflect.TypeOf(msg) {
 			// The struct field at f.offset is a *string (checked when f was
 			// made); the store is typed, so the collector sees it.
