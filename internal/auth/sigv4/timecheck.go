@@ -46,25 +46,11 @@ func parseISOBasic(s string) (time.Time, bool) {
 	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || sec > 59 {
 		return time.Time{}, false
 	}
-	if day > daysIn(month, year) { // e.g. February 30
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC)
+	if t.Day() != day { // e.g. February 30, which time.Date makes March 1 or 2
 		return time.Time{}, false
 	}
-	return time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC), true
-}
-
-// daysIn is the number of days of a month (1–12) in the proleptic Gregorian
-// calendar, as package time counts them.
-func daysIn(month, year int) int {
-	switch month {
-	case 2:
-		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
+	return t, true
 }
 
 // checkScopeDate: the credential scope must name the request's UTC date.
