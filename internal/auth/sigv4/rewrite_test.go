@@ -165,35 +165,14 @@ func refAppendCanonicalHeaders(dst []byte, req *Request, signedHeaders string) [
 	}
 }
 
+// refParseISOBasic is the standard library's reading of the same layout
+// (parseISOBasic is a hand-written one that does not allocate).
 func refParseISOBasic(s string) (time.Time, bool) {
-	if len(s) != len(isoBasic) || s[8] != 'T' || s[15] != 'Z' {
+	if len(s) != len(isoBasic) {
 		return time.Time{}, false
 	}
-	num := func(from, to int) (int, bool) {
-		n := 0
-		for i := from; i < to; i++ {
-			c := s[i]
-			if c < '0' || c > '9' {
-				return 0, false
-			}
-			n = n*10 + int(c-'0')
-		}
-		return n, true
-	}
-	year, ok1 := num(0, 4)
-	month, ok2 := num(4, 6)
-	day, ok3 := num(6, 8)
-	hour, ok4 := num(9, 11)
-	minute, ok5 := num(11, 13)
-	sec, ok6 := num(13, 15)
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || sec > 59 {
-		return time.Time{}, false
-	}
-	t := time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC)
-	if t.Day() != day {
-		return time.Time{}, false
-	}
-	return t, true
+	t, err := time.Parse("20060102T150405Z", s)
+	return t, err == nil
 }
 
 func sameFailure(a, b *Failure) bool {
