@@ -476,6 +476,7 @@ func (s *Store) ByRequestID(ctx context.Context, id string) ([]*adminv1.Decision
 		cut = c.UnixNano()
 	}
 	var out []*adminv1.Decision
+	var oldest time.Time
 	err := s.db.View(ctx, func(tx *storage.Tx) error {
 		recs, err := decisionJournal.ByIndex(tx, id)
 		if err != nil {
@@ -491,14 +492,22 @@ func (s *Store) ByRequestID(ctx context.Context, id string) ([]*adminv1.Decision
 				out = append(out, r)
 			}
 		}
-		return nil
+		if len(out) == 0 {
+			oldest, err = decisionJournal.Oldest(tx)
+		}
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	if len(out) == 0 {
+		// The ring answers for decisions the log dropped (a full queue, a
+		// failed write), not for those retention trimmed: the count limit
+		// trims the oldest first, so a decision at or before the oldest
+		// kept one is past it, as List already says (and as a restart,
+		// which empties the ring, would).
 		for _, d := range s.ring.ByRequestID(id) {
-			if d.Time.UnixNano() >= cut {
+			if t := d.Time.UnixNano(); t >= cut && (oldest.IsZero() || t > oldest.UnixNano()) {
 				out = append(out, d.Record())
 			}
 		}

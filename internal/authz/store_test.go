@@ -364,10 +364,14 @@ func TestStoreRetentionMargin(t *testing.T) {
 		t.Fatalf("after trimming: %d kept, %s … %s", len(ids), ids[0], ids[len(ids)-1])
 	}
 	for _, gone := range []string{"r0000", "r0002"} {
-		if rs, err := s.ByRequestID(ctx, gone); err != nil || len(rs) != 1 {
-			// The ring still has it: ByRequestID falls back to it.
-			t.Fatalf("%s: %v %v", gone, rs, err)
+		// The ring still has it, but retention dropped it: explained no
+		// more than listed.
+		if rs, err := s.ByRequestID(ctx, gone); err != nil || len(rs) != 0 {
+			t.Fatalf("%s trimmed, still found: %v %v", gone, rs, err)
 		}
+	}
+	if rs, err := s.ByRequestID(ctx, "r0003"); err != nil || len(rs) != 1 {
+		t.Fatalf("r0003, the oldest kept: %v %v", rs, err)
 	}
 	// A bound never exceeds MaxCount plus the margin, whatever the batch.
 	for i := 0; i < 5; i++ {
@@ -840,5 +844,32 @@ func TestLogRingOrder(t *testing.T) {
 	log.Clear()
 	if ds := log.ByRequestID("c"); len(ds) != 0 {
 		t.Fatalf("c survived Clear: %v", ds)
+	}
+}
+
+// A decision the log dropped (here: recorded after Close, so never queued)
+// is still explained from the in-memory ring when it is newer than what
+// the log keeps; retention hides only what is at or before the oldest kept.
+func TestStoreExplainsDroppedFromRing(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openStore(t, authz.StoreOptions{MaxCount: 5})
+	for i := 0; i < 7; i++ {
+		s.Record(decisionAt(fmt.Sprintf("r%04d", i), when.Add(time.Duration(i)*time.Millisecond)))
+	}
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s.Record(decisionAt("late", when.Add(time.Second)))
+	s.Record(decisionAt("early", when.Add(-time.Second)))
+	if s.Dropped() != 2 {
+		t.Fatalf("dropped %d, want 2", s.Dropped())
+	}
+	rs, err := s.ByRequestID(ctx, "late")
+	if err != nil || len(rs) != 1 || rs[0].GetRequestId() != "late" {
+		t.Fatalf("late (dropped, newer than the log): %v %v", rs, err)
+	}
+	if rs, err := s.ByRequestID(ctx, "early"); err != nil || len(rs) != 0 {
+		t.Fatalf("early (dropped, older than the oldest kept): %v %v", rs, err)
 	}
 }
