@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -30,6 +31,10 @@ type result struct {
 	// the tool could read it (it started the server, or was given its pid).
 	cpu      time.Duration
 	cpuKnown bool
+	// clientCPU is this process's CPU time over the phase: the SDK clients
+	// signing requests and decoding answers, on the same cores as the
+	// server (zero when /proc cannot be read).
+	clientCPU time.Duration
 }
 
 func (r *result) add(o result) {
@@ -43,6 +48,7 @@ func (r *result) add(o result) {
 	slices.Sort(r.latencies)
 	r.cpu += o.cpu
 	r.cpuKnown = o.cpuKnown
+	r.clientCPU += o.clientCPU
 }
 
 func (r *result) throughput() float64 {
@@ -63,6 +69,15 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 	}
 	i := int(p/100*float64(len(sorted))+0.999999) - 1
 	return sorted[min(max(i, 0), len(sorted)-1)]
+}
+
+// clientCPUPerRequest is the client's CPU time per request (zero when
+// unknown).
+func (r *result) clientCPUPerRequest() time.Duration {
+	if r.requests == 0 {
+		return 0
+	}
+	return r.clientCPU / time.Duration(r.requests)
 }
 
 func (r *result) cpuPerRequest() time.Duration {
@@ -87,6 +102,7 @@ func drive(ctx context.Context, n int, b bounds, pid int, op func(ctx context.Co
 	if pid != 0 {
 		cpu0, cpuErr = cpuTime(pid)
 	}
+	self0, selfErr := cpuTime(os.Getpid())
 	began := time.Now()
 	var wg sync.WaitGroup
 	for w := range n {
@@ -115,6 +131,9 @@ func drive(ctx context.Context, n int, b bounds, pid int, op func(ctx context.Co
 	}
 	wg.Wait()
 	r := result{elapsed: time.Since(began)}
+	if self1, err := cpuTime(os.Getpid()); err == nil && selfErr == nil {
+		r.clientCPU = self1 - self0
+	}
 	if pid != 0 && cpuErr == nil {
 		if cpu1, err := cpuTime(pid); err == nil {
 			r.cpu, r.cpuKnown = cpu1-cpu0, true
