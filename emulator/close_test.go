@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc"
 	grpcinsecure "google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
 
 	"github.com/ibemu/ibemu/emulator/emulatortest"
 	adminv1 "github.com/ibemu/ibemu/proto/admin/v1"
@@ -40,7 +41,8 @@ func TestCloseDoesNotWaitForUnusedConnections(t *testing.T) {
 }
 
 // TestCloseEndsOpenStreams: the streams that never end by themselves — the
-// web page's events, WatchDecisions, the gRPC health Watch — are not
+// web page's events, WatchDecisions, the gRPC health Watch, a server
+// reflection stream a gRPC UI keeps open — are not
 // requests to drain. Close ends them at once, each cleanly for its client,
 // and finishes long before its drain deadline (a Close that waited for them
 // would reach it: the context would be done).
@@ -103,6 +105,24 @@ func TestCloseEndsOpenStreams(t *testing.T) {
 		}
 	}()
 
+	// Server reflection: one question answered, then the client keeps the
+	// stream open, as a gRPC UI does.
+	refl, err := reflectionpb.NewServerReflectionClient(conn).ServerReflectionInfo(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := refl.Send(&reflectionpb.ServerReflectionRequest{MessageRequest: &reflectionpb.ServerReflectionRequest_ListServices{}}); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := refl.Recv(); err != nil || len(r.GetListServicesResponse().GetService()) == 0 {
+		t.Fatalf("reflection: %v %v", r, err)
+	}
+	reflEnd := make(chan error, 1)
+	go func() {
+		_, err := refl.Recv()
+		reflEnd <- err
+	}()
+
 	drain, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if err := emu.Close(drain); err != nil {
@@ -119,5 +139,8 @@ func TestCloseEndsOpenStreams(t *testing.T) {
 	}
 	if err := <-healthEnd; !errors.Is(err, io.EOF) {
 		t.Errorf("health Watch ended with %v, want io.EOF (status OK)", err)
+	}
+	if err := <-reflEnd; !errors.Is(err, io.EOF) {
+		t.Errorf("server reflection ended with %v, want io.EOF (status OK)", err)
 	}
 }

@@ -576,8 +576,8 @@ func (e *Emulator) Ephemeral() bool { return e.cfg.Ephemeral }
 func (e *Emulator) Err() <-chan error { return e.serveErr }
 
 // Close ends at once the streams that never end by themselves (the web
-// page's events, WatchDecisions, the gRPC health Watch: their clients see
-// the stream end cleanly), drains requests in flight until ctx is done,
+// page's events, WatchDecisions, the gRPC health Watch, server reflection:
+// their clients see the stream end cleanly), drains requests in flight until ctx is done,
 // then closes the connections still open (a client stalled in the middle
 // of a body, a request still running: they get no answer, and a warning is
 // logged — this is the drain limit doing its job, not an error), stops
