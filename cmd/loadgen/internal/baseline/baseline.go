@@ -25,8 +25,13 @@ const baselineBody = `{"requestId":"00000000-0000-0000-0000-000000000000"}`
 
 // Handler answers 200 with baselineBody after reading the request
 // body: no signature check, no decoding, no storage.
-func Handler() http.Handler {
-	n := strconv.Itoa(len(baselineBody))
+func Handler() http.Handler { return HandlerWith(baselineBody) }
+
+// HandlerWith is Handler answering body instead: the same bytes to every
+// request (for loadgen, an answer the emulator gave, so that the client
+// decodes the same answer from both servers).
+func HandlerWith(body string) http.Handler {
+	n := strconv.Itoa(len(body))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		h := w.Header()
@@ -34,18 +39,29 @@ func Handler() http.Handler {
 		h["Content-Length"] = []string{n}
 		h["X-Amzn-Requestid"] = []string{"00000000-0000-0000-0000-000000000000"}
 		w.WriteHeader(http.StatusOK)
-		_, _ = io.WriteString(w, baselineBody)
+		_, _ = io.WriteString(w, body)
 	})
 }
 
-// Main is "baseline-server --http ADDR" (and "loadgen baseline-server"):
+// Main is "baseline-server --http ADDR [--answer FILE]" (and "loadgen
+// baseline-server"):
 // the do-nothing HTTP server, run as a process of its own as the emulator
 // is, with the net/http server settings that matter for the comparison.
 func Main(args []string) int {
 	fs := flag.NewFlagSet("baseline-server", flag.ContinueOnError)
 	addr := fs.String("http", "127.0.0.1:0", "listen `address` (loopback)")
+	answer := fs.String("answer", "", "answer every request with this `file`'s bytes instead of a small JSON object")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	body := baselineBody
+	if *answer != "" {
+		b, err := os.ReadFile(*answer)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "loadgen baseline-server:", err)
+			return 2
+		}
+		body = string(b)
 	}
 	if err := CheckLoopback("http://" + *addr); err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen baseline-server:", err)
@@ -56,7 +72,7 @@ func Main(args []string) int {
 		fmt.Fprintln(os.Stderr, "loadgen baseline-server:", err)
 		return 1
 	}
-	srv := &http.Server{Handler: Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: HandlerWith(body), ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {
