@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -78,6 +79,33 @@ func TestBaselineHandler(t *testing.T) {
 	defer resp.Body.Close()
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/json" {
 		t.Errorf("status %d, content type %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}
+
+// The replay answers every request with the bytes it was given, with
+// their length.
+func TestBaselineHandlerWith(t *testing.T) {
+	const body = `{"requestId":"r","component":{"name":"web","data":"a\nb"}}`
+	srv := httptest.NewServer(baseline.HandlerWith(body))
+	defer srv.Close()
+	for _, path := range []string{"/components/x", "/_emulator/health"} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 200 || string(got) != body || resp.ContentLength != int64(len(body)) {
+			t.Errorf("%s: %d %q (length %d) %v", path, resp.StatusCode, got, resp.ContentLength, err)
+		}
+	}
+}
+
+func TestSigned(t *testing.T) {
+	for d, want := range map[time.Duration]string{1500 * time.Microsecond: "+1.50 ms", -300 * time.Microsecond: "-0.30 ms", 0: "+0.00 ms"} {
+		if got := signed(ms, d); got != want {
+			t.Errorf("signed(%v) = %q, want %q", d, got, want)
+		}
 	}
 }
 

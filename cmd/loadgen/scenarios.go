@@ -236,7 +236,7 @@ func (t *tool) versus(what string, base, emu result) {
 		t.printf("  throughput ratio emulator/baseline: %.2f\n", emu.throughput()/base.throughput())
 	}
 	if base.cpuKnown && emu.cpuKnown {
-		t.printf("  server CPU per request: baseline %s, emulator %s (+%s)\n", us(base.cpuPerRequest()), us(emu.cpuPerRequest()), us(emu.cpuPerRequest()-base.cpuPerRequest()))
+		t.printf("  server CPU per request: baseline %s, emulator %s (%s)\n", us(base.cpuPerRequest()), us(emu.cpuPerRequest()), signed(us, emu.cpuPerRequest()-base.cpuPerRequest()))
 	}
 	if base.clientCPU > 0 && emu.clientCPU > 0 {
 		// The client's own work depends on the answer it decodes; on
@@ -289,7 +289,7 @@ func (t *tool) scenarioA() error {
 	t.aim(ratio >= 0.9, "(a) throughput ≥ 0.9 of the baseline answering the same bytes: %.2f (%.2f of the small answer's)", ratio, emu.throughput()/base.throughput())
 	if emu.cpuKnown && same.cpuKnown {
 		extra := emu.cpuPerRequest() - same.cpuPerRequest()
-		t.aim(extra <= 25*time.Microsecond, "(a) server CPU per request ≤ baseline + 25 µs: +%s (+%s over the small answer's)", us(extra), us(emu.cpuPerRequest()-base.cpuPerRequest()))
+		t.aim(extra <= 25*time.Microsecond, "(a) server CPU per request ≤ baseline + 25 µs: %s (%s over the small answer's)", signed(us, extra), signed(us, emu.cpuPerRequest()-base.cpuPerRequest()))
 	}
 	t.aim(emu.percentile(99) < 5*time.Millisecond, "(a) p99 < 5 ms: %s (baseline's own: %s, replay's: %s)", ms(emu.percentile(99)), ms(base.percentile(99)), ms(same.percentile(99)))
 	return nil
@@ -503,9 +503,9 @@ func (t *tool) scenarioD() error {
 		}
 	}
 	b, e, f := median(base), median(empty), median(full)
-	t.printf("  baseline %s, emulator empty %s (+%s), emulator with %d components %s (+%s)\n", ms(b), ms(e), ms(e-b), t.o.resources, ms(f), ms(f-b))
-	t.aim(e-b <= 10*time.Millisecond, "(d) start-up, empty data file, within 10 ms of the baseline: +%s", ms(e-b))
-	t.aim(f-b <= 50*time.Millisecond, "(d) start-up with %d components within 50 ms of the baseline: +%s", t.o.resources, ms(f-b))
+	t.printf("  baseline %s, emulator empty %s (%s), emulator with %d components %s (%s)\n", ms(b), ms(e), signed(ms, e-b), t.o.resources, ms(f), signed(ms, f-b))
+	t.aim(e-b <= 10*time.Millisecond, "(d) start-up, empty data file, within 10 ms of the baseline: %s", signed(ms, e-b))
+	t.aim(f-b <= 50*time.Millisecond, "(d) start-up with %d components within 50 ms of the baseline: %s", t.o.resources, signed(ms, f-b))
 	return nil
 }
 
