@@ -169,6 +169,7 @@ func sdkConfig(endpoint string, creds aws.CredentialsProvider, conns int) aws.Co
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
+
 // signed is a difference formatted by f with its sign: "+1.5 ms", "-0.3 ms".
 func signed(f func(time.Duration) string, d time.Duration) string {
 	if d < 0 {
