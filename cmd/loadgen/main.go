@@ -68,7 +68,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.emulatorBin, "emulator-bin", "", "emulator `binary` to start (default: go build ./cmd/emulator into a temporary directory)")
 	fs.StringVar(&o.baselineBin, "baseline-bin", "", "do-nothing server `binary` to start (default: go build ./cmd/loadgen/baseline-server)")
 	fs.StringVar(&o.rootSecret, "root-secret", "test", "the emulator's root secret (with -endpoint)")
-	fs.StringVar(&o.scenarios, "scenarios", "a,b,c,d,e", "scenarios to run, comma-separated: a (GetComponent, IAM user, 10 policies, 8 clients), b (durable CreateComponent, 16 clients), c (ListComponents page among -resources components), d (start-up), e (resident memory)")
+	fs.StringVar(&o.scenarios, "scenarios", "a,v,b,c,d,e", "scenarios to run, comma-separated: a (GetComponent, IAM user, 10 policies, 8 clients), v (a rotating among 64 components: no decision reuse), b (durable CreateComponent, 16 clients), c (ListComponents page among -resources components), d (start-up), e (resident memory)")
 	fs.IntVar(&o.requests, "requests", 60000, "most requests per server per load scenario (split over the rounds)")
 	fs.DurationVar(&o.duration, "duration", 12*time.Second, "longest time per server per load scenario (split over the rounds)")
 	fs.IntVar(&o.rounds, "rounds", 3, "the baseline and the emulator take turns this many times in each load scenario")
