@@ -71,7 +71,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.scenarios, "scenarios", "a,v,b,c,d,e", "scenarios to run, comma-separated: a (GetComponent, IAM user, 10 policies, 8 clients), v (a rotating among 64 components: no decision reuse), b (durable CreateComponent, 16 clients), c (ListComponents page among -resources components), d (start-up), e (resident memory)")
 	fs.IntVar(&o.requests, "requests", 60000, "most requests per server per load scenario (split over the rounds)")
 	fs.DurationVar(&o.duration, "duration", 12*time.Second, "longest time per server per load scenario (split over the rounds)")
-	fs.IntVar(&o.rounds, "rounds", 3, "the baseline and the emulator take turns this many times in each load scenario")
+	fs.IntVar(&o.rounds, "rounds", 6, "the baseline and the emulator take turns this many times in each load scenario (a and v also print the rounds' spread)")
 	fs.IntVar(&o.resources, "resources", 100000, "components in the large account (scenarios c, d, e)")
 	fs.IntVar(&o.startups, "startups", 7, "start-ups timed per server (scenario d; the median is reported)")
 	fs.BoolVar(&o.smoke, "smoke", false, "a quick run of every scenario with a few hundred requests (CI); aims are not judged")
