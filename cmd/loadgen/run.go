@@ -62,18 +62,18 @@ func (r *result) add(o result) {
 	r.rounds = append(r.rounds, roundFigures{o.throughput(), o.cpuPerRequest(), o.cpuKnown})
 }
 
-// pairedRounds pairs the rounds of emu and ref (round k with round k, the
-// two driven minutes apart at most): per round, emu's throughput over
-// ref's, and emu's server CPU per request minus ref's. A round where ref
-// served nothing has no ratio, one where either CPU time is unknown no
-// difference.
+// pairedRounds pairs the rounds of emu and ref (round k with round k,
+// driven seconds apart): per round, emu's throughput over ref's, and emu's
+// server CPU per request minus ref's. A round where ref served nothing has
+// no ratio; one where either served nothing, or either CPU time is
+// unknown, no difference.
 func pairedRounds(ref, emu *result) (ratios []float64, diffs []time.Duration) {
 	for k := range min(len(ref.rounds), len(emu.rounds)) {
 		r, e := ref.rounds[k], emu.rounds[k]
 		if r.throughput > 0 {
 			ratios = append(ratios, e.throughput/r.throughput)
 		}
-		if r.cpuKnown && e.cpuKnown {
+		if r.cpuKnown && e.cpuKnown && r.throughput > 0 && e.throughput > 0 {
 			diffs = append(diffs, e.cpuPerRequest-r.cpuPerRequest)
 		}
 	}
