@@ -345,9 +345,10 @@ func (t *tool) getComponents(letter, label string, count int) error {
 
 // perRound prints the rounds of emu against ref's, paired (pairedRounds):
 // how far a single round's figures swing, beside the totals the aims judge.
+// A single round's figures are the totals: nothing is printed.
 func (t *tool) perRound(ref, emu *result) {
 	ratios, diffs := pairedRounds(ref, emu)
-	if len(ratios) == 0 {
+	if len(ratios) < 2 {
 		return
 	}
 	lo, mid, hi := spread(ratios)
