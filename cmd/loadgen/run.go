@@ -35,6 +35,16 @@ type result struct {
 	// signing requests and decoding answers, on the same cores as the
 	// server (zero when /proc cannot be read).
 	clientCPU time.Duration
+	// rounds are the figures of each phase added into the result, in
+	// order (compareAll: one per round), for paired comparisons.
+	rounds []roundFigures
+}
+
+// roundFigures are one phase's figures of one server.
+type roundFigures struct {
+	throughput    float64
+	cpuPerRequest time.Duration
+	cpuKnown      bool
 }
 
 func (r *result) add(o result) {
@@ -49,6 +59,41 @@ func (r *result) add(o result) {
 	r.cpu += o.cpu
 	r.cpuKnown = o.cpuKnown
 	r.clientCPU += o.clientCPU
+	r.rounds = append(r.rounds, roundFigures{o.throughput(), o.cpuPerRequest(), o.cpuKnown})
+}
+
+// pairedRounds pairs the rounds of emu and ref (round k with round k,
+// driven seconds apart): per round, emu's throughput over ref's, and emu's
+// server CPU per request minus ref's. A round where ref served nothing has
+// no ratio; one where either served nothing, or either CPU time is
+// unknown, no difference.
+func pairedRounds(ref, emu *result) (ratios []float64, diffs []time.Duration) {
+	for k := range min(len(ref.rounds), len(emu.rounds)) {
+		r, e := ref.rounds[k], emu.rounds[k]
+		if r.throughput > 0 {
+			ratios = append(ratios, e.throughput/r.throughput)
+		}
+		if r.cpuKnown && e.cpuKnown && r.throughput > 0 && e.throughput > 0 {
+			diffs = append(diffs, e.cpuPerRequest-r.cpuPerRequest)
+		}
+	}
+	return ratios, diffs
+}
+
+// spread is the least, the median (the mean of the middle two for an even
+// count) and the greatest of xs; zeros for none.
+func spread[T ~int64 | ~float64](xs []T) (lo, mid, hi T) {
+	if len(xs) == 0 {
+		return lo, mid, hi
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	n := len(s)
+	mid = s[n/2]
+	if n%2 == 0 {
+		mid = (s[n/2-1] + s[n/2]) / 2
+	}
+	return s[0], mid, s[n-1]
 }
 
 func (r *result) throughput() float64 {
