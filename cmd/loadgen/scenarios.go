@@ -218,7 +218,7 @@ type row struct {
 
 func (t *tool) table(base, emu result) {
 	t.rows([]row{{"baseline", &base}, {"emulator", &emu}})
-	t.versus("", base, emu)
+	t.versus("baseline", "", base, emu)
 }
 
 func (t *tool) rows(rows []row) {
@@ -232,14 +232,14 @@ func (t *tool) rows(rows []row) {
 	}
 }
 
-// versus prints the emulator's figures against one baseline, named by
-// what (empty for the do-nothing server's small answer).
-func (t *tool) versus(what string, base, emu result) {
+// versus prints the emulator's figures against one baseline server, name
+// (its row in the table), described by what (empty: nothing printed).
+func (t *tool) versus(name, what string, base, emu result) {
 	if what != "" {
 		t.printf("  against %s:\n", what)
 	}
 	if base.throughput() > 0 {
-		t.printf("  throughput ratio emulator/baseline: %.2f\n", emu.throughput()/base.throughput())
+		t.printf("  throughput ratio emulator/%s: %.2f\n", name, emu.throughput()/base.throughput())
 	}
 	if base.cpuKnown && emu.cpuKnown {
 		t.printf("  server CPU per request: baseline %s, emulator %s (%s)\n", us(base.cpuPerRequest()), us(emu.cpuPerRequest()), signed(us, emu.cpuPerRequest()-base.cpuPerRequest()))
@@ -327,8 +327,8 @@ func (t *tool) getComponents(letter, label string, count int) error {
 	r := t.compareAll(n, []server{{t.baseline.endpoint, t.baseline.pid()}, {replay.endpoint, replay.pid()}, {endpoint, pid}}, mk)
 	base, same, emu := r[0], r[1], r[2]
 	t.rows([]row{{"baseline", &base}, {"replay", &same}, {"emulator", &emu}})
-	t.versus("the do-nothing server's small answer (baseline)", base, emu)
-	t.versus("the do-nothing server answering the emulator's own answer (replay; the aims)", same, emu)
+	t.versus("baseline", "the do-nothing server's small answer (baseline)", base, emu)
+	t.versus("replay", "the do-nothing server answering the emulator's own answer (replay; the aims)", same, emu)
 	t.perRound(&same, &emu)
 	if emu.errors > 0 || base.errors > 0 || same.errors > 0 {
 		return fmt.Errorf("requests failed: baseline %d, replay %d, emulator %d", base.errors, same.errors, emu.errors)
