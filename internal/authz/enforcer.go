@@ -434,13 +434,16 @@ func (e *Enforcer) decideOne(c *callctx.Call, proto apimodel.Protocol, caller *C
 	base := caller.baseContext(c, false)
 	if res.Kept {
 		if m := caller.memo.Load(); m != nil && m.e == e && m.base == base && m.res == res && m.action == action {
-			_, err := e.decideKnown(c, proto, caller, action, res, m.rctx, "", new(Decision), &m.pd)
+			d := &Decision{ctxFixed: true}
+			_, err := e.decideKnown(c, proto, caller, action, res, m.rctx, "", d, &m.pd)
 			return err
 		}
 	}
 	last := new(decided)
 	rctx := base.DeriveIn(&last.ctx)
 	resourceKeys(rctx, res)
+	// rctx is complete: nothing writes it after the decision.
+	last.d.ctxFixed = true
 	pd, err := e.decideKnown(c, proto, caller, action, res, rctx, "", &last.d, nil)
 	if res.Kept && err == nil && pd.Allowed() {
 		m := &last.memo

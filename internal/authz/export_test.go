@@ -33,7 +33,7 @@ func DecodeRecord(raw []byte, t time.Time, requestID string) (*adminv1.Decision,
 
 // SetContext replaces the request context d was decided with, for tests
 // of the record formats.
-func SetContext(d *Decision, ctx *policy.Context) { d.req.Context = ctx }
+func SetContext(d *Decision, ctx *policy.Context) { d.req.Context, d.ctxFixed = ctx, false }
 
 // IsCompactRecord reports whether raw is a compact record.
 func IsCompactRecord(raw []byte) bool { return isCompact(raw) }
@@ -47,3 +47,8 @@ func NewRecordEncoder() func([]byte, *Decision) ([]byte, error) {
 	e := &recordEncoder{}
 	return e.appendRecord
 }
+
+// SetFixedContext replaces the request context d was decided with and
+// marks it fixed (never written after), as decideOne's contexts are, for
+// tests of the encoder's reuse of a context's entries.
+func SetFixedContext(d *Decision, ctx *policy.Context) { d.req.Context, d.ctxFixed = ctx, true }

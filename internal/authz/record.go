@@ -249,7 +249,30 @@ type recordEncoder struct {
 	// the same keys in the same order, found here without hashing.
 	keys  []string
 	codes []uint64
+
+	// The context entries of the last record whose context is fixed
+	// (Decision.ctxFixed: never written after the decision), as encoded
+	// with the fields ctxFields. The entries are a function of the
+	// context's keys and values and of those fields alone, so the next
+	// record with the same context and equal fields reuses the bytes: a
+	// caller's repeated request (the decision memo) shares its context
+	// with the decision it reuses. forgetContext drops them at the end of
+	// each batch, so the writer keeps no context alive while it waits.
+	ctxLast   *policy.Context
+	ctxFields compactFields
+	ctxBytes  []byte
 }
+
+// forgetContext drops the last fixed context and its encoding.
+func (e *recordEncoder) forgetContext() {
+	e.ctxLast, e.ctxFields = nil, compactFields{}
+	if cap(e.ctxBytes) > maxKeptContextBytes {
+		e.ctxBytes = nil
+	}
+}
+
+// maxKeptContextBytes is the largest encoded context kept between batches.
+const maxKeptContextBytes = 16 << 10
 
 // Record formats. A record is either an adminv1.Decision in protobuf wire
 // form (denials, and every record written before the compact format), or
@@ -447,11 +470,19 @@ func (e *recordEncoder) appendRecord(b []byte, d *Decision) ([]byte, error) {
 		}
 		f[compactRefCurrentTime], f[compactRefEpochTime] = e.current, e.epoch
 		f[compactRefPrincipalName] = principalName(d.Principal)
+		if d.ctxFixed && ctx == e.ctxLast && f == e.ctxFields {
+			return append(b, e.ctxBytes...), nil
+		}
+		start := len(b)
 		e.kv = ctx.AppendUnsorted(e.kv[:0])
 		for i := range e.kv {
 			b = appendCompactEntry(b, e.kv[i].Name, e.keyCode(i, e.kv[i].Name), e.kv[i].Values, &f)
 		}
 		clear(e.kv) // keep no decision's values alive
+		if d.ctxFixed {
+			e.ctxLast, e.ctxFields = ctx, f
+			e.ctxBytes = append(e.ctxBytes[:0], b[start:]...)
+		}
 	}
 	return b, nil
 }

@@ -380,6 +380,7 @@ func (s *Store) write(batch []item) {
 		}
 	}
 	clear(entries)
+	s.enc.forgetContext()
 	if cap(buf) > maxKeptBuffer {
 		buf = nil
 	}

@@ -501,14 +501,19 @@ func BenchmarkStoreWriter(b *testing.B) {
 	cases := []struct {
 		name        string
 		batch, kept int
+		shared      bool // the decisions share a context, as the memo's do
 	}{
-		{"batch=8", 8, 50_000}, {"batch=200", 200, 50_000}, {"batch=4096", 4096, 50_000},
-		{"fresh/batch=330", 330, 0},
+		{"batch=8", 8, 50_000, false}, {"batch=200", 200, 50_000, false}, {"batch=4096", 4096, 50_000, false},
+		{"fresh/batch=330", 330, 0, false},
+		{"fresh/batch=330/memo", 330, 0, true},
 	}
 	for _, c := range cases {
 		batch, kept := c.batch, c.kept
 		b.Run(c.name, func(b *testing.B) {
 			ds := allowedDecisions(b, 4096)
+			if c.shared {
+				shareContext(ds)
+			}
 			db, err := storage.Open(filepath.Join(b.TempDir(), "d.db"), storage.Options{})
 			if err != nil {
 				b.Fatal(err)
@@ -587,6 +592,32 @@ func BenchmarkEncodeRecord(b *testing.B) {
 		if buf, err = enc(buf[:0], ds[i%len(ds)]); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkEncodeRecordSharedContext is BenchmarkEncodeRecord with the
+// decisions sharing one request context, as a caller's repeated requests
+// do when the enforcer reuses its decision (scenario a).
+func BenchmarkEncodeRecordSharedContext(b *testing.B) {
+	ds := allowedDecisions(b, 256)
+	shareContext(ds)
+	enc := authz.NewRecordEncoder()
+	var buf []byte
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		var err error
+		if buf, err = enc(buf[:0], ds[i%len(ds)]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// shareContext gives every decision of ds the (fixed) request context of
+// the first, as the decision memo does for a caller's repeated request.
+func shareContext(ds []*authz.Decision) {
+	for _, d := range ds {
+		authz.SetFixedContext(d, ds[0].Context())
 	}
 }
 
