@@ -125,6 +125,7 @@ type Store struct {
 
 	// The writer's own state, reused from batch to batch.
 	enc     recordEncoder
+	jbuf    storage.JournalBuffer // the journal's memory for each batch (bbolt's until its commit)
 	buf     []byte
 	ends    []int
 	entries []storage.JournalEntry
@@ -354,7 +355,7 @@ func (s *Store) write(batch []item) {
 		var keys []byte
 		err := s.db.Update(context.Background(), func(tx *storage.Tx) error {
 			var err error
-			if keys, err = decisionJournal.AppendAll(tx, entries); err != nil {
+			if keys, err = decisionJournal.AppendAllBuffered(tx, entries, &s.jbuf); err != nil {
 				return err
 			}
 			return s.trim(tx)

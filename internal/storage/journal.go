@@ -179,6 +179,26 @@ type JournalEntry struct {
 // bytes or with NUL) fails the call with ErrInvalidKey before anything is
 // written.
 func (j *Journal) AppendAll(tx *Tx, entries []JournalEntry) ([]byte, error) {
+	return j.AppendAllBuffered(tx, entries, nil)
+}
+
+// JournalBuffer is memory AppendAllBuffered reuses from call to call: a
+// writer appending batch after batch (the decision log) spares the
+// allocation (and clearing) of each batch's keys and values. Its memory
+// is bbolt's until the transaction ends, and holds the keys AppendAllBuffered
+// returned until the buffer is used again. The zero value is ready.
+type JournalBuffer struct {
+	arena []byte
+	ents  []blockEntry
+}
+
+// maxKeptJournalBuffer is the largest arena a JournalBuffer keeps.
+const maxKeptJournalBuffer = 4 << 20
+
+// AppendAllBuffered is AppendAll keeping what bbolt must hold until the
+// commit in b (nil: a new allocation, as AppendAll), which must not be used
+// again before the transaction ends.
+func (j *Journal) AppendAllBuffered(tx *Tx, entries []JournalEntry, b *JournalBuffer) ([]byte, error) {
 	if err := tx.usable(true); err != nil {
 		return nil, err
 	}
@@ -210,11 +230,24 @@ func (j *Journal) AppendAll(tx *Tx, entries []JournalEntry) ([]byte, error) {
 	// Keys first, contiguous, so the caller can slice them; the records'
 	// values after them, all in one allocation bbolt holds until the
 	// commit.
-	arena := make([]byte, len(entries)*JournalKeySize, size)
+	var arena []byte
+	var ents []blockEntry
+	if b != nil && cap(b.arena) >= size && cap(b.ents) >= len(entries) {
+		arena, ents = b.arena[:len(entries)*JournalKeySize], b.ents[:len(entries)]
+	} else if b == nil {
+		arena, ents = make([]byte, len(entries)*JournalKeySize, size), make([]blockEntry, len(entries))
+	} else {
+		// Room for somewhat larger batches: they vary from commit to commit.
+		arena = make([]byte, len(entries)*JournalKeySize, size+size/4)
+		ents = make([]blockEntry, len(entries), len(entries)+len(entries)/4)
+		b.arena, b.ents = nil, ents
+		if cap(arena) <= maxKeptJournalBuffer {
+			b.arena = arena
+		}
+	}
 	keys := arena[: len(entries)*JournalKeySize : len(entries)*JournalKeySize]
 	// This commit's index entries, sorted, join the last block if it is
 	// small, or make a new one.
-	ents := make([]blockEntry, len(entries))
 	seq := root.Sequence()
 	for i := range entries {
 		e := &entries[i]
