@@ -43,9 +43,10 @@ type Decision struct {
 
 	req  policy.Request
 	pols policy.Policies
-	// ctxFixed says req.Context is never written after the decision
-	// (decideOne's contexts): the log's encoder may reuse the encoding of
-	// its entries from an earlier record with the same context.
+	// ctxFixed says req.Context is never written after the decision and
+	// may be shared with other decisions (decideOne's on a Kept resource,
+	// which the decision memo reuses): the log's encoder may reuse the
+	// record of an earlier decision with the same context.
 	ctxFixed bool
 	// by is the engine's decision, pointing into pols; the names of what
 	// decided are rendered from it only when asked for.

@@ -442,8 +442,9 @@ func (e *Enforcer) decideOne(c *callctx.Call, proto apimodel.Protocol, caller *C
 	last := new(decided)
 	rctx := base.DeriveIn(&last.ctx)
 	resourceKeys(rctx, res)
-	// rctx is complete: nothing writes it after the decision.
-	last.d.ctxFixed = true
+	// rctx is complete: nothing writes it after the decision. Only a
+	// context the memo may share is worth the log encoder's reuse.
+	last.d.ctxFixed = res.Kept
 	pd, err := e.decideKnown(c, proto, caller, action, res, rctx, "", &last.d, nil)
 	if res.Kept && err == nil && pd.Allowed() {
 		m := &last.memo

@@ -250,29 +250,30 @@ type recordEncoder struct {
 	keys  []string
 	codes []uint64
 
-	// The context entries of the last record whose context is fixed
-	// (Decision.ctxFixed: never written after the decision), as encoded
-	// with the fields ctxFields. The entries are a function of the
-	// context's keys and values and of those fields alone, so the next
-	// record with the same context and equal fields reuses the bytes: a
-	// caller's repeated request (the decision memo) shares its context
-	// with the decision it reuses. forgetContext drops them at the end of
-	// each batch, so the writer keeps no context alive while it waits.
-	ctxLast   *policy.Context
-	ctxFields compactFields
-	ctxBytes  []byte
+	// The last compact record of a decision whose context is fixed
+	// (Decision.ctxFixed: never written after the decision). A compact
+	// record is a function of its head, its context's keys and values and
+	// the fields they may refer to, so the next decision with the same
+	// context (the same object) and equal head and fields is written as
+	// those bytes again: a caller's repeated request (the decision memo)
+	// shares its context and everything else but its time (second) and
+	// request id, which the journal keeps beside the record. forgetContext
+	// drops it at the end of each batch, so the writer keeps no context
+	// alive while it waits.
+	last lastRecord
 }
 
-// forgetContext drops the last fixed context and its encoding.
+// forgetContext drops the last record and its context.
 func (e *recordEncoder) forgetContext() {
-	e.ctxLast, e.ctxFields = nil, compactFields{}
-	if cap(e.ctxBytes) > maxKeptContextBytes {
-		e.ctxBytes = nil
+	record := e.last.record[:0]
+	if cap(record) > maxKeptRecordBytes {
+		record = nil
 	}
+	e.last = lastRecord{record: record}
 }
 
-// maxKeptContextBytes is the largest encoded context kept between batches.
-const maxKeptContextBytes = 16 << 10
+// maxKeptRecordBytes is the largest last record kept between batches.
+const maxKeptRecordBytes = 16 << 10
 
 // Record formats. A record is either an adminv1.Decision in protobuf wire
 // form (denials, and every record written before the compact format), or
@@ -427,33 +428,11 @@ func (e *recordEncoder) appendRecord(b []byte, d *Decision) ([]byte, error) {
 	if d.Outcome != policy.Allowed || d.Soft || p == nil {
 		return proto.MarshalOptions{Deterministic: true}.MarshalAppend(b, d.Record())
 	}
-	b = append(b, compactV1...)
-	b = appendStringField(b, fPrincipal, d.Principal)
-	b = appendWordField(b, fPrincipalType, principalType(p.Kind))
-	b = appendStringField(b, fPrincipalID, p.UserID)
-	b = appendStringField(b, fAccountID, p.Account)
-	b = appendStringField(b, fAccessKeyID, d.AccessKeyID)
-	b = appendStringField(b, fRoleARN, p.RoleARN)
-	b = appendStringField(b, fSessionName, p.SessionName)
-	if !d.SessionIssued.IsZero() {
-		b = appendVarintField(b, fSessionIssuedUnix, d.SessionIssued.Unix())
-	}
-	b = appendStringField(b, fAction, d.Action)
-	b = appendStringField(b, fResource, d.Resource)
-	b = appendStringField(b, fResourceAccount, d.req.ResourceAccount)
-	b = appendStringField(b, fCheck, d.Check)
-	if d.Source != 0 {
-		b = appendWordField(b, fPolicyType, kindName(d.Source))
-	}
-	b = appendStringField(b, fPolicy, d.Policy())
-	b = appendStringField(b, fStatement, d.Statement())
-	b = appendStringField(b, fService, d.Service)
-	b = appendStringField(b, fOperation, d.Operation)
-	b = appendStringField(b, fRegion, d.Region)
-	b = appendStringField(b, fSourceIP, d.SourceIP)
-	b = appendStringField(b, fTransport, d.Transport)
-	if ctx := d.req.Context; ctx != nil {
-		var f compactFields
+	ctx := d.req.Context
+	// The fields context values may refer to (compactRef*), and the rest
+	// of what the record says besides the context.
+	var f compactFields
+	if ctx != nil {
 		f[compactRefPrincipal] = d.Principal
 		f[compactRefPrincipalID] = p.UserID
 		f[compactRefAccountID] = p.Account
@@ -470,21 +449,80 @@ func (e *recordEncoder) appendRecord(b []byte, d *Decision) ([]byte, error) {
 		}
 		f[compactRefCurrentTime], f[compactRefEpochTime] = e.current, e.epoch
 		f[compactRefPrincipalName] = principalName(d.Principal)
-		if d.ctxFixed && ctx == e.ctxLast && f == e.ctxFields {
-			return append(b, e.ctxBytes...), nil
-		}
-		start := len(b)
+	}
+	head := recordHead{
+		principal: d.Principal, principalType: principalType(p.Kind), principalID: p.UserID, account: p.Account,
+		accessKeyID: d.AccessKeyID, roleARN: p.RoleARN, sessionName: p.SessionName, sessionIssued: !d.SessionIssued.IsZero(),
+		action: d.Action, resource: d.Resource, resourceAccount: d.req.ResourceAccount, check: d.Check, source: d.Source,
+		policy: d.Policy(), statement: d.Statement(), service: d.Service, operation: d.Operation, region: d.Region,
+		sourceIP: d.SourceIP, transport: d.Transport,
+	}
+	if head.sessionIssued {
+		head.sessionIssuedUnix = d.SessionIssued.Unix()
+	}
+	reuse := d.ctxFixed && ctx != nil
+	if reuse && ctx == e.last.ctx && f == e.last.fields && head == e.last.head {
+		return append(b, e.last.record...), nil
+	}
+	start := len(b)
+	b = append(b, compactV1...)
+	b = appendStringField(b, fPrincipal, head.principal)
+	b = appendWordField(b, fPrincipalType, head.principalType)
+	b = appendStringField(b, fPrincipalID, head.principalID)
+	b = appendStringField(b, fAccountID, head.account)
+	b = appendStringField(b, fAccessKeyID, head.accessKeyID)
+	b = appendStringField(b, fRoleARN, head.roleARN)
+	b = appendStringField(b, fSessionName, head.sessionName)
+	if head.sessionIssued {
+		b = appendVarintField(b, fSessionIssuedUnix, head.sessionIssuedUnix)
+	}
+	b = appendStringField(b, fAction, head.action)
+	b = appendStringField(b, fResource, head.resource)
+	b = appendStringField(b, fResourceAccount, head.resourceAccount)
+	b = appendStringField(b, fCheck, head.check)
+	if head.source != 0 {
+		b = appendWordField(b, fPolicyType, kindName(head.source))
+	}
+	b = appendStringField(b, fPolicy, head.policy)
+	b = appendStringField(b, fStatement, head.statement)
+	b = appendStringField(b, fService, head.service)
+	b = appendStringField(b, fOperation, head.operation)
+	b = appendStringField(b, fRegion, head.region)
+	b = appendStringField(b, fSourceIP, head.sourceIP)
+	b = appendStringField(b, fTransport, head.transport)
+	if ctx != nil {
 		e.kv = ctx.AppendUnsorted(e.kv[:0])
 		for i := range e.kv {
 			b = appendCompactEntry(b, e.kv[i].Name, e.keyCode(i, e.kv[i].Name), e.kv[i].Values, &f)
 		}
 		clear(e.kv) // keep no decision's values alive
-		if d.ctxFixed {
-			e.ctxLast, e.ctxFields = ctx, f
-			e.ctxBytes = append(e.ctxBytes[:0], b[start:]...)
-		}
+	}
+	if reuse {
+		e.last.ctx, e.last.fields, e.last.head = ctx, f, head
+		e.last.record = append(e.last.record[:0], b[start:]...)
 	}
 	return b, nil
+}
+
+// recordHead is what a compact record says besides its context entries
+// (and the fields they refer to, compactFields): with those, the record's
+// bytes are a function of it.
+type recordHead struct {
+	principal, principalType, principalID, account, accessKeyID, roleARN, sessionName string
+	sessionIssued                                                                     bool
+	sessionIssuedUnix                                                                 int64
+	action, resource, resourceAccount, check                                          string
+	source                                                                            policy.PolicyKind
+	policy, statement, service, operation, region, sourceIP, transport                string
+}
+
+// lastRecord is the last compact record written for a decision whose
+// context is fixed (Decision.ctxFixed), with what it was made from.
+type lastRecord struct {
+	ctx    *policy.Context
+	fields compactFields
+	head   recordHead
+	record []byte
 }
 
 // keyCode returns the code of the i-th key of a context in compactKeys

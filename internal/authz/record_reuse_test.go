@@ -148,3 +148,49 @@ func TestRecordEncoderRereadsContextNotFixed(t *testing.T) {
 		t.Errorf("second record\n%q\nwant\n%q", got, want)
 	}
 }
+
+// A record is reused only for a decision saying the same besides its
+// context: each field of the record, changed on its own between two
+// decisions sharing a fixed context, is written as changed.
+func TestRecordEncoderReusedRecordFollowsEachField(t *testing.T) {
+	changes := []struct {
+		name   string
+		change func(d *authz.Decision)
+	}{
+		{"Action", func(d *authz.Decision) { d.Action = "imagebuilder:GetImage" }},
+		{"Resource", func(d *authz.Decision) { d.Resource += "-other" }},
+		{"Check", func(d *authz.Decision) { d.Check = "dependent" }},
+		{"Service", func(d *authz.Decision) { d.Service = "iam" }},
+		{"Operation", func(d *authz.Decision) { d.Operation = "GetImage" }},
+		{"Transport", func(d *authz.Decision) { d.Transport = "grpc" }},
+		{"Region", func(d *authz.Decision) { d.Region = "eu-west-1" }},
+		{"SourceIP", func(d *authz.Decision) { d.SourceIP = "192.0.2.99" }},
+		{"AccessKeyID", func(d *authz.Decision) { d.AccessKeyID = "AKIAOTHER" }},
+		{"Principal", func(d *authz.Decision) { d.Principal += "-other" }},
+		{"SessionIssued", func(d *authz.Decision) { d.SessionIssued = when.Add(-time.Hour) }},
+		{"Time", func(d *authz.Decision) { d.Time = d.Time.Add(time.Second) }},
+		{"Source", func(d *authz.Decision) { d.Source = policy.KindResource }},
+	}
+	ds := allowedDecisions(t, 2*len(changes))
+	ctx := ds[0].Context()
+	for i, c := range changes {
+		a, b := ds[2*i], ds[2*i+1]
+		authz.SetFixedContext(a, ctx)
+		authz.SetFixedContext(b, ctx)
+		c.change(b)
+		enc := authz.NewRecordEncoder()
+		for _, d := range []*authz.Decision{a, b} {
+			got, err := enc(nil, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := authz.EncodeRecord(d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != string(want) {
+				t.Errorf("%s changed: the writer's encoder wrote\n%q\nwant\n%q", c.name, got, want)
+			}
+		}
+	}
+}
