@@ -35,8 +35,8 @@ func encodeAll(t *testing.T, ds []*authz.Decision) {
 	}
 }
 
-// The writer's encoder reuses the encoded context entries of the last
-// record whose context is fixed. Decisions of a caller's repeated requests
+// The writer's encoder reuses the last record of a decision whose context
+// is fixed, for a decision saying the same. Decisions of a caller's repeated requests
 // (the decision memo) share a context; every record is still the one a
 // fresh encoder writes, across the changes a memo sees: the next second,
 // another source address, another resource (other tags: the same record
@@ -94,9 +94,9 @@ func TestRecordEncoderReusesFixedContext(t *testing.T) {
 	encodeAll(t, ds)
 }
 
-// A fixed context is reused only with the same record fields its values
-// may refer to (here the source address): a value equal to a field is
-// written as a reference to it.
+// A record with a fixed context is reused only with the same record fields
+// its context's values may refer to (here the source address): a value
+// equal to a field is written as a reference to it.
 func TestRecordEncoderReusedContextFollowsFields(t *testing.T) {
 	ds := allowedDecisions(t, 2)
 	ctx := policy.NewContext()
@@ -122,8 +122,9 @@ func TestRecordEncoderReusedContextFollowsFields(t *testing.T) {
 	}
 }
 
-// A context that is not fixed (written after a decision) is encoded anew
-// for every record, even when it is the same object as the last one.
+// A decision whose context is not fixed (it may be written after the
+// decision) is encoded anew, even with the same context object as the
+// last one.
 func TestRecordEncoderRereadsContextNotFixed(t *testing.T) {
 	ds := allowedDecisions(t, 2)
 	ctx := policy.NewContext()
