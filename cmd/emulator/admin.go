@@ -141,7 +141,7 @@ func decisionsCmd(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	a.register(fs, getenv)
 	principal := fs.String("principal", "", "only decisions about this principal `ARN` (a role ARN matches its sessions)")
 	action := fs.String("action", "", "only this `action` (wildcards: imagebuilder:Get*)")
-	decision := fs.String("decision", "", "only allow or deny")
+	decision := fs.String("decision", "", "only allow, deny, softDeny (allowed by --enforce soft) or wouldDeny (denied or soft-denied)")
 	since := fs.String("since", "", "from this `time` (RFC 3339, or a duration back from now: 15m)")
 	until := fs.String("until", "", "before this `time` (RFC 3339 or a duration back from now)")
 	follow := fs.Bool("follow", false, "after the listing, stream new decisions until interrupted")

@@ -172,3 +172,24 @@ func (g *recordingGet) got() []string {
 	defer g.mu.Unlock()
 	return slices.Clone(g.arns)
 }
+
+// TestCPUStep: the CPU figure's uncertainty is one 10 ms tick per phase,
+// spread over the requests.
+func TestCPUStep(t *testing.T) {
+	var r result
+	if got := r.cpuStep(); got != 0 {
+		t.Fatalf("no requests: %v, want 0", got)
+	}
+	r.add(result{requests: 10000, cpuKnown: true})
+	if got, want := r.cpuStep(), time.Microsecond; got != want {
+		t.Fatalf("one phase of 10,000: %v, want %v", got, want)
+	}
+	r.add(result{requests: 10000, cpuKnown: true})
+	if got, want := r.cpuStep(), time.Microsecond; got != want {
+		t.Fatalf("two phases of 10,000: %v, want %v (two ticks over 20,000)", got, want)
+	}
+	r.add(result{requests: 20000, cpuKnown: true})
+	if got, want := r.cpuStep(), 750*time.Nanosecond; got != want {
+		t.Fatalf("three phases, 40,000: %v, want %v", got, want)
+	}
+}

@@ -63,7 +63,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var o options
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.endpoint, "endpoint", "", "drive this running emulator (loopback `URL`) instead of starting one; scenarios d and e need a started one")
+	fs.StringVar(&o.endpoint, "endpoint", "", "drive this running emulator (loopback `URL`) instead of starting one; scenarios c, d and e need a started one")
 	fs.IntVar(&o.pid, "pid", 0, "with -endpoint: the emulator's process id, to read its CPU time and memory from /proc")
 	fs.StringVar(&o.emulatorBin, "emulator-bin", "", "emulator `binary` to start (default: go build ./cmd/emulator into a temporary directory)")
 	fs.StringVar(&o.baselineBin, "baseline-bin", "", "do-nothing server `binary` to start (default: go build ./cmd/loadgen/baseline-server)")

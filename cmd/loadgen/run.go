@@ -125,6 +125,18 @@ func (r *result) clientCPUPerRequest() time.Duration {
 	return r.clientCPU / time.Duration(r.requests)
 }
 
+// cpuStep is how far cpuPerRequest may be from the true figure: each
+// phase reads the server's CPU time twice in whole clock ticks (10 ms),
+// so a phase's difference is off by less than a tick; over the phases
+// added in, less than one tick per phase, spread over the requests. Zero
+// when there are no requests.
+func (r *result) cpuStep() time.Duration {
+	if r.requests == 0 {
+		return 0
+	}
+	return time.Duration(max(len(r.rounds), 1)) * time.Second / clockTicks / time.Duration(r.requests)
+}
+
 func (r *result) cpuPerRequest() time.Duration {
 	if !r.cpuKnown || r.requests == 0 {
 		return 0
