@@ -38,6 +38,7 @@ func TestDenialRequestIDFindsTheTrace(t *testing.T) {
 		Decisions []struct {
 			Principal, Action, Resource, Decision, PolicyType, Message, Explanation, EncodedMessage string
 			ContextKeys                                                                             []string
+			AccountID, Operation, SourceIP, Transport                                               string
 		} `json:"decisions"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&trace); err != nil || resp.StatusCode != 200 {
@@ -53,6 +54,9 @@ func TestDenialRequestIDFindsTheTrace(t *testing.T) {
 	}
 	if d.EncodedMessage == "" {
 		t.Error("the denial has no encoded authorization message")
+	}
+	if d.AccountID != accountB || d.Operation != "GetComponent" || d.SourceIP != "127.0.0.1" || d.Transport != "http" {
+		t.Errorf("request fields: account %q, operation %q, source %q, transport %q", d.AccountID, d.Operation, d.SourceIP, d.Transport)
 	}
 	if !strings.Contains(d.Explanation, "cross-account") || !strings.Contains(strings.Join(d.ContextKeys, " "), "aws:SourceIp") {
 		t.Errorf("explanation %q, keys %v", d.Explanation, d.ContextKeys)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -85,5 +86,19 @@ func TestDecisionsCommandJSON(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	if len(lines) != 1 || !strings.Contains(lines[0], `"requestId":`) || !strings.Contains(lines[0], `"action":"imagebuilder:ListComponents"`) || strings.Contains(lines[0], "request_id") {
 		t.Fatalf("decisions --format json printed:\n%s", out.String())
+	}
+	// The request's own fields are there too: who asked, from where, how.
+	var got map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &got); err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]string{
+		"principalType": "Root", "accountId": "111122223333", "accessKeyId": "111122223333",
+		"service": "imagebuilder", "operation": "ListComponents", "region": "us-east-1",
+		"sourceIp": "127.0.0.1", "transport": "http",
+	} {
+		if got[k] != want {
+			t.Errorf("%s = %v, want %q\n%s", k, got[k], want, lines[0])
+		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	adminv1 "github.com/ibemu/ibemu/proto/admin/v1"
 )
 
 // DecisionsPath is where the decisions of a request are served:
@@ -14,13 +16,30 @@ const DecisionsPath = "/_emulator/decisions/"
 
 // decisionJSON is the JSON form of a Decision.
 type decisionJSON struct {
-	ID          string              `json:"id,omitempty"`
-	RequestID   string              `json:"requestId,omitempty"`
-	Time        string              `json:"time"`
-	Principal   string              `json:"principal"`
-	Action      string              `json:"action"`
-	Resource    string              `json:"resource"`
-	Check       string              `json:"check,omitempty"`
+	ID        string `json:"id,omitempty"`
+	RequestID string `json:"requestId,omitempty"`
+	Time      string `json:"time"`
+	Principal string `json:"principal"`
+	Action    string `json:"action"`
+	Resource  string `json:"resource"`
+	Check     string `json:"check,omitempty"`
+
+	// Who asked, from where and how (the record's request fields).
+	PrincipalType   string `json:"principalType,omitempty"`
+	PrincipalID     string `json:"principalId,omitempty"`
+	AccountID       string `json:"accountId,omitempty"`
+	AccessKeyID     string `json:"accessKeyId,omitempty"`
+	RoleARN         string `json:"roleArn,omitempty"`
+	SessionName     string `json:"sessionName,omitempty"`
+	SessionIssued   string `json:"sessionIssued,omitempty"`
+	ResourceAccount string `json:"resourceAccount,omitempty"`
+	Service         string `json:"service,omitempty"`
+	Operation       string `json:"operation,omitempty"`
+	Region          string `json:"region,omitempty"`
+	SourceIP        string `json:"sourceIp,omitempty"`
+	UserAgent       string `json:"userAgent,omitempty"`
+	Transport       string `json:"transport,omitempty"`
+
 	Decision    string              `json:"decision"`
 	WouldDeny   string              `json:"wouldDeny,omitempty"`
 	PolicyType  string              `json:"policyType,omitempty"`
@@ -105,6 +124,17 @@ func toJSON(d *Decision) decisionJSON {
 	if d.Source != 0 {
 		j.PolicyType = d.Source.String()
 	}
+	j.requestFields(&adminv1.Decision{
+		AccessKeyId: d.AccessKeyID, ResourceAccount: d.req.ResourceAccount, Service: d.Service,
+		Operation: d.Operation, Region: d.Region, SourceIp: d.SourceIP, Transport: d.Transport,
+	})
+	if !d.SessionIssued.IsZero() {
+		j.SessionIssued = d.SessionIssued.UTC().Format(time.RFC3339)
+	}
+	if p := d.req.Principal; p != nil {
+		j.PrincipalType, j.PrincipalID, j.AccountID = principalType(p.Kind), p.UserID, p.Account
+		j.RoleARN, j.SessionName = p.RoleARN, p.SessionName
+	}
 	if d.req.Context != nil {
 		j.ContextKeys = d.req.Context.Keys()
 	}
@@ -112,6 +142,18 @@ func toJSON(d *Decision) decisionJSON {
 		j.Explanation = d.Explain().String()
 	}
 	return j
+}
+
+// requestFields copies a record's fields about the request: who asked,
+// from where and how.
+func (j *decisionJSON) requestFields(r *adminv1.Decision) {
+	j.PrincipalType, j.PrincipalID, j.AccountID = r.GetPrincipalType(), r.GetPrincipalId(), r.GetAccountId()
+	j.AccessKeyID, j.RoleARN, j.SessionName = r.GetAccessKeyId(), r.GetRoleArn(), r.GetSessionName()
+	if u := r.GetSessionIssuedUnix(); u != 0 {
+		j.SessionIssued = time.Unix(u, 0).UTC().Format(time.RFC3339)
+	}
+	j.ResourceAccount, j.Service, j.Operation = r.GetResourceAccount(), r.GetService(), r.GetOperation()
+	j.Region, j.SourceIP, j.UserAgent, j.Transport = r.GetRegion(), r.GetSourceIp(), r.GetUserAgent(), r.GetTransport()
 }
 
 func writeDecisionText(b *strings.Builder, d *Decision) {

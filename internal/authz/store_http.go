@@ -195,6 +195,7 @@ func recordJSON(r *adminv1.Decision) decisionJSON {
 		Failed:      r.GetFailedConditions(),
 		Context:     map[string][]string{},
 	}
+	j.requestFields(r)
 	for _, c := range r.GetContext() {
 		j.ContextKeys = append(j.ContextKeys, c.GetKey())
 		j.Context[c.GetKey()] = c.GetValues()
