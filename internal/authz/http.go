@@ -37,7 +37,6 @@ type decisionJSON struct {
 	Operation       string `json:"operation,omitempty"`
 	Region          string `json:"region,omitempty"`
 	SourceIP        string `json:"sourceIp,omitempty"`
-	UserAgent       string `json:"userAgent,omitempty"`
 	Transport       string `json:"transport,omitempty"`
 
 	Decision    string              `json:"decision"`
@@ -153,7 +152,7 @@ func (j *decisionJSON) requestFields(r *adminv1.Decision) {
 		j.SessionIssued = time.Unix(u, 0).UTC().Format(time.RFC3339)
 	}
 	j.ResourceAccount, j.Service, j.Operation = r.GetResourceAccount(), r.GetService(), r.GetOperation()
-	j.Region, j.SourceIP, j.UserAgent, j.Transport = r.GetRegion(), r.GetSourceIp(), r.GetUserAgent(), r.GetTransport()
+	j.Region, j.SourceIP, j.Transport = r.GetRegion(), r.GetSourceIp(), r.GetTransport()
 }
 
 func writeDecisionText(b *strings.Builder, d *Decision) {
