@@ -2,6 +2,7 @@ package authz
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -17,6 +18,9 @@ import (
 // and the smallest changes that would allow a denial.
 func ExplainText(rs []*adminv1.Decision) string {
 	var b strings.Builder
+	if len(rs) > 1 {
+		writeChecksSummary(&b, rs)
+	}
 	for i, r := range rs {
 		if i > 0 {
 			b.WriteString("\n")
@@ -24,6 +28,58 @@ func ExplainText(rs []*adminv1.Decision) string {
 		writeRecordText(&b, r)
 	}
 	return b.String()
+}
+
+// writeChecksSummary heads the explanation of a request that made several
+// checks (its own action, the dependent actions and forward-access checks
+// made on its behalf, a build's checks as its instance role): how many
+// were denied, and the first denial, which is the one to read first.
+func writeChecksSummary(b *strings.Builder, rs []*adminv1.Decision) {
+	denied, soft, first := 0, 0, -1
+	for i, r := range rs {
+		switch r.GetOutcome() {
+		case "allowed":
+			continue
+		case SoftDeny:
+			soft++
+		default:
+			denied++
+		}
+		if first < 0 {
+			first = i
+		}
+	}
+	fmt.Fprintf(b, "Request %s: %d checks", rs[0].GetRequestId(), len(rs))
+	switch {
+	case first < 0:
+		b.WriteString(", all allowed\n\n")
+		return
+	case denied > 0:
+		fmt.Fprintf(b, ", %d denied", denied)
+		if soft > 0 {
+			fmt.Fprintf(b, ", %d allowed only by soft enforcement", soft)
+		}
+	default:
+		fmt.Fprintf(b, ", %d allowed only by soft enforcement", soft)
+	}
+	r := rs[first]
+	if denied+soft == 1 {
+		fmt.Fprintf(b, ": check %d, ", first+1)
+	} else {
+		fmt.Fprintf(b, "; the first: check %d, ", first+1)
+	}
+	if r.GetPrincipal() != rs[0].GetPrincipal() {
+		b.WriteString(r.GetPrincipal() + " ")
+	}
+	b.WriteString(r.GetAction() + " on " + r.GetResource())
+	if r.GetCheck() != "" {
+		b.WriteString(" (" + r.GetCheck() + ")")
+	}
+	outcome := r.GetOutcome()
+	if r.GetWouldDeny() != "" {
+		outcome += ", would be " + r.GetWouldDeny()
+	}
+	b.WriteString(": " + outcome + "\n\n")
 }
 
 func writeRecordText(b *strings.Builder, r *adminv1.Decision) {
