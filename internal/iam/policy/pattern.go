@@ -302,16 +302,15 @@ func firstByteMatches(b, c byte, o matchOptions) bool {
 // fifthColon returns the index of the fifth ':' in s, or len(s) when s has
 // fewer (then no ':' may be matched by a wildcard).
 func fifthColon(s string) int {
-	n := 0
-	for i := 0; i < len(s); i++ {
-		if s[i] == ':' {
-			n++
-			if n == 5 {
-				return i
-			}
+	at := -1
+	for n := 0; n < 5; n++ {
+		i := strings.IndexByte(s[at+1:], ':')
+		if i < 0 {
+			return len(s)
 		}
+		at += i + 1
 	}
-	return len(s)
+	return at
 }
 
 func hasPrefixOpt(s, prefix string, o matchOptions) bool {
