@@ -298,13 +298,12 @@ const variedComponents = 64
 // decideOne, with policy.Evaluate under it, weighs about three times as
 // much per request here as in a.
 //
-// The one other memo of the last value that a repeated request always hits
-// is missed too, as any request naming another resource misses it: input
-// validation remembers the last value that matched a member's pattern
-// (internal/apimodel, Shape.MatchPattern), here the ARN, so that every
-// request of this scenario runs the ARN's regular expression. The memos
-// kept per record (the read cache, the resolver's kept answer, the frozen
-// answer encodings) serve each of the components as they serve a's one,
+// Input validation keeps values that matched a member's pattern in a
+// table by hash (internal/apimodel, Shape.MatchPattern): the 64 ARNs are
+// found there as a's one is, but for those that share a slot, which run
+// the ARN's regular expression again. The memos kept per record (the read
+// cache, the resolver's kept answer, the frozen answer encodings) serve
+// each of the components as they serve a's one,
 // and the signature's kept hash prefixes are the same for all of them (the
 // names differ after the first 128 bytes of the canonical request).
 func (t *tool) scenarioV() error {
